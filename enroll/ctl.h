@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * deviceidctl verbs. Each verb lives in its own file, takes the arguments
+ * after the verb name (argv[0] is the verb) and returns 0 or -errno after
+ * logging what failed.
+ */
+#pragma once
+
+int verb_identity(int argc, char *argv[]);
+int verb_import(int argc, char *argv[]);
+int verb_remove(int argc, char *argv[]);
+int verb_keyring(int argc, char *argv[]);

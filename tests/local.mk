@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: Apache-2.0
+# Tests: C unit tests and fuzz-corpus replays run by automake's TAP harness
+# (each module's fragment below adds to TESTS), then the pytest
+# integration suites, then one summary line for both.
+
+EXTRA_DIST += tests/unit/tap.h tests/fuzz/standalone.c tests/fuzz/corpus \
+	tests/integration tests/summary.py tests/pytest.ini
+
+# Fuzz targets: a fixed-vector replay driver for `make check`, or libFuzzer
+# with --enable-fuzzing (CC=clang).
+if ENABLE_FUZZING
+FUZZER_MAIN =
+FUZZER_LINK_FLAGS = -fsanitize=fuzzer
+else
+FUZZER_MAIN = tests/fuzz/standalone.c
+FUZZER_LINK_FLAGS =
+endif
+
+include tests/jose.mk
+include tests/crypto.mk
+include tests/tpm.mk
+include tests/keyring.mk
+include tests/fsd.mk
+include tests/ca.mk
+
+PYTEST_ARGS ?=
+PYTEST_JUNIT = $(abs_top_builddir)/tests/pytest-junit.xml
+CLEANFILES += $(PYTEST_JUNIT)
+
+# pytest runs after the C tests (the dependency orders them even under -j).
+check-local: check-TESTS
+	@rc=0; \
+	cd $(abs_top_srcdir)/tests/integration && \
+	  DEVICEID_BUILDDIR='$(abs_top_builddir)' DEVICEID_SRCDIR='$(abs_top_srcdir)' \
+	  PYTHONDONTWRITEBYTECODE=1 \
+	  $(PYTHON3) -m pytest -c $(abs_top_srcdir)/tests/pytest.ini -p no:cacheprovider \
+	    --junitxml=$(PYTEST_JUNIT) $(PYTEST_ARGS) || rc=$$?; \
+	if test $$rc -eq 5; then echo "pytest: no tests collected"; rc=1; fi; \
+	$(PYTHON3) $(abs_top_srcdir)/tests/summary.py $(abs_top_builddir)/test-suite.log $(PYTEST_JUNIT) || rc=1; \
+	exit $$rc
+
+clean-local:
+	rm -rf $(abs_top_builddir)/tests/tmp
