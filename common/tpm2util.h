@@ -229,9 +229,10 @@ int tpm2_ek_uri(EVP_PKEY *ek, char **ret);
 
 /* TPM_PT_MANUFACTURER as a decimal string (protocols.md 1 tpmInfo). */
 int tpm2_info_manufacturer(uint32_t manufacturer, char **ret);
-/* TPM_PT_VENDOR_STRING_1..4 (each 4 big-endian ASCII bytes) concatenated,
- * NUL bytes removed, other non-printable bytes refused (-EBADMSG). n is
- * the number of words (1..4). */
+/* TPM_PT_VENDOR_STRING_1..4 (each 4 big-endian ASCII bytes) concatenated
+ * with NUL bytes removed (step trims them at both ends; a C string cannot
+ * hold interior ones either); other bytes outside printable ASCII become
+ * '?'. n is the number of words (0..4). */
 int tpm2_info_vendor_string(const uint32_t *words, size_t n, char **ret);
 /* TPM_PT_FIRMWARE_VERSION_1 as "major.minor" (fw >> 16, fw & 0xffff). */
 int tpm2_info_firmware(uint32_t fw1, char **ret);
