@@ -10,14 +10,44 @@
  * key stays in the TPM), "roots" (trust anchors; no key), and accounts
  * (names matching [a-z0-9][a-z0-9_-]{0,63}, other than the reserved ones).
  *
+ * Where it lives: a keyring named KEYRING_NAME (or $DEVICEID_KEYRING, so
+ * tests can use their own) linked into the user keyring of the calling uid
+ * (uid 0 for the agent): it lasts until reboot, whatever KeyringMode= the
+ * systemd units use, but both sides must run as the same uid in the same
+ * user namespace. Every call re-finds the keyring there, so a keyring
+ * removed and re-created under a running process is picked up.
+ *
+ * Atomicity: each entry is ONE kernel key whose payload frames a whole
+ * generation (name, generation, kind, notAfter, chain, key), so a single
+ * read is always one consistent generation. A new generation is a new key,
+ * complete with permissions and timeout before it becomes visible, that
+ * replaces the old link in one keyctl_link(); the old key is then revoked.
+ *
  * Change notification: after a publish or remove, the writer calls
  * keyring_notify_readers(), which tells a running deviceid-fsd over its
  * control socket and waits until fsd has reloaded and invalidated, so that
  * "publish returned" means "no reader sees the old bytes any more".
  * Protocol: a SOCK_SEQPACKET unix socket (default KEYRING_FSD_SOCKET, or
- * $DEVICEID_FSD_SOCKET); the client sends one message "reload"; fsd
- * re-reads the keyring, invalidates what changed, and answers "ok" (or
- * "error <text>"). Any other message gets "error unknown request".
+ * $DEVICEID_FSD_SOCKET); the client sends one message "reload" (6 bytes,
+ * no NUL); fsd re-reads the keyring, invalidates what changed, and answers
+ * one message "ok" (or "error <text>"), then may close. Any other message
+ * gets "error unknown request".
+ *
+ * Threads and fork: a handle may be used from any thread (one at a time:
+ * it is not locked). After fork() the child must keyring_open() its own.
+ *
+ * Changes against the first draft of this header (all compatible in names):
+ *  - KEYRING_MAX_CHAIN is 24 KiB and KEYRING_MAX_KEY 7 KiB (was 32 + 8):
+ *    a whole generation must fit in one "user" key (KEYRING_MAX_PAYLOAD).
+ *  - generation: strictly increasing per name and never reused until
+ *    reboot (drawn from a keyring-wide counter), but not necessarily +1.
+ *  - keyring_get/keyring_list: precise errors listed below; a missing
+ *    keyring reads as empty (-ENOENT / no names).
+ *  - KEYRING_KEY_TSS2: keyring_publish checks the PEM label only; the
+ *    caller (which has the TPM layer) checks that the key matches the leaf.
+ *  - added: KEYRING_ENV, KEYRING_FSD_SOCKET_ENV, KEYRING_MAX_PAYLOAD,
+ *    keyring_key_kind_to_string(), keyring_key_kind_from_string(),
+ *    keyring_get_name().
  */
 #pragma once
 
@@ -29,11 +59,15 @@
 #include "macro.h"
 
 #define KEYRING_NAME "deviceid"
+#define KEYRING_ENV "DEVICEID_KEYRING"
 #define KEYRING_FSD_SOCKET "/run/deviceid-fsd/control.sock"
+#define KEYRING_FSD_SOCKET_ENV "DEVICEID_FSD_SOCKET"
 #define KEYRING_MAX_NAME 64
 /* Upper bounds on what one entry may hold. */
-#define KEYRING_MAX_CHAIN (32 * 1024)
-#define KEYRING_MAX_KEY (8 * 1024)
+#define KEYRING_MAX_CHAIN (24 * 1024)
+#define KEYRING_MAX_KEY (7 * 1024)
+/* The kernel's limit on a "user" key payload; one entry never exceeds it. */
+#define KEYRING_MAX_PAYLOAD 32767
 
 typedef struct keyring keyring;
 
@@ -41,15 +75,21 @@ typedef enum keyring_key_kind {
         KEYRING_KEY_NONE,  /* no private key (device, roots) */
         KEYRING_KEY_PKCS8, /* software key, PKCS#8 PEM: secret */
         KEYRING_KEY_TSS2,  /* TPM-wrapped "TSS2 PRIVATE KEY" PEM: useless off this TPM */
+        _KEYRING_KEY_KIND_MAX,
+        KEYRING_KEY_INVALID = -EINVAL,
 } keyring_key_kind;
+
+/* "none", "pkcs8", "tss2"; NULL for anything else. */
+const char *keyring_key_kind_to_string(keyring_key_kind k);
+keyring_key_kind keyring_key_kind_from_string(const char *s);
 
 /* One consistent generation of an entry. Key bytes are erased on free. */
 typedef struct keyring_entry {
         char name[KEYRING_MAX_NAME + 1];
-        uint64_t generation;   /* increases by one at every publish of this name */
-        char *chain_pem;       /* certificates, leaf first */
-        size_t chain_len;
-        char *key_pem;         /* NULL for KEYRING_KEY_NONE */
+        uint64_t generation;   /* strictly increases at every publish of this name */
+        char *chain_pem;       /* certificates, leaf first; NUL-terminated */
+        size_t chain_len;      /* without the NUL */
+        char *key_pem;         /* NULL for KEYRING_KEY_NONE; else NUL-terminated */
         size_t key_len;
         keyring_key_kind key_kind;
         time_t not_after;      /* of the leaf certificate; 0 for roots */
@@ -61,37 +101,61 @@ int keyring_account_name_is_valid(const char *name);
 /* 1 if name is an account name or one of "device", "roots". */
 int keyring_entry_name_is_valid(const char *name);
 
-/* Finds the deviceid keyring (creating it if create) and returns a handle.
- * -ENOKEY if it does not exist and !create. */
+/* Finds the keyring named $DEVICEID_KEYRING or KEYRING_NAME in the calling
+ * uid's user keyring (creating it, with the documented permissions, if
+ * create) and returns a handle. -ENOKEY if it does not exist and !create;
+ * -EMEDIUMTYPE if only a key of another type holds that name; -EINVAL if
+ * $DEVICEID_KEYRING is not a valid name; -EDQUOT over quota. */
 int keyring_open(bool create, keyring **ret);
 void keyring_close(keyring *k);
 DEFINE_TRIVIAL_CLEANUP_FUNC(keyring *, keyring_close);
+/* The keyring's description (e.g. "deviceid"); owned by the handle. */
+const char *keyring_get_name(keyring *k);
 
 /* Publishes a new generation of `name` atomically: readers see either the
- * whole previous generation or the whole new one. The chain is checked
- * (parses, leaf first) and, when a key is given, the key must match the
- * leaf (-EKEYREJECTED otherwise). Keys get a timeout at the leaf's
- * notAfter. On success *ret_generation (if not NULL) is the new number. */
+ * whole previous generation or the whole new one, also if the publisher is
+ * killed at any point. The chain is checked (parses, at most 16
+ * certificates, each one issued by the next: leaf first) and, for a PKCS#8
+ * key, the key must be a private key matching the leaf (-EKEYREJECTED
+ * otherwise); a TSS2 key is checked for its PEM label only. The key's
+ * timeout is the leaf's notAfter (roots: no timeout, not_after 0); a leaf
+ * already expired gives -EKEYEXPIRED. The previous generation's key is
+ * revoked (its secret wiped) once the new one is visible. Publishers of
+ * one keyring are serialized (a lock that dies with its holder; -EBUSY if
+ * it cannot be had within 10 s). Other errors: -EINVAL (bad name, kind,
+ * or kind/key combination; roots take no key), -E2BIG (over
+ * KEYRING_MAX_CHAIN/KEYRING_MAX_KEY), -EBADMSG (chain or key does not
+ * parse), -EDQUOT (keyring quota exceeded: the previous generation stays),
+ * -ENOKEY (keyring gone and handle opened without create). On success
+ * *ret_generation (if not NULL) is the new number. */
 int keyring_publish(keyring *k, const char *name, const char *chain_pem, size_t chain_len,
                     const char *key_pem, size_t key_len, keyring_key_kind kind,
                     uint64_t *ret_generation);
 
-/* Reads the current generation of name; -ENOENT if absent or expired. */
+/* Reads the current generation of name in one read. -ENOENT if absent or
+ * expired (also past not_after by the wall clock, before the kernel's
+ * timeout fires) or if the keyring is gone; -EKEYREVOKED if revoked under
+ * us (by someone else than keyring_publish/keyring_remove); -EMEDIUMTYPE
+ * if a key of another type holds the entry's description; -EBADMSG if the
+ * key's payload is not an entry of this name; -EINVAL for a bad name. */
 int keyring_get(keyring *k, const char *name, keyring_entry **ret);
 void keyring_entry_free(keyring_entry *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(keyring_entry *, keyring_entry_free);
 
-/* Names of all current entries, sorted; *ret is a NULL-terminated array
- * of malloc'ed strings (free with keyring_names_free). */
+/* Names of all current (not expired, not revoked) entries, sorted; *ret is
+ * a NULL-terminated array of malloc'ed strings (free with
+ * keyring_names_free). A missing keyring gives an empty list. */
 int keyring_list(keyring *k, char ***ret);
 void keyring_names_free(char **names);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, keyring_names_free);
 
-/* Withdraws name: its keys are revoked/invalidated at once. -ENOENT if
- * absent. */
+/* Withdraws name: its key is revoked (payload wiped) and unlinked at once,
+ * so keyring_get says -ENOENT from then on. -ENOENT if absent. */
 int keyring_remove(keyring *k, const char *name);
 
 /* Tells a running deviceid-fsd to reload (see above) and waits up to
  * timeout_ms for its answer. socket_path NULL: $DEVICEID_FSD_SOCKET or
  * KEYRING_FSD_SOCKET. -ENOENT/-ECONNREFUSED if no fsd listens (callers
- * usually ignore that), -ETIMEDOUT, -EIO on an "error" answer. */
+ * usually ignore that), -ETIMEDOUT, -EIO on an "error" answer (text at
+ * debug), -EBADMSG on any other answer. */
 int keyring_notify_readers(const char *socket_path, int timeout_ms);
