@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seam between the CA server (ca/serve.c) and the ACME server: serve
+ * calls acme_routes_register() once, after the store is migrated for "ca"
+ * and before the HTTP server starts. The ACME module (ca/acme*.c, which
+ * implements this function) registers its routes under /acme/, runs its
+ * own store_migrate(st, "acme", ...), and registers a shutdown hook with
+ * http_server_add_shutdown_hook() for any background work it starts.
+ * All pointers outlive the server. Returns 0 or -errno (serve then exits).
+ */
+#pragma once
+
+#include "config.h"
+#include "http.h"
+#include "issuer.h"
+#include "store.h"
+
+int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_config *cfg);

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ca.conf, the CA directory's configuration file (INI, parsed by libinih):
+ *
+ *   [server]
+ *   listen = 127.0.0.1:8443
+ *   dns_names = ca.example.org, localhost
+ *   database = ca.db              ; relative to the CA directory, or sqlite:/..., postgresql://...
+ *   [lifetimes]
+ *   tls = 90d   agent = 30d   account = 24h   attestation = 30d   acme = 90d
+ *   [provisioner "acme"]
+ *   type = acme
+ *   challenges = http-01, dns-01, tls-alpn-01
+ *   http01_port = 80
+ *   tlsalpn01_port = 443
+ *   dns_resolver = 127.0.0.1:53
+ *
+ * Parsing is pure (text in, struct out) and strict: unknown sections or
+ * keys of [server]/[lifetimes], bad durations, ports or names fail with the
+ * line number. Provisioner sections keep every key, so a provisioner type
+ * may define keys of its own (ca_provisioner_get()).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define CA_CONFIG_MAX_SIZE (64 * 1024)
+#define CA_CONFIG_FILE "ca.conf"
+
+typedef struct ca_kv {
+        char *key;
+        char *value;
+} ca_kv;
+
+typedef struct ca_provisioner {
+        char *name;           /* from [provisioner "NAME"] */
+        char *type;           /* "acme" (required) */
+        char **challenges;    /* NULL-terminated, e.g. "http-01" */
+        unsigned http01_port;   /* default 80 */
+        unsigned tlsalpn01_port;/* default 443 */
+        char *dns_resolver;   /* "ADDR:PORT" or NULL (system resolver) */
+        ca_kv *kv;            /* every key as written, in file order */
+        size_t n_kv;
+} ca_provisioner;
+
+typedef struct ca_config {
+        char *listen;         /* "ADDR:PORT" */
+        char **dns_names;     /* NULL-terminated, at least one */
+        char *database;       /* as written; ca_config_database_url() resolves it */
+        /* Certificate lifetimes in seconds, by issuing CA. */
+        uint64_t lifetime_tls, lifetime_agent, lifetime_account, lifetime_attestation,
+                lifetime_acme;
+        ca_provisioner *provisioners;
+        size_t n_provisioners;
+} ca_config;
+
+/* Parses len bytes of config text (at most CA_CONFIG_MAX_SIZE). On error
+ * returns -EINVAL (or -ENOMEM, -E2BIG) and, if ret_error is not NULL, a
+ * malloc'ed message "line N: what is wrong". */
+int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_error);
+/* Reads DIR/ca.conf relative to dirfd and parses it; logs the error. */
+int ca_config_load(int dirfd, ca_config **ret);
+void ca_config_free(ca_config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ca_config *, ca_config_free);
+
+/* The provisioner of that name, or NULL. */
+const ca_provisioner *ca_config_provisioner(const ca_config *c, const char *name);
+/* Value of any key of a provisioner section, or NULL. */
+const char *ca_provisioner_get(const ca_provisioner *p, const char *key);
+/* 1 if the provisioner offers that challenge type, else 0. */
+int ca_provisioner_has_challenge(const ca_provisioner *p, const char *type);
+
+/* Database URL for store_open(): relative file names are made absolute
+ * against dir. Malloc'ed into *ret; 0 or -ENOMEM. */
+int ca_config_database_url(const ca_config *c, const char *dir, char **ret);
+
+/* "90s", "15m", "24h", "30d", "1h30m" or plain seconds -> seconds.
+ * 0 or -EINVAL (also for 0 and overflow). */
+int ca_parse_duration(const char *s, uint64_t *ret);
+/* "ADDR:PORT" / "[V6]:PORT" / ":PORT" -> host (malloc'ed, "" for any) and port.
+ * 0 or -EINVAL. */
+int ca_parse_listen(const char *s, char **ret_host, unsigned *ret_port);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The CA's storage interface. One backend today, embedded SQLite (WAL,
+ * busy timeout, foreign keys on); PostgreSQL will plug in behind the same
+ * functions, so callers write portable SQL: `?` placeholders (translated
+ * for PostgreSQL), INTEGER/TEXT/BLOB columns, times as INTEGER Unix
+ * seconds, booleans as INTEGER 0/1, no SQLite-only syntax (no INSERT OR
+ * REPLACE, no AUTOINCREMENT, no pragmas). Primary keys that the database
+ * numbers are `id INTEGER PRIMARY KEY` (SQLite rowid; the PostgreSQL
+ * migrations will say BIGSERIAL), read back with store_last_insert_id().
+ *
+ * Threads: a store is shared by all threads. Each thread transparently
+ * gets its own database connection on first use (closed at thread exit or
+ * store_close()), so a transaction belongs to the thread that began it and
+ * statements of other threads never land inside it. Write transactions
+ * serialise in the database (SQLite: BEGIN IMMEDIATE + busy timeout).
+ * A store_stmt must be used and freed by the thread that prepared it.
+ *
+ * Transactions nest: an inner store_begin() is a SAVEPOINT, its
+ * store_rollback() undoes only the inner part. Every multi-row change runs
+ * in a transaction.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+typedef struct store store;
+typedef struct store_stmt store_stmt;
+
+/* Opens (creating if needed) the database named by url: a file path or
+ * "sqlite:PATH" for SQLite; "postgresql://..." gives -EOPNOTSUPP for now.
+ * A new SQLite file is created 0600. Returns 0 or -errno. */
+int store_open(const char *url, store **ret);
+void store_close(store *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(store *, store_close);
+
+/* Transactions of the calling thread; see above for nesting. commit and
+ * rollback return -EINVAL without a matching begin. -EBUSY if the database
+ * stayed locked past the busy timeout. */
+int store_begin(store *s);
+int store_commit(store *s);
+int store_rollback(store *s);
+/* For `_cleanup_(store_rollback_unlessp)`-style use: rolls back if
+ * *in_tx is still true. */
+void store_rollback_unless_committed(store *s, bool *in_tx);
+
+/* Runs SQL without parameters or results, possibly several statements
+ * separated by ';' (migrations). Returns 0 or -errno. */
+int store_exec(store *s, const char *sql);
+
+/* Prepares one statement. Parameters are numbered from 1, columns from 0.
+ * Returns 0 or -errno (-EINVAL: SQL error, logged at debug). */
+int store_prepare(store *s, const char *sql, store_stmt **ret);
+void store_stmt_free(store_stmt *st);
+DEFINE_TRIVIAL_CLEANUP_FUNC(store_stmt *, store_stmt_free);
+/* Makes a finished statement ready to run again; bindings are kept. */
+int store_reset(store_stmt *st);
+
+/* Bindings copy their data. text NULL binds SQL NULL. */
+int store_bind_text(store_stmt *st, int idx, const char *text);
+int store_bind_int64(store_stmt *st, int idx, int64_t v);
+int store_bind_blob(store_stmt *st, int idx, const void *data, size_t len);
+int store_bind_null(store_stmt *st, int idx);
+/* Binds parameters 1..n from a type string: 't' const char * (NULL: SQL
+ * NULL), 'i' int64_t, 'b' const void * then size_t (NULL: SQL NULL),
+ * 'n' nothing (SQL NULL). */
+int store_bind(store_stmt *st, const char *types, ...);
+
+/* Steps: 1 a row is available, 0 done, -EEXIST on a UNIQUE/PRIMARY KEY
+ * violation, -ENOENT on a FOREIGN KEY violation, -EINVAL on another
+ * constraint, -EBUSY when locked past the timeout, -EIO otherwise. */
+int store_step(store_stmt *st);
+
+/* Column getters for the current row. Strings and blobs are borrowed until
+ * the next step/reset/free. text: NULL for SQL NULL. */
+const char *store_column_text(store_stmt *st, int col);
+int64_t store_column_int64(store_stmt *st, int col);
+const void *store_column_blob(store_stmt *st, int col, size_t *ret_len);
+bool store_column_is_null(store_stmt *st, int col);
+
+/* Prepare + bind (as store_bind) + step to the end, for statements that
+ * return no rows. Returns the number of rows changed (>= 0) or -errno as
+ * store_step. */
+int store_run(store *s, const char *sql, const char *types, ...);
+
+/* Row id given to the last INSERT of the calling thread's connection. */
+int64_t store_last_insert_id(store *s);
+
+/* Schema migrations, tracked in a table store_migrations(module, version,
+ * applied_at). Steps are applied in array order, each in its own
+ * transaction together with its bookkeeping row, skipping those whose
+ * (module, version) is recorded; versions must increase along the array.
+ * Modules in use: "ca" (devices, certificates), "acme". Returns the
+ * number of steps applied or -errno (nothing of a failed step remains). */
+typedef struct store_migration {
+        int version;
+        const char *sql; /* one or more statements */
+} store_migration;
+int store_migrate(store *s, const char *module, const store_migration *steps, size_t n);
