@@ -19,6 +19,7 @@ endif
 include tests/jose.mk
 include tests/crypto.mk
 include tests/tpm.mk
+include tests/tpm2util.mk
 include tests/keyring.mk
 include tests/fsd.mk
 include tests/ca.mk
