@@ -324,6 +324,10 @@ int tpm2_credential_wrap(const tpm2_ek_scheme *scheme, const uint8_t *seed, size
         if (r < 0)
                 return r;
         d = tpm2_hash_alg_size(scheme->name_alg);
+        /* TPM2_MakeCredential refuses a credential longer than the digest of
+         * the EK's nameAlg (TPM_RC_SIZE, Part 3 section 12.6). */
+        if (secret_len > d)
+                return -EINVAL;
         enc_len = 2 + secret_len;
         total = 2 + d + enc_len;
         if (total > sizeof(TPMS_ID_OBJECT))

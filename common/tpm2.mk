@@ -6,11 +6,13 @@
 noinst_LIBRARIES += common/libtpm2util.a
 common_libtpm2util_a_SOURCES = \
 	common/tpm2util.h \
+	common/tpm2-internal.h \
 	common/tpm2-mu.c \
 	common/tpm2-key.c \
 	common/tpm2-check.c \
 	common/tpm2-cred.c \
-	common/tpm2-info.c
+	common/tpm2-info.c \
+	common/tpm2-policy.c
 common_libtpm2util_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
 
 # Link line for anything that uses libtpm2util.a (put before $(COMMON_LIBS)).

@@ -181,7 +181,8 @@ int tpm2_ek_scheme_default(EVP_PKEY *ek, tpm2_ek_scheme *ret);
 int tpm2_ek_scheme_from_public(const TPMT_PUBLIC *ek, tpm2_ek_scheme *ret);
 
 /* The deterministic half of MakeCredential: given the seed, wraps secret
- * (at most 64 bytes) for the object named ak_name:
+ * (1 byte up to the digest size of the scheme's nameAlg, the limit that
+ * TPM2_MakeCredential enforces) for the object named ak_name:
  *   symKey  = KDFa(nameAlg, seed, "STORAGE", akName, -, aes_bits)
  *   encId   = AES-CFB(symKey, IV 0, u16 len || secret)
  *   hmacKey = KDFa(nameAlg, seed, "INTEGRITY", -, -, digest bits)
@@ -200,7 +201,8 @@ int tpm2_credential_unwrap(const tpm2_ek_scheme *scheme, const uint8_t *seed, si
                            size_t blob_len, uint8_t **ret, size_t *ret_len);
 
 /* MakeCredential (Part 1, section 24): draws a fresh seed and encrypts it
- * to the EK public key: for RSA, a random seed of the nameAlg digest size,
+ * to the EK public key: for RSA, a random seed of the nameAlg digest size
+ * (as tpm2-tools draws it; go-tpm uses 16 bytes, the TPM takes either),
  * RSA-OAEP(nameAlg, label "IDENTITY\0"); for ECC, an ephemeral ECDH key on
  * the EK curve, seed = KDFe(nameAlg, Z, "IDENTITY", ephX, ekX, digest bits),
  * encrypted seed = TPMS_ECC_POINT of the ephemeral key. Then wraps secret
@@ -221,6 +223,25 @@ int tpm2_activate_credential_soft(EVP_PKEY *ek_priv, const tpm2_ek_scheme *schem
                                   const uint8_t *credential, size_t credential_len,
                                   const uint8_t *enc_secret, size_t enc_secret_len, uint8_t **ret,
                                   size_t *ret_len);
+
+/* ---- EK authorization policy ------------------------------------------- */
+
+/* How to satisfy an EK's authPolicy (TCG EK Credential Profile 2.x):
+ * start a policy session with hash `session_hash`, run
+ * PolicySecret(TPM_RH_ENDORSEMENT); then, if n_or > 0, run PolicyOR over
+ * or_branches[0..n_or). Low-range templates (RSA-2048 0x81010001, P-256
+ * 0x81010002) carry PolicyA (SHA-256) alone: n_or = 0. The high-range
+ * P-384 template (swtpm's 0x81010016) carries PolicyB = PolicyOR(PolicyA,
+ * PolicyC) in SHA-384: n_or = 2. */
+typedef struct tpm2_ek_policy {
+        TPM2_ALG_ID session_hash;
+        size_t n_or;
+        TPM2B_DIGEST or_branches[2];
+} tpm2_ek_policy;
+
+/* Recognizes ek->authPolicy; -EOPNOTSUPP for any other policy (e.g. the
+ * SHA-256 or SHA-512 high-range templates, not handled yet). */
+int tpm2_ek_policy_of(const TPMT_PUBLIC *ek, tpm2_ek_policy *ret);
 
 /* ---- Identifiers and TPM info ------------------------------------------ */
 

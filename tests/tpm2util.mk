@@ -13,3 +13,9 @@ TESTS += tests/unit/test-tpm2util
 tests_unit_test_tpm2util_SOURCES = tests/unit/test-tpm2util.c
 tests_unit_test_tpm2util_CFLAGS = $(TPM2UTIL_TEST_CFLAGS)
 tests_unit_test_tpm2util_LDADD = $(TPM2UTIL_TEST_LIBS)
+
+# Check-only wrapper for tests/integration/test_tpm2util.py.
+check_PROGRAMS += tests/unit/tpm2util-tool
+tests_unit_tpm2util_tool_SOURCES = tests/unit/tpm2util-tool.c
+tests_unit_tpm2util_tool_CFLAGS = $(TPM2UTIL_TEST_CFLAGS)
+tests_unit_tpm2util_tool_LDADD = $(TPM2UTIL_TEST_LIBS)

@@ -300,6 +300,27 @@ static void test_ek(void) {
                 snprintf(what, sizeof(what), "%s: default scheme matches swtpm's EK", eks[i].name);
                 is_ok(tpm2_ek_scheme_default(k, &s2), what);
                 ok(s2.name_alg == s1.name_alg && s2.aes_bits == s1.aes_bits, what);
+
+                tpm2_ek_policy pol = {};
+                snprintf(what, sizeof(what), "%s: EK policy recognized", eks[i].name);
+                is_ok(tpm2_ek_policy_of(&p, &pol), what);
+                ok(pol.session_hash == eks[i].alg, what);
+                if (eks[i].alg == TPM2_ALG_SHA256)
+                        is_int(pol.n_or, 0, "low-range EK: PolicySecret alone");
+                else {
+                        static const uint8_t a384[] = {
+                                0x8b, 0xbf, 0x22, 0x66, 0x53, 0x7c, 0x17, 0x1c, 0xb5, 0x6e, 0x40, 0x3c,
+                                0x4d, 0xc1, 0xd4, 0xb6, 0x4f, 0x43, 0x26, 0x11, 0xdc, 0x38, 0x6e, 0x6f,
+                                0x53, 0x20, 0x50, 0xc3, 0x27, 0x8c, 0x93, 0x0e, 0x14, 0x3e, 0x8b, 0xb1,
+                                0x13, 0x38, 0x24, 0xcc, 0xb4, 0x31, 0x05, 0x38, 0x71, 0xc6, 0xdb, 0x53,
+                        };
+                        is_int(pol.n_or, 2, "high-range P-384 EK: PolicyOR of two branches");
+                        is_mem(pol.or_branches[0].buffer, pol.or_branches[0].size, a384, sizeof(a384),
+                               "first branch is PolicyA (SHA-384) of the EK profile");
+                }
+                p.authPolicy.buffer[0] ^= 1;
+                snprintf(what, sizeof(what), "%s: other policy not recognized", eks[i].name);
+                is_err(tpm2_ek_policy_of(&p, &pol), -EOPNOTSUPP, what);
                 blob_free(&pub);
                 blob_free(&want);
         }
