@@ -16,13 +16,15 @@ typedef enum b64_variant {
         B64_URL_PADDED, /* '-' '_', padded */
 } b64_variant;
 
-/* Encodes len bytes; *ret is a malloc'ed NUL-terminated string. */
+/* Encodes len bytes; *ret is a malloc'ed NUL-terminated string. Returns 0,
+ * -EINVAL (unknown variant, NULL data with len > 0) or -ENOMEM. */
 int b64_encode(b64_variant v, const void *data, size_t len, char **ret);
 
 /* Decodes slen characters of s (no NUL needed). Refuses input longer than
  * max_len characters with -E2BIG, malformed input with -EBADMSG. *ret is
  * malloc'ed with a NUL after the data (for convenience; not counted in
- * *ret_len). */
+ * *ret_len); the empty string decodes to a 0-byte buffer. Outputs are
+ * written only on success. */
 int b64_decode(b64_variant v, const char *s, size_t slen, size_t max_len, uint8_t **ret,
                size_t *ret_len);
 

@@ -34,7 +34,10 @@ static bool is_hex(char c) {
         return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static int scan_string(json_scan *s) {
+/* A member name may not contain "\u0000": json-c keeps names as C strings
+ * and would silently cut it there, so another parser would see a
+ * different name than we do. */
+static int scan_string(json_scan *s, bool member_name) {
         s->p++; /* opening quote */
         while (s->p < s->end) {
                 unsigned char c = (unsigned char) *s->p++;
@@ -54,6 +57,8 @@ static int scan_string(json_scan *s) {
                         for (unsigned i = 0; i < 4; i++)
                                 if (!is_hex(s->p[i]))
                                         return -EBADMSG;
+                        if (member_name && memcmp(s->p, "0000", 4) == 0)
+                                return -EBADMSG;
                         s->p += 4;
                 } else if (!strchr("\"\\/bfnrt", c) || c == '\0')
                         return -EBADMSG;
@@ -137,7 +142,7 @@ static int scan_container(json_scan *s) {
                 if (object) {
                         if (s->p >= s->end || *s->p != '"')
                                 return -EBADMSG;
-                        r = scan_string(s);
+                        r = scan_string(s, true);
                         if (r < 0)
                                 return r;
                         scan_ws(s);
@@ -173,7 +178,7 @@ static int scan_value(json_scan *s) {
         case '[':
                 return scan_container(s);
         case '"':
-                return scan_string(s);
+                return scan_string(s, false);
         case 't':
                 return scan_literal(s, "true");
         case 'f':

@@ -31,8 +31,12 @@ int jws_alg_from_string(const char *s, jws_alg *ret);
 int jws_alg_for_key(EVP_PKEY *pkey, jws_alg *ret);
 
 /* Signs payload (len bytes; "" for ACME POST-as-GET) with the signer. The
- * protected header is `header` plus "alg" (added here; header is not
- * modified). Flattened: *ret is {"protected","payload","signature"}. */
+ * protected header is "alg" (chosen from the signer's key with
+ * jws_alg_for_key, written first) followed by the members of `header`
+ * (may be NULL; it is not modified; an "alg" in it must name the same
+ * algorithm, else -EINVAL). Flattened: *ret is {"protected","payload",
+ * "signature"}, malloc'ed. -EOPNOTSUPP if the key has no algorithm here;
+ * signer errors are passed through. */
 int jws_sign_flattened(signer *s, json_object *header, const void *payload, size_t len, char **ret);
 /* Compact: *ret is "b64(header).b64(payload).b64(sig)". */
 int jws_sign_compact(signer *s, json_object *header, const void *payload, size_t len, char **ret);
@@ -51,13 +55,18 @@ typedef struct jws {
 void jws_free(jws *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(jws *, jws_free);
 
-/* Parses without verifying. Refuses input above max_len (-E2BIG),
- * malformed structure or base64url (-EBADMSG), unknown members in the
- * flattened form ("header" unprotected members are refused: ACME forbids
- * them), and algorithms outside `allowed` (-EPROTONOSUPPORT). */
+/* Parses without verifying. Refuses input above max_len or JWS_MAX_SIZE
+ * (-E2BIG), malformed structure or base64url (-EBADMSG), unknown members in
+ * the flattened form ("header" unprotected members are refused: ACME forbids
+ * them; so is the general "signatures" form), a protected header that is
+ * not a JSON object, lacks a string "alg" or has "crit" (-EBADMSG), an
+ * empty signature (-EBADMSG), and algorithms outside `allowed`, including
+ * "none" and HS* (-EPROTONOSUPPORT). *ret is written only on success. */
 int jws_parse_flattened(const char *buf, size_t len, size_t max_len, jws_alg allowed, jws **ret);
 int jws_parse_compact(const char *buf, size_t len, size_t max_len, jws_alg allowed, jws **ret);
 
 /* Verifies the signature with key; the key must match the header's alg
- * (EC curve, RSA >= 2048 bits). 0 if valid, -EBADMSG if not. */
+ * (EC curve, RSA >= 2048 bits). 0 if valid, -EBADMSG if not (also when the
+ * key does not fit the alg, or an ECDSA signature is not exactly 64/96
+ * bytes of r||s). */
 int jws_verify(const jws *j, EVP_PKEY *key);
