@@ -71,6 +71,9 @@ static int ek_read_persistent(tpm_ctx *t, tpm_ek_type type, TPM2B_PUBLIC *ret) {
         ESYS_TR tr = ESYS_TR_NONE;
         int r;
 
+        r = tpm_handle_exists(t, ek_slots[type].persistent);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
         r = tpm_esys_tr_from_public(t, ek_slots[type].persistent, &tr);
         if (r < 0)
                 return r;
@@ -151,6 +154,9 @@ static int nv_read_all(tpm_ctx *t, TPM2_HANDLE index, uint8_t **ret, size_t *ret
         size_t der;
         int r;
 
+        r = tpm_handle_exists(t, index);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
         r = tpm_esys_tr_from_public(t, index, &nv);
         if (r < 0)
                 return r;

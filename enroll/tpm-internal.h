@@ -35,6 +35,9 @@ int tpm_rc_to_errno(TSS2_RC rc);
 /* Logs rc with Tss2_RC_Decode at debug, naming the call, and maps it. */
 int tpm_rc(TSS2_RC rc, const char *call);
 
+/* 1 if the persistent handle or NV index exists, 0 if not (tpm.c). */
+int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle);
+
 /* ---- Esys wrappers (tpm-esys.c). All return 0 or -errno. ---- */
 int tpm_esys_get_capability(tpm_ctx *t, TPM2_CAP cap, uint32_t property, uint32_t count,
                             TPMS_CAPABILITY_DATA **ret);

@@ -18,6 +18,12 @@ int tpm_open(const char *tcti, tpm_ctx **ret) {
         if (!conf || !*conf)
                 conf = TPM_DEFAULT_TCTI;
 
+        /* The TSS logs its own errors to stderr, also for the expected
+         * ones (an absent persistent handle). We decode and log every
+         * return code ourselves; keep its log for debugging only. */
+        if (log_get_max_level() < LOG_DEBUG)
+                (void) setenv("TSS2_LOG", "all+none", 0);
+
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
@@ -63,6 +69,17 @@ tpm_ctx *tpm_unref(tpm_ctx *t) {
 
 const char *tpm_tcti(const tpm_ctx *t) {
         return t->tcti_conf;
+}
+
+int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        int r;
+
+        r = tpm_esys_get_capability(t, TPM2_CAP_HANDLES, handle, 1, &cap);
+        if (r < 0)
+                return r;
+        return cap->capability == TPM2_CAP_HANDLES && cap->data.handles.count >= 1 &&
+               cap->data.handles.handle[0] == handle;
 }
 
 /* Fixed properties TPM_PT_MANUFACTURER .. TPM_PT_FIRMWARE_VERSION_2. */
