@@ -93,7 +93,8 @@ int tpm_esys_certify(tpm_ctx *t, ESYS_TR obj, ESYS_TR sign, const TPM2B_DATA *qu
                       "Esys_Certify");
 }
 
-int tpm_esys_sign(tpm_ctx *t, ESYS_TR key, const TPM2B_DIGEST *digest, TPMT_SIGNATURE **ret) {
+int tpm_esys_sign(tpm_ctx *t, ESYS_TR key, const TPM2B_DIGEST *digest,
+                  const TPMT_SIG_SCHEME *scheme, TPMT_SIGNATURE **ret) {
         /* A NULL ticket: allowed because our signing keys are not restricted. */
         static const TPMT_TK_HASHCHECK no_ticket = {
                 .tag = TPM2_ST_HASHCHECK,
@@ -101,7 +102,7 @@ int tpm_esys_sign(tpm_ctx *t, ESYS_TR key, const TPM2B_DIGEST *digest, TPMT_SIGN
         };
 
         return tpm_rc(Esys_Sign(t->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, digest,
-                                &key_scheme, &no_ticket, ret),
+                                scheme, &no_ticket, ret),
                       "Esys_Sign");
 }
 

@@ -59,7 +59,9 @@ int tpm_esys_certify_creation(tpm_ctx *t, ESYS_TR sign, ESYS_TR obj, const TPM2B
                               TPMT_SIGNATURE **ret_sig);
 int tpm_esys_certify(tpm_ctx *t, ESYS_TR obj, ESYS_TR sign, const TPM2B_DATA *qualifying,
                      TPM2B_ATTEST **ret_attest, TPMT_SIGNATURE **ret_sig);
-int tpm_esys_sign(tpm_ctx *t, ESYS_TR key, const TPM2B_DIGEST *digest, TPMT_SIGNATURE **ret);
+/* scheme: TPM2_ALG_NULL for the key's own scheme. */
+int tpm_esys_sign(tpm_ctx *t, ESYS_TR key, const TPM2B_DIGEST *digest,
+                  const TPMT_SIG_SCHEME *scheme, TPMT_SIGNATURE **ret);
 int tpm_esys_start_policy_session(tpm_ctx *t, TPMI_ALG_HASH hash, ESYS_TR *ret);
 int tpm_esys_policy_secret_endorsement(tpm_ctx *t, ESYS_TR session);
 int tpm_esys_policy_or(tpm_ctx *t, ESYS_TR session, const TPML_DIGEST *digests);

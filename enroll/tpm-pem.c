@@ -149,9 +149,10 @@ int tpm_pem_decode_der(const uint8_t *buf, size_t len, const uint8_t **ret_pub,
                 r = der_get(&inner, 0x01, &v, &n);
                 if (r < 0)
                         return r;
-                if (n != 1 || inner.left != 0 || (v[0] != 0x00 && v[0] != 0xff))
+                if (n != 1 || inner.left != 0)
                         return -EBADMSG;
-                empty_auth = v[0] == 0xff;
+                /* OpenSSL writes TRUE as 0x01 (BER), not DER's 0xff. */
+                empty_auth = v[0] != 0x00;
         }
         /* [1] policy, [2] secret, [3] authPolicy ... are not for us. */
         r = der_get(&seq, 0x02, &v, &n);

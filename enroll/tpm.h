@@ -162,8 +162,9 @@ bool tpm_key_is_restricted(const tpm_key *k);
 /* Saves / restores a key as its two marshalled blobs, TPM2B_PUBLIC and
  * TPM2B_PRIVATE with their size prefixes (as tpm2_create -u/-r write them).
  * Restoring parses only (-EBADMSG if truncated or trailing bytes; -EPERM
- * if the public area is not a signing key we make); the TPM checks the
- * private part at the next load. */
+ * unless it is a sign | fixedTPM | fixedParent key that is not a storage
+ * key); the TPM checks the private part at the next load (a blob of
+ * another TPM or parent: -EBADE / -EINVAL then). */
 int tpm_key_to_blobs(const tpm_key *k, uint8_t **ret_pub, size_t *ret_pub_len, uint8_t **ret_priv,
                      size_t *ret_priv_len);
 int tpm_key_from_blobs(const uint8_t *pub, size_t pub_len, const uint8_t *priv, size_t priv_len,
@@ -171,7 +172,9 @@ int tpm_key_from_blobs(const uint8_t *pub, size_t pub_len, const uint8_t *priv, 
 
 /* The key as a `TSS2 PRIVATE KEY` PEM (OID 2.23.133.10.1.3, emptyAuth
  * TRUE, parent 0x40000001), as OpenSSL's tpm2 provider loads it; and back
- * (-EBADMSG for anything else, including another parent). */
+ * (also files written by tpm2-openssl): -EBADMSG for anything malformed
+ * or another parent, -EOPNOTSUPP for a key that needs an auth value,
+ * -EPERM if it is not a signing key. */
 int tpm_key_to_pem(const tpm_key *k, char **ret, size_t *ret_len);
 int tpm_key_from_pem(const char *pem, size_t len, tpm_key **ret);
 
@@ -216,9 +219,11 @@ int tpm_key_certify(tpm_ctx *t, const tpm_key *key, const tpm_key *ak, const uin
                     size_t qualifying_len, uint8_t **ret_attest, size_t *ret_attest_len,
                     uint8_t **ret_sig, size_t *ret_sig_len);
 
-/* TPM2_Sign of a SHA-256 digest with a non-restricted key; the signature
- * in signer format (ECDSA DER, RSA PKCS#1 v1.5). -EOPNOTSUPP for other
- * digests. */
+/* TPM2_Sign of a digest with a non-restricted key; the signature in signer
+ * format (ECDSA DER, RSA PKCS#1 v1.5). Our keys have a fixed SHA-256
+ * scheme; keys with a NULL scheme (e.g. made by tpm2-openssl) are signed
+ * with ECDSA / RSASSA and SHA-256 or SHA-384. -EOPNOTSUPP for a digest the
+ * key's scheme does not allow, -EINVAL if digest_len does not match. */
 int tpm_key_sign_digest(tpm_ctx *t, const tpm_key *key, int md_nid, const uint8_t *digest,
                         size_t digest_len, uint8_t **ret_sig, size_t *ret_sig_len);
 
