@@ -29,23 +29,28 @@ def c(name, b):
     print("};")
 
 
-key = bytes(range(32))
-u = bytes.fromhex("000b") + bytes(range(0x40, 0x60))
-c("kat_kdfa_storage", kdfa(hashes.SHA256(), key, b"STORAGE", u, 128))
-c("kat_kdfa_integrity", kdfa(hashes.SHA256(), key, b"INTEGRITY", b"", 256))
-c("kat_kdfa_long", kdfa(hashes.SHA256(), key, b"KDF TEST", b"uuu" + b"vvvv", 8 * 80))
-c("kat_kdfa_sha384", kdfa(hashes.SHA384(), key[:16], b"STORAGE", u, 256))
-z = bytes(range(0x80, 0xa0))
-c("kat_kdfe", kdfe(hashes.SHA256(), z, b"IDENTITY", b"U" * 32, b"V" * 32, 256))
-c("kat_kdfe_long", kdfe(hashes.SHA384(), z, b"IDENTITY", b"U" * 48, b"V" * 48, 8 * 100))
+def main():
+    key = bytes(range(32))
+    u = bytes.fromhex("000b") + bytes(range(0x40, 0x60))
+    c("kat_kdfa_storage", kdfa(hashes.SHA256(), key, b"STORAGE", u, 128))
+    c("kat_kdfa_integrity", kdfa(hashes.SHA256(), key, b"INTEGRITY", b"", 256))
+    c("kat_kdfa_long", kdfa(hashes.SHA256(), key, b"KDF TEST", b"uuu" + b"vvvv", 8 * 80))
+    c("kat_kdfa_sha384", kdfa(hashes.SHA384(), key[:16], b"STORAGE", u, 256))
+    z = bytes(range(0x80, 0xa0))
+    c("kat_kdfe", kdfe(hashes.SHA256(), z, b"IDENTITY", b"U" * 32, b"V" * 32, 256))
+    c("kat_kdfe_long", kdfe(hashes.SHA384(), z, b"IDENTITY", b"U" * 48, b"V" * 48, 8 * 100))
 
-# A credential for name u under seed key, SHA-256 / AES-128 (TPM 2.0 Part 1, 24).
-secret = b"0123456789abcdef0123456789abcdef"
-sym = kdfa(hashes.SHA256(), key, b"STORAGE", u, 128)
-enc = Cipher(algorithms.AES(sym), modes.CFB(bytes(16))).encryptor()
-enc_id = enc.update(len(secret).to_bytes(2, "big") + secret) + enc.finalize()
-hk = kdfa(hashes.SHA256(), key, b"INTEGRITY", b"", 256)
-m = hmac.HMAC(hk, hashes.SHA256())
-m.update(enc_id + u)
-inner = (32).to_bytes(2, "big") + m.finalize() + enc_id
-c("kat_credential", len(inner).to_bytes(2, "big") + inner)
+    # A credential for name u under seed key, SHA-256 / AES-128 (TPM 2.0 Part 1, 24).
+    secret = b"0123456789abcdef0123456789abcdef"
+    sym = kdfa(hashes.SHA256(), key, b"STORAGE", u, 128)
+    enc = Cipher(algorithms.AES(sym), modes.CFB(bytes(16))).encryptor()
+    enc_id = enc.update(len(secret).to_bytes(2, "big") + secret) + enc.finalize()
+    hk = kdfa(hashes.SHA256(), key, b"INTEGRITY", b"", 256)
+    m = hmac.HMAC(hk, hashes.SHA256())
+    m.update(enc_id + u)
+    inner = (32).to_bytes(2, "big") + m.finalize() + enc_id
+    c("kat_credential", len(inner).to_bytes(2, "big") + inner)
+
+
+if __name__ == "__main__":
+    main()
