@@ -61,7 +61,7 @@ typedef struct device_spec {
  * *ret_why (if not NULL). */
 int device_from_spec(const device_spec *spec, device *ret, const char **ret_why);
 
-/* Schema of the "ca" module's devices table. */
+/* Schema of the devices table (store module "inventory"). */
 int devices_store_migrate(store *st);
 
 /* Adds; -EEXIST if the EK URI is already known. Sets d->id and the times. */

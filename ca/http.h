@@ -112,6 +112,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(http_server *, http_server_free);
 int http_server_route(http_server *s, const char *method, const char *path, bool prefix,
                       http_handler handler, void *userdata);
 
+/* Raises (or lowers) the body limit for paths starting with prefix, e.g.
+ * a bulk import endpoint; the longest matching prefix wins. Returns 0 or
+ * -errno. */
+int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_body);
+
 /* Runs fn(userdata) once when the server stops, after the last in-flight
  * request completed (e.g. to stop background validation threads).
  * Hooks run last-registered first. Returns 0 or -ENOMEM. */

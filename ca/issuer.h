@@ -108,12 +108,32 @@ const char *issuer_root_pem(const issuer *i);
  * unusable request). */
 int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret);
 
+/* The signing primitive under issuer_issue(), also used by init: a new
+ * certificate for subject_key, signed by issuer_key as issuer_cert (NULL:
+ * self-signed, subject_cn required), with a random serial, the profile's
+ * extensions (basicConstraints and keyUsage critical, EKU, SKI, AKI) and
+ * the SANs (critical when the subject is empty). notAfter is clamped to
+ * the issuer's. Returns 0 or -errno. */
+int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, const char *subject_cn,
+                const x509_san *sans, size_t n_sans, const cert_profile *p, X509 **ret);
+/* Loads a private key file relative to dirfd, refusing one that group or
+ * others may access (-EPERM) or that is not a regular file. Logs. */
+int issuer_load_key(int dirfd, const char *name, EVP_PKEY **ret);
+
 /* Revocation. Reasons are RFC 5280 CRLReason codes (0 unspecified,
  * 1 keyCompromise, 4 superseded, 5 cessationOfOperation, ...).
  * By serial: 0 if revoked now, -EALREADY if it already was, -ENOENT if
  * unknown. By device: number of certificates newly revoked. */
 int issuer_revoke_serial(issuer *i, const char *serial, int reason);
 int issuer_revoke_device(issuer *i, int64_t device_id, int reason);
+/* The same as issuer_revoke_device() for callers without an issuer (the
+ * inventory); joins the caller's transaction. */
+int certificates_revoke_device(store *st, int64_t device_id, int reason);
+
+#define CRL_REASON_UNSPECIFIED 0
+#define CRL_REASON_KEY_COMPROMISE 1
+#define CRL_REASON_SUPERSEDED 4
+#define CRL_REASON_CESSATION_OF_OPERATION 5
 
 typedef struct issued_info {
         char *serial;
@@ -134,6 +154,6 @@ int issuer_lookup(issuer *i, const char *serial, issued_info *ret);
 /* The serial of a certificate as our lowercase hex; malloc'ed. */
 int issuer_serial_of(X509 *cert, char **ret);
 
-/* Schema of the "ca" module's certificate table (applied by the server
- * and CLI at start through store_migrate). */
+/* Schema of the certificates table (store module "ca"), applied by the
+ * server and the CLI at start. */
 int issuer_store_migrate(store *st);

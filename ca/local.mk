@@ -6,3 +6,31 @@
 
 CA_ACME_SOURCES =
 include ca/acme.mk
+
+noinst_LIBRARIES += ca/libca.a
+ca_libca_a_SOURCES = \
+	ca/http.c ca/http.h \
+	ca/store.c ca/store.h \
+	ca/config.c ca/config.h \
+	ca/issuer.c ca/issuer.h \
+	ca/devices.c ca/devices.h \
+	ca/import.c ca/import.h \
+	ca/acme-hook.h
+ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
+	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS) $(SYSTEMD_CFLAGS)
+
+CA_LIBS = ca/libca.a $(COMMON_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SQLITE_LIBS) \
+	$(INIH_LIBS) $(SYSTEMD_LIBS) -lpthread
+
+# EXTRA_PROGRAMS until the ACME part provides acme_routes_register().
+EXTRA_PROGRAMS = ca/deviceid-ca
+ca_deviceid_ca_SOURCES = \
+	ca/main.c ca/cli.h \
+	ca/init.c \
+	ca/serve.c \
+	ca/device-cli.c \
+	ca/admin-api.c ca/admin-api.h \
+	$(CA_ACME_SOURCES)
+ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CURL_CFLAGS) $(CBOR_CFLAGS)
+ca_deviceid_ca_LDADD = $(CA_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
+

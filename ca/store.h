@@ -5,9 +5,10 @@
  * functions, so callers write portable SQL: `?` placeholders (translated
  * for PostgreSQL), INTEGER/TEXT/BLOB columns, times as INTEGER Unix
  * seconds, booleans as INTEGER 0/1, no SQLite-only syntax (no INSERT OR
- * REPLACE, no AUTOINCREMENT, no pragmas). Primary keys that the database
- * numbers are `id INTEGER PRIMARY KEY` (SQLite rowid; the PostgreSQL
- * migrations will say BIGSERIAL), read back with store_last_insert_id().
+ * REPLACE, no pragmas). Primary keys that the database numbers are
+ * `id INTEGER PRIMARY KEY AUTOINCREMENT` in SQLite migrations (ids never
+ * reused; the PostgreSQL migrations will say BIGSERIAL, the one place
+ * where the two differ), read back with store_last_insert_id().
  *
  * Threads: a store is shared by all threads. Each thread transparently
  * gets its own database connection on first use (closed at thread exit or
@@ -94,7 +95,7 @@ int64_t store_last_insert_id(store *s);
  * applied_at). Steps are applied in array order, each in its own
  * transaction together with its bookkeeping row, skipping those whose
  * (module, version) is recorded; versions must increase along the array.
- * Modules in use: "ca" (devices, certificates), "acme". Returns the
+ * Modules in use: "ca" (certificates), "inventory" (devices), "acme". Returns the
  * number of steps applied or -errno (nothing of a failed step remains). */
 typedef struct store_migration {
         int version;

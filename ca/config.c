@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ca.conf parsing (see config.h): libinih splits the text, the handler
+ * below validates each key where it is seen and records the first error
+ * with its line; a last pass checks what must be present.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+
+#define DEFAULT_LIFETIME_TLS (365ULL * 86400)
+#define DEFAULT_LIFETIME_AGENT (30ULL * 86400)
+#define DEFAULT_LIFETIME_ACCOUNT (24ULL * 3600)
+#define DEFAULT_LIFETIME_ATTESTATION (365ULL * 86400)
+#define DEFAULT_LIFETIME_ACME (90ULL * 86400)
+#define MAX_LIFETIME (20ULL * 365 * 86400)
+#define MAX_PROVISIONERS 64
+#define MAX_LIST_ITEMS 64
+
+static const char *const known_challenges[] = {
+        "http-01", "dns-01", "tls-alpn-01", "device-attest-01",
+};
+
+typedef struct parse_state {
+        ca_config *cfg;
+        char *error;     /* first error, without line number */
+        bool seen_listen, seen_dns, seen_db;
+        unsigned seen_lifetimes; /* bit per key */
+} parse_state;
+
+static void strv_free(char **v) {
+        if (!v)
+                return;
+        for (char **i = v; *i; i++)
+                free(*i);
+        free(v);
+}
+
+static void provisioner_done(ca_provisioner *p) {
+        free(p->name);
+        free(p->type);
+        strv_free(p->challenges);
+        free(p->dns_resolver);
+        for (size_t i = 0; i < p->n_kv; i++) {
+                free(p->kv[i].key);
+                free(p->kv[i].value);
+        }
+        free(p->kv);
+}
+
+void ca_config_free(ca_config *c) {
+        if (!c)
+                return;
+        free(c->listen);
+        strv_free(c->dns_names);
+        free(c->database);
+        for (size_t i = 0; i < c->n_provisioners; i++)
+                provisioner_done(&c->provisioners[i]);
+        free(c->provisioners);
+        free(c);
+}
+
+static int fail(parse_state *st, const char *fmt, ...) _printf_(2, 3);
+static int fail(parse_state *st, const char *fmt, ...) {
+        va_list ap;
+
+        if (st->error)
+                return 0;
+        va_start(ap, fmt);
+        if (vasprintf(&st->error, fmt, ap) < 0)
+                st->error = NULL;
+        va_end(ap);
+        return 0; /* inih: handler error */
+}
+
+int ca_parse_duration(const char *s, uint64_t *ret) {
+        uint64_t total = 0;
+        const char *p = s;
+
+        if (!s || !*s)
+                return -EINVAL;
+        while (*p) {
+                uint64_t n = 0, mult;
+                const char *start = p;
+
+                while (*p >= '0' && *p <= '9') {
+                        if (n > (UINT64_MAX - 9) / 10)
+                                return -EINVAL;
+                        n = n * 10 + (uint64_t) (*p - '0');
+                        p++;
+                }
+                if (p == start)
+                        return -EINVAL;
+                switch (*p) {
+                case '\0':
+                        /* A bare number is seconds, but only on its own. */
+                        if (start != s)
+                                return -EINVAL;
+                        mult = 1;
+                        break;
+                case 's': mult = 1; p++; break;
+                case 'm': mult = 60; p++; break;
+                case 'h': mult = 3600; p++; break;
+                case 'd': mult = 86400; p++; break;
+                default:
+                        return -EINVAL;
+                }
+                if (n > UINT64_MAX / mult || total > UINT64_MAX - n * mult)
+                        return -EINVAL;
+                total += n * mult;
+        }
+        if (total == 0)
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
+static int parse_port(const char *s, unsigned *ret, bool allow_zero) {
+        unsigned long v = 0;
+
+        if (!*s || strlen(s) > 5)
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned long) (*p - '0');
+        }
+        if (v > 65535 || (v == 0 && !allow_zero))
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+int ca_parse_listen(const char *s, char **ret_host, unsigned *ret_port) {
+        const char *colon, *host_start, *host_end;
+        char *host;
+        unsigned port;
+
+        if (!s || strlen(s) > 300)
+                return -EINVAL;
+        if (s[0] == '[') {
+                host_start = s + 1;
+                host_end = strchr(s, ']');
+                if (!host_end || host_end[1] != ':' || host_end == host_start)
+                        return -EINVAL;
+                colon = host_end + 1;
+        } else {
+                colon = strrchr(s, ':');
+                if (!colon)
+                        return -EINVAL;
+                host_start = s;
+                host_end = colon;
+                if (memchr(s, ':', (size_t) (colon - s)))
+                        return -EINVAL; /* bare IPv6 needs brackets */
+        }
+        for (const char *p = host_start; p < host_end; p++)
+                if (!isalnum((unsigned char) *p) && !strchr(".-:%_", *p))
+                        return -EINVAL;
+        if (parse_port(colon + 1, &port, true) < 0)
+                return -EINVAL;
+        host = strndup(host_start, (size_t) (host_end - host_start));
+        if (!host)
+                return -ENOMEM;
+        *ret_host = host;
+        *ret_port = port;
+        return 0;
+}
+
+static bool dns_name_valid(const char *n) {
+        size_t len = strlen(n), label = 0;
+
+        if (len == 0 || len > 253)
+                return false;
+        for (const char *p = n; *p; p++) {
+                if (*p == '.') {
+                        if (label == 0)
+                                return false;
+                        label = 0;
+                        continue;
+                }
+                if (!isalnum((unsigned char) *p) && *p != '-' && !(*p == '*' && p == n && p[1] == '.'))
+                        return false;
+                if (++label > 63)
+                        return false;
+        }
+        return label > 0;
+}
+
+static bool name_valid(const char *n) {
+        if (!*n || strlen(n) > 64)
+                return false;
+        for (const char *p = n; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("._-", *p))
+                        return false;
+        return true;
+}
+
+/* Splits on commas and whitespace; refuses empty and too many items. */
+static int split_list(const char *value, char ***ret) {
+        char **v = NULL;
+        size_t n = 0;
+        const char *p = value;
+
+        while (*p) {
+                size_t len;
+                char **nv;
+
+                p += strspn(p, ", \t");
+                if (!*p)
+                        break;
+                len = strcspn(p, ", \t");
+                if (n >= MAX_LIST_ITEMS)
+                        goto fail;
+                nv = realloc(v, (n + 2) * sizeof(char *));
+                if (!nv)
+                        goto fail;
+                v = nv;
+                v[n] = strndup(p, len);
+                if (!v[n])
+                        goto fail;
+                v[++n] = NULL;
+                p += len;
+        }
+        if (n == 0)
+                goto fail;
+        *ret = v;
+        return 0;
+fail:
+        strv_free(v);
+        return -EINVAL;
+}
+
+static int replace_str(char **dst, const char *value) {
+        char *c = strdup(value);
+
+        if (!c)
+                return -ENOMEM;
+        free(*dst);
+        *dst = c;
+        return 0;
+}
+
+static int handle_server(parse_state *st, const char *name, const char *value) {
+        ca_config *c = st->cfg;
+
+        if (streq(name, "listen")) {
+                _cleanup_free_ char *host = NULL;
+                unsigned port;
+
+                if (st->seen_listen)
+                        return fail(st, "duplicate key \"listen\"");
+                st->seen_listen = true;
+                if (ca_parse_listen(value, &host, &port) < 0)
+                        return fail(st, "invalid listen address \"%s\" (want ADDR:PORT)", value);
+                return replace_str(&c->listen, value) < 0 ? fail(st, "out of memory") : 1;
+        }
+        if (streq(name, "dns_names")) {
+                char **v;
+
+                if (st->seen_dns)
+                        return fail(st, "duplicate key \"dns_names\"");
+                st->seen_dns = true;
+                if (split_list(value, &v) < 0)
+                        return fail(st, "invalid dns_names \"%s\"", value);
+                c->dns_names = v;
+                for (char **i = v; *i; i++)
+                        if (!dns_name_valid(*i))
+                                return fail(st, "invalid DNS name \"%s\"", *i);
+                return 1;
+        }
+        if (streq(name, "database")) {
+                if (st->seen_db)
+                        return fail(st, "duplicate key \"database\"");
+                st->seen_db = true;
+                if (!*value)
+                        return fail(st, "empty database");
+                return replace_str(&c->database, value) < 0 ? fail(st, "out of memory") : 1;
+        }
+        return fail(st, "unknown key \"%s\" in [server]", name);
+}
+
+static int handle_lifetimes(parse_state *st, const char *name, const char *value) {
+        static const char *const keys[] = { "tls", "agent", "account", "attestation", "acme" };
+        uint64_t *slots[] = {
+                &st->cfg->lifetime_tls, &st->cfg->lifetime_agent, &st->cfg->lifetime_account,
+                &st->cfg->lifetime_attestation, &st->cfg->lifetime_acme,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (!streq(name, keys[i]))
+                        continue;
+                if (st->seen_lifetimes & (1u << i))
+                        return fail(st, "duplicate key \"%s\"", name);
+                st->seen_lifetimes |= 1u << i;
+                if (ca_parse_duration(value, slots[i]) < 0 || *slots[i] > MAX_LIFETIME)
+                        return fail(st, "invalid duration \"%s\" for \"%s\" (e.g. 24h, 30d)", value, name);
+                return 1;
+        }
+        return fail(st, "unknown key \"%s\" in [lifetimes]", name);
+}
+
+static ca_provisioner *provisioner_get_or_add(parse_state *st, const char *name) {
+        ca_config *c = st->cfg;
+        ca_provisioner *n;
+
+        for (size_t i = 0; i < c->n_provisioners; i++)
+                if (streq(c->provisioners[i].name, name))
+                        return &c->provisioners[i];
+        if (c->n_provisioners >= MAX_PROVISIONERS)
+                return NULL;
+        n = realloc(c->provisioners, (c->n_provisioners + 1) * sizeof(*n));
+        if (!n)
+                return NULL;
+        c->provisioners = n;
+        n = &c->provisioners[c->n_provisioners];
+        *n = (ca_provisioner) { .http01_port = 80, .tlsalpn01_port = 443 };
+        n->name = strdup(name);
+        if (!n->name)
+                return NULL;
+        c->n_provisioners++;
+        return n;
+}
+
+static int handle_provisioner(parse_state *st, const char *pname, const char *name, const char *value) {
+        ca_provisioner *p;
+        ca_kv *kv;
+
+        if (!name_valid(pname))
+                return fail(st, "invalid provisioner name \"%s\"", pname);
+        p = provisioner_get_or_add(st, pname);
+        if (!p)
+                return fail(st, "too many provisioners or out of memory");
+        if (ca_provisioner_get(p, name))
+                return fail(st, "duplicate key \"%s\" in provisioner \"%s\"", name, pname);
+
+        if (streq(name, "type")) {
+                if (!streq(value, "acme"))
+                        return fail(st, "unknown provisioner type \"%s\" (supported: acme)", value);
+                if (replace_str(&p->type, value) < 0)
+                        return fail(st, "out of memory");
+        } else if (streq(name, "challenges")) {
+                if (split_list(value, &p->challenges) < 0)
+                        return fail(st, "invalid challenges \"%s\"", value);
+                for (char **i = p->challenges; *i; i++) {
+                        bool known = false;
+                        for (size_t k = 0; k < ELEMENTSOF(known_challenges); k++)
+                                known = known || streq(*i, known_challenges[k]);
+                        if (!known)
+                                return fail(st, "unknown challenge type \"%s\"", *i);
+                }
+        } else if (streq(name, "http01_port")) {
+                if (parse_port(value, &p->http01_port, false) < 0)
+                        return fail(st, "invalid port \"%s\" for http01_port", value);
+        } else if (streq(name, "tlsalpn01_port")) {
+                if (parse_port(value, &p->tlsalpn01_port, false) < 0)
+                        return fail(st, "invalid port \"%s\" for tlsalpn01_port", value);
+        } else if (streq(name, "dns_resolver")) {
+                _cleanup_free_ char *host = NULL;
+                unsigned port;
+
+                if (ca_parse_listen(value, &host, &port) < 0 || !*host || port == 0)
+                        return fail(st, "invalid dns_resolver \"%s\" (want ADDR:PORT)", value);
+                if (replace_str(&p->dns_resolver, value) < 0)
+                        return fail(st, "out of memory");
+        }
+
+        kv = realloc(p->kv, (p->n_kv + 1) * sizeof(*kv));
+        if (!kv)
+                return fail(st, "out of memory");
+        p->kv = kv;
+        kv[p->n_kv].key = strdup(name);
+        kv[p->n_kv].value = strdup(value);
+        p->n_kv++;
+        if (!kv[p->n_kv - 1].key || !kv[p->n_kv - 1].value)
+                return fail(st, "out of memory");
+        return 1;
+}
+
+static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
+        parse_state *st = user;
+        size_t plen = strlen("provisioner ");
+
+        if (st->error)
+                return 0;
+        if (!name)
+                return 1; /* section start without keys: nothing to do */
+        if (streq(section, "server"))
+                return handle_server(st, name, value);
+        if (streq(section, "lifetimes"))
+                return handle_lifetimes(st, name, value);
+        if (strncmp(section, "provisioner ", plen) == 0) {
+                const char *q = section + plen;
+                size_t n = strlen(q);
+                _cleanup_free_ char *pname = NULL;
+
+                if (n < 3 || q[0] != '"' || q[n - 1] != '"')
+                        return fail(st, "invalid section [%s] (want [provisioner \"NAME\"])", section);
+                pname = strndup(q + 1, n - 2);
+                if (!pname)
+                        return fail(st, "out of memory");
+                return handle_provisioner(st, pname, name, value);
+        }
+        return fail(st, "unknown section [%s]", section);
+}
+
+static int final_checks(parse_state *st) {
+        ca_config *c = st->cfg;
+
+        if (!c->listen)
+                return fail(st, "[server] listen is missing");
+        if (!c->dns_names)
+                return fail(st, "[server] dns_names is missing");
+        if (!c->database && replace_str(&c->database, "ca.db") < 0)
+                return fail(st, "out of memory");
+        for (size_t i = 0; i < c->n_provisioners; i++) {
+                ca_provisioner *p = &c->provisioners[i];
+                if (!p->type)
+                        return fail(st, "provisioner \"%s\" has no type", p->name);
+                if (!p->challenges)
+                        return fail(st, "provisioner \"%s\" has no challenges", p->name);
+        }
+        return 1;
+}
+
+int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_error) {
+        _cleanup_free_ char *copy = NULL;
+        parse_state st = {};
+        int line, r;
+
+        if (len > CA_CONFIG_MAX_SIZE) {
+                if (ret_error)
+                        *ret_error = strdup("configuration file too large");
+                return -E2BIG;
+        }
+        if (memchr(text, '\0', len)) {
+                if (ret_error)
+                        *ret_error = strdup("configuration file contains a NUL byte");
+                return -EINVAL;
+        }
+        copy = strndup(text, len);
+        st.cfg = calloc(1, sizeof(ca_config));
+        if (!copy || !st.cfg) {
+                free(st.cfg);
+                return -ENOMEM;
+        }
+        st.cfg->lifetime_tls = DEFAULT_LIFETIME_TLS;
+        st.cfg->lifetime_agent = DEFAULT_LIFETIME_AGENT;
+        st.cfg->lifetime_account = DEFAULT_LIFETIME_ACCOUNT;
+        st.cfg->lifetime_attestation = DEFAULT_LIFETIME_ATTESTATION;
+        st.cfg->lifetime_acme = DEFAULT_LIFETIME_ACME;
+
+        line = ini_parse_string(copy, config_ini_handler, &st);
+        r = 0;
+        if (line != 0 || st.error) {
+                _cleanup_free_ char *why = TAKE_PTR(st.error);
+                if (ret_error && asprintf(ret_error, "line %d: %s", line > 0 ? line : 0,
+                                          why ?: "syntax error") < 0)
+                        *ret_error = NULL;
+                r = -EINVAL;
+        } else if (final_checks(&st) == 0) {
+                if (ret_error) {
+                        *ret_error = TAKE_PTR(st.error);
+                } else
+                        free(TAKE_PTR(st.error));
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                ca_config_free(st.cfg);
+                return r;
+        }
+        *ret = st.cfg;
+        return 0;
+}
+
+int ca_config_load(int dirfd, ca_config **ret) {
+        _cleanup_free_ char *text = NULL, *error = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_at(dirfd, CA_CONFIG_FILE, CA_CONFIG_MAX_SIZE, &text, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read \"%s\": %m", CA_CONFIG_FILE);
+        r = ca_config_parse(text, len, ret, &error);
+        if (r < 0)
+                return log_error_errno(r, "Invalid \"%s\": %s", CA_CONFIG_FILE, error ?: "out of memory");
+        return 0;
+}
+
+const ca_provisioner *ca_config_provisioner(const ca_config *c, const char *name) {
+        for (size_t i = 0; i < c->n_provisioners; i++)
+                if (streq(c->provisioners[i].name, name))
+                        return &c->provisioners[i];
+        return NULL;
+}
+
+const char *ca_provisioner_get(const ca_provisioner *p, const char *key) {
+        for (size_t i = 0; i < p->n_kv; i++)
+                if (streq(p->kv[i].key, key))
+                        return p->kv[i].value;
+        return NULL;
+}
+
+int ca_provisioner_has_challenge(const ca_provisioner *p, const char *type) {
+        for (char **i = p->challenges; i && *i; i++)
+                if (streq(*i, type))
+                        return 1;
+        return 0;
+}
+
+int ca_config_database_url(const ca_config *c, const char *dir, char **ret) {
+        const char *db = c->database;
+        int r;
+
+        if (strstr(db, "://") || db[0] == '/')
+                r = asprintf(ret, "%s", db);
+        else if (strncmp(db, "sqlite:", 7) == 0)
+                r = db[7] == '/' ? asprintf(ret, "%s", db) : asprintf(ret, "sqlite:%s/%s", dir, db + 7);
+        else
+                r = asprintf(ret, "%s/%s", dir, db);
+        return r < 0 ? -ENOMEM : 0;
+}

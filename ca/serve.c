@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `deviceid-ca serve`: loads the CA directory and runs the HTTPS server in
+ * the foreground (/health, the admin API, the ACME provisioners) until
+ * SIGTERM, then stops gracefully.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include "acme-hook.h"
+#include "admin-api.h"
+#include "cli.h"
+#include "http.h"
+#include "issuer.h"
+#include "log.h"
+
+#define TLS_FILE_MAX (64 * 1024)
+
+static http_response *handle_health(const http_request *req, void *userdata) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || json_add_string(o, "status", "ok") < 0)
+                return NULL;
+        return http_response_json(200, o, NULL);
+}
+
+static int run_server(const char *dir, const char *listen_override) {
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(ca_config_freep) ca_config *cfg = NULL;
+        _cleanup_(store_closep) store *st = NULL;
+        _cleanup_(issuer_freep) issuer *iss = NULL;
+        _cleanup_(http_server_freep) http_server *srv = NULL;
+        _cleanup_free_ char *cert_pem = NULL, *host = NULL;
+        _cleanup_pkey_ EVP_PKEY *tls_key = NULL;
+        char *key_pem = NULL;
+        size_t len, key_len = 0;
+        unsigned port;
+        int r;
+
+        r = ca_dir_open(dir, &dirfd);
+        if (r < 0)
+                return r;
+        r = ca_config_load(dirfd, &cfg);
+        if (r < 0)
+                return r;
+        if (listen_override) {
+                if (ca_parse_listen(listen_override, &host, &port) < 0)
+                        return log_error_errno(-EINVAL, "Invalid --listen \"%s\" (want ADDR:PORT).", listen_override);
+                free(cfg->listen);
+                cfg->listen = strdup(listen_override);
+                if (!cfg->listen)
+                        return log_oom();
+        }
+        r = ca_store_open(cfg, dir, &st);
+        if (r < 0)
+                return r;
+        r = issuer_load(dirfd, st, &iss);
+        if (r < 0)
+                return r;
+
+        r = read_file_at(dirfd, "tls.pem", TLS_FILE_MAX, &cert_pem, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read \"tls.pem\": %m");
+        /* Checks the mode and that it parses; MHD wants the PEM text. */
+        r = issuer_load_key(dirfd, "tls.key", &tls_key);
+        if (r < 0)
+                return r;
+        r = crypto_key_to_pem_pkcs8(tls_key, &key_pem, &key_len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to encode the TLS key: %m");
+
+        http_server_config hc = {
+                .listen = cfg->listen,
+                .cert_pem = cert_pem,
+                .key_pem = key_pem,
+                .client_ca_pem = issuer_root_pem(iss),
+        };
+        r = http_server_new(&hc, &srv);
+        erase_and_free(key_pem, key_len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the HTTPS server: %m");
+
+        r = http_server_route(srv, "GET", "/health", false, handle_health, NULL);
+        if (r >= 0)
+                r = admin_api_register(srv, st, issuer_root(iss));
+        if (r < 0)
+                return log_error_errno(r, "Failed to register routes: %m");
+        r = acme_routes_register(srv, st, iss, cfg);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the ACME server: %m");
+
+        r = http_server_start(srv);
+        if (r < 0)
+                return log_error_errno(r, "Failed to listen on \"%s\": %m", cfg->listen);
+        log_info("deviceid-ca listening on %s (port %u), CA directory \"%s\".", cfg->listen,
+                 http_server_port(srv), dir);
+
+        r = http_server_run(srv);
+        if (r < 0)
+                return log_error_errno(r, "Server failed: %m");
+        log_info("deviceid-ca stopped.");
+        return 0;
+}
+
+int cmd_serve(int argc, char **argv) {
+        static const struct option options[] = {
+                { "dir", required_argument, NULL, 'd' },
+                { "listen", required_argument, NULL, 'l' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *dir = NULL, *listen = NULL;
+        sigset_t mask;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        dir = optarg;
+                        break;
+                case 'l':
+                        listen = optarg;
+                        break;
+                case 'h':
+                        printf("deviceid-ca serve --dir DIR [--listen ADDR:PORT]\n");
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind < argc || !dir) {
+                log_error("serve needs --dir DIR and no other arguments.");
+                return 2;
+        }
+        /* Before any thread exists (ACME may start some at registration),
+         * so that only http_server_run() receives SIGTERM/SIGINT. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+                return 1;
+        return run_server(dir, listen) < 0 ? 1 : 0;
+}
