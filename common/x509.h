@@ -25,6 +25,9 @@ typedef enum x509_san_type {
         X509_SAN_PERMANENT_ID, /* value = identifierValue, assigner optional */
 } x509_san_type;
 
+/* For PermanentIdentifier: building, a NULL value omits identifierValue
+ * (then assigner is required); parsing, an absent identifierValue reads as
+ * "" so value is never NULL in a parsed list. */
 typedef struct x509_san {
         x509_san_type type;
         char *value;
@@ -36,41 +39,76 @@ typedef struct x509_san_list {
         size_t n;
 } x509_san_list;
 
+/* Frees the list, its items and their strings; NULL is fine. */
 void x509_san_list_free(x509_san_list *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(x509_san_list *, x509_san_list_free);
+/* True if the list holds a SAN of this type with exactly this value. */
+bool x509_san_list_contains(const x509_san_list *l, x509_san_type type, const char *value);
+
+/* Encodes SANs as GeneralNames (for a subjectAltName extension), checking
+ * them: DNS/URI/email non-empty printable ASCII, IP a v4 or v6 literal,
+ * assigner a dotted OID. -EINVAL on a bad SAN. Caller frees *ret with
+ * GENERAL_NAMES_free(). */
+int x509_sans_to_general_names(const x509_san *sans, size_t n_sans, GENERAL_NAMES **ret);
 
 /* Builds a DER PKCS#10 CSR for the signer's public key, subject CN = cn
- * (NULL: empty subject), with the given SANs (may be none), signed with the
- * signer's default digest. */
+ * (NULL: empty subject; at most 64 bytes), with the given SANs (may be none)
+ * in an extensionRequest (the SAN extension is critical when the subject is
+ * empty), signed with the signer's default digest: ecdsa-with-SHA256/384
+ * or sha256WithRSAEncryption. The TBS is signed through
+ * signer_sign_digest() and the result is verified against the signer's
+ * public key before it is returned (-EBADMSG if it does not verify).
+ * -EINVAL for a bad CN or SAN. *ret_der is malloc'ed. */
 int x509_csr_build(signer *s, const char *cn, const x509_san *sans, size_t n_sans, uint8_t **ret_der,
                    size_t *ret_len);
+/* DER of a parsed CSR (malloc'ed). */
+int x509_csr_to_der(X509_REQ *req, uint8_t **ret, size_t *ret_len);
+/* "-----BEGIN CERTIFICATE REQUEST-----" PEM of a DER CSR, NUL-terminated,
+ * malloc'ed. The DER is not parsed. */
+int x509_csr_der_to_pem(const uint8_t *der, size_t len, char **ret);
 
-/* Parses a DER CSR (at most max_len bytes) and checks its self-signature;
- * -EBADMSG if malformed or the signature does not verify. */
+/* Parses a DER CSR (at most max_len bytes, else -E2BIG) and checks its
+ * self-signature; -EBADMSG if malformed, followed by trailing data, or the
+ * signature does not verify. */
 int x509_csr_parse_der(const uint8_t *der, size_t len, size_t max_len, X509_REQ **ret);
+/* Same for the first PEM block of pem, which must be a CSR ("CERTIFICATE
+ * REQUEST" or "NEW CERTIFICATE REQUEST") whose DER is at most max_len. */
 int x509_csr_parse_pem(const char *pem, size_t len, size_t max_len, X509_REQ **ret);
-/* SANs requested by the CSR (extensionRequest), possibly none. */
+/* SANs requested by the CSR (extensionRequest), possibly none (n = 0).
+ * DNS, IP, URI, email and PermanentIdentifier names are returned in order;
+ * other GeneralName types are skipped. -EBADMSG if the extension is
+ * malformed, appears twice, or a name holds NUL/non-ASCII bytes (IA5) or a
+ * NUL (UTF8String). Free with x509_san_list_free(). */
 int x509_csr_get_sans(X509_REQ *req, x509_san_list **ret);
-/* Subject CN as a malloc'ed UTF-8 string, or -ENOENT. */
+/* Subject CN as a malloc'ed UTF-8 string, or -ENOENT; -EBADMSG if the
+ * subject has two CNs or the CN holds a NUL. */
 int x509_csr_get_cn(X509_REQ *req, char **ret);
 
+/* One DER certificate, no trailing data; -EBADMSG if malformed. */
 int x509_cert_from_der(const uint8_t *der, size_t len, X509 **ret);
+/* The first certificate of a PEM text; -EBADMSG if there is none. */
 int x509_cert_from_pem(const char *pem, size_t len, X509 **ret);
 /* All certificates in a PEM bundle, in file order; -ENOENT if none,
- * -E2BIG if more than max_certs. */
+ * -E2BIG if more than max_certs, -EBADMSG if a CERTIFICATE block is
+ * malformed. PEM blocks of other types are skipped. */
 int x509_chain_from_pem(const char *pem, size_t len, size_t max_certs, STACK_OF(X509) **ret);
 int x509_cert_to_der(X509 *cert, uint8_t **ret, size_t *ret_len);
 int x509_cert_to_pem(X509 *cert, char **ret);
 /* Concatenated PEM of every certificate in order. */
 int x509_chain_to_pem(STACK_OF(X509) *chain, char **ret);
 
+/* As x509_csr_get_sans/x509_csr_get_cn, for a certificate. */
 int x509_cert_get_sans(X509 *cert, x509_san_list **ret);
 int x509_cert_get_cn(X509 *cert, char **ret);
+/* notBefore and notAfter as time_t (UTC); either pointer may be NULL. */
 int x509_cert_get_validity(X509 *cert, time_t *ret_not_before, time_t *ret_not_after);
 
 /* Verifies leaf up to one of roots, using untrusted as intermediates (may be
- * NULL), at time `at` (0 = now). If purpose_clientauth, the leaf must be
- * valid for TLS client authentication. 0 if it verifies; -EBADMSG with the
- * reason at debug if not. */
+ * NULL), at time `at` (0 = now). Roots are trust anchors as given; the chain
+ * must end in a self-signed one (no partial chains). If purpose_clientauth,
+ * the leaf must carry an extendedKeyUsage naming clientAuth and pass
+ * OpenSSL's TLS client purpose check (keyUsage, if present, allows
+ * digitalSignature; CAs in the chain allow the purpose). 0 if it verifies;
+ * -EBADMSG with the reason at debug if not. */
 int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, time_t at,
                       bool purpose_clientauth);

@@ -12,10 +12,16 @@ EXTRA_DIST += \
 
 # ---- unit tests ----
 check_PROGRAMS += \
-	tests/unit/test-crypto
+	tests/unit/test-crypto \
+	tests/unit/test-x509
 TESTS += \
-	tests/unit/test-crypto
+	tests/unit/test-crypto \
+	tests/unit/test-x509
 
 tests_unit_test_crypto_SOURCES = tests/unit/test-crypto.c
 tests_unit_test_crypto_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_test_crypto_LDADD = $(COMMON_LIBS)
+
+tests_unit_test_x509_SOURCES = tests/unit/test-x509.c
+tests_unit_test_x509_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_test_x509_LDADD = $(COMMON_LIBS)

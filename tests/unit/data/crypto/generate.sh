@@ -142,3 +142,9 @@ d = bytearray(open("leaf.csr.der", "rb").read())
 d[-1] ^= 0x01
 open("leaf-badsig.csr.der", "wb").write(bytes(d))
 EOF
+
+# Signatures over a fixed message, for test-signer.
+printf 'deviceid signer test vector\n' >msg.txt
+openssl dgst -sha256 -sign rsa2048.key -out rsa2048-msg.sig msg.txt
+openssl dgst -sha256 -sign p256.key -out p256-msg.sig msg.txt
+openssl dgst -sha384 -sign p384.key -out p384-msg.sig msg.txt
