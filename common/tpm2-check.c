@@ -31,6 +31,18 @@ static bool b2b_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
         return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
 }
 
+/* SHA-1 is not accepted for Names or signatures of attestation. */
+static int check_hashes(const TPMT_PUBLIC *pub, const TPMT_SIGNATURE *sig, const char **ret_why) {
+        if (pub->nameAlg == TPM2_ALG_SHA1)
+                return fail(EPERM, ret_why, "nameAlg SHA-1 not accepted");
+        /* ecdsa, rsassa and rsapss share the layout {hash, ...}. */
+        if ((sig->sigAlg == TPM2_ALG_ECDSA || sig->sigAlg == TPM2_ALG_RSASSA ||
+             sig->sigAlg == TPM2_ALG_RSAPSS) &&
+            sig->signature.any.hashAlg == TPM2_ALG_SHA1)
+                return fail(EPERM, ret_why, "SHA-1 signature not accepted");
+        return 0;
+}
+
 static int check_attest_header(const TPMS_ATTEST *att, TPMI_ST_ATTEST type, const char **ret_why) {
         if (att->magic != TPM2UTIL_GENERATED_VALUE)
                 return fail(EPROTO, ret_why, "attestation magic is not TPM_GENERATED_VALUE");
@@ -78,6 +90,9 @@ int tpm2_check_creation(const uint8_t *public_area, size_t public_len, const uin
         if (r < 0)
                 return fail(r == -EPERM ? EPERM : EOPNOTSUPP, ret_why,
                             "AK key type or size not accepted");
+        r = check_hashes(&pub, &tsig, ret_why);
+        if (r < 0)
+                return r;
 
         r = tpm2_public_name_from_bytes(public_area, public_len, &name);
         if (r < 0)
@@ -148,6 +163,9 @@ int tpm2_check_certify(EVP_PKEY *ak_pub, const uint8_t *pub_area, size_t pub_are
         if (r < 0)
                 return fail(r == -EPERM ? EPERM : EOPNOTSUPP, ret_why,
                             "key weaker than RSA-2048 / ECC P-256 or of an unsupported type");
+        r = check_hashes(&pub, &tsig, ret_why);
+        if (r < 0)
+                return r;
 
         r = tpm2_public_name_from_bytes(pub_area, pub_area_len, &name);
         if (r < 0)

@@ -123,6 +123,7 @@ int tpm2_signature_to_der(const TPMT_SIGNATURE *sig, uint8_t **ret, size_t *ret_
  * attributes include fixedTPM, fixedParent, sensitiveDataOrigin, restricted
  * and sign (and not decrypt); the attested objectName equals the AK Name;
  * the signature over the attest bytes verifies with the AK public key.
+ * SHA-1 as the AK's nameAlg or the signature's hash is refused (-EPERM).
  * On success *ret_ak_pub (may be NULL) is the AK public key (caller frees)
  * and *ret_ak_name (may be NULL) its Name. */
 int tpm2_check_creation(const uint8_t *public_area, size_t public_len, const uint8_t *create_data,
@@ -136,7 +137,8 @@ int tpm2_check_creation(const uint8_t *public_area, size_t public_len, const uin
  * fixedTPM, fixedParent, sensitiveDataOrigin and sign, and not restricted;
  * RSA >= 2048 or ECC >= P-256; attested Name == Name(pub_area); sig over
  * cert_info verifies with ak_pub; extraData equals expected_extra_data
- * (SHA-256 of the keyAuthorization). On success *ret_key (may be NULL) is
+ * (SHA-256 of the keyAuthorization). SHA-1 as the key's nameAlg or the
+ * signature's hash is refused (-EPERM). On success *ret_key (may be NULL) is
  * the attested public key, caller frees. */
 int tpm2_check_certify(EVP_PKEY *ak_pub, const uint8_t *pub_area, size_t pub_area_len,
                        const uint8_t *cert_info, size_t cert_info_len, const uint8_t *sig,

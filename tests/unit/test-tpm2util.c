@@ -499,6 +499,11 @@ static void test_certify(void) {
         is_err(CERTIFY(ak_ecc, pub, att, sig, extra, 4, NULL), -EBADMSG,
                "unknown attestation type is malformed");
         att.data[4] ^= 0xff;
+        sig.data[3] = 0x04; /* TPMT_SIGNATURE.signature.ecdsa.hash = SHA-1 */
+        is_err(CERTIFY(ak_ecc, pub, att, sig, extra, 4, NULL), -EPERM, "SHA-1 signature refused");
+        ok(why && strstr(why, "SHA-1"), "reason names SHA-1");
+        sig.data[3] = 0x0b;
+        is_ok(CERTIFY(ak_ecc, pub, att, sig, extra, 4, NULL), "restored signature accepted");
         sig.len -= 1;
         is_err(CERTIFY(ak_ecc, pub, att, sig, extra, 4, NULL), -EBADMSG, "truncated sig refused");
         sig.len += 1;
