@@ -1,2 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
-# ACME server sources (owned by the ACME part); sets CA_ACME_SOURCES.
+# ACME server sources (owned by the ACME part); sets CA_ACME_SOURCES,
+# which ca/local.mk links into deviceid-ca.
+
+# The pure cores, also linked into the unit tests and fuzz targets.
+CA_ACME_PURE_SOURCES = \
+	ca/acme-problem.c ca/acme-problem.h \
+	ca/acme-nonce.c ca/acme-nonce.h \
+	ca/acme-payload.c ca/acme-payload.h \
+	ca/challenge-dns-txt.c ca/challenge-dns-txt.h
+
+CA_ACME_SOURCES += \
+	$(CA_ACME_PURE_SOURCES) \
+	ca/acme.h \
+	ca/acme-server.c \
+	ca/acme-account.c \
+	ca/acme-order.c \
+	ca/acme-csr.c \
+	ca/acme-db.c ca/acme-db.h \
+	ca/acme-validate.c \
+	ca/challenge.c ca/challenge.h \
+	ca/challenge-http.c \
+	ca/challenge-dns.c \
+	ca/challenge-tlsalpn.c ca/challenge-tlsalpn.h

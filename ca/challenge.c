@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The challenge type table and the helpers every type shares (tokens,
+ * key authorizations). See challenge.h.
+ */
+#include "b64.h"
+#include "challenge.h"
+#include "crypto.h"
+#include "jwk.h"
+
+#define MAX_EXTRA_TYPES 8
+
+static const challenge_type *extra_types[MAX_EXTRA_TYPES];
+
+const challenge_type *challenge_type_find(const char *name) {
+        static const challenge_type *const builtin[] = {
+                &challenge_http01,
+                &challenge_dns01,
+                &challenge_tlsalpn01,
+        };
+
+        if (!name)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
+                if (streq(builtin[i]->name, name))
+                        return builtin[i];
+        for (size_t i = 0; i < MAX_EXTRA_TYPES && extra_types[i]; i++)
+                if (streq(extra_types[i]->name, name))
+                        return extra_types[i];
+        return NULL;
+}
+
+int challenge_register_type(const challenge_type *t) {
+        if (!t || !t->name || !t->validate)
+                return -EINVAL;
+        if (challenge_type_find(t->name))
+                return -EEXIST;
+        for (size_t i = 0; i < MAX_EXTRA_TYPES; i++)
+                if (!extra_types[i]) {
+                        extra_types[i] = t;
+                        return 0;
+                }
+        return -ENOSPC;
+}
+
+bool challenge_type_applies(const challenge_type *t, acme_id_type id_type, bool wildcard) {
+        if (!t || id_type < 0 || !(t->id_mask & ACME_ID_MASK(id_type)))
+                return false;
+        return !wildcard || t->wildcard_ok;
+}
+
+int challenge_token_new(char **ret) {
+        uint8_t raw[16];
+        int r;
+
+        r = crypto_random(raw, sizeof(raw));
+        if (r < 0)
+                return r;
+        return b64_encode(B64_URL, raw, sizeof(raw), ret);
+}
+
+int challenge_key_authorization(const char *token, EVP_PKEY *account_key, char **ret) {
+        _cleanup_free_ char *thumb = NULL;
+        int r;
+
+        r = jwk_thumbprint_b64(account_key, &thumb);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "%s.%s", token, thumb) < 0)
+                return -ENOMEM;
+        return 0;
+}
