@@ -382,13 +382,18 @@ int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, 
 int issuer_serial_of(X509 *cert, char **ret) {
         _cleanup_(BN_freep) BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
         char *hex, *copy;
+        const char *p;
 
         if (!bn)
                 return -ENOMEM;
         hex = BN_bn2hex(bn);
         if (!hex)
                 return -ENOMEM;
-        copy = strdup(hex);
+        /* BN_bn2hex writes whole bytes ("0A..."); our form has no leading zeros. */
+        p = hex;
+        while (*p == '0' && p[1])
+                p++;
+        copy = strdup(p);
         OPENSSL_free(hex);
         if (!copy)
                 return -ENOMEM;
