@@ -22,8 +22,7 @@ ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS)
 CA_LIBS = ca/libca.a $(COMMON_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SQLITE_LIBS) \
 	$(INIH_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-# EXTRA_PROGRAMS until the ACME part provides acme_routes_register().
-EXTRA_PROGRAMS = ca/deviceid-ca
+bin_PROGRAMS += ca/deviceid-ca
 ca_deviceid_ca_SOURCES = \
 	ca/main.c ca/cli.h \
 	ca/init.c \
