@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: Apache-2.0
+"""deviceid-ca serve: HTTPS verified against the CA's own root, /health,
+body limits, routing errors, a bad config, and the graceful SIGTERM stop
+(an in-flight request still gets its whole response)."""
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import time
+
+import pytest
+
+from fixtures.ca import ca_binary, ca_init, start_ca_server
+from fixtures.procs import free_port, port_open, require_tool, run
+
+
+def test_health_over_https(ca_server):
+    status, headers, body = ca_server.get("/health")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"status": "ok"}
+    # Also with curl, verifying against root.pem only.
+    cp = run([require_tool("curl"), "-sS", "--fail", "--cacert", ca_server.root, f"{ca_server.base_url}/health"])
+    assert json.loads(cp.stdout) == {"status": "ok"}
+    # By IP address too: the TLS certificate names 127.0.0.1.
+    cp = run([require_tool("curl"), "-sS", "--fail", "--cacert", ca_server.root,
+              f"https://127.0.0.1:{ca_server.port}/health"])
+    assert json.loads(cp.stdout) == {"status": "ok"}
+
+
+def test_tls_refused_without_the_root(ca_server):
+    ctx = ssl.create_default_context()  # system roots only
+    with pytest.raises(ssl.SSLCertVerificationError):
+        ca_server.get("/health", context=ctx)
+
+
+def test_routing_errors(ca_server):
+    status, _, body = ca_server.get("/nope")
+    assert status == 404
+    assert json.loads(body)["status"] == 404
+    status, headers, _ = ca_server.post("/health", body=b"")
+    assert status == 405
+    assert "GET" in headers["Allow"]
+
+
+def test_oversized_body_is_413(ca_server):
+    big = b"x" * (64 * 1024 + 1)
+    status, _, _ = ca_server.request("POST", "/health", body=big, headers={"Content-Type": "application/json"})
+    assert status == 413
+    # Chunked, without Content-Length: refused once the limit is passed.
+    ctx = ca_server.ssl_context()
+    with socket.create_connection(("127.0.0.1", ca_server.port)) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"POST /admin/devices HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+                      b"Content-Type: application/json\r\nConnection: close\r\n\r\n")
+            chunk = b"y" * 16384
+            for _ in range(5):
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            s.sendall(b"0\r\n\r\n")
+            resp = b""
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                resp += data
+    assert resp.startswith(b"HTTP/1.1 413"), resp[:200]
+
+
+def test_sigterm_exits_zero(ca_server):
+    assert ca_server.healthy()
+    assert ca_server.stop() == 0
+    assert "stopped" in ca_server.proc.log_text()
+
+
+def test_sigterm_finishes_in_flight_request(ca_server):
+    """A request whose headers the server has accepted (it answered 100
+    Continue) is completed after SIGTERM, while new connections are
+    refused; then the server exits 0."""
+    body = json.dumps({"ek_uri": "urn:ek:sha256:" + "A" * 43 + "="}).encode()
+    ctx = ca_server.ssl_context(admin=True)
+    raw = socket.create_connection(("127.0.0.1", ca_server.port))
+    s = ctx.wrap_socket(raw, server_hostname="localhost")
+    try:
+        s.sendall(b"POST /admin/devices HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        interim = s.recv(4096)
+        assert interim.startswith(b"HTTP/1.1 100"), interim
+        os.kill(ca_server.proc.pid, signal.SIGTERM)
+        # Wait (bounded) until the listener is gone: new clients are refused.
+        deadline = time.monotonic() + 10
+        while port_open("127.0.0.1", ca_server.port) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not port_open("127.0.0.1", ca_server.port)
+        assert ca_server.proc.alive(), "the server quit with a request in flight"
+        s.sendall(body)
+        resp = b""
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            resp += data
+    finally:
+        s.close()
+    head, _, payload = resp.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201"), resp[:300]
+    assert json.loads(payload)["ek_uri"].startswith("urn:ek:sha256:")
+    assert ca_server.proc.popen.wait(15) == 0
+
+
+def test_listen_override_and_port_in_use(tmp_path, procs):
+    d = str(tmp_path / "ca")
+    ca_init(d, free_port())
+    srv = start_ca_server(procs, d)
+    assert srv.healthy()
+    # A second server on the same port fails cleanly.
+    cp = run([ca_binary(), "serve", "--dir", d, "--listen", f"127.0.0.1:{srv.port}"], check=False, timeout=20)
+    assert cp.returncode == 1
+    assert b"Failed to listen" in cp.stderr
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda c: re.sub(r"(?m)^listen = .*$", "listen = no port here", c), b"line 3"),
+    (lambda c: c + "[server]\nbogus = 1\n", b"unknown key"),
+    (lambda c: c.replace("agent = 30d", "agent = forever"), b"invalid duration"),
+    (lambda c: c.replace("type = acme", "type = scep", 1), b"unknown provisioner type"),
+])
+def test_bad_config_refused(ca_dir, edit, message):
+    path = os.path.join(ca_dir, "ca.conf")
+    conf = open(path).read()
+    open(path, "w").write(edit(conf))
+    db_before = open(os.path.join(ca_dir, "ca.db"), "rb").read()
+    cp = run([ca_binary(), "serve", "--dir", ca_dir, "--listen", f"127.0.0.1:{free_port()}"], check=False, timeout=20)
+    assert cp.returncode == 1
+    assert message in cp.stderr, cp.stderr
+    assert b"ca.conf" in cp.stderr
+    assert open(os.path.join(ca_dir, "ca.db"), "rb").read() == db_before
+
+
+def test_world_readable_key_refused(ca_dir):
+    os.chmod(os.path.join(ca_dir, "agent-ca.key"), 0o644)
+    cp = run([ca_binary(), "serve", "--dir", ca_dir, "--listen", f"127.0.0.1:{free_port()}"], check=False, timeout=20)
+    assert cp.returncode == 1
+    assert b"agent-ca.key" in cp.stderr and b"0600" in cp.stderr
