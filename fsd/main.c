@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * deviceid-fsd: serves the current certificates and keys from the kernel
+ * keyring as a read-only FUSE filesystem (default /run/deviceid). This
+ * file is the shell: arguments, configuration, daemonizing, mounting,
+ * signals and the multi-threaded session loop.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "fsd/fsd.h"
+#include "fsd/mount.h"
+#include "fsd/notify.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG "/etc/deviceid/fsd.conf"
+#define DEFAULT_MOUNT "/run/deviceid"
+#define MAX_WORKERS 64
+#define IDLE_WORKERS 8
+
+typedef struct args {
+        const char *config;
+        bool config_given;
+        const char *mountpoint;
+        const char *socket_path;
+        bool foreground;
+} args;
+
+static void help(void) {
+        printf("Usage: deviceid-fsd [OPTIONS]\n\n"
+               "Serve the deviceid certificates and keys as a read-only filesystem.\n\n"
+               "  -c, --config FILE          configuration (default %s)\n"
+               "  -m, --mount DIR            mount point (default %s)\n"
+               "  -s, --control-socket PATH  reload socket (default $%s or %s)\n"
+               "  -f, --foreground           do not fork into the background\n"
+               "  -h, --help                 this text\n",
+               DEFAULT_CONFIG, DEFAULT_MOUNT, KEYRING_FSD_SOCKET_ENV, KEYRING_FSD_SOCKET);
+}
+
+static int parse_args(int argc, char **argv, args *a) {
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "mount", required_argument, NULL, 'm' },
+                { "control-socket", required_argument, NULL, 's' },
+                { "foreground", no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *env = getenv(KEYRING_FSD_SOCKET_ENV);
+        int c;
+
+        *a = (args) {
+                .config = DEFAULT_CONFIG,
+                .mountpoint = DEFAULT_MOUNT,
+                .socket_path = env && *env ? env : KEYRING_FSD_SOCKET,
+        };
+        while ((c = getopt_long(argc, argv, "c:m:s:fh", opts, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        a->config = optarg;
+                        a->config_given = true;
+                        break;
+                case 'm':
+                        a->mountpoint = optarg;
+                        break;
+                case 's':
+                        a->socket_path = optarg;
+                        break;
+                case 'f':
+                        a->foreground = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument \"%s\".", argv[optind]);
+        if (a->mountpoint[0] != '/' || a->socket_path[0] != '/')
+                return log_error_errno(EINVAL, "Mount point and control socket must be absolute paths.");
+        return 1;
+}
+
+static int load_config(const args *a, fsd_config **ret) {
+        _cleanup_free_ char *buf = NULL, *err = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_at(AT_FDCWD, a->config, FSD_CONFIG_MAX_SIZE, &buf, &len);
+        if (r == -ENOENT && !a->config_given) {
+                log_debug("No \"%s\", using the defaults.", a->config);
+                return fsd_config_new_default(ret);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to read configuration \"%s\": %m", a->config);
+        r = fsd_config_parse(buf, len, ret, &err);
+        if (r < 0)
+                return log_error_errno(r, "Configuration \"%s\" refused: %s", a->config, err ? err : "(no details)");
+        r = fsd_config_resolve(*ret, &err);
+        if (r < 0) {
+                fsd_config_free(TAKE_PTR(*ret));
+                return log_error_errno(r, "Configuration \"%s\": %s", a->config, err ? err : "(no details)");
+        }
+        return 0;
+}
+
+/* Forks; the parent waits until the child is serving (one byte on the
+ * pipe) or gone (EOF), and exits accordingly. Returns the child's end. */
+static int daemonize(int *ret_ready_fd) {
+        int p[2];
+        pid_t pid;
+        char c;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return log_error_errno(errno, "pipe2() failed: %m");
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "fork() failed: %m");
+        if (pid > 0) {
+                safe_close(p[1]);
+                _exit(read(p[0], &c, 1) == 1 ? EXIT_SUCCESS : EXIT_FAILURE);
+        }
+        safe_close(p[0]);
+        if (setsid() < 0)
+                return log_error_errno(errno, "setsid() failed: %m");
+        if (chdir("/") < 0)
+                return log_error_errno(errno, "chdir(\"/\") failed: %m");
+        *ret_ready_fd = p[1];
+        return 0;
+}
+
+static void on_sigusr1(int sig) {
+        (void) sig; /* only interrupts the session loop's wait */
+}
+
+static int run(const args *a, const fsd_config *cfg, int ready_fd) {
+        char *fargv[] = { (char *) "deviceid-fsd", (char *) "-o",
+                          (char *) "allow_other,default_permissions,fsname=deviceid,subtype=deviceid,"
+                                   "nosuid,nodev,noexec",
+                          NULL };
+        struct fuse_args fargs = FUSE_ARGS_INIT(3, fargv);
+        struct fuse_loop_config *lc = NULL;
+        fsd_notifier *notifier = NULL;
+        fsd_ctx ctx;
+        _cleanup_free_ char *err = NULL;
+        int r, loop_r;
+
+        r = fsd_ctx_init(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up: %m");
+        r = fsd_reload(&ctx, cfg, -1, false, &err);
+        if (r < 0) {
+                /* Serve what we can: the poll retries, and a publisher's
+                 * notification reloads. */
+                log_warning_errno(r, "Initial keyring read failed, starting empty: %s", err ? err : "");
+        }
+        r = fsd_mount_prepare(a->mountpoint);
+        if (r < 0)
+                goto out_ctx;
+
+        ctx.se = fuse_session_new(&fargs, &fsd_ops, sizeof(fsd_ops), &ctx);
+        if (!ctx.se) {
+                r = log_error_errno(EIO, "Failed to create the FUSE session.");
+                goto out_ctx;
+        }
+        if (fuse_session_mount(ctx.se, a->mountpoint) != 0) {
+                r = log_error_errno(EIO, "Failed to mount \"%s\".", a->mountpoint);
+                goto out_session;
+        }
+
+        r = fsd_notifier_start(&(fsd_notifier_params) {
+                                       .ctx = &ctx,
+                                       .cfg = cfg,
+                                       .mountpoint = a->mountpoint,
+                                       .socket_path = a->socket_path,
+                                       .main_thread = pthread_self(),
+                                       .ready_fd = ready_fd,
+                               },
+                               &notifier);
+        if (r < 0)
+                goto out_unmount;
+
+        lc = fuse_loop_cfg_create();
+        if (!lc) {
+                r = log_oom();
+                fuse_session_exit(ctx.se);
+        } else {
+                /* Hundreds of readers are served from the page cache; the
+                 * workers only see misses, lookups and the notifier. */
+                fuse_loop_cfg_set_max_threads(lc, MAX_WORKERS);
+                fuse_loop_cfg_set_idle_threads(lc, IDLE_WORKERS);
+                fuse_loop_cfg_set_clone_fd(lc, 0);
+                loop_r = fuse_session_loop_mt(ctx.se, lc);
+                if (loop_r < 0)
+                        log_error_errno(loop_r, "The FUSE session ended with an error: %m");
+                fuse_loop_cfg_destroy(lc);
+        }
+        r = fsd_notifier_stop(notifier);
+
+out_unmount:
+        fuse_session_unmount(ctx.se);
+out_session:
+        fuse_session_destroy(ctx.se);
+out_ctx:
+        fsd_ctx_done(&ctx);
+        if (r >= 0)
+                log_info("Unmounted \"%s\".", a->mountpoint);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        _cleanup_(fsd_config_freep) fsd_config *cfg = NULL;
+        struct sigaction sa = { .sa_handler = on_sigusr1 };
+        int ready_fd = -1;
+        sigset_t ss;
+        args a;
+        int r;
+
+        log_parse_environment();
+        r = parse_args(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        r = load_config(&a, &cfg);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        /* SIGTERM, SIGINT, SIGHUP go to the notifier's signalfd; SIGUSR1
+         * (no SA_RESTART) wakes the session loop. Before any thread. */
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
+        if (pthread_sigmask(SIG_BLOCK, &ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) < 0 ||
+            signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return log_error_errno(errno, "Failed to set up signals: %m"), EXIT_FAILURE;
+
+        if (!a.foreground && daemonize(&ready_fd) < 0)
+                return EXIT_FAILURE;
+        r = run(&a, cfg, ready_fd);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

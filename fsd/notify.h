@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The notifier thread of deviceid-fsd: it owns the control socket (the
+ * server side of the "reload" protocol in keyring/keyring.h), polls the
+ * keyring as a fallback and to notice expiry, swaps in new tables,
+ * invalidates what changed in the kernel, and raises the inotify events
+ * with a real VFS call on the daemon's private read-write view of the
+ * mount. It is not a FUSE worker, so its own filesystem calls are served
+ * by the workers instead of deadlocking.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "fsd/fsd.h"
+
+/* Reads the keyring and makes its content current. With notify, the
+ * kernel is told (entries, directory) and watchers get IN_ATTRIB through
+ * rw_fd, the read-write view of the mount; without (before mounting),
+ * only the table changes. Returns the number of changed names, or -errno
+ * with *ret_error (if not NULL) set to a malloc'ed explanation. */
+int fsd_reload(fsd_ctx *ctx, const fsd_config *cfg, int rw_fd, bool notify, char **ret_error);
+
+typedef struct fsd_notifier fsd_notifier;
+
+typedef struct fsd_notifier_params {
+        fsd_ctx *ctx;
+        const fsd_config *cfg;
+        const char *mountpoint;
+        const char *socket_path;
+        pthread_t main_thread; /* runs the session loop; woken with SIGUSR1 to end it */
+        int ready_fd;          /* gets one byte once serving (daemonizing parent), or -1 */
+} fsd_notifier_params;
+
+/* Starts the thread. It covers the mount read-only, opens the control
+ * socket, reports readiness (ready_fd, $NOTIFY_SOCKET) and then serves
+ * until SIGTERM/SIGINT (which it takes through a signalfd: block them
+ * before starting any thread) or until fsd_notifier_stop(). On a fatal
+ * error or a signal it ends the session loop itself. */
+int fsd_notifier_start(const fsd_notifier_params *p, fsd_notifier **ret);
+
+/* Called by the main thread once the session loop returned: stops and
+ * joins the thread, undoes the read-only cover. Returns the thread's
+ * setup result (0 or -errno). */
+int fsd_notifier_stop(fsd_notifier *n);

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The FUSE low-level handlers of deviceid-fsd. Each one validates, asks a
+ * pure function of table.c under the shared lock, and replies exactly
+ * once. Reads are served by the kernel page cache after the first one:
+ * opens are not even sent (no-open support), names and attributes are
+ * cached for a day and invalidated explicitly by notify.c.
+ */
+#include <fcntl.h>
+#include <sys/statvfs.h>
+
+#include "fsd/fsd.h"
+#include "log.h"
+
+#define SETATTR_TIME_MASK                                                                             \
+        (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | \
+         FUSE_SET_ATTR_CTIME)
+
+int fsd_ctx_init(fsd_ctx *ctx) {
+        pthread_rwlockattr_t a;
+        struct timespec now;
+        int r;
+
+        *ctx = (fsd_ctx) {};
+        clock_gettime(CLOCK_REALTIME, &now);
+        fsd_fs_init(&ctx->fs, now);
+        pthread_rwlockattr_init(&a);
+        /* A table swap must not starve behind a stream of readers. */
+        pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        r = pthread_rwlock_init(&ctx->lock, &a);
+        pthread_rwlockattr_destroy(&a);
+        return -r;
+}
+
+void fsd_ctx_done(fsd_ctx *ctx) {
+        fsd_fs_done(&ctx->fs);
+        pthread_rwlock_destroy(&ctx->lock);
+}
+
+static fsd_ctx *req_ctx(fuse_req_t req) {
+        return fuse_req_userdata(req);
+}
+
+static void rdlock(fsd_ctx *c) {
+        pthread_rwlock_rdlock(&c->lock);
+}
+
+static void wrlock(fsd_ctx *c) {
+        pthread_rwlock_wrlock(&c->lock);
+}
+
+static void unlock(fsd_ctx *c) {
+        pthread_rwlock_unlock(&c->lock);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn) {
+        (void) userdata;
+        /* Bytes of an inode never change, so size/mtime changes must not
+         * drop caches on their own; invalidation is explicit. */
+        conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+        if (conn->capable & FUSE_CAP_READDIRPLUS)
+                conn->want |= FUSE_CAP_READDIRPLUS;
+        log_debug("FUSE connection up (protocol %u.%u).", conn->proto_major, conn->proto_minor);
+}
+
+static void fill_entry(struct fuse_entry_param *e, const struct stat *st) {
+        *e = (struct fuse_entry_param) {
+                .ino = st->st_ino,
+                .attr = *st,
+                .attr_timeout = FSD_ATTR_TIMEOUT,
+                .entry_timeout = FSD_ENTRY_TIMEOUT,
+        };
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        fsd_ctx *c = req_ctx(req);
+        struct fuse_entry_param e;
+        struct stat st;
+        int r;
+
+        rdlock(c);
+        r = fsd_fs_lookup(&c->fs, parent, name, &st);
+        unlock(c);
+        if (r == -ENOENT) {
+                /* A cached negative entry: names appear only through
+                 * notify.c, which invalidates them. */
+                e = (struct fuse_entry_param) { .ino = 0, .entry_timeout = FSD_ENTRY_TIMEOUT };
+                fuse_reply_entry(req, &e);
+                return;
+        }
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fill_entry(&e, &st);
+        if (fuse_reply_entry(req, &e) < 0) {
+                /* The kernel did not take the reference. */
+                wrlock(c);
+                fsd_fs_forget(&c->fs, st.st_ino, 1);
+                unlock(c);
+        }
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+        fsd_ctx *c = req_ctx(req);
+
+        wrlock(c);
+        fsd_fs_forget(&c->fs, ino, nlookup);
+        unlock(c);
+        fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets) {
+        fsd_ctx *c = req_ctx(req);
+
+        wrlock(c);
+        for (size_t i = 0; i < count; i++)
+                fsd_fs_forget(&c->fs, forgets[i].ino, forgets[i].nlookup);
+        unlock(c);
+        fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        fsd_ctx *c = req_ctx(req);
+        struct stat st;
+        int r;
+
+        (void) fi;
+        rdlock(c);
+        r = fsd_fs_stat(&c->fs, ino, &st);
+        unlock(c);
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                fuse_reply_attr(req, &st, FSD_ATTR_TIMEOUT);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi) {
+        const struct fuse_ctx *who = fuse_req_ctx(req);
+        fsd_ctx *c = req_ctx(req);
+        bool notifier;
+        struct stat st;
+        int r;
+
+        (void) attr;
+        (void) fi;
+        notifier = who->uid == 0 && who->pid == atomic_load(&c->notifier_tid);
+        r = fsd_setattr_policy(notifier, to_set, SETATTR_TIME_MASK);
+        if (r >= 0) {
+                /* The touch raises the inotify event; the times we serve
+                 * stay those of the generation. */
+                rdlock(c);
+                r = fsd_fs_stat(&c->fs, ino, &st);
+                unlock(c);
+        }
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                fuse_reply_attr(req, &st, FSD_ATTR_TIMEOUT);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        (void) ino;
+        /* ENOSYS tells the kernel to stop sending opens (no-open support):
+         * no round trip per open. */
+        fuse_reply_err(req, -fsd_open_policy(fi->flags));
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        fsd_ctx *c = req_ctx(req);
+        const char *p;
+        size_t n;
+        int r;
+
+        (void) fi;
+        if (off < 0) {
+                fuse_reply_err(req, EINVAL);
+                return;
+        }
+        rdlock(c);
+        r = fsd_fs_read(&c->fs, ino, (uint64_t) off, size, &p, &n);
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                fuse_reply_buf(req, p, n); /* copies before we unlock */
+        unlock(c);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        fsd_ctx *c = req_ctx(req);
+        fsd_dir *d = NULL;
+        int r;
+
+        rdlock(c);
+        r = fsd_fs_opendir(&c->fs, ino, &d);
+        unlock(c);
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fi->fh = (uint64_t) (uintptr_t) d;
+        fi->cache_readdir = 1;
+        fi->keep_cache = 1;
+        if (fuse_reply_open(req, fi) < 0)
+                free(d);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+        (void) ino;
+        free((fsd_dir *) (uintptr_t) fi->fh);
+        fuse_reply_err(req, 0);
+}
+
+static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus) {
+        const fsd_dir *d = (const fsd_dir *) (uintptr_t) fi->fh;
+        fsd_ctx *c = req_ctx(req);
+        _cleanup_free_ char *buf = NULL;
+        size_t pos = 0;
+
+        if (off < 0 || !d) {
+                fuse_reply_err(req, EINVAL);
+                return;
+        }
+        buf = malloc(size ? size : 1);
+        if (!buf) {
+                fuse_reply_err(req, ENOMEM);
+                return;
+        }
+        rdlock(c);
+        for (size_t i = (size_t) off; i < d->n; i++) {
+                struct fuse_entry_param e = {};
+                struct stat st = { .st_ino = d->v[i].ino, .st_mode = S_IFREG };
+                fsd_node *n = NULL;
+                size_t need;
+
+                if (i < 2)
+                        st.st_mode = S_IFDIR;
+                else if (plus) {
+                        /* Only the current generation may enter the dcache. */
+                        n = fsd_fs_find_name(&c->fs, d->v[i].name);
+                        if (!n)
+                                continue;
+                }
+                if (plus) {
+                        if (n) {
+                                (void) fsd_fs_stat(&c->fs, n->ino, &st);
+                                fill_entry(&e, &st);
+                        } else
+                                e.attr = st; /* "." and "..": ino 0 in the entry, no reference */
+                        need = fuse_add_direntry_plus(req, buf + pos, size - pos, d->v[i].name, &e,
+                                                      (off_t) i + 1);
+                } else
+                        need = fuse_add_direntry(req, buf + pos, size - pos, d->v[i].name, &st, (off_t) i + 1);
+                if (need > size - pos)
+                        break;
+                if (n)
+                        __atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+                pos += need;
+        }
+        fuse_reply_buf(req, buf, pos);
+        unlock(c);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        (void) ino;
+        do_readdir(req, size, off, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
+        (void) ino;
+        do_readdir(req, size, off, fi, true);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+        fsd_ctx *c = req_ctx(req);
+        struct statvfs sv = {
+                .f_bsize = FSD_BLKSIZE,
+                .f_frsize = FSD_BLKSIZE,
+                .f_namemax = FSD_NAME_MAX,
+                .f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV,
+        };
+
+        (void) ino;
+        rdlock(c);
+        sv.f_files = c->fs.n_nodes + 1;
+        unlock(c);
+        fuse_reply_statfs(req, &sv);
+}
+
+/* Everything below would change the filesystem: read-only. */
+static void reply_erofs(fuse_req_t req) {
+        fuse_reply_err(req, EROFS);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d) {
+        (void) p, (void) n, (void) m, (void) d;
+        reply_erofs(req);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m) {
+        (void) p, (void) n, (void) m;
+        reply_erofs(req);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n) {
+        (void) p, (void) n;
+        reply_erofs(req);
+}
+
+static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n) {
+        (void) l, (void) p, (void) n;
+        reply_erofs(req);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn, unsigned f) {
+        (void) p, (void) n, (void) np, (void) nn, (void) f;
+        reply_erofs(req);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t i, fuse_ino_t np, const char *nn) {
+        (void) i, (void) np, (void) nn;
+        reply_erofs(req);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t i, const char *b, size_t s, off_t o, struct fuse_file_info *fi) {
+        (void) i, (void) b, (void) s, (void) o, (void) fi;
+        reply_erofs(req);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t i, const char *n, const char *v, size_t s, int f) {
+        (void) i, (void) n, (void) v, (void) s, (void) f;
+        reply_erofs(req);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t i, const char *n) {
+        (void) i, (void) n;
+        reply_erofs(req);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, struct fuse_file_info *fi) {
+        (void) p, (void) n, (void) m, (void) fi;
+        reply_erofs(req);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t i, int m, off_t o, off_t l, struct fuse_file_info *fi) {
+        (void) i, (void) m, (void) o, (void) l, (void) fi;
+        reply_erofs(req);
+}
+
+static void op_copy_file_range(fuse_req_t req, fuse_ino_t a, off_t ao, struct fuse_file_info *af, fuse_ino_t b,
+                               off_t bo, struct fuse_file_info *bf, size_t len, int flags) {
+        (void) a, (void) ao, (void) af, (void) b, (void) bo, (void) bf, (void) len, (void) flags;
+        reply_erofs(req);
+}
+
+const struct fuse_lowlevel_ops fsd_ops = {
+        .init = op_init,
+        .lookup = op_lookup,
+        .forget = op_forget,
+        .forget_multi = op_forget_multi,
+        .getattr = op_getattr,
+        .setattr = op_setattr,
+        .open = op_open,
+        .read = op_read,
+        .opendir = op_opendir,
+        .readdir = op_readdir,
+        .readdirplus = op_readdirplus,
+        .releasedir = op_releasedir,
+        .statfs = op_statfs,
+        .mknod = op_mknod,
+        .mkdir = op_mkdir,
+        .unlink = op_unlink,
+        .rmdir = op_unlink,
+        .symlink = op_symlink,
+        .rename = op_rename,
+        .link = op_link,
+        .write = op_write,
+        .setxattr = op_setxattr,
+        .removexattr = op_removexattr,
+        .create = op_create,
+        .fallocate = op_fallocate,
+        .copy_file_range = op_copy_file_range,
+};

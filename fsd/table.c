@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The name table and inode store of deviceid-fsd (contract in table.h).
+ * Everything here is a function of its arguments: no I/O, no clock, no
+ * locks, so the unit tests drive it with fixed entries.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+
+#include "fsd/table.h"
+#include "json.h"
+
+void fsd_blob_free(fsd_blob *b) {
+        if (!b)
+                return;
+        if (b->secret)
+                explicit_bzero(b->data, b->len);
+        free(b);
+}
+
+/* Concatenates up to two pieces, with a newline between them when the
+ * first does not end in one. */
+static fsd_blob *blob_new(const char *a, size_t alen, const char *b, size_t blen, bool secret) {
+        bool sep = alen > 0 && blen > 0 && a[alen - 1] != '\n';
+        size_t len = alen + sep + blen;
+        fsd_blob *o = malloc(sizeof(*o) + len + 1);
+
+        if (!o)
+                return NULL;
+        o->len = len;
+        o->secret = secret;
+        if (alen)
+                memcpy(o->data, a, alen);
+        if (sep)
+                o->data[alen] = '\n';
+        if (blen)
+                memcpy(o->data + alen + sep, b, blen);
+        o->data[len] = '\0';
+        return o;
+}
+
+void fsd_specs_done(fsd_specs *s) {
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n; i++)
+                fsd_blob_free(s->v[i].blob);
+        free(s->v);
+        *s = (fsd_specs) {};
+}
+
+static int spec_add(fsd_specs *s, const char *entry, const char *suffix, fsd_blob *blob, mode_t mode,
+                    uid_t uid, gid_t gid, time_t mtime) {
+        fsd_spec *sp;
+
+        if (!blob)
+                return -ENOMEM;
+        sp = &s->v[s->n++];
+        *sp = (fsd_spec) {
+                .blob = blob,
+                .mode = mode,
+                .uid = uid,
+                .gid = gid,
+                .mtime = { .tv_sec = mtime },
+        };
+        snprintf(sp->name, sizeof(sp->name), "%s%s", entry, suffix);
+        return 0;
+}
+
+static int entry_ptr_cmp(const void *a, const void *b) {
+        return strcmp((*(const keyring_entry *const *) a)->name, (*(const keyring_entry *const *) b)->name);
+}
+
+static int spec_cmp(const void *a, const void *b) {
+        return strcmp(((const fsd_spec *) a)->name, ((const fsd_spec *) b)->name);
+}
+
+static void format_time(time_t t, char buf[static 32]) {
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                strcpy(buf, "1970-01-01T00:00:00Z");
+}
+
+static int add_file_names(json_object *files, const keyring_entry *e) {
+        static const char *const suffixes[] = { ".pem", ".key.pem", ".bundle.pem" };
+        size_t n = 1;
+
+        if (keyring_account_name_is_valid(e->name) && e->key_kind != KEYRING_KEY_NONE && e->key_pem)
+                n = ELEMENTSOF(suffixes);
+        for (size_t i = 0; i < n; i++) {
+                char name[FSD_NAME_MAX + 1];
+                json_object *s;
+
+                snprintf(name, sizeof(name), "%s%s", e->name, suffixes[i]);
+                s = json_object_new_string(name);
+                if (!s || json_object_array_add(files, s) < 0) {
+                        json_object_put(s);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+int fsd_status_json(const keyring_entry *const *sorted, size_t n, char **ret, size_t *ret_len) {
+        _cleanup_json_ json_object *root = json_object_new_object();
+        json_object *arr = json_object_new_array();
+        char *s;
+        int r;
+
+        if (!root || !arr) {
+                json_object_put(arr);
+                return -ENOMEM;
+        }
+        r = json_add_int64(root, "version", 1);
+        if (r < 0) {
+                json_object_put(arr);
+                return r;
+        }
+        r = json_add_object(root, "entries", arr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const keyring_entry *e = sorted[i];
+                json_object *o = json_object_new_object(), *files = json_object_new_array();
+                const char *kind = keyring_key_kind_to_string(e->key_kind);
+                char t[32];
+
+                if (!o || !files) {
+                        json_object_put(o);
+                        json_object_put(files);
+                        return -ENOMEM;
+                }
+                if (json_object_array_add(arr, o) < 0) {
+                        json_object_put(o);
+                        json_object_put(files);
+                        return -ENOMEM;
+                }
+                if ((r = json_add_string(o, "name", e->name)) < 0 ||
+                    (r = json_add_int64(o, "generation", (int64_t) e->generation)) < 0 ||
+                    (r = json_add_string(o, "keyKind", kind ? kind : "none")) < 0) {
+                        json_object_put(files);
+                        return r;
+                }
+                if (e->not_after > 0) {
+                        format_time(e->not_after, t);
+                        if ((r = json_add_string(o, "notAfter", t)) < 0 ||
+                            (r = json_add_int64(o, "notAfterUnix", (int64_t) e->not_after)) < 0) {
+                                json_object_put(files);
+                                return r;
+                        }
+                }
+                format_time(e->published, t);
+                if ((r = json_add_string(o, "published", t)) < 0) {
+                        json_object_put(files);
+                        return r;
+                }
+                r = json_add_object(o, "files", files);
+                if (r < 0)
+                        return r;
+                r = add_file_names(files, e);
+                if (r < 0)
+                        return r;
+        }
+        r = json_to_string_dup(root, &s);
+        if (r < 0)
+                return r;
+        *ret_len = strlen(s);
+        *ret = s;
+        return 0;
+}
+
+int fsd_specs_build(const keyring_entry *const *entries, size_t n, const fsd_config *cfg, fsd_specs *ret) {
+        _cleanup_free_ const keyring_entry **sorted = NULL;
+        _cleanup_(fsd_specs_done) fsd_specs s = {};
+        _cleanup_free_ char *status = NULL;
+        size_t status_len;
+        time_t newest = 0;
+        int r;
+
+        if (n > FSD_MAX_ENTRIES)
+                return -E2BIG;
+        sorted = calloc(n ? n : 1, sizeof(*sorted));
+        s.v = calloc(3 * n + 1, sizeof(*s.v));
+        if (!sorted || !s.v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const keyring_entry *e = entries[i];
+
+                if (!e || !keyring_entry_name_is_valid(e->name) || !e->chain_pem)
+                        return -EINVAL;
+                if (e->chain_len > KEYRING_MAX_CHAIN || (e->key_pem && e->key_len > KEYRING_MAX_KEY))
+                        return -E2BIG;
+                sorted[i] = e;
+        }
+        if (n > 0)
+                qsort(sorted, n, sizeof(*sorted), entry_ptr_cmp);
+        for (size_t i = 1; i < n; i++)
+                if (streq(sorted[i - 1]->name, sorted[i]->name))
+                        return -EINVAL;
+
+        for (size_t i = 0; i < n; i++) {
+                const keyring_entry *e = sorted[i];
+                const fsd_account_config *a = NULL;
+                mode_t cert_mode = FSD_DEFAULT_CERT_MODE, key_mode = FSD_DEFAULT_KEY_MODE;
+                uid_t uid = 0;
+                gid_t gid = 0;
+
+                if (e->published > newest)
+                        newest = e->published;
+                if (!keyring_account_name_is_valid(e->name)) {
+                        /* "device" and "roots": public certificates only; the
+                         * device key never leaves the TPM. */
+                        r = spec_add(&s, e->name, ".pem", blob_new(e->chain_pem, e->chain_len, NULL, 0, false),
+                                     FSD_DEFAULT_CERT_MODE, 0, 0, e->published);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                a = fsd_config_find_account(cfg, e->name);
+                if (a) {
+                        cert_mode = a->cert_mode & FSD_MAX_CERT_MODE;
+                        key_mode = a->key_mode & FSD_MAX_KEY_MODE;
+                        uid = a->uid;
+                        gid = a->gid;
+                }
+                r = spec_add(&s, e->name, ".pem", blob_new(e->chain_pem, e->chain_len, NULL, 0, false),
+                             cert_mode, 0, 0, e->published);
+                if (r < 0)
+                        return r;
+                if (e->key_kind == KEYRING_KEY_NONE || !e->key_pem)
+                        continue;
+                r = spec_add(&s, e->name, ".key.pem", blob_new(e->key_pem, e->key_len, NULL, 0, true),
+                             key_mode, uid, gid, e->published);
+                if (r < 0)
+                        return r;
+                r = spec_add(&s, e->name, ".bundle.pem",
+                             blob_new(e->key_pem, e->key_len, e->chain_pem, e->chain_len, true), key_mode, uid,
+                             gid, e->published);
+                if (r < 0)
+                        return r;
+        }
+
+        r = fsd_status_json(sorted, n, &status, &status_len);
+        if (r < 0)
+                return r;
+        r = spec_add(&s, "status", ".json", blob_new(status, status_len, "\n", 1, false), FSD_DEFAULT_CERT_MODE,
+                     0, 0, newest);
+        if (r < 0)
+                return r;
+        qsort(s.v, s.n, sizeof(s.v[0]), spec_cmp);
+        *ret = s;
+        s = (fsd_specs) {};
+        return 0;
+}
+
+void fsd_fs_init(fsd_fs *fs, struct timespec now) {
+        *fs = (fsd_fs) {
+                .next_ino = FSD_ROOT_INO + 1,
+                .root_mtime = now,
+        };
+}
+
+static void node_free(fsd_node *n) {
+        if (!n)
+                return;
+        fsd_blob_free(n->blob);
+        free(n);
+}
+
+void fsd_fs_done(fsd_fs *fs) {
+        for (size_t i = 0; i < fs->n_nodes; i++)
+                node_free(fs->nodes[i]);
+        free(fs->nodes);
+        free(fs->current);
+        *fs = (fsd_fs) {};
+}
+
+static int node_name_cmp(const void *key, const void *elem) {
+        return strcmp(key, (*(fsd_node *const *) elem)->name);
+}
+
+static int node_ino_cmp(const void *key, const void *elem) {
+        uint64_t a = *(const uint64_t *) key, b = (*(fsd_node *const *) elem)->ino;
+
+        return a < b ? -1 : a > b;
+}
+
+fsd_node *fsd_fs_find_name(const fsd_fs *fs, const char *name) {
+        fsd_node **p;
+
+        if (fs->n_current == 0)
+                return NULL;
+        p = bsearch(name, fs->current, fs->n_current, sizeof(*fs->current), node_name_cmp);
+        return p ? *p : NULL;
+}
+
+fsd_node *fsd_fs_find_ino(const fsd_fs *fs, uint64_t ino) {
+        fsd_node **p;
+
+        if (fs->n_nodes == 0)
+                return NULL;
+        p = bsearch(&ino, fs->nodes, fs->n_nodes, sizeof(*fs->nodes), node_ino_cmp);
+        return p ? *p : NULL;
+}
+
+static bool node_matches(const fsd_node *n, const fsd_spec *s) {
+        return n->mode == s->mode && n->uid == s->uid && n->gid == s->gid && n->blob->len == s->blob->len &&
+               n->mtime.tv_sec == s->mtime.tv_sec && memcmp(n->blob->data, s->blob->data, s->blob->len) == 0;
+}
+
+/* Merge walk of the current names against specs (both sorted). Calls
+ * back for every name with the old node (or NULL) and the spec (or NULL). */
+#define MERGE_WALK(fs, specs, OLD, SPEC, ...)                                                   \
+        for (size_t _i = 0, _j = 0; _i < (fs)->n_current || _j < (specs)->n;) {                   \
+                fsd_node *OLD = NULL;                                                             \
+                fsd_spec *SPEC = NULL;                                                            \
+                int _c = _i >= (fs)->n_current ? 1                                                \
+                         : _j >= (specs)->n    ? -1                                               \
+                                               : strcmp((fs)->current[_i]->name, (specs)->v[_j].name); \
+                if (_c <= 0)                                                                      \
+                        OLD = (fs)->current[_i++];                                                \
+                if (_c >= 0)                                                                      \
+                        SPEC = &(specs)->v[_j++];                                                 \
+                __VA_ARGS__                                                                       \
+        }
+
+int fsd_fs_plan(const fsd_fs *fs, const fsd_specs *specs, fsd_change **ret, size_t *ret_n) {
+        _cleanup_free_ fsd_change *ch = NULL;
+        size_t n = 0;
+        uint64_t next = fs->next_ino;
+
+        ch = calloc(fs->n_current + specs->n + 1, sizeof(*ch));
+        if (!ch)
+                return -ENOMEM;
+        MERGE_WALK(fs, specs, old, sp, {
+                if (old && sp && node_matches(old, sp))
+                        continue;
+                fsd_change *c = &ch[n++];
+                strcpy(c->name, old ? old->name : sp->name);
+                c->old_ino = old ? old->ino : 0;
+                c->new_ino = sp ? next++ : 0;
+        });
+        if (n == 0) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        *ret = TAKE_PTR(ch);
+        *ret_n = n;
+        return 0;
+}
+
+int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change **ret, size_t *ret_n) {
+        _cleanup_free_ fsd_change *ch = NULL;
+        _cleanup_free_ fsd_node **cur = NULL, **all = NULL, **fresh = NULL;
+        size_t n_ch = 0, n_cur = 0, n_fresh = 0, n_all = 0;
+        uint64_t next = fs->next_ino;
+        int r;
+
+        r = fsd_fs_plan(fs, specs, &ch, &n_ch);
+        if (r < 0)
+                return r;
+        if (n_ch == 0) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+
+        /* Allocate everything first, so that failing leaves fs untouched. */
+        cur = calloc(specs->n + 1, sizeof(*cur));
+        fresh = calloc(specs->n + 1, sizeof(*fresh));
+        all = calloc(fs->n_nodes + specs->n + 1, sizeof(*all));
+        if (!cur || !fresh || !all)
+                return -ENOMEM;
+        for (size_t j = 0; j < specs->n; j++) {
+                fsd_node *old = fsd_fs_find_name(fs, specs->v[j].name);
+
+                if (old && node_matches(old, &specs->v[j]))
+                        continue;
+                fresh[n_fresh] = calloc(1, sizeof(fsd_node));
+                if (!fresh[n_fresh]) {
+                        for (size_t k = 0; k < n_fresh; k++)
+                                free(fresh[k]);
+                        return -ENOMEM;
+                }
+                n_fresh++;
+        }
+
+        /* Commit. */
+        n_fresh = 0;
+        MERGE_WALK(fs, specs, old, sp, {
+                if (old && sp && node_matches(old, sp)) {
+                        cur[n_cur++] = old;
+                        continue;
+                }
+                if (old)
+                        old->current = false;
+                if (sp) {
+                        fsd_node *nn = fresh[n_fresh++];
+
+                        *nn = (fsd_node) {
+                                .ino = next++,
+                                .blob = TAKE_PTR(sp->blob),
+                                .mode = sp->mode,
+                                .uid = sp->uid,
+                                .gid = sp->gid,
+                                .mtime = sp->mtime,
+                                .current = true,
+                        };
+                        strcpy(nn->name, sp->name);
+                        cur[n_cur++] = nn;
+                }
+        });
+        /* Live nodes stay sorted by ino: old ones first, fresh ones appended
+         * in increasing order. Retired nodes nobody references go now. */
+        for (size_t i = 0; i < fs->n_nodes; i++) {
+                fsd_node *x = fs->nodes[i];
+
+                if (!x->current && x->nlookup == 0)
+                        node_free(x);
+                else
+                        all[n_all++] = x;
+        }
+        for (size_t k = 0; k < n_fresh; k++)
+                all[n_all++] = fresh[k];
+
+        free(fs->nodes);
+        free(fs->current);
+        fs->nodes = TAKE_PTR(all);
+        fs->n_nodes = n_all;
+        fs->current = TAKE_PTR(cur);
+        fs->n_current = n_cur;
+        fs->next_ino = next;
+        fs->root_mtime = now;
+        *ret = TAKE_PTR(ch);
+        *ret_n = n_ch;
+        return 0;
+}
+
+static void stat_fill(const fsd_node *n, struct stat *st) {
+        *st = (struct stat) {
+                .st_ino = n->ino,
+                .st_mode = S_IFREG | n->mode,
+                .st_nlink = n->current ? 1 : 0,
+                .st_uid = n->uid,
+                .st_gid = n->gid,
+                .st_size = (off_t) n->blob->len,
+                .st_blksize = FSD_BLKSIZE,
+                .st_blocks = (blkcnt_t) ((n->blob->len + 511) / 512),
+                .st_atim = n->mtime,
+                .st_mtim = n->mtime,
+                .st_ctim = n->mtime,
+        };
+}
+
+int fsd_fs_stat(const fsd_fs *fs, uint64_t ino, struct stat *ret) {
+        const fsd_node *n;
+
+        if (ino == FSD_ROOT_INO) {
+                *ret = (struct stat) {
+                        .st_ino = FSD_ROOT_INO,
+                        .st_mode = S_IFDIR | 0555,
+                        .st_nlink = 2,
+                        .st_size = (off_t) fs->n_current,
+                        .st_blksize = FSD_BLKSIZE,
+                        .st_atim = fs->root_mtime,
+                        .st_mtim = fs->root_mtime,
+                        .st_ctim = fs->root_mtime,
+                };
+                return 0;
+        }
+        n = fsd_fs_find_ino(fs, ino);
+        if (!n)
+                return -ENOENT;
+        stat_fill(n, ret);
+        return 0;
+}
+
+int fsd_fs_lookup(fsd_fs *fs, uint64_t parent, const char *name, struct stat *ret) {
+        fsd_node *n;
+
+        if (parent != FSD_ROOT_INO)
+                return fsd_fs_find_ino(fs, parent) ? -ENOTDIR : -ENOENT;
+        if (strlen(name) > FSD_NAME_MAX)
+                return -ENAMETOOLONG;
+        n = fsd_fs_find_name(fs, name);
+        if (!n)
+                return -ENOENT;
+        /* Callers may look up concurrently under a shared lock. */
+        __atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
+        stat_fill(n, ret);
+        return 0;
+}
+
+void fsd_fs_forget(fsd_fs *fs, uint64_t ino, uint64_t n) {
+        fsd_node *x = fsd_fs_find_ino(fs, ino);
+
+        if (!x)
+                return;
+        x->nlookup = n >= x->nlookup ? 0 : x->nlookup - n;
+        if (x->nlookup > 0 || x->current)
+                return;
+        /* Retired and unreferenced: remove from the ino-sorted array. */
+        for (size_t i = 0; i < fs->n_nodes; i++)
+                if (fs->nodes[i] == x) {
+                        memmove(fs->nodes + i, fs->nodes + i + 1, (fs->n_nodes - i - 1) * sizeof(*fs->nodes));
+                        fs->n_nodes--;
+                        break;
+                }
+        node_free(x);
+}
+
+int fsd_fs_read(const fsd_fs *fs, uint64_t ino, uint64_t off, size_t size, const char **ret, size_t *ret_len) {
+        const fsd_node *n;
+
+        if (ino == FSD_ROOT_INO)
+                return -EISDIR;
+        n = fsd_fs_find_ino(fs, ino);
+        if (!n)
+                return -ESTALE;
+        if (off >= n->blob->len) {
+                *ret = n->blob->data;
+                *ret_len = 0;
+                return 0;
+        }
+        *ret = n->blob->data + off;
+        *ret_len = n->blob->len - off < size ? n->blob->len - off : size;
+        return 0;
+}
+
+int fsd_open_policy(int flags) {
+        if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT | O_APPEND)))
+                return -EROFS;
+        return -ENOSYS;
+}
+
+int fsd_setattr_policy(bool from_notifier, int to_set_mask, int allowed_time_mask) {
+        if (from_notifier && to_set_mask != 0 && (to_set_mask & ~allowed_time_mask) == 0)
+                return 0;
+        return -EROFS;
+}
+
+int fsd_fs_opendir(const fsd_fs *fs, uint64_t ino, fsd_dir **ret) {
+        fsd_dir *d;
+
+        if (ino != FSD_ROOT_INO)
+                return fsd_fs_find_ino(fs, ino) ? -ENOTDIR : -ENOENT;
+        d = malloc(sizeof(*d) + (fs->n_current + 2) * sizeof(d->v[0]));
+        if (!d)
+                return -ENOMEM;
+        d->n = 0;
+        d->v[d->n++] = (fsd_dirent) { .name = ".", .ino = FSD_ROOT_INO };
+        d->v[d->n++] = (fsd_dirent) { .name = "..", .ino = FSD_ROOT_INO };
+        for (size_t i = 0; i < fs->n_current; i++) {
+                d->v[d->n] = (fsd_dirent) { .ino = fs->current[i]->ino };
+                strcpy(d->v[d->n].name, fs->current[i]->name);
+                d->n++;
+        }
+        *ret = d;
+        return 0;
+}
