@@ -71,8 +71,7 @@ http_response *acme_reply(acme_ctx *c, http_response *r) {
                 return NULL;
         if (acme_nonce_issue(c->srv->nonces, acme_now(), nonce) < 0 ||
             http_response_add_header(r, "Replay-Nonce", nonce) < 0 ||
-            (c->base && acme_add_header_fmt(r, "Link", "<%sdirectory>;rel=\"index\"", c->base) < 0) ||
-            http_response_add_header(r, "Cache-Control", "no-store") < 0) {
+            (c->base && acme_add_header_fmt(r, "Link", "<%sdirectory>;rel=\"index\"", c->base) < 0)) {
                 http_response_free(r);
                 return NULL;
         }
