@@ -101,8 +101,8 @@ def test_add_errors_change_nothing(ca_dir, tmp_path):
         (["--ek-pub", str(garbage)], b"EK public key"),
         (["--ek-cert", str(garbage)], b"EK certificate"),
         (["--ek-uri", uri, "--ek-pub", str(garbage)], b"exactly one"),
-        (["--ek-uri", "urn:ek:sha256:" + "B" * 43 + "=", "--name", "x" * 300], b"invalid name"),
-        (["--ek-uri", "urn:ek:sha256:" + "B" * 43 + "=", "--owner", "a\tb"], b"invalid owner"),
+        (["--ek-uri", "urn:ek:sha256:" + "A" * 43 + "=", "--name", "x" * 300], b"invalid name"),
+        (["--ek-uri", "urn:ek:sha256:" + "A" * 43 + "=", "--owner", "a\tb"], b"invalid owner"),
     ]
     for args, msg in cases:
         cp = ca_cli(ca_dir, "device", "add", *args, check=False)
