@@ -325,6 +325,143 @@ static void test_csr_bad_signers(void) {
         ok(der == NULL, "nothing returned on failure");
 }
 
+/* A CSR (unsigned: x509_csr_get_sans does not look at the signature) whose
+ * subjectAltName holds exactly one GeneralName, made with OpenSSL directly
+ * so it can hold things our builder refuses to make. */
+static X509_REQ *req_with_name(GENERAL_NAME *g) {
+        _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+        _cleanup_(extensions_freep) STACK_OF(X509_EXTENSION) *exts = NULL;
+        X509_REQ *req = X509_REQ_new();
+
+        if (!gens || !req || sk_GENERAL_NAME_push(gens, g) <= 0)
+                abort();
+        if (X509V3_add1_i2d(&exts, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT) != 1 ||
+            X509_REQ_add_extensions(req, exts) != 1)
+                abort();
+        return req;
+}
+
+static GENERAL_NAME *string_name(int type, int asn1_type, const void *data, int len) {
+        GENERAL_NAME *g = GENERAL_NAME_new();
+        ASN1_STRING *s = ASN1_STRING_type_new(asn1_type);
+
+        if (!g || !s || ASN1_STRING_set(s, data, len) != 1)
+                abort();
+        GENERAL_NAME_set0_value(g, type, s);
+        return g;
+}
+
+static GENERAL_NAME *other_name(const char *oid, int asn1_type, const void *data, int len) {
+        GENERAL_NAME *g = GENERAL_NAME_new();
+        ASN1_TYPE *t = ASN1_TYPE_new();
+        ASN1_STRING *s = ASN1_STRING_type_new(asn1_type);
+
+        if (!g || !t || !s || ASN1_STRING_set(s, data, len) != 1)
+                abort();
+        ASN1_TYPE_set(t, asn1_type, s);
+        if (GENERAL_NAME_set0_othername(g, OBJ_txt2obj(oid, 1), t) != 1)
+                abort();
+        return g;
+}
+
+static void test_san_decoding_edges(void) {
+        /* DER of PermanentIdentifier SEQUENCE bodies, tag and length included. */
+        static const uint8_t only_assigner[] = { 0x30, 0x0b, 0x06, 0x09, 0x2b, 0x06, 0x01, 0x04,
+                                                 0x01, 0x83, 0xce, 0x47, 0x01 };
+        static const uint8_t empty_seq[] = { 0x30, 0x00 };
+        static const uint8_t nul_in_value[] = { 0x30, 0x05, 0x0c, 0x03, 'a', 0x00, 'b' };
+        static const uint8_t wrong_order[] = { 0x30, 0x0e, 0x06, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01,
+                                               0x83, 0xce, 0x47, 0x01, 0x0c, 0x01, 'x' };
+        static const uint8_t ip8[] = { 192, 0, 2, 0, 255, 255, 255, 0 };
+        static const struct {
+                const char *what;
+                int kind; /* 0: other name sequence, 1: string */
+                int gen_type, asn1_type;
+                const char *oid;
+                const void *data;
+                int len;
+                int want_r;
+                const char *want_value, *want_assigner;
+        } v[] = {
+                { "PermanentIdentifier with only an assigner", 0, GEN_OTHERNAME, V_ASN1_SEQUENCE,
+                  OID_PERMANENT_IDENTIFIER, only_assigner, sizeof(only_assigner), 0, "", ASSIGNER },
+                { "empty PermanentIdentifier", 0, GEN_OTHERNAME, V_ASN1_SEQUENCE, OID_PERMANENT_IDENTIFIER,
+                  empty_seq, sizeof(empty_seq), 0, "", NULL },
+                { "NUL inside identifierValue", 0, GEN_OTHERNAME, V_ASN1_SEQUENCE, OID_PERMANENT_IDENTIFIER,
+                  nul_in_value, sizeof(nul_in_value), -EBADMSG, NULL, NULL },
+                { "fields in the wrong order", 0, GEN_OTHERNAME, V_ASN1_SEQUENCE, OID_PERMANENT_IDENTIFIER,
+                  wrong_order, sizeof(wrong_order), -EBADMSG, NULL, NULL },
+                { "PermanentIdentifier that is a bare UTF8String", 0, GEN_OTHERNAME, V_ASN1_UTF8STRING,
+                  OID_PERMANENT_IDENTIFIER, "x", 1, -EBADMSG, NULL, NULL },
+                { "foreign otherName skipped", 0, GEN_OTHERNAME, V_ASN1_UTF8STRING, "1.3.6.1.4.1.311.20.2.3",
+                  "upn@example", 11, 0, NULL, NULL },
+                { "DNS name with a NUL", 1, GEN_DNS, V_ASN1_IA5STRING, NULL, "a\0.example", 10, -EBADMSG,
+                  NULL, NULL },
+                { "DNS name with a high byte", 1, GEN_DNS, V_ASN1_IA5STRING, NULL, "caf\xc3\xa9", 5, -EBADMSG,
+                  NULL, NULL },
+                { "IP SAN of 8 bytes", 1, GEN_IPADD, V_ASN1_OCTET_STRING, NULL, ip8, sizeof(ip8), -EBADMSG,
+                  NULL, NULL },
+                { "registeredID skipped", 2, GEN_RID, 0, "1.2.3.4", NULL, 0, 0, NULL, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                _cleanup_(X509_REQ_freep) X509_REQ *req = NULL;
+                _cleanup_(x509_san_list_freep) x509_san_list *l = NULL;
+                GENERAL_NAME *g;
+                int r;
+
+                if (v[i].kind == 0)
+                        g = other_name(v[i].oid, v[i].asn1_type, v[i].data, v[i].len);
+                else if (v[i].kind == 1)
+                        g = string_name(v[i].gen_type, v[i].asn1_type, v[i].data, v[i].len);
+                else {
+                        g = GENERAL_NAME_new();
+                        if (!g)
+                                abort();
+                        GENERAL_NAME_set0_value(g, GEN_RID, OBJ_txt2obj(v[i].oid, 1));
+                }
+                req = req_with_name(g);
+                r = x509_csr_get_sans(req, &l);
+                is_int(r, v[i].want_r, v[i].what);
+                if (r < 0) {
+                        ok(l == NULL, "no list on failure");
+                        continue;
+                }
+                if (!v[i].want_value) {
+                        is_int(l->n, 0, "nothing returned for a skipped name");
+                        continue;
+                }
+                if (!is_int(l->n, 1, "one SAN"))
+                        continue;
+                is_int(l->items[0].type, X509_SAN_PERMANENT_ID, "type");
+                is_str(l->items[0].value, v[i].want_value, "value");
+                if (v[i].want_assigner)
+                        is_str(l->items[0].assigner, v[i].want_assigner, "assigner");
+                else
+                        ok(!l->items[0].assigner, "no assigner");
+        }
+}
+
+static void test_build_assigner_only(void) {
+        static const x509_san sans[] = { { X509_SAN_PERMANENT_ID, NULL, (char *) ASSIGNER } };
+        _cleanup_pkey_ EVP_PKEY *key = testdata_key("p256.key");
+        _cleanup_(signer_freep) signer *s = NULL;
+        _cleanup_free_ uint8_t *der = NULL;
+        _cleanup_(X509_REQ_freep) X509_REQ *req = NULL;
+        _cleanup_(x509_san_list_freep) x509_san_list *l = NULL;
+        size_t len;
+
+        if (signer_new_evp(key, &s) < 0)
+                abort();
+        is_ok(x509_csr_build(s, "x", sans, 1, &der, &len), "PermanentIdentifier without identifierValue");
+        is_ok(x509_csr_parse_der(der, len, 4096, &req), "parses");
+        is_ok(x509_csr_get_sans(req, &l), "SANs");
+        if (l && is_int(l->n, 1, "one SAN")) {
+                is_str(l->items[0].value, "", "absent value reads as empty");
+                is_str(l->items[0].assigner, ASSIGNER, "assigner");
+        }
+}
+
 static void test_certs(void) {
         _cleanup_free_ char *pem = NULL, *der = NULL, *chain_pem = NULL, *cn = NULL, *out_pem = NULL;
         _cleanup_free_ char *chain_out = NULL, *root_pem = NULL;
@@ -477,6 +614,8 @@ int main(void) {
         test_csr_many_signatures();
         test_csr_build_refusals();
         test_csr_bad_signers();
+        test_san_decoding_edges();
+        test_build_assigner_only();
         test_certs();
         test_cert_bad_input();
         test_verify();
