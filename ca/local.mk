@@ -33,3 +33,6 @@ ca_deviceid_ca_SOURCES = \
 ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CURL_CFLAGS) $(CBOR_CFLAGS)
 ca_deviceid_ca_LDADD = $(CA_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
 
+
+dist_man_MANS += docs/deviceid-ca.8
+EXTRA_DIST += docs/ca.md
