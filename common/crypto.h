@@ -47,27 +47,39 @@ typedef enum crypto_key_type {
         CRYPTO_KEY_INVALID = -EINVAL,
 } crypto_key_type;
 
-/* "ec256"/"p256", "ec384"/"p384", "rsa2048", "rsa3072", "rsa4096". */
+/* "ec256"/"p256", "ec384"/"p384", "rsa2048", "rsa3072", "rsa4096" (case
+ * sensitive); CRYPTO_KEY_INVALID for anything else or NULL. to_string gives
+ * the first name, or NULL for a value out of range. */
 crypto_key_type crypto_key_type_from_string(const char *s);
 const char *crypto_key_type_to_string(crypto_key_type t);
-/* The type of an existing key, or CRYPTO_KEY_INVALID if unsupported. */
+/* The type of an existing key (private or public), or CRYPTO_KEY_INVALID if
+ * unsupported: other curves, other RSA sizes, RSA-PSS, Ed25519, NULL. */
 crypto_key_type crypto_key_type_of(EVP_PKEY *pkey);
 
+/* Generates a fresh key of type t in memory. -EINVAL for an invalid t. */
 int crypto_key_generate(crypto_key_type t, EVP_PKEY **ret);
 
 /* Loads a private key (PKCS#8 or traditional PEM) or, failing that, a public
- * key (SPKI PEM) from memory. -EBADMSG if neither. */
+ * key (SPKI PEM) from the first matching PEM block in memory; never prompts
+ * (encrypted keys fail). -EBADMSG if neither, -E2BIG if len > INT_MAX. The
+ * type is not checked: use crypto_key_type_of(). */
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **ret);
-/* Private key as unencrypted PKCS#8 PEM; the buffer should be erased with
- * erase_and_free(). */
+/* Private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"),
+ * NUL-terminated, *ret_len excluding the NUL (ret_len may be NULL); the
+ * buffer should be erased with erase_and_free(*ret, *ret_len). -EINVAL for a
+ * key without a private part. */
 int crypto_key_to_pem_pkcs8(EVP_PKEY *pkey, char **ret, size_t *ret_len);
+/* SPKI PEM ("BEGIN PUBLIC KEY"), NUL-terminated, malloc'ed. */
 int crypto_pubkey_to_pem(EVP_PKEY *pkey, char **ret);
-/* DER SubjectPublicKeyInfo. */
+/* DER SubjectPublicKeyInfo, malloc'ed. from_der refuses trailing data
+ * (-EBADMSG) and does not check the type. */
 int crypto_pubkey_to_der(EVP_PKEY *pkey, uint8_t **ret, size_t *ret_len);
 int crypto_pubkey_from_der(const uint8_t *der, size_t len, EVP_PKEY **ret);
-/* 1 if both keys have the same public part, 0 if not. */
+/* 1 if both keys have the same public part (a private key equals its own
+ * public half), 0 if not (including different types); -EINVAL on NULL. */
 int crypto_pubkey_equal(EVP_PKEY *a, EVP_PKEY *b);
-/* 1 if pkey holds a private part. */
+/* 1 if pkey holds a private part, 0 if public only, -EOPNOTSUPP if it is
+ * neither EC nor RSA, -EINVAL on NULL. */
 int crypto_key_is_private(EVP_PKEY *pkey);
 
 /* Digest by NID (NID_sha256, NID_sha384, NID_sha1 for legacy only). */

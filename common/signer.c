@@ -120,6 +120,10 @@ int signer_new_evp(EVP_PKEY *pkey, signer **ret) {
                 return -EINVAL;
         if (crypto_key_is_private(pkey) <= 0)
                 return -EINVAL;
+        /* The contract says -EINVAL for an unsupported type (P-521, RSA-1024),
+         * which signer_new would report as -EOPNOTSUPP. */
+        if (crypto_key_type_of(pkey) == CRYPTO_KEY_INVALID)
+                return -EINVAL;
         if (EVP_PKEY_up_ref(pkey) != 1)
                 return -ENOMEM;
         /* The private key doubles as the public key: OpenSSL uses only the

@@ -44,6 +44,12 @@ static void test_refusals(void) {
 
         is_err(signer_new_evp(pub, &s), -EINVAL, "public key is not a signer");
         is_err(signer_new_evp(ed, &s), -EINVAL, "Ed25519 is not supported");
+        {
+                _cleanup_pkey_ EVP_PKEY *p521 = testdata_key("p521.key");
+                _cleanup_pkey_ EVP_PKEY *rsa1024 = testdata_key("rsa1024.key");
+                is_err(signer_new_evp(p521, &s), -EINVAL, "P-521 is not supported");
+                is_err(signer_new_evp(rsa1024, &s), -EINVAL, "RSA-1024 is not supported");
+        }
         is_err(signer_new_evp(NULL, &s), -EINVAL, "NULL key");
         ok(s == NULL, "nothing returned");
 
