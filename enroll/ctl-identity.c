@@ -124,7 +124,8 @@ int verb_identity(int argc, char *argv[]) {
 
         r = tpm_open(tcti, &t);
         if (r < 0)
-                return log_error_errno(r, "Failed to open the TPM: %m");
+                return log_error_errno(r, "Failed to open the TPM via \"%s\": %m",
+                                       tpm_tcti_resolve(tcti));
         r = tpm_get_info(t, &info);
         if (r < 0)
                 return log_error_errno(r, "Failed to read TPM properties via \"%s\": %m",

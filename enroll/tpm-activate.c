@@ -55,7 +55,7 @@ int tpm_activate_credential(tpm_ctx *t, const tpm_key *ak, const tpm_ek *ek,
         _cleanup_esys_ TPM2B_DIGEST *out = NULL;
         TPM2B_ID_OBJECT cred;
         TPM2B_ENCRYPTED_SECRET sec;
-        ESYS_TR akh = ESYS_TR_NONE, ekh = ESYS_TR_NONE, session = ESYS_TR_NONE;
+        ESYS_TR akh = ESYS_TR_NONE, ekh = ESYS_TR_NONE, session = ESYS_TR_NONE, enc = ESYS_TR_NONE;
         bool ek_transient = false;
         uint8_t *buf;
         int r;
@@ -82,7 +82,13 @@ int tpm_activate_credential(tpm_ctx *t, const tpm_key *ak, const tpm_ek *ek,
         r = ek_policy_session(t, &ek->public.publicArea, &session);
         if (r < 0)
                 goto finish;
-        r = tpm_esys_activate_credential(t, akh, ekh, session, &cred, &sec, &out);
+        /* The recovered secret is the response's first parameter: have the
+         * TPM encrypt it under a session salted with the EK, so it does not
+         * cross the bus (or the resource manager) in the clear. */
+        r = tpm_esys_start_encrypt_session(t, ekh, &enc);
+        if (r < 0)
+                goto finish;
+        r = tpm_esys_activate_credential(t, akh, ekh, session, enc, &cred, &sec, &out);
         if (r < 0)
                 goto finish;
         buf = malloc(out->size > 0 ? out->size : 1);
@@ -97,6 +103,7 @@ int tpm_activate_credential(tpm_ctx *t, const tpm_key *ak, const tpm_ek *ek,
 finish:
         if (out)
                 explicit_bzero(out, sizeof(*out));
+        (void) tpm_esys_flush(t, &enc);
         (void) tpm_esys_flush(t, &session);
         if (ek_transient)
                 (void) tpm_esys_flush(t, &ekh);

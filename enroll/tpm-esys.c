@@ -130,6 +130,31 @@ int tpm_esys_start_policy_session(tpm_ctx *t, TPMI_ALG_HASH hash, ESYS_TR *ret) 
         return 0;
 }
 
+int tpm_esys_start_encrypt_session(tpm_ctx *t, ESYS_TR salt_key, ESYS_TR *ret) {
+        static const TPMT_SYM_DEF aes = {
+                .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB
+        };
+        ESYS_TR s = ESYS_TR_NONE;
+        int r;
+
+        r = tpm_rc(Esys_StartAuthSession(t->esys, salt_key, ESYS_TR_NONE, ESYS_TR_NONE,
+                                         ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_HMAC, &aes,
+                                         TPM2_ALG_SHA256, &s),
+                   "Esys_StartAuthSession");
+        if (r < 0)
+                return r;
+        r = tpm_rc(Esys_TRSess_SetAttributes(t->esys, s,
+                                             TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+                                             0xff),
+                   "Esys_TRSess_SetAttributes");
+        if (r < 0) {
+                (void) tpm_esys_flush(t, &s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
 int tpm_esys_policy_secret_endorsement(tpm_ctx *t, ESYS_TR session) {
         return tpm_rc(Esys_PolicySecret(t->esys, ESYS_TR_RH_ENDORSEMENT, session, ESYS_TR_PASSWORD,
                                         ESYS_TR_NONE, ESYS_TR_NONE, NULL, NULL, NULL, 0, NULL,
@@ -150,10 +175,10 @@ int tpm_esys_policy_get_digest(tpm_ctx *t, ESYS_TR session, TPM2B_DIGEST **ret) 
 }
 
 int tpm_esys_activate_credential(tpm_ctx *t, ESYS_TR ak, ESYS_TR ek, ESYS_TR session,
-                                 const TPM2B_ID_OBJECT *cred, const TPM2B_ENCRYPTED_SECRET *secret,
-                                 TPM2B_DIGEST **ret) {
-        return tpm_rc(Esys_ActivateCredential(t->esys, ak, ek, ESYS_TR_PASSWORD, session,
-                                              ESYS_TR_NONE, cred, secret, ret),
+                                 ESYS_TR enc, const TPM2B_ID_OBJECT *cred,
+                                 const TPM2B_ENCRYPTED_SECRET *secret, TPM2B_DIGEST **ret) {
+        return tpm_rc(Esys_ActivateCredential(t->esys, ak, ek, ESYS_TR_PASSWORD, session, enc,
+                                              cred, secret, ret),
                       "Esys_ActivateCredential");
 }
 

@@ -66,9 +66,13 @@ int tpm_esys_start_policy_session(tpm_ctx *t, TPMI_ALG_HASH hash, ESYS_TR *ret);
 int tpm_esys_policy_secret_endorsement(tpm_ctx *t, ESYS_TR session);
 int tpm_esys_policy_or(tpm_ctx *t, ESYS_TR session, const TPML_DIGEST *digests);
 int tpm_esys_policy_get_digest(tpm_ctx *t, ESYS_TR session, TPM2B_DIGEST **ret);
+/* enc: an encrypt session (response parameter encryption) or ESYS_TR_NONE. */
 int tpm_esys_activate_credential(tpm_ctx *t, ESYS_TR ak, ESYS_TR ek, ESYS_TR session,
-                                 const TPM2B_ID_OBJECT *cred, const TPM2B_ENCRYPTED_SECRET *secret,
-                                 TPM2B_DIGEST **ret);
+                                 ESYS_TR enc, const TPM2B_ID_OBJECT *cred,
+                                 const TPM2B_ENCRYPTED_SECRET *secret, TPM2B_DIGEST **ret);
+/* An HMAC session salted with salt_key (the EK), AES-128-CFB, with
+ * TPMA_SESSION_ENCRYPT: the TPM encrypts the first response parameter. */
+int tpm_esys_start_encrypt_session(tpm_ctx *t, ESYS_TR salt_key, ESYS_TR *ret);
 int tpm_esys_nv_read_public(tpm_ctx *t, ESYS_TR nv, TPM2B_NV_PUBLIC **ret);
 /* auth: the index itself (TPMA_NV_AUTHREAD) or ESYS_TR_RH_OWNER. */
 int tpm_esys_nv_read(tpm_ctx *t, ESYS_TR auth, ESYS_TR nv, uint16_t size, uint16_t offset,

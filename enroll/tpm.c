@@ -6,17 +6,26 @@
 #include "tpm-internal.h"
 #include "tpm2util.h"
 
+static const char *startswith(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+const char *tpm_tcti_resolve(const char *tcti) {
+        if (!tcti || !*tcti)
+                tcti = getenv("DEVICEID_TCTI");
+        if (!tcti || !*tcti)
+                tcti = TPM_DEFAULT_TCTI;
+        return tcti;
+}
+
 int tpm_open(const char *tcti, tpm_ctx **ret) {
         _cleanup_(tpm_unrefp) tpm_ctx *t = NULL;
-        const char *conf = tcti;
+        const char *conf = tpm_tcti_resolve(tcti);
         int r;
 
         if (!ret)
                 return -EINVAL;
-        if (!conf || !*conf)
-                conf = getenv("DEVICEID_TCTI");
-        if (!conf || !*conf)
-                conf = TPM_DEFAULT_TCTI;
 
         /* The TSS logs its own errors to stderr, also for the expected
          * ones (an absent persistent handle). We decode and log every
@@ -34,10 +43,14 @@ int tpm_open(const char *tcti, tpm_ctx **ret) {
 
         r = tpm_rc(Tss2_TctiLdr_Initialize(conf, &t->tcti), "Tss2_TctiLdr_Initialize");
         if (r < 0) {
+                const char *path = startswith(conf, "device:");
+
                 t->tcti = NULL;
-                /* The loader reports a missing device or daemon as a
-                 * general failure; what the caller can act on is "not
-                 * reachable". */
+                /* The loader reports every failure to open as an I/O
+                 * error. For a device node, say why (absent, no
+                 * permission); for a socket or daemon, "not reachable". */
+                if (path && access(path, R_OK | W_OK) < 0)
+                        return negative_errno();
                 return r == -EIO || r == -ENOENT ? -ECONNREFUSED : r;
         }
         r = tpm_rc(Esys_Initialize(&t->esys, t->tcti, NULL), "Esys_Initialize");

@@ -54,8 +54,13 @@ typedef struct tpm_ctx tpm_ctx;
 
 /* Opens the TPM through the TCTI named by tcti, or, if NULL or empty, by
  * $DEVICEID_TCTI, or else TPM_DEFAULT_TCTI. The context is reference
- * counted (signers keep one). Returns 0 or -errno. */
+ * counted (signers keep one). Returns 0 or -errno: for a "device:" TCTI
+ * the reason the node cannot be opened (-ENOENT, -EACCES), for others
+ * -ECONNREFUSED when the TPM or daemon is not reachable, -EOPNOTSUPP for
+ * an unknown TCTI name. */
 int tpm_open(const char *tcti, tpm_ctx **ret);
+/* The TCTI string tpm_open(tcti) would use (borrowed; for messages). */
+const char *tpm_tcti_resolve(const char *tcti);
 tpm_ctx *tpm_ref(tpm_ctx *t);
 /* Drops a reference; the last one closes ESAPI and the TCTI. NULL is ok. */
 tpm_ctx *tpm_unref(tpm_ctx *t);

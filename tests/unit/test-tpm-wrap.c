@@ -424,10 +424,16 @@ int main(void) {
                       "activate");
                 is_mem(out, out_len, "sec!", 4, "secret returned");
                 ok(fake.policy_or_seen, "PolicyOR(PolicyA, PolicyC) for the H-3 EK");
-                ok(clean(), "activate: AK, EK and session flushed");
+                ok(clean(), "activate: AK, EK and sessions flushed");
+                is_int(fake.calls[C_STARTAUTH], 2, "policy session + salted encrypt session");
                 free(out);
                 out = NULL;
 
+                fail_with("StartAuthSession", 2, TSS2_ESYS_RC_MEMORY);
+                is_err(tpm_activate_credential(t, ak, &ek, cred, sizeof(cred), sec, sizeof(sec),
+                                               &out, &out_len),
+                       -ENOMEM, "encrypt session failure");
+                ok(clean() && !out, "encrypt session failure: everything flushed");
                 fail_with("PolicySecret", 1, 0x98e);
                 is_err(tpm_activate_credential(t, ak, &ek, cred, sizeof(cred), sec, sizeof(sec),
                                                &out, &out_len),
