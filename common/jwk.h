@@ -23,9 +23,10 @@
 int jwk_from_pkey(EVP_PKEY *pkey, json_object **ret);
 /* Public key from a JWK; refuses unknown kty/crv (-EOPNOTSUPP), private
  * members ("d", "p", "q", "dp", "dq", "qi", "oth"), wrong coordinate lengths,
- * points not on the curve, n or e with leading zero octets, e longer than 8
- * octets or failing OpenSSL's public-key check (-EBADMSG), RSA below 2048
- * bits (-EOPNOTSUPP). Other members (alg, kid, use) are ignored. */
+ * points not on the curve (OpenSSL's full EC public-key check), n or e with
+ * leading zero octets, an even n or e, e = 1 or e longer than 8 octets
+ * (-EBADMSG), RSA below 2048 or above 8192 bits (-EOPNOTSUPP). Other
+ * members (alg, kid, use) are ignored. */
 int jwk_to_pkey(json_object *jwk, EVP_PKEY **ret);
 /* The RFC 7638 canonical JSON (required members, sorted, no whitespace),
  * malloc'ed. */

@@ -265,6 +265,7 @@ static void test_import_refusals(void) {
         refused(RSA("\"e\":\"AQAB\""), -EBADMSG, "n missing");
         refused(RSA("\"n\":\"" A2_N "\",\"e\":\"\""), -EBADMSG, "e empty");
         refused(RSA("\"n\":\"" A2_N "\",\"e\":\"AQ\""), -EBADMSG, "e = 1");
+        refused(RSA("\"n\":\"" A2_N "\",\"e\":\"AQAA\""), -EBADMSG, "even e");
         refused(RSA("\"n\":\"" A2_N "\",\"e\":\"AQABAQABAQAB\""), -EBADMSG, "e of 9 octets (above 8)");
         /* Same modulus with the last octet made even: not an RSA modulus. */
         refused(RSA("\"n\":\"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1P"
@@ -273,6 +274,13 @@ static void test_import_refusals(void) {
                     "_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoA\","
                     "\"e\":\"AQAB\""),
                 -EBADMSG, "even modulus");
+
+        /* 1025-octet modulus: above RSA_MAX_BITS. */
+        char big[1500];
+        int off = snprintf(big, sizeof(big), "{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"w");
+        memset(big + off, 'A', 1366);
+        snprintf(big + off + 1366, sizeof(big) - (size_t) off - 1366, "\"}");
+        refused(big, -EOPNOTSUPP, "RSA modulus above 8192 bits");
 
         is_err(jwk_to_pkey(arr, &k), -EBADMSG, "JWK that is an array");
         is_err(jwk_to_pkey(NULL, &k), -EBADMSG, "JWK that is null");
