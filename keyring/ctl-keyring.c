@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "enroll/ctl.h"
+#include "enroll/tpm.h"
 #include "json.h"
 #include "keyring/keyring.h"
 #include "log.h"
@@ -49,7 +50,7 @@ static int notify_fsd(void) {
 
 /* Reads a private key file and turns it into what the entry stores: PKCS#8
  * PEM for a software key, the TSS2 PEM as is for a TPM-wrapped one. */
-static int load_key(const char *path, bool tpm_key, secret_buf *ret) {
+static int load_key(const char *path, bool tss2, secret_buf *ret, EVP_PKEY **ret_public) {
         _cleanup_(secret_buf_done) secret_buf raw = {};
         _cleanup_pkey_ EVP_PKEY *pkey = NULL;
         int r;
@@ -57,10 +58,17 @@ static int load_key(const char *path, bool tpm_key, secret_buf *ret) {
         r = read_file_at(AT_FDCWD, path, CTL_MAX_KEY_FILE, &raw.p, &raw.len);
         if (r < 0)
                 return log_error_errno(r, "Failed to read key \"%s\": %m", path);
-        if (tpm_key) {
-                /* The TPM layer checks it when it loads it; here only the form. */
-                if (!strstr(raw.p, "-----BEGIN TSS2 PRIVATE KEY-----"))
-                        return log_error_errno(EBADMSG, "\"%s\" is not a TSS2 PRIVATE KEY PEM.", path);
+        if (tss2) {
+                _cleanup_(tpm_key_freep) tpm_key *tk = NULL;
+
+                /* Parsing only: the blob is usable on this TPM alone, which
+                 * checks it when it loads it. */
+                r = tpm_key_from_pem(raw.p, raw.len, &tk);
+                if (r < 0)
+                        return log_error_errno(r, "\"%s\" is not a usable TSS2 PRIVATE KEY PEM: %m", path);
+                if (EVP_PKEY_up_ref(tpm_key_public_key(tk)) != 1)
+                        return log_oom();
+                *ret_public = tpm_key_public_key(tk);
                 *ret = raw;
                 raw = (secret_buf) {};
                 return 0;
@@ -73,6 +81,23 @@ static int load_key(const char *path, bool tpm_key, secret_buf *ret) {
         r = crypto_key_to_pem_pkcs8(pkey, &ret->p, &ret->len);
         if (r < 0)
                 return log_error_errno(r, "Failed to convert key \"%s\" to PKCS#8: %m", path);
+        *ret_public = TAKE_PTR(pkey);
+        return 0;
+}
+
+/* keyring_publish checks a PKCS#8 key itself; a TSS2 key is checked here,
+ * where the TPM layer can read its public part. */
+static int check_key_matches(const char *chain, size_t chain_len, EVP_PKEY *key, const char *cert_path,
+                             const char *key_path) {
+        _cleanup_x509_stack_ STACK_OF(X509) *sk = NULL;
+        int r;
+
+        r = x509_chain_from_pem(chain, chain_len, 64, &sk);
+        if (r < 0)
+                return log_error_errno(EBADMSG, "\"%s\" is not a certificate chain.", cert_path);
+        if (crypto_pubkey_equal(key, X509_get0_pubkey(sk_X509_value(sk, 0))) != 1)
+                return log_error_errno(EKEYREJECTED, "The key \"%s\" does not match the certificate \"%s\".",
+                                       key_path, cert_path);
         return 0;
 }
 
@@ -107,7 +132,7 @@ int verb_import(int argc, char *argv[]) {
         _cleanup_(secret_buf_done) secret_buf key = {};
         _cleanup_free_ char *chain = NULL;
         const char *cert_path = NULL, *key_path = NULL, *name;
-        bool tpm_key = false;
+        bool tss2 = false;
         size_t chain_len = 0;
         uint64_t generation = 0;
         keyring_key_kind kind;
@@ -122,7 +147,7 @@ int verb_import(int argc, char *argv[]) {
                         key_path = optarg;
                         break;
                 case 't':
-                        tpm_key = true;
+                        tss2 = true;
                         break;
                 case 'h':
                         printf("Usage: deviceidctl import NAME --cert CHAIN.pem [--key KEY.pem [--tpm-key]]\n"
@@ -142,7 +167,7 @@ int verb_import(int argc, char *argv[]) {
                 return log_error_errno(EINVAL, "Account \"%s\" needs --key.", name);
         if (key_path && streq(name, "roots"))
                 return log_error_errno(EINVAL, "\"roots\" takes no key.");
-        if (tpm_key && !key_path)
+        if (tss2 && !key_path)
                 return log_error_errno(EINVAL, "--tpm-key needs --key.");
 
         r = read_file_at(AT_FDCWD, cert_path, KEYRING_MAX_CHAIN, &chain, &chain_len);
@@ -151,11 +176,18 @@ int verb_import(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read \"%s\": %m", cert_path);
         if (key_path) {
-                r = load_key(key_path, tpm_key, &key);
+                _cleanup_pkey_ EVP_PKEY *public = NULL;
+
+                r = load_key(key_path, tss2, &key, &public);
                 if (r < 0)
                         return r;
+                if (tss2) {
+                        r = check_key_matches(chain, chain_len, public, cert_path, key_path);
+                        if (r < 0)
+                                return r;
+                }
         }
-        kind = !key_path ? KEYRING_KEY_NONE : tpm_key ? KEYRING_KEY_TSS2 : KEYRING_KEY_PKCS8;
+        kind = !key_path ? KEYRING_KEY_NONE : tss2 ? KEYRING_KEY_TSS2 : KEYRING_KEY_PKCS8;
 
         r = keyring_open(true, &k);
         if (r < 0)

@@ -43,9 +43,9 @@ def proc_keys_line(serial):
     return None
 
 
-def test_import_stores_documented_layout(keyring_env, pki):
+def test_import_stores_documented_layout(keyring_env, keyring_pki):
     require_tool("keyctl")
-    leaf = pki.issue("vpn.example", seconds=3600, key_format="traditional")
+    leaf = keyring_pki.issue("vpn.example", seconds=3600, key_format="traditional")
     keyring_env.deviceidctl("import", "vpn", "--cert", leaf.chain_path, "--key", leaf.key_path)
 
     ring, entry = keyring_env.ids("vpn")
@@ -85,10 +85,10 @@ def test_import_stores_documented_layout(keyring_env, pki):
     assert descs == ["deviceid:entry:vpn", "deviceid:generation"]
 
 
-def test_other_uid_cannot_read(keyring_env, pki):
+def test_other_uid_cannot_read(keyring_env, keyring_pki):
     setpriv = require_tool("setpriv")
     require_tool("keyctl")
-    leaf = pki.issue("secret.example")
+    leaf = keyring_pki.issue("secret.example")
     keyring_env.deviceidctl("import", "secret", "--cert", leaf.chain_path, "--key", leaf.key_path)
     ring, entry = keyring_env.ids("secret")
     assert keyring_env.read("secret")["consistent"] == "1"  # root (possessor) can
@@ -105,9 +105,9 @@ def test_other_uid_cannot_read(keyring_env, pki):
     assert keyring_env.read("secret")["key_sha256"] == sha256(leaf.pkcs8_pem)
 
 
-def test_keyring_verb_shows_metadata_never_keys(keyring_env, pki):
-    leaf = pki.issue("wifi.example")
-    roots = pki.roots_path()
+def test_keyring_verb_shows_metadata_never_keys(keyring_env, keyring_pki):
+    leaf = keyring_pki.issue("wifi.example")
+    roots = keyring_pki.roots_path()
     keyring_env.deviceidctl("import", "wifi", "--cert", leaf.chain_path, "--key", leaf.key_path)
     keyring_env.deviceidctl("import", "roots", "--cert", roots)
 
@@ -137,9 +137,9 @@ def test_keyring_verb_without_keyring(keyring_env):
     assert doc["exists"] is False and doc["entries"] == []
 
 
-def test_restart_recovery(keyring_env, pki):
-    a = pki.issue("a.example")
-    b = pki.issue("b.example")
+def test_restart_recovery(keyring_env, keyring_pki):
+    a = keyring_pki.issue("a.example")
+    b = keyring_pki.issue("b.example")
     keyring_env.deviceidctl("import", "acct", "--cert", a.chain_path, "--key", a.key_path)
     first = keyring_env.read("acct")  # a new process
     assert first["chain_sha256"] == sha256(a.chain_path.read_bytes())
@@ -151,9 +151,9 @@ def test_restart_recovery(keyring_env, pki):
     assert second["key_sha256"] == sha256(b.pkcs8_pem)
 
 
-def test_reader_never_sees_mixed_generation(keyring_env, pki, procs, tmp_path):
-    a = pki.issue("gen-a.example")
-    b = pki.issue("gen-b.example")
+def test_reader_never_sees_mixed_generation(keyring_env, keyring_pki, procs, tmp_path):
+    a = keyring_pki.issue("gen-a.example")
+    b = keyring_pki.issue("gen-b.example")
     keyring_env.deviceidctl("import", "acct", "--cert", a.chain_path, "--key", a.key_path)
     stop = tmp_path / "stop"
     reader = procs([keyring_env.tool, "loop", "acct", stop], "reader", env=keyring_env.env)
@@ -177,9 +177,9 @@ def test_reader_never_sees_mixed_generation(keyring_env, pki, procs, tmp_path):
     assert int(stats["reads"]) >= 20
 
 
-def test_killed_publisher_leaves_a_whole_generation(keyring_env, pki):
-    a = pki.issue("old.example")
-    b = pki.issue("new.example")
+def test_killed_publisher_leaves_a_whole_generation(keyring_env, keyring_pki):
+    a = keyring_pki.issue("old.example")
+    b = keyring_pki.issue("new.example")
     pairs = {
         (sha256(a.chain_path.read_bytes()), sha256(a.pkcs8_pem)): "a",
         (sha256(b.chain_path.read_bytes()), sha256(b.pkcs8_pem)): "b",
@@ -243,9 +243,9 @@ def _strace_writes(log):
 
 
 @pytest.mark.parametrize("verb", ["import", "read"])
-def test_nothing_secret_written_to_disk(keyring_env, pki, tmp_path, verb):
+def test_nothing_secret_written_to_disk(keyring_env, keyring_pki, tmp_path, verb):
     strace = require_tool("strace")
-    leaf = pki.issue("disk.example", key_format="traditional")
+    leaf = keyring_pki.issue("disk.example", key_format="traditional")
     if verb == "read":
         keyring_env.deviceidctl("import", "acct", "--cert", leaf.chain_path, "--key", leaf.key_path)
     log = tmp_path / "strace.log"
@@ -274,8 +274,8 @@ def test_nothing_secret_written_to_disk(keyring_env, pki, tmp_path, verb):
     assert keyring_env.read("acct")["key_sha256"] == sha256(leaf.pkcs8_pem)
 
 
-def test_expired_entry_is_gone(keyring_env, pki):
-    leaf = pki.issue("short.example", seconds=4)
+def test_expired_entry_is_gone(keyring_env, keyring_pki):
+    leaf = keyring_pki.issue("short.example", seconds=4)
     keyring_env.deviceidctl("import", "short", "--cert", leaf.chain_path, "--key", leaf.key_path)
     _, entry = keyring_env.ids("short")
     assert keyring_env.read("short")["consistent"] == "1"
@@ -295,13 +295,13 @@ def test_expired_entry_is_gone(keyring_env, pki):
     doc = json.loads(keyring_env.deviceidctl("keyring", "--json").stdout)
     assert [e["name"] for e in doc["entries"]] == []
     # A fresh certificate can be published over the expired one.
-    fresh = pki.issue("short.example")
+    fresh = keyring_pki.issue("short.example")
     keyring_env.deviceidctl("import", "short", "--cert", fresh.chain_path, "--key", fresh.key_path)
     assert keyring_env.read("short")["key_sha256"] == sha256(fresh.pkcs8_pem)
 
 
-def test_remove_revokes_at_once(keyring_env, pki):
-    leaf = pki.issue("gone.example")
+def test_remove_revokes_at_once(keyring_env, keyring_pki):
+    leaf = keyring_pki.issue("gone.example")
     keyring_env.deviceidctl("import", "gone", "--cert", leaf.chain_path, "--key", leaf.key_path)
     _, entry = keyring_env.ids("gone")
     keyring_env.deviceidctl("remove", "gone")
@@ -314,13 +314,13 @@ def test_remove_revokes_at_once(keyring_env, pki):
     assert cp.returncode == 1 and b"No entry" in cp.stderr
 
 
-def test_quota_exceeded(keyring_env, pki, tmp_path):
+def test_quota_exceeded(keyring_env, keyring_pki, tmp_path):
     """As an unused uid (its own user keyring and the non-root quota),
     with /proc/sys/kernel/keys/maxbytes set to 20000 and restored."""
     setpriv = require_tool("setpriv")
     uid = 3900000 + os.getpid() % 10000
-    small = pki.issue("small.example")
-    big = pki.issue("big.example", dns_names=[f"host{i:05d}.a-rather-long-domain.example"
+    small = keyring_pki.issue("small.example")
+    big = keyring_pki.issue("big.example", dns_names=[f"host{i:05d}.a-rather-long-domain.example"
                                                for i in range(420)])
     assert 15000 < len(big.chain_path.read_bytes()) < 24 * 1024
     # Programs and inputs where that uid can read them (test material only).
@@ -366,8 +366,8 @@ def test_quota_exceeded(keyring_env, pki, tmp_path):
         shutil.rmtree(d)
 
 
-def test_key_revoked_under_us(keyring_env, pki):
-    leaf = pki.issue("rev.example")
+def test_key_revoked_under_us(keyring_env, keyring_pki):
+    leaf = keyring_pki.issue("rev.example")
     keyring_env.deviceidctl("import", "rev", "--cert", leaf.chain_path, "--key", leaf.key_path)
     first = keyring_env.read("rev")
     keyring_env.tool_run("revoke", "rev")
@@ -385,9 +385,9 @@ def test_key_revoked_under_us(keyring_env, pki):
     assert keyring_env.read("rev") == {"error": "ENOENT"}
 
 
-def test_key_of_wrong_type(keyring_env, pki):
+def test_key_of_wrong_type(keyring_env, keyring_pki):
     require_tool("keyctl")
-    leaf = pki.issue("typed.example")
+    leaf = keyring_pki.issue("typed.example")
     keyring_env.deviceidctl("import", "other", "--cert", leaf.chain_path, "--key", leaf.key_path)
     keyring_env.tool_run("plant", "logon", "deviceid:entry:typed", "squatter")
     assert keyring_env.read("typed") == {"error": "EMEDIUMTYPE"}
@@ -413,10 +413,10 @@ def test_key_of_wrong_type(keyring_env, pki):
         run([keyring_env.tool, "destroy"], env=env, check=False)
 
 
-def test_bad_files_and_arguments(keyring_env, pki, tmp_path):
-    leaf = pki.issue("ok.example")
-    other = pki.issue("other.example")
-    expired = pki.issue("old.example", seconds=-60)
+def test_bad_files_and_arguments(keyring_env, keyring_pki, tmp_path):
+    leaf = keyring_pki.issue("ok.example")
+    other = keyring_pki.issue("other.example")
+    expired = keyring_pki.issue("old.example", seconds=-60)
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate\n")
     cases = [
@@ -466,8 +466,8 @@ class FakeFsd:
         self.thread.join(5)
 
 
-def test_notifies_fsd(keyring_env, pki, tmp_path):
-    leaf = pki.issue("notify.example")
+def test_notifies_fsd(keyring_env, keyring_pki, tmp_path):
+    leaf = keyring_pki.issue("notify.example")
     sock = keyring_env.env["DEVICEID_FSD_SOCKET"]
     fsd = FakeFsd(sock, b"ok")
     try:
@@ -491,3 +491,29 @@ def test_notifies_fsd(keyring_env, pki, tmp_path):
     # No fsd at all is fine.
     assert not os.path.exists(sock)
     keyring_env.deviceidctl("remove", "acct")
+
+
+def test_import_tpm_key(keyring_env, keyring_pki, swtpm, tmp_path):
+    """A TPM-wrapped key (tpm2-openssl's TSS2 PRIVATE KEY PEM) is stored as
+    is, after deviceidctl checked through the TPM layer that it matches."""
+    openssl = require_tool("openssl")
+    env = swtpm.env()
+    key = tmp_path / "tpm-key.pem"
+    pub = tmp_path / "tpm-pub.pem"
+    run([openssl, "genpkey", "-provider", "tpm2", "-provider", "default", "-algorithm", "EC",
+         "-pkeyopt", "group:P-256", "-out", key], env=env)
+    run([openssl, "pkey", "-provider", "tpm2", "-provider", "default", "-in", key, "-pubout",
+         "-out", pub], env=env)
+    assert key.read_bytes().startswith(b"-----BEGIN TSS2 PRIVATE KEY-----")
+    leaf = keyring_pki.issue("tpm.example", public_key_pem=pub.read_bytes())
+    keyring_env.deviceidctl("import", "tpmacct", "--cert", leaf.chain_path, "--key", key, "--tpm-key")
+    got = keyring_env.read("tpmacct")
+    assert got["kind"] == "tss2"
+    assert got["key_sha256"] == sha256(key.read_bytes())
+    assert got["chain_sha256"] == sha256(leaf.chain_path.read_bytes())
+
+    other = keyring_pki.issue("not-the-tpm-key.example")
+    cp = keyring_env.deviceidctl("import", "tpmacct", "--cert", other.chain_path, "--key", key,
+                                 "--tpm-key", check=False)
+    assert cp.returncode == 1 and b"does not match" in cp.stderr, cp.stderr
+    assert keyring_env.read("tpmacct")["chain_sha256"] == sha256(leaf.chain_path.read_bytes())
