@@ -874,6 +874,12 @@ int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roo
                 if (!(X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) ||
                     !(X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT))
                         return log_debug_errno(EBADMSG, "Certificate has no clientAuth extended key usage.");
+                /* Likewise keyUsage: our clients sign in the handshake, so
+                 * digitalSignature must be named (keyAgreement alone, which
+                 * OpenSSL would take, does not do). */
+                if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
+                    !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+                        return log_debug_errno(EBADMSG, "Certificate has no digitalSignature key usage.");
                 if (X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1)
                         return log_debug_errno(ENOMEM, "Setting the purpose failed: %s", crypto_last_error());
         }

@@ -106,9 +106,9 @@ int x509_cert_get_validity(X509 *cert, time_t *ret_not_before, time_t *ret_not_a
 /* Verifies leaf up to one of roots, using untrusted as intermediates (may be
  * NULL), at time `at` (0 = now). Roots are trust anchors as given; the chain
  * must end in a self-signed one (no partial chains). If purpose_clientauth,
- * the leaf must carry an extendedKeyUsage naming clientAuth and pass
- * OpenSSL's TLS client purpose check (keyUsage, if present, allows
- * digitalSignature; CAs in the chain allow the purpose). 0 if it verifies;
+ * the leaf must carry an extendedKeyUsage naming clientAuth and a keyUsage
+ * naming digitalSignature, and pass OpenSSL's TLS client purpose check (CAs
+ * in the chain allow the purpose). 0 if it verifies;
  * -EBADMSG with the reason at debug if not. */
 int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, time_t at,
                       bool purpose_clientauth);

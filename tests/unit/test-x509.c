@@ -28,6 +28,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(STACK_OF(X509_EXTENSION) *, extensions_free);
 #define T_2025_06_01 ((time_t) 1748736000)
 #define T_2026_01_01 ((time_t) 1767225600)
 #define T_2026_06_01 ((time_t) 1780272000)
+#define T_2027_01_01 ((time_t) 1798761600)
 #define T_2125_01_01 ((time_t) 4891363200)
 
 /* The SANs generate.sh puts into leaf.csr, in order. */
@@ -600,6 +601,19 @@ static void test_verify(void) {
                "serverAuth cert refused for clientAuth");
         is_err(x509_chain_verify(inter, NULL, roots, T_2026_06_01, true), -EBADMSG,
                "cert without EKU refused for clientAuth");
+        {
+                /* Issued by the root directly, valid from 2026-11-22. */
+                _cleanup_x509_ X509 *no_ku = load_cert("leaf-no_ku.crt");
+                _cleanup_x509_ X509 *ku_enc = load_cert("leaf-ku_encipher.crt");
+
+                is_ok(x509_chain_verify(no_ku, NULL, roots, T_2027_01_01, false), "no keyUsage, no purpose");
+                is_err(x509_chain_verify(no_ku, NULL, roots, T_2027_01_01, true), -EBADMSG,
+                       "no keyUsage refused for clientAuth");
+                is_ok(x509_chain_verify(ku_enc, NULL, roots, T_2027_01_01, false),
+                      "keyEncipherment only, no purpose");
+                is_err(x509_chain_verify(ku_enc, NULL, roots, T_2027_01_01, true), -EBADMSG,
+                       "keyEncipherment only refused for clientAuth");
+        }
         is_err(x509_chain_verify(NULL, inters, roots, 0, false), -EINVAL, "NULL leaf");
         is_err(x509_chain_verify(leaf, inters, NULL, 0, false), -EINVAL, "NULL roots");
 }

@@ -148,3 +148,20 @@ printf 'deviceid signer test vector\n' >msg.txt
 openssl dgst -sha256 -sign rsa2048.key -out rsa2048-msg.sig msg.txt
 openssl dgst -sha256 -sign p256.key -out p256-msg.sig msg.txt
 openssl dgst -sha384 -sign p384.key -out p384-msg.sig msg.txt
+
+# Leaves issued by the root directly, for the keyUsage rules of clientAuth:
+# one without keyUsage, one whose keyUsage lacks digitalSignature.
+cat >"$tmp/ku.cnf" <<'EOT'
+[no_ku]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = clientAuth
+[ku_encipher]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyEncipherment
+extendedKeyUsage = clientAuth
+EOT
+openssl req -new -key leaf.key -subj "/CN=device-ku" -out "$tmp/ku.csr"
+for ext in no_ku ku_encipher; do
+        openssl x509 -req -in "$tmp/ku.csr" -CA root.crt -CAkey root.key -set_serial 0x4b55 \
+                -days 36500 -extfile "$tmp/ku.cnf" -extensions $ext -out leaf-$ext.crt
+done
