@@ -143,3 +143,28 @@ def test_world_readable_key_refused(ca_dir):
     cp = run([ca_binary(), "serve", "--dir", ca_dir, "--listen", f"127.0.0.1:{free_port()}"], check=False, timeout=20)
     assert cp.returncode == 1
     assert b"agent-ca.key" in cp.stderr and b"0600" in cp.stderr
+
+
+def test_sd_notify_ready_and_stopping(tmp_path, procs):
+    """With NOTIFY_SOCKET set (as systemd does for Type=notify), serve
+    sends READY=1 once it listens and STOPPING=1 on SIGTERM."""
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    sock_path = str(tmp_path / "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(sock_path)
+    ns.settimeout(15)
+    try:
+        proc = procs([ca_binary(), "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], "serve-notify",
+                     env={**os.environ, "NOTIFY_SOCKET": sock_path})
+        msg = ns.recv(4096)
+        assert b"READY=1" in msg
+        # READY comes after the listener is up.
+        assert port_open("127.0.0.1", port)
+        os.kill(proc.pid, signal.SIGTERM)
+        msg = ns.recv(4096)
+        assert b"STOPPING=1" in msg
+        assert proc.popen.wait(15) == 0
+    finally:
+        ns.close()
