@@ -71,40 +71,31 @@ int admin_check_chain(STACK_OF(X509) *chain, X509 *root) {
         return admin ? 0 : -EPERM;
 }
 
-static http_response *authenticate(const http_request *req) {
-        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
-        http_response *resp;
-        int r;
-
-        r = http_request_client_chain(req, &chain);
-        if (r == -ENOMEM)
-                return NULL;
-        r = r < 0 ? -EACCES : admin_check_chain(chain, the_admin.root);
-        if (r == 0)
-                return NULL;
-        if (r == -EPERM) {
-                log_info("Admin API: %s %s from %s refused: client certificate is not the admin's.", req->method,
-                         req->path, req->remote_addr);
-                return http_response_error(403, "client certificate is not an admin certificate");
-        }
-        log_info("Admin API: %s %s from %s refused: no valid client certificate.", req->method, req->path,
-                 req->remote_addr);
-        resp = http_response_error(401, "an admin client certificate is required");
-        if (resp)
-                (void) http_response_add_header(resp, "WWW-Authenticate", "Mutual");
-        return resp;
-}
-
-/* Runs authentication; returns true if the handler should go on. On false
- * *ret holds the response (NULL meaning out of memory). */
+/* Returns true if the request carries the admin certificate; otherwise
+ * false with the refusal in *ret (NULL: out of memory). */
 static bool admin_ok(const http_request *req, http_response **ret) {
         _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
         int r;
 
         r = http_request_client_chain(req, &chain);
-        if (r >= 0 && admin_check_chain(chain, the_admin.root) == 0)
+        if (r == -ENOMEM) {
+                *ret = NULL;
+                return false;
+        }
+        r = r < 0 ? -EACCES : admin_check_chain(chain, the_admin.root);
+        if (r == 0)
                 return true;
-        *ret = authenticate(req);
+        if (r == -EPERM) {
+                log_info("Admin API: %s %s from %s refused: client certificate is not the admin's.", req->method,
+                         req->path, req->remote_addr);
+                *ret = http_response_error(403, "client certificate is not an admin certificate");
+                return false;
+        }
+        log_info("Admin API: %s %s from %s refused: no valid client certificate.", req->method, req->path,
+                 req->remote_addr);
+        *ret = http_response_error(401, "an admin client certificate is required");
+        if (*ret)
+                (void) http_response_add_header(*ret, "WWW-Authenticate", "Mutual");
         return false;
 }
 

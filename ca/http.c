@@ -407,7 +407,7 @@ static const route *route_find(const http_server *s, const char *method, const c
         return best;
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r, bool is_head) {
+static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r) {
         struct MHD_Response *m;
         enum MHD_Result ret;
 
@@ -421,7 +421,6 @@ static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r, bool
         MHD_add_response_header(m, "Cache-Control", "no-store");
         ret = MHD_queue_response(conn, r->status, m);
         MHD_destroy_response(m);
-        (void) is_head; /* MHD leaves the body out for HEAD itself */
         return ret;
 }
 
@@ -430,7 +429,7 @@ static enum MHD_Result queue_simple(struct MHD_Connection *conn, unsigned status
 
         if (!r)
                 return MHD_NO;
-        return queue(conn, r, false);
+        return queue(conn, r);
 }
 
 static void collect_client_certs(request_ctx *c) {
@@ -485,7 +484,7 @@ static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *met
                                 return MHD_NO;
                 } else
                         resp = http_response_error(404, "not found");
-                return resp ? queue(c->conn, resp, false) : MHD_NO;
+                return resp ? queue(c->conn, resp) : MHD_NO;
         }
 
         c->req.method = method;
@@ -506,7 +505,7 @@ static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *met
                 return queue_simple(c->conn, 500, "internal error");
         }
         log_debug("http: %s %s -> %u", method, url, resp->status);
-        return queue(c->conn, resp, streq(method, "HEAD"));
+        return queue(c->conn, resp); /* MHD leaves the body out for HEAD */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -7,6 +7,7 @@
  * revoking certificates, and refusing a group-readable key.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <openssl/x509v3.h>
 
@@ -17,6 +18,10 @@
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-issuer-XXXXXX";
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
 
 static int count_rows(store *st, const char *sql) {
         _cleanup_(store_stmt_freep) store_stmt *s = NULL;
@@ -294,11 +299,7 @@ int main(void) {
         test_issuer(st);
         test_devices(st);
         store_close(TAKE_PTR(st));
-        {
-                char cmd[400];
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-                if (system(cmd) != 0)
-                        printf("# could not remove %s\n", tmpdir);
-        }
+        if (nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
+                printf("# could not remove %s\n", tmpdir);
         return tap_done();
 }
