@@ -157,6 +157,8 @@ static void test_rfc7515_a2(void) {
                 is_str(j->signing_input, input, "A.2 signing input");
                 is_int(j->signature_len, 256, "A.2 signature length");
                 is_ok(jws_verify(j, key), "A.2 signature verifies");
+                _cleanup_pkey_ EVP_PKEY *small = EVP_RSA_gen(1024);
+                is_err(jws_verify(j, small), -EBADMSG, "RS256 with an RSA-1024 key is refused");
         }
 
         /* RSASSA-PKCS1-v1_5 is deterministic: same key, same input, same bytes. */
