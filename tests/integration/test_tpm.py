@@ -39,6 +39,12 @@ def test_identity_json_matches_tpm2_tools(swtpm, deviceidctl, tmp_path):
     ours = tmp_path / "ours.pem"
     ours.write_text(info["ekPublicKey"])
     assert ek_uri_of_pem(ours) == info["ekUri"]
+    # tpm2_createek derives the same RSA EK from the same template.
+    created = tmp_path / "created.pem"
+    run(["tpm2_createek", "-c", tmp_path / "ek.ctx", "-G", "rsa", "-u", created, "-f", "pem"],
+        env=env)
+    run(["tpm2_flushcontext", "-t"], env=env)
+    assert ek_uri_of_pem(created) == info["ekUri"]
 
     # The EK certificate is the NV content, and it chains to the maker CA.
     nv = tmp_path / "nv.der"
