@@ -546,6 +546,37 @@ int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
         return 0;
 }
 
+int issuer_issue_csr(issuer *i, ca_kind ca, X509_REQ *csr, const cert_profile *profile, int64_t device_id,
+                     const char *account, issued_cert *ret) {
+        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
+        _cleanup_free_ char *cn = NULL;
+        EVP_PKEY *pub;
+        int r;
+
+        if (!csr || !profile)
+                return -EINVAL;
+        pub = X509_REQ_get0_pubkey(csr);
+        if (!pub)
+                return -EINVAL;
+        r = x509_csr_get_cn(csr, &cn);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = x509_csr_get_sans(csr, &sans);
+        if (r < 0)
+                return r;
+        issue_request req = {
+                .ca = ca,
+                .public_key = pub,
+                .subject_cn = cn,
+                .sans = sans ? sans->items : NULL,
+                .n_sans = sans ? sans->n : 0,
+                .profile = *profile,
+                .device_id = device_id,
+                .account = account,
+        };
+        return issuer_issue(i, &req, ret);
+}
+
 int issuer_revoke_serial(issuer *i, const char *serial, int reason) {
         _cleanup_free_ char *norm = NULL;
         issued_info info = {};

@@ -120,6 +120,13 @@ int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, 
  * others may access (-EPERM) or that is not a regular file. Logs. */
 int issuer_load_key(int dirfd, const char *name, EVP_PKEY **ret);
 
+/* issuer_issue() for a PKCS#10 request: the CSR's key, its subject CN
+ * (if any) and its requested SANs (at least one of the two). The caller
+ * has already checked the CSR's signature (x509_csr_parse_*) and decided
+ * that the names may be issued. Returns 0 or -errno. */
+int issuer_issue_csr(issuer *i, ca_kind ca, X509_REQ *csr, const cert_profile *profile, int64_t device_id,
+                     const char *account, issued_cert *ret);
+
 /* Revocation. Reasons are RFC 5280 CRLReason codes (0 unspecified,
  * 1 keyCompromise, 4 superseded, 5 cessationOfOperation, ...).
  * By serial: 0 if revoked now, -EALREADY if it already was, -ENOENT if

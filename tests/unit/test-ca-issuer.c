@@ -248,6 +248,37 @@ static void test_issuer(store *st) {
         is_int(issuer_revoke_device(iss, 42, CRL_REASON_CESSATION_OF_OPERATION), 2, "issuer: device revocation counts");
         is_int(issuer_revoke_device(iss, 42, 0), 0, "issuer: nothing left to revoke");
 
+        {
+                _cleanup_(signer_freep) signer *sg = NULL;
+                _cleanup_(X509_REQ_freep) X509_REQ *csr = NULL;
+                _cleanup_free_ uint8_t *der = NULL;
+                _cleanup_(x509_san_list_freep) x509_san_list *got = NULL;
+                _cleanup_free_ char *cn = NULL;
+                x509_san csans[] = { { .type = X509_SAN_DNS, .value = (char *) "csr.example.org" },
+                                     { .type = X509_SAN_URI, .value = (char *) "spiffe://example.org/w" } };
+                size_t len;
+                cert_profile p = cert_profile_leaf(leaf_key, CERT_EKU_CLIENT_AUTH, 600);
+
+                signer_new_evp(leaf_key, &sg);
+                is_ok(x509_csr_build(sg, "csr-cn", csans, 2, &der, &len), "issuer: CSR built");
+                is_ok(x509_csr_parse_der(der, len, 16384, &csr), "issuer: CSR parsed");
+                is_ok(issuer_issue_csr(iss, CA_ACCOUNT, csr, &p, 0, NULL, &c), "issuer: issue from a CSR");
+                if (c.cert) {
+                        ok(X509_check_issued(issuer_ca_cert(iss, CA_ACCOUNT), c.cert) == X509_V_OK,
+                           "issuer: CSR cert signed by the Account CA");
+                        x509_cert_get_cn(c.cert, &cn);
+                        is_str(cn, "csr-cn", "issuer: CN from the CSR");
+                        x509_cert_get_sans(c.cert, &got);
+                        ok(got && got->n == 2 && streq(got->items[1].value, "spiffe://example.org/w"),
+                           "issuer: SANs from the CSR");
+                        is_ok(issuer_lookup(iss, c.serial, &info), "issuer: CSR cert recorded");
+                        is_int(info.device_id, 0, "issuer: no device link stored as 0");
+                        ok(info.account == NULL, "issuer: no account");
+                        issued_info_done(&info);
+                }
+                issued_cert_done(&c);
+        }
+
         req.ca = (ca_kind) 7;
         is_err(issuer_issue(iss, &req, &c), -EINVAL, "issuer: unknown CA refused");
 
