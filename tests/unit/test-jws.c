@@ -284,7 +284,7 @@ static void test_ecdsa_widths(EVP_PKEY *key, size_t want) {
 static void test_acme_request(EVP_PKEY *account) {
         _cleanup_(signer_freep) signer *s = NULL;
         _cleanup_json_ json_object *header = json_object_new_object(), *jwk = NULL;
-        _cleanup_free_ char *body = NULL, *text = NULL;
+        _cleanup_free_ char *body = NULL;
         _cleanup_(jws_freep) jws *j = NULL;
         _cleanup_pkey_ EVP_PKEY *from_header = NULL;
         json_object *hjwk = NULL;
