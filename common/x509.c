@@ -587,8 +587,11 @@ int x509_csr_get_sans(X509_REQ *req, x509_san_list **ret) {
 
         if (!req || !ret)
                 return -EINVAL;
+        /* NULL with an extension attribute present means it did not parse;
+         * without one, older OpenSSL returns NULL for "no extensions". */
         exts = X509_REQ_get_extensions(req);
-        if (!exts && X509_REQ_get_attr_by_NID(req, NID_ext_req, -1) >= 0)
+        if (!exts && (X509_REQ_get_attr_by_NID(req, NID_ext_req, -1) >= 0 ||
+                      X509_REQ_get_attr_by_NID(req, NID_ms_ext_req, -1) >= 0))
                 return log_debug_errno(EBADMSG, "Malformed extensionRequest: %s", crypto_last_error());
         (void) crypto_last_error();
 

@@ -443,6 +443,29 @@ static void test_san_decoding_edges(void) {
         }
 }
 
+static void test_bad_extension_request(void) {
+        _cleanup_(X509_REQ_freep) X509_REQ *not_seq = X509_REQ_new(), *twice = X509_REQ_new();
+        _cleanup_(extensions_freep) STACK_OF(X509_EXTENSION) *exts = NULL;
+        _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *gens = NULL;
+        static const x509_san san = { X509_SAN_DNS, (char *) "a.example", NULL };
+        x509_san_list *l = NULL;
+
+        if (!not_seq || !twice)
+                abort();
+        if (X509_REQ_add1_attr_by_NID(not_seq, NID_ext_req, V_ASN1_UTF8STRING,
+                                      (const unsigned char *) "x", 1) != 1)
+                abort();
+        is_err(x509_csr_get_sans(not_seq, &l), -EBADMSG, "extensionRequest that is not a SEQUENCE");
+
+        if (x509_sans_to_general_names(&san, 1, &gens) < 0 ||
+            X509V3_add1_i2d(&exts, NID_subject_alt_name, gens, 0, X509V3_ADD_APPEND) != 1 ||
+            X509V3_add1_i2d(&exts, NID_subject_alt_name, gens, 0, X509V3_ADD_APPEND) != 1 ||
+            X509_REQ_add_extensions(twice, exts) != 1)
+                abort();
+        is_err(x509_csr_get_sans(twice, &l), -EBADMSG, "two subjectAltName extensions");
+        ok(l == NULL, "nothing returned");
+}
+
 static void test_build_assigner_only(void) {
         static const x509_san sans[] = { { X509_SAN_PERMANENT_ID, NULL, (char *) ASSIGNER } };
         _cleanup_pkey_ EVP_PKEY *key = testdata_key("p256.key");
@@ -629,6 +652,7 @@ int main(void) {
         test_csr_build_refusals();
         test_csr_bad_signers();
         test_san_decoding_edges();
+        test_bad_extension_request();
         test_build_assigner_only();
         test_certs();
         test_cert_bad_input();
