@@ -1,2 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
-# fsd/: rules for this folder (see the top-level Makefile.am).
+# fsd/: deviceid-fsd, the read-only FUSE filesystem under /run/deviceid.
+# libfsd.a holds the pure core (name table, inode store, config parser)
+# shared by the daemon, its unit tests and its fuzz target.
+
+noinst_LIBRARIES += fsd/libfsd.a
+fsd_libfsd_a_SOURCES = \
+	fsd/table.c fsd/table.h \
+	fsd/config.c fsd/config.h
+fsd_libfsd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+
+# Link line for the pure core (put before $(KEYRING_LIBS) $(COMMON_LIBS)).
+FSD_CORE_LIBS = fsd/libfsd.a $(INIH_LIBS)
+
+sbin_PROGRAMS += fsd/deviceid-fsd
+fsd_deviceid_fsd_SOURCES = \
+	fsd/main.c fsd/fsd.h \
+	fsd/ops.c \
+	fsd/notify.c fsd/notify.h \
+	fsd/mount.c fsd/mount.h
+fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) -pthread
+fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) $(INIH_LIBS) -lpthread
+
+dist_man_MANS += docs/deviceid-fsd.8

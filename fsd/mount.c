@@ -35,8 +35,10 @@ int fsd_mount_prepare(const char *mountpoint) {
         struct statfs sf;
         struct stat st;
 
+        /* statfs() always reaches the server (stat() of a mount root may be
+         * answered from cached attributes), so a dead one shows. */
         for (unsigned i = 0; i < MAX_STACKED; i++) {
-                if (stat(mountpoint, &st) == 0)
+                if (statfs(mountpoint, &sf) == 0)
                         break;
                 if (errno == ENOENT) {
                         if (mkdir(mountpoint, 0755) < 0 && errno != EEXIST)
@@ -51,11 +53,11 @@ int fsd_mount_prepare(const char *mountpoint) {
                 if (umount2(mountpoint, MNT_DETACH) < 0 && run_fusermount_unmount(mountpoint) < 0)
                         return log_error_errno(errno, "Failed to detach stale mount \"%s\": %m", mountpoint);
         }
-        if (stat(mountpoint, &st) < 0)
+        if (statfs(mountpoint, &sf) < 0 || stat(mountpoint, &st) < 0)
                 return log_error_errno(errno, "Mount point \"%s\" still unusable: %m", mountpoint);
         if (!S_ISDIR(st.st_mode))
                 return log_error_errno(ENOTDIR, "Mount point \"%s\" is not a directory.", mountpoint);
-        if (statfs(mountpoint, &sf) == 0 && (unsigned long) sf.f_type == FUSE_SUPER_MAGIC && st.st_ino == 1)
+        if ((unsigned long) sf.f_type == FUSE_SUPER_MAGIC && st.st_ino == 1)
                 return log_error_errno(EBUSY, "A live FUSE filesystem is mounted on \"%s\" (another deviceid-fsd?).",
                                        mountpoint);
         return 0;

@@ -1,0 +1,462 @@
+# SPDX-License-Identifier: Apache-2.0
+"""deviceid-fsd on a real FUSE mount, fed through the real kernel keyring
+by `deviceidctl import`: layout, modes, read-only-ness, permission checks,
+renewals (fresh bytes for the next open, old bytes for open descriptors),
+no torn reads, inotify, mount namespaces, restarts and many readers."""
+import errno
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import threading
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from fixtures.fsd import mounted_at, wait_for
+from fixtures.procs import require_tool, run
+
+NOBODY = 65534
+
+
+def spki(pub):
+    return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_matches_chain(key_pem, chain_pem):
+    """True if the private key is the one of the chain's first (leaf) certificate."""
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    end = b"-----END CERTIFICATE-----\n"
+    leaf = x509.load_pem_x509_certificate(chain_pem[:chain_pem.index(end) + len(end)])
+    return spki(key.public_key()) == spki(leaf.public_key())
+
+
+def split_bundle(data):
+    marker = b"-----END PRIVATE KEY-----\n"
+    i = data.index(marker) + len(marker)
+    return data[:i], data[i:]
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def as_nobody(argv):
+    setpriv = require_tool("setpriv")
+    return subprocess.run([setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv],
+                          capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def world(fsd, pki):
+    """fsd serving device, roots and one account "wifi"."""
+    dev = pki.issue("device-1")
+    fsd.publish("device", dev["chain"])
+    fsd.publish("roots", pki.ca_pem)
+    wifi = pki.issue("wifi-1")
+    fsd.publish("wifi", wifi["chain"], wifi["key"])
+    fsd.start()
+    return {"device": dev, "wifi": wifi}
+
+
+def test_layout_modes_and_content(fsd, world, pki):
+    names = sorted(os.listdir(fsd.mnt))
+    assert names == ["device.pem", "roots.pem", "status.json", "wifi.bundle.pem", "wifi.key.pem", "wifi.pem"]
+    modes = {n: os.stat(fsd.path(n)) for n in names}
+    for n in ("device.pem", "roots.pem", "status.json", "wifi.pem"):
+        assert stat.S_IMODE(modes[n].st_mode) == 0o444, n
+    for n in ("wifi.key.pem", "wifi.bundle.pem"):
+        assert stat.S_IMODE(modes[n].st_mode) == 0o400, n
+    for n in names:
+        assert stat.S_ISREG(modes[n].st_mode) and modes[n].st_uid == 0 and modes[n].st_gid == 0
+    root = os.stat(fsd.mnt)
+    assert stat.S_ISDIR(root.st_mode) and stat.S_IMODE(root.st_mode) == 0o555
+
+    wifi = world["wifi"]
+    assert read(fsd.path("wifi.pem")) == wifi["chain_pem"]
+    assert read(fsd.path("device.pem")) == world["device"]["chain_pem"]
+    assert read(fsd.path("roots.pem")) == read(pki.ca_pem)
+    key = read(fsd.path("wifi.key.pem"))
+    assert key.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert key_matches_chain(key, wifi["chain_pem"])
+    bundle = read(fsd.path("wifi.bundle.pem"))
+    bkey, bchain = split_bundle(bundle)
+    assert bkey == key and bchain == wifi["chain_pem"]
+    assert modes["wifi.pem"].st_size == len(wifi["chain_pem"])
+
+    status = json.loads(read(fsd.path("status.json")))
+    entries = {e["name"]: e for e in status["entries"]}
+    assert status["version"] == 1 and sorted(entries) == ["device", "roots", "wifi"]
+    assert entries["wifi"]["files"] == ["wifi.pem", "wifi.key.pem", "wifi.bundle.pem"]
+    assert entries["wifi"]["keyKind"] == "pkcs8" and entries["wifi"]["generation"] >= 1
+    leaf = x509.load_pem_x509_certificate(wifi["leaf"])
+    assert entries["wifi"]["notAfterUnix"] == int(leaf.not_valid_after.replace(
+        tzinfo=__import__("datetime").timezone.utc).timestamp())
+    assert entries["device"]["files"] == ["device.pem"]
+
+    # cat and ls, as users run them.
+    assert run(["cat", fsd.path("wifi.pem")]).stdout == wifi["chain_pem"]
+    ls = run(["ls", "-l", fsd.mnt]).stdout.decode()
+    assert "-r--------" in ls and "wifi.key.pem" in ls and "-r--r--r--" in ls
+    assert run(["ls", fsd.mnt]).stdout.decode().split() == names
+    # The mount users see is read-only; the FUSE superblock behind it is not.
+    lines = mounted_at(fsd.mnt)
+    assert len(lines) == 2 and lines[-1].split()[5].startswith("ro,")
+
+
+def test_config_owner_and_mode(fsd, pki):
+    wifi = pki.issue("wifi-1")
+    fsd.publish("wifi", wifi["chain"], wifi["key"])
+    fsd.start(config=f"[account:wifi]\nUser={NOBODY}\nGroup={NOBODY}\nMode=0440\nCertMode=0440\n")
+    st = os.stat(fsd.path("wifi.key.pem"))
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (NOBODY, NOBODY, 0o440)
+    assert stat.S_IMODE(os.stat(fsd.path("wifi.pem")).st_mode) == 0o440
+    cp = as_nobody(["cat", fsd.path("wifi.key.pem")])
+    assert cp.returncode == 0 and key_matches_chain(cp.stdout, wifi["chain_pem"]), cp.stderr
+    # Another uid is refused by the kernel's permission check.
+    other = subprocess.run(["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", "cat",
+                            fsd.path("wifi.key.pem")], capture_output=True)
+    assert other.returncode != 0 and b"Permission denied" in other.stderr
+
+
+def test_unauthorized_reader_gets_eacces(fsd, world):
+    code = ("import errno,sys\n"
+            "try:\n open(sys.argv[1],'rb').read()\nexcept OSError as e:\n print(errno.errorcode[e.errno])\n"
+            "else:\n print('READ')\n")
+    for name in ("wifi.key.pem", "wifi.bundle.pem"):
+        cp = as_nobody(["/usr/bin/python3", "-c", code, fsd.path(name)])
+        assert cp.stdout.decode().strip() == "EACCES", (name, cp)
+        cp = as_nobody(["cat", fsd.path(name)])
+        assert cp.returncode != 0 and b"Permission denied" in cp.stderr
+    # Public files stay readable by anyone, and the directory is listable.
+    assert as_nobody(["cat", fsd.path("wifi.pem")]).stdout == world["wifi"]["chain_pem"]
+    assert b"wifi.key.pem" in as_nobody(["ls", fsd.mnt]).stdout
+
+
+WRITE_CALLS = [
+    ("open for write", lambda p, d: os.close(os.open(p, os.O_WRONLY))),
+    ("open read-write", lambda p, d: os.close(os.open(p, os.O_RDWR))),
+    ("open append", lambda p, d: os.close(os.open(p, os.O_WRONLY | os.O_APPEND))),
+    ("create", lambda p, d: os.close(os.open(os.path.join(d, "new.pem"), os.O_WRONLY | os.O_CREAT, 0o444))),
+    ("touch", lambda p, d: os.utime(p)),
+    ("mkdir", lambda p, d: os.mkdir(os.path.join(d, "dir"))),
+    ("unlink", lambda p, d: os.unlink(p)),
+    ("rename", lambda p, d: os.rename(p, os.path.join(d, "moved.pem"))),
+    ("chmod", lambda p, d: os.chmod(p, 0o644)),
+    ("chown", lambda p, d: os.chown(p, 1, 1)),
+    ("setxattr", lambda p, d: os.setxattr(p, "user.test", b"1")),
+    ("removexattr", lambda p, d: os.removexattr(p, "user.test")),
+    ("truncate", lambda p, d: os.truncate(p, 0)),
+    ("symlink", lambda p, d: os.symlink("wifi.pem", os.path.join(d, "link.pem"))),
+    ("hard link", lambda p, d: os.link(p, os.path.join(d, "hard.pem"))),
+    ("mknod", lambda p, d: os.mknod(os.path.join(d, "fifo"), 0o600 | stat.S_IFIFO)),
+]
+
+
+@pytest.mark.parametrize("what,call", WRITE_CALLS, ids=[w for w, _ in WRITE_CALLS])
+def test_erofs_on_every_write_path(fsd, world, what, call):
+    before = read(fsd.path("wifi.pem"))
+    with pytest.raises(OSError) as e:
+        call(fsd.path("wifi.pem"), fsd.mnt)
+    assert e.value.errno == errno.EROFS, (what, e.value)
+    # Also as root through the daemon's own read-write view: the FUSE
+    # handlers refuse by themselves (a write open passes once the kernel
+    # skips opens, and the write itself is refused).
+    rw = fsd.rw_view()
+    try:
+        call(os.path.join(rw, "wifi.pem"), rw)
+        assert what.startswith("open"), f"{what} succeeded on the read-write view"
+        fd = os.open(os.path.join(rw, "wifi.pem"), os.O_WRONLY)
+        try:
+            with pytest.raises(OSError) as e2:
+                os.write(fd, b"x")
+            assert e2.value.errno == errno.EROFS
+        finally:
+            os.close(fd)
+    except OSError as e3:
+        assert e3.errno in (errno.EROFS, errno.ENODATA, errno.EOPNOTSUPP) if what == "removexattr" \
+            else e3.errno == errno.EROFS, (what, e3)
+    assert sorted(os.listdir(fsd.mnt)) == ["device.pem", "roots.pem", "status.json", "wifi.bundle.pem",
+                                           "wifi.key.pem", "wifi.pem"]
+    assert read(fsd.path("wifi.pem")) == before
+
+
+def test_shell_write_commands_fail(fsd, world):
+    for argv in (["touch", fsd.path("x")], ["touch", fsd.path("wifi.pem")], ["mkdir", fsd.path("d")],
+                 ["rm", "-f", fsd.path("wifi.pem")], ["mv", fsd.path("wifi.pem"), fsd.path("y")],
+                 ["chmod", "644", fsd.path("wifi.pem")], ["chown", "1", fsd.path("wifi.pem")],
+                 ["truncate", "-s", "0", fsd.path("wifi.pem")]):
+        cp = run(argv, check=False)
+        assert cp.returncode != 0 and b"Read-only file system" in cp.stderr, (argv, cp.stderr)
+
+
+def test_renewal_next_open_new_bytes_open_fd_old_bytes(fsd, world, pki):
+    old = world["wifi"]
+    held = {n: os.open(fsd.path(n), os.O_RDONLY) for n in ("wifi.pem", "wifi.bundle.pem", "wifi.key.pem")}
+    try:
+        assert os.read(held["wifi.pem"], 10) == old["chain_pem"][:10]  # partly read before the renewal
+        new = pki.issue("wifi-2-with-a-much-longer-common-name-so-the-size-changes")
+        assert len(new["chain_pem"]) != len(old["chain_pem"])
+        fsd.publish("wifi", new["chain"], new["key"])  # returns once fsd confirmed the reload
+        assert read(fsd.path("wifi.pem")) == new["chain_pem"]
+        assert os.stat(fsd.path("wifi.pem")).st_size == len(new["chain_pem"])
+        assert key_matches_chain(read(fsd.path("wifi.key.pem")), new["chain_pem"])
+        k, c = split_bundle(read(fsd.path("wifi.bundle.pem")))
+        assert c == new["chain_pem"] and key_matches_chain(k, c)
+
+        assert os.read(held["wifi.pem"], 1 << 16) == old["chain_pem"][10:]
+        assert os.pread(held["wifi.pem"], 1 << 16, 0) == old["chain_pem"]
+        assert os.fstat(held["wifi.pem"]).st_size == len(old["chain_pem"])
+        assert os.fstat(held["wifi.pem"]).st_nlink == 0  # like a file replaced by rename
+        k, c = split_bundle(os.pread(held["wifi.bundle.pem"], 1 << 16, 0))
+        assert c == old["chain_pem"] and key_matches_chain(k, c)
+        assert key_matches_chain(os.pread(held["wifi.key.pem"], 1 << 16, 0), old["chain_pem"])
+        assert os.fstat(held["wifi.pem"]).st_ino != os.stat(fsd.path("wifi.pem")).st_ino
+        status = json.loads(read(fsd.path("status.json")))
+        assert [e for e in status["entries"] if e["name"] == "wifi"][0]["generation"] >= 2
+    finally:
+        for fd in held.values():
+            os.close(fd)
+
+
+def test_reader_loop_sees_no_torn_or_mismatched_content(fsd, world, pki):
+    gens = [world["wifi"]] + [pki.issue(f"wifi-gen-{i}" + "x" * (i * 7)) for i in range(1, 6)]
+    valid = {}
+    for g in gens:
+        valid[g["key_pem"] + g["chain_pem"]] = g
+    stop = threading.Event()
+    seen = {"reads": 0, "bad": [], "distinct": set()}
+
+    def reader():
+        while not stop.is_set():
+            data = read(fsd.path("wifi.bundle.pem"))
+            k, c = split_bundle(data)
+            seen["reads"] += 1
+            seen["distinct"].add(c)
+            if c not in {g["chain_pem"] for g in gens} or not key_matches_chain(k, c):
+                seen["bad"].append(data)
+            chain = read(fsd.path("wifi.pem"))
+            if chain not in {g["chain_pem"] for g in gens}:
+                seen["bad"].append(chain)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(30):
+            g = gens[(i + 1) % len(gens)]
+            fsd.publish("wifi", g["chain"], g["key"])
+            assert read(fsd.path("wifi.pem")) == g["chain_pem"]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert not any(t.is_alive() for t in threads), "a reader hung"
+    assert not seen["bad"], f"{len(seen['bad'])} torn or mismatched reads"
+    assert seen["reads"] > 30 and len(seen["distinct"]) > 1
+
+
+def start_inotifywait(procs, tmp_path, name, argv):
+    inw = require_tool("inotifywait")
+    p = procs([inw, *argv], name)
+    wait_for(lambda: "Watches established" in p.log_text() or not p.alive(), what=f"{name} watches")
+    assert p.alive() or p.popen.returncode == 0
+    return p
+
+
+def test_inotify_on_file_and_directory_sees_each_renewal(fsd, world, pki, procs, tmp_path):
+    gens = [pki.issue(f"wifi-inotify-{i}") for i in range(4)]
+    dirwatch = start_inotifywait(procs, tmp_path, "inotify-dir", ["-m", "-e", "attrib,delete,create,moved_to",
+                                                                    fsd.mnt])
+    for i, g in enumerate(gens):
+        # A watch on the file, as a systemd PathChanged= unit holds it (re-armed after each event).
+        fw = start_inotifywait(procs, tmp_path, f"inotify-file{i}", ["-e", "attrib,delete_self,modify",
+                                                                       fsd.path("wifi.pem")])
+        fsd.publish("wifi", g["chain"], g["key"])
+        assert fw.popen.wait(20) == 0, fw.log_text()
+        assert "ATTRIB" in fw.log_text() or "DELETE_SELF" in fw.log_text()
+        wait_for(lambda: dirwatch.log_text().count("ATTRIB wifi.pem") >= i + 1, what="directory event")
+        # Whoever reacts to the event reads the new generation.
+        assert read(fsd.path("wifi.pem")) == g["chain_pem"]
+    assert dirwatch.alive()
+
+
+def test_example_path_unit_verifies(tmp_path):
+    sa = require_tool("systemd-analyze")
+    src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+    for unit in ("example-renewal.path", "example-renewal.service"):
+        (tmp_path / unit).write_text(open(os.path.join(src, "units", unit)).read())
+    text = (tmp_path / "example-renewal.path").read_text()
+    assert "PathChanged=/run/deviceid/" in text
+    cp = run([sa, "verify", str(tmp_path / "example-renewal.path"), str(tmp_path / "example-renewal.service")],
+             check=False)
+    assert cp.returncode == 0 and not cp.stderr.strip(), cp.stderr.decode()
+
+
+def test_fsd_service_unit_verifies(tmp_path):
+    from fixtures.procs import build_path
+    sa = require_tool("systemd-analyze")
+    src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+    text = open(os.path.join(src, "units", "deviceid-fsd.service")).read()
+    assert "ExecStart=/usr/sbin/deviceid-fsd" in text or "ExecStart=@sbindir@/deviceid-fsd" in text
+    binary = build_path("fsd", "deviceid-fsd")
+    lines = [f"ExecStart={binary} --foreground" if line.startswith("ExecStart=") else line
+             for line in text.splitlines()]
+    (tmp_path / "deviceid-fsd.service").write_text("\n".join(lines) + "\n")
+    cp = run([sa, "verify", str(tmp_path / "deviceid-fsd.service")], check=False)
+    assert cp.returncode == 0 and not cp.stderr.strip(), cp.stderr.decode()
+
+
+def test_bind_mount_in_private_namespace_sees_renewals(fsd, world, pki, procs, tmp_path):
+    unshare = require_tool("unshare")
+    inw = require_tool("inotifywait")
+    bind = tmp_path / "container-view"
+    bind.mkdir()
+    out = tmp_path / "seen.pem"
+    script = tmp_path / "ns.sh"
+    script.write_text(f"""set -e
+mount --make-rprivate /
+mount --bind {fsd.mnt} {bind}
+cat {bind}/wifi.pem > {out}.before
+{inw} -e attrib,delete_self {bind}/wifi.pem
+cat {bind}/wifi.pem > {out}.tmp
+mv {out}.tmp {out}
+""")
+    p = procs([unshare, "-m", "--propagation", "private", "sh", str(script)], "unshare")
+    wait_for(lambda: "Watches established" in p.log_text() or not p.alive(), what="watch in the namespace")
+    assert p.alive(), p.log_text()
+    new = pki.issue("wifi-ns-renewed")
+    fsd.publish("wifi", new["chain"], new["key"])
+    assert p.popen.wait(20) == 0, p.log_text()
+    assert (tmp_path / "seen.pem.before").read_bytes() == world["wifi"]["chain_pem"]
+    assert out.read_bytes() == new["chain_pem"]
+    # The bind mount is in the other namespace only.
+    assert not mounted_at(str(bind))
+
+
+def test_killing_the_publisher_leaves_the_mount_serving(fsd, pki, procs, tmp_path):
+    first = pki.issue("wifi-first")
+    fsd.publish("wifi", first["chain"], first["key"])
+    fsd.start(config="[fsd]\nPollIntervalSec=1\n")
+    gens = [pki.issue(f"wifi-killed-{i}") for i in range(3)]
+    chains = {first["chain_pem"]} | {g["chain_pem"] for g in gens}
+    # A notification that never arrives: the publisher dies after publishing.
+    env = dict(fsd.env, DEVICEID_FSD_SOCKET=str(tmp_path / "nobody-listens.sock"))
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsock.bind(env["DEVICEID_FSD_SOCKET"])
+    lsock.listen(8)
+    try:
+        for g in gens:
+            p = procs([fsd.ctl, "import", "wifi", "--cert", g["chain"], "--key", g["key"]], "publisher", env=env)
+            conn, _ = lsock.accept()  # it published and now waits for fsd's answer
+            p.stop(signal.SIGKILL)
+            conn.close()
+            assert read(fsd.path("wifi.pem")) in chains
+    finally:
+        lsock.close()
+    # The periodic poll picks up what the dead publisher left in the keyring.
+    wait_for(lambda: read(fsd.path("wifi.pem")) == gens[-1]["chain_pem"], what="poll fallback")
+    assert key_matches_chain(read(fsd.path("wifi.key.pem")), gens[-1]["chain_pem"])
+    assert fsd.proc.alive()
+    again = pki.issue("wifi-after")
+    fsd.publish("wifi", again["chain"], again["key"])
+    assert read(fsd.path("wifi.pem")) == again["chain_pem"]
+
+
+def test_remove_account_files_disappear(fsd, world):
+    fw = os.open(fsd.path("wifi.pem"), os.O_RDONLY)
+    try:
+        fsd.remove("wifi")
+        for n in ("wifi.pem", "wifi.key.pem", "wifi.bundle.pem"):
+            assert not os.path.exists(fsd.path(n))
+        assert sorted(os.listdir(fsd.mnt)) == ["device.pem", "roots.pem", "status.json"]
+        assert os.pread(fw, 1 << 16, 0) == world["wifi"]["chain_pem"]
+        names = [e["name"] for e in json.loads(read(fsd.path("status.json")))["entries"]]
+        assert names == ["device", "roots"]
+    finally:
+        os.close(fw)
+
+
+def test_stale_mount_after_kill9_is_cleaned_at_start(fsd, world):
+    first = fsd.proc
+    first.stop(signal.SIGKILL)
+    with pytest.raises(OSError) as e:
+        os.stat(fsd.path("wifi.pem"))
+    assert e.value.errno == errno.ENOTCONN
+    fsd.start()
+    assert read(fsd.path("wifi.pem")) == world["wifi"]["chain_pem"]
+    assert len(mounted_at(fsd.mnt)) == 2
+    assert "stale FUSE mount" in fsd.proc.log_text()
+
+
+def test_sigterm_unmounts_cleanly(fsd, world):
+    assert fsd.proc.stop(signal.SIGTERM) == 0
+    assert mounted_at(fsd.mnt) == []
+    assert not os.path.exists(fsd.sock)
+    assert "Unmounted" in fsd.proc.log_text()
+
+
+def test_second_instance_refuses_a_live_mount(fsd, world):
+    p = fsd.start(wait=False)
+    assert p.popen.wait(20) != 0
+    assert "live FUSE filesystem" in p.log_text()
+    assert read(fsd.path("wifi.pem")) == world["wifi"]["chain_pem"]
+
+
+def test_world_readable_key_config_refused(fsd, pki):
+    p = fsd.start(config="[account:wifi]\nMode=0444\n", wait=False)
+    assert p.popen.wait(20) != 0
+    assert "accessible to every user" in p.log_text()
+    assert mounted_at(fsd.mnt) == []
+
+
+def test_control_socket_protocol(fsd, world):
+    def ask(msg):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(20)
+            s.connect(fsd.sock)
+            s.send(msg)
+            return s.recv(512)
+    assert ask(b"reload") == b"ok"
+    assert ask(b"hello") == b"error unknown request"
+    assert ask(b"reload\0") == b"error unknown request"
+    assert stat.S_IMODE(os.stat(fsd.sock).st_mode) == 0o600
+
+
+def test_200_concurrent_readers(fsd, world, pki):
+    new = pki.issue("wifi-during-readers")
+    valid = {world["wifi"]["chain_pem"], new["chain_pem"]}
+    errors = []
+    counts = []
+    barrier = threading.Barrier(201)
+
+    def reader():
+        n = 0
+        try:
+            barrier.wait(60)
+            for _ in range(40):
+                with open(fsd.path("wifi.pem"), "rb") as f:
+                    if f.read() not in valid:
+                        errors.append("bad bytes")
+                os.listdir(fsd.mnt)
+                n += 1
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(repr(e))
+        counts.append(n)
+
+    threads = [threading.Thread(target=reader) for _ in range(200)]
+    for t in threads:
+        t.start()
+    barrier.wait(60)
+    fsd.publish("wifi", new["chain"], new["key"])
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads), "readers hung"
+    assert not errors, errors[:5]
+    assert sorted(counts) == [40] * 200
+    assert fsd.proc.alive()
+    assert read(fsd.path("wifi.pem")) == new["chain_pem"]
