@@ -224,6 +224,53 @@ def test_killed_publisher_leaves_a_whole_generation(keyring_env, keyring_pki):
     assert keyring_env.read("acct")["chain_sha256"] == sha256(a.chain_path.read_bytes())
 
 
+def test_reader_during_publish_and_remove(keyring_env, keyring_pki, procs, tmp_path):
+    """While entries are published and removed in a tight loop, a reader
+    gets a whole generation or "absent", never an error or a mixed set."""
+    a = keyring_pki.issue("churn-a.example")
+    b = keyring_pki.issue("churn-b.example")
+    stop = tmp_path / "stop"
+    churn = procs([keyring_env.tool, "churn", "acct", a.chain_path, a.key_path, b.chain_path, b.key_path,
+                   "remove"], "churn", env=keyring_env.env)
+    churn.wait_ready(lambda: "generation=" in churn.log_text(), what="churn")
+    reader = procs([keyring_env.tool, "loop", "acct", stop], "reader", env=keyring_env.env)
+    reader.wait_ready(lambda: reader.log_text().count("seen ") >= 20, timeout=60, what="reader loop")
+    stop.write_text("")
+    rc = reader.popen.wait(timeout=60)
+    churn.stop()
+    out = reader.log_text()
+    stats = dict(kv.split("=") for kv in out.strip().splitlines()[-1].split())
+    assert rc == 0, out[-2000:]
+    assert stats["mixed"] == "0" and stats["errors"] == "0" and stats["backwards"] == "0"
+
+
+def test_publisher_killed_at_random_points(keyring_env, keyring_pki, procs):
+    """SIGKILL a publishing loop at arbitrary moments: what is left is
+    always one whole generation, and the next publisher is not blocked."""
+    import random
+    import signal
+    a = keyring_pki.issue("rand-a.example")
+    b = keyring_pki.issue("rand-b.example")
+    pairs = {(sha256(x.chain_path.read_bytes()), sha256(x.pkcs8_pem)) for x in (a, b)}
+    rng = random.Random(1234)
+    last = 0
+    for i in range(25):
+        p = procs([keyring_env.tool, "churn", "acct", a.chain_path, a.key_path, b.chain_path, b.key_path],
+                  f"churn{i}", env=keyring_env.env)
+        p.wait_ready(lambda: "generation=" in p.log_text(), what="churn")
+        time.sleep(rng.uniform(0, 0.02))
+        p.stop(sig=signal.SIGKILL)
+        got = keyring_env.read("acct")
+        assert "error" not in got, (i, got)
+        assert got["consistent"] == "1"
+        assert (got["chain_sha256"], got["key_sha256"]) in pairs
+        assert int(got["generation"]) > last
+        last = int(got["generation"])
+        contents = keyring_env.tool_run("contents").stdout.decode().split("\n")
+        assert sorted(l.rsplit(";", 1)[-1] for l in contents if l) == \
+            ["deviceid:entry:acct", "deviceid:generation"], contents
+
+
 def _strace_writes(log):
     """(opened-for-write paths, write payloads) from an strace -f log."""
     opened, written = [], []

@@ -12,6 +12,9 @@
  *                             one generation (key matches leaf, chain in
  *                             order, generation never goes back)
  *   publish NAME CHAIN KEY|- [pkcs8|tss2|none]
+ *   churn NAME CHAIN_A KEY_A CHAIN_B KEY_B [remove]
+ *                             publishes A and B in turn (and removes the
+ *                             entry between them with "remove") until killed
  *   ids NAME                  "ring=ID entry=ID" (entry=-1 if none)
  *   revoke NAME               revokes the entry's key behind our back
  *   plant TYPE DESC PAYLOAD   adds a key to the test keyring
@@ -151,7 +154,24 @@ static int do_publish(keyring *k, const char *name, const char *chain_path, cons
                 return 1;
         }
         printf("generation=%" PRIu64 "\n", gen);
+        fflush(stdout);
         return 0;
+}
+
+static int do_churn(keyring *k, char *argv[], bool with_remove) {
+        for (unsigned long i = 0;; i++) {
+                int r = do_publish(k, argv[0], argv[1 + 2 * (i % 2)], argv[2 + 2 * (i % 2)], NULL);
+
+                if (r != 0)
+                        return r;
+                if (with_remove) {
+                        r = keyring_remove(k, argv[0]);
+                        if (r < 0) {
+                                printf("error=%s\n", errname(r));
+                                return 1;
+                        }
+                }
+        }
 }
 
 static key_serial_t ring_id(keyring *k) {
@@ -230,7 +250,7 @@ int main(int argc, char *argv[]) {
 
         if (streq(verb, "destroy"))
                 return do_destroy();
-        r = keyring_open(streq(verb, "publish") || streq(verb, "plant"), &k);
+        r = keyring_open(streq(verb, "publish") || streq(verb, "plant") || streq(verb, "churn"), &k);
         if (r < 0) {
                 printf("error=%s\n", errname(r));
                 return 1;
@@ -241,6 +261,8 @@ int main(int argc, char *argv[]) {
                 return do_loop(k, argv[2], argv[3]);
         if (streq(verb, "publish") && (argc == 5 || argc == 6))
                 return do_publish(k, argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+        if (streq(verb, "churn") && (argc == 7 || (argc == 8 && streq(argv[7], "remove"))))
+                return do_churn(k, argv + 2, argc == 8);
         if (streq(verb, "ids") && argc == 3) {
                 printf("ring=%ld entry=%ld\n", (long) ring_id(k), (long) entry_id(k, argv[2]));
                 return 0;
