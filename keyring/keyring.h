@@ -44,7 +44,9 @@
  *  - keyring_get/keyring_list: precise errors listed below; a missing
  *    keyring reads as empty (-ENOENT / no names).
  *  - KEYRING_KEY_TSS2: keyring_publish checks the PEM label only; the
- *    caller (which has the TPM layer) checks that the key matches the leaf.
+ *    caller (which has the TPM layer: tpm_key_from_pem and
+ *    tpm_key_public_key) checks that the key matches the leaf, as
+ *    deviceidctl import --tpm-key does. keyring/ stays free of TSS2.
  *  - added: KEYRING_ENV, KEYRING_FSD_SOCKET_ENV, KEYRING_MAX_PAYLOAD,
  *    keyring_key_kind_to_string(), keyring_key_kind_from_string(),
  *    keyring_get_name().
@@ -149,8 +151,10 @@ int keyring_list(keyring *k, char ***ret);
 void keyring_names_free(char **names);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, keyring_names_free);
 
-/* Withdraws name: its key is revoked (payload wiped) and unlinked at once,
- * so keyring_get says -ENOENT from then on. -ENOENT if absent. */
+/* Withdraws name at once: its key is unlinked (keyring_get says -ENOENT
+ * from then on) and revoked (payload wiped, readers holding its serial
+ * fail). A revoked key or a key of another type holding the entry's
+ * description is cleared as well. -ENOENT if absent. */
 int keyring_remove(keyring *k, const char *name);
 
 /* Tells a running deviceid-fsd to reload (see above) and waits up to
