@@ -684,10 +684,15 @@ unsigned http_server_port(const http_server *s) {
 }
 
 void http_server_stop(http_server *s) {
+        bool running;
+
         pthread_mutex_lock(&s->lock);
         s->stop_requested = true;
+        running = s->running;
         pthread_mutex_unlock(&s->lock);
-        if (s->running)
+        /* Wakes sigwait() in http_server_run(); if it is not there yet,
+         * it sees stop_requested first. */
+        if (running)
                 pthread_kill(s->run_thread, SIGTERM);
 }
 
@@ -729,8 +734,10 @@ int http_server_run(http_server *s) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        pthread_mutex_lock(&s->lock);
         s->run_thread = pthread_self();
         s->running = true;
+        pthread_mutex_unlock(&s->lock);
 
         (void) sd_notify(0, "READY=1");
         for (;;) {
@@ -747,8 +754,13 @@ int http_server_run(http_server *s) {
                 if (sig == SIGTERM || sig == SIGINT)
                         break;
         }
+        pthread_mutex_lock(&s->lock);
         s->running = false;
-        log_info("Received %s, stopping.", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        pthread_mutex_unlock(&s->lock);
+        if (sig == SIGINT || sig == SIGTERM)
+                log_info("Received %s, stopping.", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        else
+                log_info("Stopping.");
         (void) sd_notify(0, "STOPPING=1");
         drain_and_stop(s);
         return 0;

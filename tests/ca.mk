@@ -9,11 +9,13 @@ CA_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca $(OPENSSL_CFLAGS) $(JSONC_CFLAG
 check_PROGRAMS += \
 	tests/unit/test-ca-config \
 	tests/unit/test-ca-import \
-	tests/unit/test-ca-issuer
+	tests/unit/test-ca-issuer \
+	tests/unit/test-ca-http
 TESTS += \
 	tests/unit/test-ca-config \
 	tests/unit/test-ca-import \
-	tests/unit/test-ca-issuer
+	tests/unit/test-ca-issuer \
+	tests/unit/test-ca-http
 
 tests_unit_test_ca_config_SOURCES = tests/unit/test-ca-config.c
 tests_unit_test_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
@@ -26,6 +28,10 @@ tests_unit_test_ca_import_LDADD = $(CA_LIBS)
 tests_unit_test_ca_issuer_SOURCES = tests/unit/test-ca-issuer.c
 tests_unit_test_ca_issuer_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_test_ca_issuer_LDADD = $(CA_LIBS)
+
+tests_unit_test_ca_http_SOURCES = tests/unit/test-ca-http.c
+tests_unit_test_ca_http_CFLAGS = $(CA_TEST_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_ca_http_LDADD = $(CA_LIBS) $(CURL_LIBS)
 
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \
