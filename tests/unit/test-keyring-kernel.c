@@ -293,6 +293,13 @@ int main(void) {
         unsetenv(KEYRING_FSD_SOCKET_ENV);
 
         if (keyctl_get_keyring_ID(KEY_SPEC_USER_KEYRING, 1) < 0) {
+                const char *ci = getenv("CI");
+
+                /* Locally a sandbox without keyctl() may skip; CI may not. */
+                if (ci && streq(ci, "true")) {
+                        printf("Bail out! no kernel keyring available under CI: %m\n");
+                        return 1;
+                }
                 printf("1..0 # SKIP no kernel keyring available: %m\n");
                 return 0;
         }
