@@ -7,6 +7,7 @@
  * revoking certificates, and refusing a group-readable key.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <openssl/x509v3.h>
@@ -76,6 +77,55 @@ static void test_store(store *st) {
                 } else
                         ok(false, "store: blob query");
         }
+}
+
+/* Several threads writing in transactions at once: each has its own
+ * connection, so no statement lands in another thread's transaction. */
+static void *writer(void *p) {
+        store *st = p;
+        intptr_t failures = 0;
+
+        for (int i = 0; i < 50; i++) {
+                char key[64];
+                snprintf(key, sizeof(key), "thr-%lu-%d", (unsigned long) pthread_self(), i);
+                if (store_begin(st) < 0) {
+                        failures++;
+                        continue;
+                }
+                if (store_run(st, "INSERT INTO t (k, v) VALUES (?, ?)", "ti", key, (int64_t) i) != 1 ||
+                    store_run(st, "UPDATE t SET v = v + 1 WHERE k = ?", "t", key) != 1) {
+                        failures++;
+                        store_rollback(st);
+                        continue;
+                }
+                if (i % 5 == 0) {
+                        store_rollback(st); /* every fifth is undone */
+                        continue;
+                }
+                if (store_commit(st) < 0)
+                        failures++;
+        }
+        return (void *) failures;
+}
+
+static void test_store_threads(store *st) {
+        pthread_t t[4];
+        intptr_t failures = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                pthread_create(&t[i], NULL, writer, st);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                void *ret;
+                pthread_join(t[i], &ret);
+                failures += (intptr_t) ret;
+        }
+        is_int(failures, 0, "store threads: no failed statement");
+        is_int(count_rows(st, "SELECT COUNT(*) FROM t WHERE k LIKE 'thr-%'"), 4 * 40,
+               "store threads: exactly the committed rows");
+        /* Row i holds i + 1; the committed i are those not divisible by 5:
+         * per thread sum(1..50) - (1 + 6 + ... + 46) = 1275 - 235. */
+        is_int(count_rows(st, "SELECT SUM(v) FROM t WHERE k LIKE 'thr-%'"), 4 * 1040,
+               "store threads: each row got its own update");
 }
 
 static int write_file(const char *name, const char *data, mode_t mode) {
@@ -327,6 +377,7 @@ int main(void) {
         if (!is_ok(store_open(db, &st), "store: open"))
                 return tap_done();
         test_store(st);
+        test_store_threads(st);
         test_issuer(st);
         test_devices(st);
         store_close(TAKE_PTR(st));
