@@ -128,11 +128,15 @@ static int table_push(csv_table *t, csv_row *row) {
         }
         if (t->n >= IMPORT_MAX_RECORDS + 1)
                 return -E2BIG;
-        rows = realloc(t->rows, (t->n + 1) * sizeof(*rows));
-        if (!rows)
-                return -ENOMEM;
-        t->rows = rows;
-        rows[t->n++] = *row;
+        if (t->n == t->alloc) {
+                size_t want = t->alloc ? t->alloc * 2 : 16;
+                rows = realloc(t->rows, want * sizeof(*rows));
+                if (!rows)
+                        return -ENOMEM;
+                t->rows = rows;
+                t->alloc = want;
+        }
+        t->rows[t->n++] = *row;
         *row = (csv_row) {};
         return 0;
 }
@@ -238,11 +242,15 @@ static int list_add(import_list *l, import_record *rec) {
 
         if (l->n >= IMPORT_MAX_RECORDS)
                 return -E2BIG;
-        v = realloc(l->records, (l->n + 1) * sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        l->records = v;
-        v[l->n++] = *rec;
+        if (l->n == l->alloc) {
+                size_t want = l->alloc ? l->alloc * 2 : 16;
+                v = realloc(l->records, want * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                l->records = v;
+                l->alloc = want;
+        }
+        l->records[l->n++] = *rec;
         *rec = (import_record) {};
         return 0;
 }

@@ -34,6 +34,7 @@ typedef struct import_record {
 typedef struct import_list {
         import_record *records;
         size_t n;
+        size_t alloc; /* internal */
 } import_list;
 
 void import_list_free(import_list *l);
@@ -55,6 +56,7 @@ typedef struct csv_row {
 typedef struct csv_table {
         csv_row *rows;
         size_t n;
+        size_t alloc; /* internal */
 } csv_table;
 void csv_table_free(csv_table *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(csv_table *, csv_table_free);
