@@ -39,11 +39,13 @@ const char *keyring_get_name(keyring *k) {
         return k ? k->name : NULL;
 }
 
-/* Scans ring for a key described as desc whose type is not want_type.
- * 1 if there is one, 0 if not, -errno if the ring cannot be read. */
-static int ring_has_other_type(key_serial_t ring, const char *desc, const char *want_type) {
+/* Keys in ring described as desc but not of want_type ("squatters"): counts
+ * them, and unlinks them if do_unlink. Returns how many, or -errno if the ring
+ * cannot be read. */
+static int ring_other_types(key_serial_t ring, const char *desc, const char *want_type, bool do_unlink) {
         _cleanup_free_ key_serial_t *ids = NULL;
         long n;
+        int found = 0;
 
         n = keyctl_read_alloc(ring, (void **) &ids);
         if (n < 0)
@@ -53,45 +55,18 @@ static int ring_has_other_type(key_serial_t ring, const char *desc, const char *
                 const char *type, *kdesc;
                 uint32_t uid, gid, perm;
 
-                if (keyctl_describe_alloc(ids[i], &d) < 0)
-                        continue; /* dead or invisible: not a squatter we can name */
-                if (keyring_describe_parse(d, &type, &uid, &gid, &perm, &kdesc) < 0)
-                        continue;
-                if (streq(kdesc, desc) && !streq(type, want_type)) {
-                        log_debug("Key %" PRIi32 " of type \"%s\" holds description \"%s\".", ids[i], type,
-                                  desc);
-                        return 1;
-                }
-        }
-        return 0;
-}
-
-/* Unlinks from ring every key described as desc that is not of want_type. */
-static int ring_unlink_other_types(key_serial_t ring, const char *desc, const char *want_type) {
-        _cleanup_free_ key_serial_t *ids = NULL;
-        long n;
-        int removed = 0;
-
-        n = keyctl_read_alloc(ring, (void **) &ids);
-        if (n < 0)
-                return negative_errno();
-        for (size_t i = 0; i < (size_t) n / sizeof(key_serial_t); i++) {
-                _cleanup_free_ char *d = NULL;
-                const char *type, *kdesc;
-                uint32_t uid, gid, perm;
-
+                /* Dead (revoked, expired) keys cannot be described: not squatters we can name. */
                 if (keyctl_describe_alloc(ids[i], &d) < 0 ||
                     keyring_describe_parse(d, &type, &uid, &gid, &perm, &kdesc) < 0)
                         continue;
-                if (streq(kdesc, desc) && !streq(type, want_type)) {
-                        if (keyctl_unlink(ids[i], ring) < 0)
-                                return negative_errno();
-                        log_debug("Unlinked key %" PRIi32 " of type \"%s\" squatting on \"%s\".", ids[i], type,
-                                  desc);
-                        removed++;
-                }
+                if (!streq(kdesc, desc) || streq(type, want_type))
+                        continue;
+                log_debug("Key %" PRIi32 " of type \"%s\" holds description \"%s\".", ids[i], type, desc);
+                if (do_unlink && keyctl_unlink(ids[i], ring) < 0)
+                        return negative_errno();
+                found++;
         }
-        return removed;
+        return found;
 }
 
 /* Unlinks revoked, expired and invalidated keys from ring: they can no
@@ -138,7 +113,7 @@ static int keyring_resolve(keyring *k, bool create) {
                 return log_debug_errno(errno, "Searching keyring \"%s\" failed: %m", k->name);
 
         if (!create) {
-                r = ring_has_other_type(KEY_SPEC_USER_KEYRING, k->name, "keyring");
+                r = ring_other_types(KEY_SPEC_USER_KEYRING, k->name, "keyring", false);
                 if (r > 0)
                         return -EMEDIUMTYPE;
                 return -ENOKEY;
@@ -268,7 +243,7 @@ static key_serial_t entry_find(keyring *k, const char *desc) {
                 return id;
         switch (errno) {
         case ENOKEY:
-                r = ring_has_other_type(k->ring, desc, "user");
+                r = ring_other_types(k->ring, desc, "user", false);
                 if (r < 0)
                         return r;
                 return r > 0 ? -EMEDIUMTYPE : -ENOENT;
@@ -513,7 +488,7 @@ int keyring_publish(keyring *k, const char *name, const char *chain_pem, size_t 
         if (old_id >= 0 && entry_read(old_id, name, &old) < 0)
                 old_id = -1; /* not ours: the link below displaces it, nothing to revoke */
         if (old_id == -EMEDIUMTYPE) {
-                r = ring_unlink_other_types(k->ring, desc, "user");
+                r = ring_other_types(k->ring, desc, "user", true);
                 if (r < 0)
                         return r;
         }
@@ -617,7 +592,7 @@ int keyring_remove(keyring *k, const char *name) {
 
         id = entry_find(k, desc);
         if (id == -EMEDIUMTYPE) {
-                r = ring_unlink_other_types(k->ring, desc, "user");
+                r = ring_other_types(k->ring, desc, "user", true);
                 return r < 0 ? r : 0;
         }
         if (id == -EKEYREVOKED) {
