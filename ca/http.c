@@ -248,6 +248,7 @@ int http_request_client_chain(const http_request *req, STACK_OF(X509) **ret) {
 
 /* ---- server ---- */
 
+static void mhd_logger(void *cls, const char *fmt, va_list ap) _printf_(2, 0);
 static void mhd_logger(void *cls, const char *fmt, va_list ap) {
         char buf[512];
 
