@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from fixtures.ca import ca_cli
+from fixtures.ca import ca_binary, ca_cli
 from fixtures.procs import require_tool, run
 
 
@@ -179,3 +179,18 @@ def test_import_is_all_or_nothing(ca_dir, tmp_path, content, fmt, message):
     assert message in cp.stderr, cp.stderr
     assert b"nothing was imported" in cp.stderr
     assert [d["ek_uri"] for d in devices_json(ca_dir)] == [old]
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["frobnicate"], 2, b"Unknown command"),
+    (["device", "list"], 2, b"--dir"),
+    (["device", "explode", "--dir", "/nonexistent"], 2, b"Unknown device command"),
+    (["device", "show", "--dir", "/nonexistent"], 2, b"exactly one argument"),
+    (["device", "add", "--dir", "/nonexistent"], 2, b"exactly one of"),
+    (["device", "list", "--dir", "/nonexistent"], 1, b"/nonexistent"),
+    (["serve"], 2, b"--dir"),
+])
+def test_cli_usage_errors(args, code, message):
+    cp = run([ca_binary(), *args], check=False)
+    assert cp.returncode == code, cp
+    assert message in cp.stderr, cp.stderr
