@@ -1,2 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-# bench/: rules for this folder (see the top-level Makefile.am).
+# bench/: benchmarks, never run by `make check`.
+#   make bench-fsd   deviceid-fsd against tmpfs (see docs/fsd.md)
+
+EXTRA_PROGRAMS = bench/fsd-bench
+bench_fsd_bench_SOURCES = bench/fsd-bench.c
+bench_fsd_bench_CFLAGS = $(AM_CFLAGS) -pthread
+bench_fsd_bench_LDADD = -lpthread
+CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_DIST += bench/fsd_bench.py
+
+BENCH_FSD_ARGS ?=
+bench-fsd: bench/fsd-bench$(EXEEXT) fsd/deviceid-fsd$(EXEEXT) enroll/deviceidctl$(EXEEXT)
+	$(PYTHON3) $(abs_top_srcdir)/bench/fsd_bench.py --builddir '$(abs_top_builddir)' $(BENCH_FSD_ARGS)
+.PHONY: bench-fsd
