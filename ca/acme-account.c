@@ -174,54 +174,18 @@ http_response *acme_handle_account(acme_ctx *c, const char *id, bool orders) {
 /* RFC 8555 section 7.3.5: the outer JWS (kid, old key) carries an inner
  * JWS signed by the new key with the same url, a jwk and no nonce. */
 http_response *acme_handle_key_change(acme_ctx *c) {
-        _cleanup_(jws_freep) jws *inner = NULL;
         _cleanup_(acme_key_change_done) acme_key_change kc = {};
         _cleanup_pkey_ EVP_PKEY *new_key = NULL, *old_key = NULL;
         _cleanup_(acme_account_row_done) acme_account_row other = {};
         _cleanup_json_ json_object *new_jwk = NULL;
         _cleanup_free_ char *thumb = NULL, *jwk_text = NULL, *self = NULL;
-        json_object *jwk_obj = NULL;
-        const char *url;
-        jws_alg alg;
         int r;
 
         r = acme_authenticate(c, ACME_AUTH_KID);
         if (r < 0)
                 return acme_reply_error(c, r);
 
-        r = jws_parse_flattened((const char *) c->jws->payload, c->jws->payload_len, ACME_MAX_JWS,
-                                JWS_ALG_ALL, &inner);
-        if (r == -ENOMEM)
-                return acme_reply_error(c, r);
-        if (r == -EPROTONOSUPPORT) {
-                (void) acme_problem_set(&c->problem, ACME_ERR_BAD_SIGNATURE_ALGORITHM,
-                                        "The inner JWS algorithm is not allowed.");
-                return acme_reply_problem(c);
-        }
-        if (r < 0) {
-                (void) acme_problem_set(&c->problem, ACME_ERR_MALFORMED, "The payload is not a flattened JWS.");
-                return acme_reply_problem(c);
-        }
-        if (!json_object_object_get_ex(inner->header, "jwk", &jwk_obj) ||
-            json_object_object_get_ex(inner->header, "kid", NULL) ||
-            json_object_object_get_ex(inner->header, "nonce", NULL) ||
-            json_get_string(inner->header, "url", &url) < 0 || !streq(url, c->url)) {
-                (void) acme_problem_set(&c->problem, ACME_ERR_MALFORMED,
-                                        "The inner JWS needs a jwk, no kid, no nonce, and the outer url.");
-                return acme_reply_problem(c);
-        }
-        r = jwk_to_pkey(jwk_obj, &new_key);
-        if (r < 0 || jws_alg_for_key(new_key, &alg) < 0 || alg != inner->alg) {
-                (void) acme_problem_set(&c->problem, ACME_ERR_BAD_PUBLIC_KEY,
-                                        "The new key is not supported or does not fit the algorithm.");
-                return acme_reply_problem(c);
-        }
-        if (jws_verify(inner, new_key) < 0) {
-                (void) acme_problem_set(&c->problem, ACME_ERR_MALFORMED,
-                                        "The inner JWS signature does not verify.");
-                return acme_reply_problem(c);
-        }
-        r = acme_parse_key_change_inner(inner->payload, inner->payload_len, &kc, &c->problem);
+        r = acme_key_change_parse(c->jws->payload, c->jws->payload_len, c->url, &new_key, &kc, &c->problem);
         if (r < 0)
                 return acme_reply_error(c, r);
         self = acme_url(c, "account", c->account.id, NULL);

@@ -105,6 +105,14 @@ void acme_key_change_done(acme_key_change *k);
 int acme_parse_key_change_inner(const uint8_t *payload, size_t len, acme_key_change *ret,
                                 acme_problem *p);
 
+/* The whole keyChange payload: the inner JWS, checked as RFC 8555
+ * section 7.3.5 says (jwk, no kid, no nonce, url == the outer url,
+ * signed by the new key), then its payload parsed. On success *ret_new_key
+ * is the new account key and *ret the inner payload. */
+#include <openssl/evp.h>
+int acme_key_change_parse(const uint8_t *payload, size_t len, const char *url, EVP_PKEY **ret_new_key,
+                          acme_key_change *ret, acme_problem *p);
+
 /* Challenge response payload (POST to a challenge URL): a JSON object,
  * usually {} (device-attest-01 sends {"attObj": ...}); *ret owned. */
 int acme_parse_challenge_payload(const uint8_t *payload, size_t len, json_object **ret,

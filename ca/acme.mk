@@ -7,6 +7,7 @@ CA_ACME_PURE_SOURCES = \
 	ca/acme-problem.c ca/acme-problem.h \
 	ca/acme-nonce.c ca/acme-nonce.h \
 	ca/acme-payload.c ca/acme-payload.h \
+	ca/acme-keychange.c \
 	ca/challenge-dns-txt.c ca/challenge-dns-txt.h
 
 CA_ACME_SOURCES += \

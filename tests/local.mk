@@ -23,6 +23,7 @@ include tests/tpm2util.mk
 include tests/keyring.mk
 include tests/fsd.mk
 include tests/ca.mk
+include tests/ca-acme.mk
 
 PYTEST_ARGS ?=
 PYTEST_JUNIT = $(abs_top_builddir)/tests/pytest-junit.xml

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: Apache-2.0
+# Unit tests and fuzz targets of the ACME server (ca/acme*.c,
+# ca/challenge*.c). Included from tests/local.mk.
+
+ACME_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) \
+	$(CURL_CFLAGS) $(SQLITE_CFLAGS)
+
+# Everything of the challenge layer (challenge.c names all built-in types).
+ACME_CHALLENGE_SOURCES = \
+	ca/challenge.c ca/challenge-http.c ca/challenge-dns.c ca/challenge-dns-txt.c \
+	ca/challenge-tlsalpn.c ca/acme-problem.c ca/acme-payload.c
+
+EXTRA_DIST += tests/unit/data/acme
+
+# ---- unit tests ----
+check_PROGRAMS += \
+	tests/unit/test-acme-payload \
+	tests/unit/test-acme-nonce \
+	tests/unit/test-acme-challenge \
+	tests/unit/test-acme-db
+TESTS += \
+	tests/unit/test-acme-payload \
+	tests/unit/test-acme-nonce \
+	tests/unit/test-acme-challenge \
+	tests/unit/test-acme-db
+
+tests_unit_test_acme_payload_SOURCES = tests/unit/test-acme-payload.c \
+	ca/acme-problem.c ca/acme-payload.c ca/acme-csr.c
+tests_unit_test_acme_payload_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_test_acme_payload_LDADD = $(COMMON_LIBS)
+
+tests_unit_test_acme_nonce_SOURCES = tests/unit/test-acme-nonce.c ca/acme-nonce.c
+tests_unit_test_acme_nonce_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_test_acme_nonce_LDADD = $(COMMON_LIBS) -lpthread
+
+tests_unit_test_acme_challenge_SOURCES = tests/unit/test-acme-challenge.c $(ACME_CHALLENGE_SOURCES)
+tests_unit_test_acme_challenge_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_test_acme_challenge_LDADD = $(COMMON_LIBS) $(CURL_LIBS)
+
+tests_unit_test_acme_db_SOURCES = tests/unit/test-acme-db.c ca/acme-db.c
+tests_unit_test_acme_db_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_test_acme_db_LDADD = $(CA_LIBS)
+
+# ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
+check_PROGRAMS += \
+	tests/fuzz/fuzz-ca-acme-payload \
+	tests/fuzz/fuzz-ca-acme-keychange \
+	tests/fuzz/fuzz-ca-acme-dns
+TESTS += \
+	tests/fuzz/fuzz-ca-acme-payload \
+	tests/fuzz/fuzz-ca-acme-keychange \
+	tests/fuzz/fuzz-ca-acme-dns
+
+tests_fuzz_fuzz_ca_acme_payload_SOURCES = tests/fuzz/fuzz-ca-acme-payload.c \
+	ca/acme-problem.c ca/acme-payload.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_ca_acme_payload_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_fuzz_fuzz_ca_acme_payload_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_ca_acme_payload_LDADD = $(COMMON_LIBS)
+
+tests_fuzz_fuzz_ca_acme_keychange_SOURCES = tests/fuzz/fuzz-ca-acme-keychange.c \
+	ca/acme-problem.c ca/acme-payload.c ca/acme-keychange.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_ca_acme_keychange_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_fuzz_fuzz_ca_acme_keychange_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_ca_acme_keychange_LDADD = $(COMMON_LIBS)
+
+tests_fuzz_fuzz_ca_acme_dns_SOURCES = tests/fuzz/fuzz-ca-acme-dns.c ca/challenge-dns-txt.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_ca_acme_dns_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_fuzz_fuzz_ca_acme_dns_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_ca_acme_dns_LDADD = $(COMMON_LIBS)
