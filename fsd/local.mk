@@ -22,3 +22,4 @@ fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFL
 fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) $(INIH_LIBS) -lpthread
 
 dist_man_MANS += docs/deviceid-fsd.8
+EXTRA_DIST += docs/fsd.md

@@ -161,6 +161,7 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
                 goto out_ctx;
 
         ctx.se = fuse_session_new(&fargs, &fsd_ops, sizeof(fsd_ops), &ctx);
+        fuse_opt_free_args(&fargs); /* parsing may have copied them */
         if (!ctx.se) {
                 r = log_error_errno(EIO, "Failed to create the FUSE session.");
                 goto out_ctx;

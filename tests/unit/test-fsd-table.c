@@ -142,6 +142,13 @@ static int build(const keyring_entry *const *v, size_t n, fsd_specs *s) {
         return fsd_specs_build(v, n, NULL, s);
 }
 
+/* fsd_fs_apply() into a change list that may hold an earlier result. */
+static int apply(fsd_fs *fs, fsd_specs *s, struct timespec now, fsd_change **ch, size_t *n) {
+        free(*ch);
+        *ch = NULL;
+        return fsd_fs_apply(fs, s, now, ch, n);
+}
+
 static void test_generations(void) {
         keyring_entry w1 = entry("wifi", 1, CHAIN_A, KEY_A, KEYRING_KEY_PKCS8, 1800000000, 1700000000);
         keyring_entry w2 = entry("wifi", 2, CHAIN_B, KEY_B, KEYRING_KEY_PKCS8, 1800003600, 1700000100);
@@ -161,7 +168,7 @@ static void test_generations(void) {
         fsd_fs_init(&fs, now);
         is_ok(build(g1, 2, &s), "generation 1 builds");
         is_ok(fsd_fs_plan(&fs, &s, &plan, &np), "plan");
-        is_ok(fsd_fs_apply(&fs, &s, now, &ch, &n), "generation 1 applies");
+        is_ok(apply(&fs, &s, now, &ch, &n), "generation 1 applies");
         is_int(n, 5, "five new names");
         is_int(np, n, "plan agrees with apply");
         for (size_t i = 0; i < n && i < np; i++)
@@ -184,7 +191,7 @@ static void test_generations(void) {
 
         /* The same content again changes nothing. */
         is_ok(build(g1, 2, &s), "generation 1 again");
-        is_ok(fsd_fs_apply(&fs, &s, now, &ch, &n), "applies");
+        is_ok(apply(&fs, &s, now, &ch, &n), "applies");
         is_int(n, 0, "no change");
         fsd_specs_done(&s);
 
@@ -197,7 +204,7 @@ static void test_generations(void) {
         is_int(st.st_nlink, 1, "one link");
 
         is_ok(build(g2, 2, &s), "generation 2 builds");
-        is_ok(fsd_fs_apply(&fs, &s, now, &ch, &n), "generation 2 applies");
+        is_ok(apply(&fs, &s, now, &ch, &n), "generation 2 applies");
         fsd_specs_done(&s);
         is_int(n, 4, "wifi's three files and status.json change");
         for (size_t i = 0; i < n; i++)
@@ -235,7 +242,7 @@ static void test_generations(void) {
 
         /* Removal of the account. */
         is_ok(build(g3, 1, &s), "generation 3 builds");
-        is_ok(fsd_fs_apply(&fs, &s, now, &ch, &n), "generation 3 applies");
+        is_ok(apply(&fs, &s, now, &ch, &n), "generation 3 applies");
         fsd_specs_done(&s);
         is_int(n, 4, "three removed, status.json changed");
         for (size_t i = 0; i < n; i++)
@@ -260,7 +267,7 @@ static void test_lookup_errors_and_dir(void) {
 
         fsd_fs_init(&fs, now);
         is_ok(build(g, 1, &s), "builds");
-        is_ok(fsd_fs_apply(&fs, &s, now, &ch, &n), "applies");
+        is_ok(apply(&fs, &s, now, &ch, &n), "applies");
         fsd_specs_done(&s);
 
         is_err(fsd_fs_lookup(&fs, FSD_ROOT_INO, "nope.pem", &st), -ENOENT, "missing name");
