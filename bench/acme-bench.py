@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""ACME benchmark (not a test): how fast deviceid-ca completes orders.
+
+1. Time per order, deviceid-ca vs pebble (PEBBLE_VA_NOSLEEP=1), same
+   client, same run: one account each, then --orders sequential orders of
+   one http-01 identifier, each measured from newOrder to the downloaded
+   certificate (newOrder, authz, challenge POST, polling, finalize,
+   download). Both servers validate against the same in-process http-01
+   responder on loopback, and the client polls both every --poll seconds.
+2. Orders per second against deviceid-ca with N concurrent clients
+   (--clients 1,4,8), each with its own account and responder entry.
+
+Everything runs on loopback; every process started is stopped by PID.
+Usage: bench/acme-bench.py --builddir BUILD [--orders 30] [--clients 1,4,8]
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+
+from fixtures.acme import AcmeClient, Http01Responder, configure_acme, make_csr  # noqa: E402
+from fixtures.procs import free_port, port_open  # noqa: E402
+
+import ssl  # noqa: E402
+
+
+class Endpoint:
+    """What AcmeClient needs to talk to a server."""
+
+    def __init__(self, host, port, cafile=None, insecure=False):
+        self.host, self.port = host, port
+        self.base_url = f"https://{host}:{port}"
+        self.cafile, self.insecure = cafile, insecure
+
+    def ssl_context(self):
+        if self.insecure:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return ctx
+        return ssl.create_default_context(cafile=self.cafile)
+
+
+class Procs:
+    def __init__(self, logdir):
+        self.logdir, self.started = logdir, []
+
+    def start(self, argv, name, env=None):
+        log = open(os.path.join(self.logdir, name + ".log"), "ab")
+        p = subprocess.Popen([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.started.append((p, log))
+        return p
+
+    def wait(self, p, check, what, timeout=15):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if p.poll() is not None:
+                raise SystemExit(f"{what} exited early, see {self.logdir}")
+            if check():
+                return
+            time.sleep(0.05)
+        raise SystemExit(f"{what} not ready, see {self.logdir}")
+
+    def stop_all(self):
+        for p, log in reversed(self.started):
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.kill(p.pid, signal.SIGKILL)
+                    p.wait()
+            log.close()
+
+
+def one_order(client, responder, name, poll):
+    """newOrder .. certificate for one dns identifier; returns seconds."""
+    t0 = time.perf_counter()
+    r = client.new_order([("dns", name)])
+    assert r.status == 201, r
+    order_url, order = r.headers["Location"], r.json()
+    for az in order["authorizations"]:
+        ch = client.challenge(az, "http-01")
+        responder.tokens[ch["token"]] = client.key_authorization(ch["token"])
+        assert client.post(ch["url"], {}).status == 200
+        while True:
+            st = client.get(az).json()["status"]
+            if st == "valid":
+                break
+            assert st == "pending", st
+            time.sleep(poll)
+    while True:
+        order = client.get(order_url).json()
+        if order["status"] == "ready":
+            break
+        assert order["status"] == "pending", order
+        time.sleep(poll)
+    csr, _ = make_csr([name])
+    r = client.finalize(order, csr)
+    assert r.status == 200, r
+    order = r.json()
+    while order["status"] != "valid":
+        assert order["status"] == "processing", order
+        time.sleep(poll)
+        order = client.get(order_url).json()
+    cert = client.get(order["certificate"])
+    assert cert.status == 200 and b"BEGIN CERTIFICATE" in cert.body
+    return time.perf_counter() - t0
+
+
+def start_deviceid_ca(procs, builddir, tmp, http01_port):
+    exe = os.path.join(builddir, "ca", "deviceid-ca")
+    d = os.path.join(tmp, "ca")
+    port = free_port()
+    subprocess.run([exe, "init", "--dir", d, "--dns-name", "localhost", "--listen",
+                    f"127.0.0.1:{port}"], check=True, capture_output=True)
+    configure_acme(d, http01_port, free_port(), free_port())
+    p = procs.start([exe, "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], "deviceid-ca",
+                    env={**os.environ, "DEVICEID_LOG_LEVEL": "warning"})
+    ep = Endpoint("localhost", port, cafile=os.path.join(d, "root.pem"))
+    procs.wait(p, lambda: port_open("127.0.0.1", port), "deviceid-ca")
+    return ep, f"{ep.base_url}/acme/acme/directory"
+
+
+def start_pebble(procs, tmp, http01_port):
+    pebble, chall = shutil.which("pebble"), shutil.which("pebble-challtestsrv")
+    if not pebble or not chall:
+        return None, None
+    dns, mgmt, port, pmgmt = free_port(), free_port(), free_port(), free_port()
+    key, cert = os.path.join(tmp, "pebble.key"), os.path.join(tmp, "pebble.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True,
+                   capture_output=True)
+    conf = os.path.join(tmp, "pebble.json")
+    with open(conf, "w") as f:
+        json.dump({"pebble": {"listenAddress": f"127.0.0.1:{port}",
+                              "managementListenAddress": f"127.0.0.1:{pmgmt}",
+                              "certificate": cert, "privateKey": key, "httpPort": http01_port,
+                              "tlsPort": free_port(), "ocspResponderURL": "",
+                              "externalAccountBindingRequired": False}}, f)
+    c = procs.start([chall, "-defaultIPv6", "", "-defaultIPv4", "127.0.0.1", "-dns01",
+                     f"127.0.0.1:{dns}", "-http01", "", "-https01", "", "-tlsalpn01", "",
+                     "-management", f"127.0.0.1:{mgmt}"], "challtestsrv")
+    procs.wait(c, lambda: port_open("127.0.0.1", mgmt), "pebble-challtestsrv")
+    env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0",
+           "PEBBLE_AUTHZREUSE": "0"}
+    p = procs.start([pebble, "-config", conf, "-dnsserver", f"127.0.0.1:{dns}"], "pebble", env=env)
+    procs.wait(p, lambda: port_open("127.0.0.1", port), "pebble")
+    ep = Endpoint("localhost", port, cafile=cert)
+    return ep, f"{ep.base_url}/dir"
+
+
+def time_orders(ep, dir_url, responder, name, n, poll):
+    c = AcmeClient(ep, dir_url=dir_url)
+    r = c.new_account()
+    assert r.status in (200, 201), r
+    one_order(c, responder, name, poll)  # warm-up: connection setup, first issuance
+    return [one_order(c, responder, name, poll) for _ in range(n)]
+
+
+def throughput(ep, dir_url, responder, name, clients, total, poll):
+    accounts = []
+    for _ in range(clients):
+        c = AcmeClient(ep, dir_url=dir_url)
+        assert c.new_account().status == 201
+        accounts.append(c)
+    per = total // clients
+    errors = []
+
+    def run(c):
+        try:
+            for _ in range(per):
+                one_order(c, responder, name, poll)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in accounts]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dt = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return per * clients / dt
+
+
+def summary(xs):
+    xs = sorted(xs)
+    return (f"median {statistics.median(xs) * 1000:7.1f} ms  mean {statistics.mean(xs) * 1000:7.1f} ms  "
+            f"p90 {xs[int(len(xs) * 0.9) - 1] * 1000:7.1f} ms  (n={len(xs)})")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--builddir", required=True)
+    ap.add_argument("--orders", type=int, default=30)
+    ap.add_argument("--clients", default="1,4,8")
+    ap.add_argument("--throughput-orders", type=int, default=64)
+    ap.add_argument("--poll", type=float, default=0.005)
+    a = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="acme-bench-")
+    procs = Procs(tmp)
+    http01_port = free_port()
+    responder = Http01Responder(http01_port)
+    try:
+        ca, ca_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port)
+        peb, peb_dir = start_pebble(procs, tmp, http01_port)
+        print(f"ACME order benchmark, {a.orders} sequential orders each (http-01, one name, "
+              f"poll every {a.poll * 1000:.0f} ms)")
+        t_ca = time_orders(ca, ca_dir, responder, "localhost", a.orders, a.poll)
+        print(f"  deviceid-ca: {summary(t_ca)}")
+        if peb:
+            t_peb = time_orders(peb, peb_dir, responder, "localhost", a.orders, a.poll)
+            print(f"  pebble     : {summary(t_peb)}  (PEBBLE_VA_NOSLEEP=1, AUTHZREUSE=0)")
+            print(f"  deviceid-ca / pebble median time per order: "
+                  f"{statistics.median(t_ca) / statistics.median(t_peb):.2f}")
+        else:
+            print("  pebble     : not installed, skipped")
+        print(f"Orders per second against deviceid-ca ({a.throughput_orders} orders per run):")
+        for n in [int(x) for x in a.clients.split(",")]:
+            ops = throughput(ca, ca_dir, responder, "localhost", n, a.throughput_orders, a.poll)
+            print(f"  {n:3d} concurrent clients: {ops:7.1f} orders/s")
+    finally:
+        responder.close()
+        procs.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
