@@ -23,3 +23,6 @@ CA_ACME_SOURCES += \
 	ca/challenge-http.c \
 	ca/challenge-dns.c \
 	ca/challenge-tlsalpn.c ca/challenge-tlsalpn.h
+
+# Documentation of the ACME server (its man page section is in docs/deviceid-ca.8).
+EXTRA_DIST += docs/acme.md
