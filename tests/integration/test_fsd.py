@@ -460,3 +460,60 @@ def test_200_concurrent_readers(fsd, world, pki):
     assert sorted(counts) == [40] * 200
     assert fsd.proc.alive()
     assert read(fsd.path("wifi.pem")) == new["chain_pem"]
+
+
+def issue_short_lived(pki, cn, seconds):
+    """A leaf valid for `seconds` from now, signed by the test CA (python
+    cryptography: openssl's CLI cannot go below a day here)."""
+    import datetime
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    ca_key = serialization.load_pem_private_key(read(pki.ca_key), password=None)
+    ca = x509.load_pem_x509_certificate(read(pki.ca_pem))
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, cn)]))
+            .issuer_name(ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(seconds=seconds))
+            .sign(ca_key, hashes.SHA256()))
+    base = os.path.join(pki.d, cn)
+    chain = cert.public_bytes(serialization.Encoding.PEM) + read(pki.ca_pem)
+    with open(base + ".chain", "wb") as f:
+        f.write(chain)
+    with open(base + ".key", "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return {"chain": base + ".chain", "key": base + ".key", "chain_pem": chain}
+
+
+def test_expired_account_disappears(fsd, pki):
+    keep = pki.issue("wifi-long")
+    fsd.publish("wifi", keep["chain"], keep["key"])
+    short = issue_short_lived(pki, "vpn-short", 4)
+    fsd.publish("vpn", short["chain"], short["key"])
+    fsd.start(config="[fsd]\nPollIntervalSec=1\n")
+    assert read(fsd.path("vpn.pem")) == short["chain_pem"]
+    held = os.open(fsd.path("vpn.pem"), os.O_RDONLY)
+    try:
+        # Past notAfter the keyring reports the entry absent; the poll drops its files.
+        wait_for(lambda: not os.path.exists(fsd.path("vpn.pem")), timeout=30, what="expiry")
+        assert sorted(os.listdir(fsd.mnt)) == ["status.json", "wifi.bundle.pem", "wifi.key.pem", "wifi.pem"]
+        assert [e["name"] for e in json.loads(read(fsd.path("status.json")))["entries"]] == ["wifi"]
+        assert os.pread(held, 1 << 16, 0) == short["chain_pem"]
+    finally:
+        os.close(held)
+
+
+def test_sighup_reloads(fsd, pki, tmp_path):
+    first = pki.issue("wifi-first")
+    fsd.publish("wifi", first["chain"], first["key"])
+    fsd.start(config="[fsd]\nPollIntervalSec=3600\n")  # no poll can do it instead
+    new = pki.issue("wifi-hup")
+    # Publish without telling fsd (nobody listens on that socket).
+    env = dict(fsd.env, DEVICEID_FSD_SOCKET=str(tmp_path / "nobody.sock"))
+    run([fsd.ctl, "import", "wifi", "--cert", new["chain"], "--key", new["key"]], env=env)
+    assert read(fsd.path("wifi.pem")) == first["chain_pem"]
+    os.kill(fsd.proc.pid, signal.SIGHUP)
+    wait_for(lambda: read(fsd.path("wifi.pem")) == new["chain_pem"], what="reload on SIGHUP")
+    assert fsd.proc.alive()
