@@ -177,6 +177,10 @@ int acme_db_account_deactivate(store *st, const char *id) {
                               "UPDATE acme_authz SET status = 'deactivated' WHERE account_id = ? AND status = 'pending'",
                               "t", id);
         if (r >= 0)
+                r = store_run(st,
+                              "UPDATE acme_orders SET status = 'invalid' WHERE account_id = ? AND status IN ('pending', 'ready')",
+                              "t", id);
+        if (r >= 0)
                 r = store_commit(st);
         if (r >= 0)
                 in_tx = false;
@@ -503,8 +507,14 @@ static int chall_finish_tx(store *st, const char *chall_id, bool valid, const ch
         r = acme_db_authz_get(st, c.authz_id, &a);
         if (r < 0)
                 return r;
-        if (!streq(a.status, "pending"))
-                return 0;
+        if (!streq(a.status, "pending")) {
+                /* Decided by another challenge (or deactivated) meanwhile:
+                 * settle this challenge, touch nothing else. */
+                r = store_run(st, "UPDATE acme_challenges SET status = ?, error = ?, validated = ? WHERE id = ?",
+                              "ttit", valid ? "valid" : "invalid", valid ? NULL : error_json,
+                              valid ? now : (int64_t) 0, chall_id);
+                return r < 0 ? r : 0;
+        }
 
         r = store_run(st, "UPDATE acme_challenges SET status = ?, error = ?, validated = ? WHERE id = ?",
                       "ttit", valid ? "valid" : "invalid", valid ? NULL : error_json,

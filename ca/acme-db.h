@@ -32,7 +32,8 @@ int acme_db_account_get(store *st, const char *provisioner, const char *id, acme
 int acme_db_account_by_thumbprint(store *st, const char *provisioner, const char *thumbprint,
                                   acme_account_row *ret);
 int acme_db_account_set_contact(store *st, const char *id, const char *contact_json);
-/* Marks the account deactivated and its pending authorizations deactivated. */
+/* Marks the account deactivated, its pending authorizations deactivated
+ * and its pending or ready orders invalid (RFC 8555 section 7.3.6). */
 int acme_db_account_deactivate(store *st, const char *id);
 /* -EEXIST if another account of the provisioner has that key. */
 int acme_db_account_set_key(store *st, const char *id, const char *jwk, const char *thumbprint);
@@ -106,8 +107,10 @@ int acme_db_chall_processing(store *st, char ***ret);
  * challenge and its authorization become valid and, if every
  * authorization of the order is valid, a pending order becomes ready; on
  * failure challenge, authorization and order become invalid with the
- * problem. Only applies if the challenge is still pending/processing;
- * returns 1 if applied, 0 if not. */
+ * problem. Only applies if the challenge is still pending/processing
+ * (else 0); if its authorization was decided meanwhile (another
+ * challenge, deactivation) only the challenge is settled (0). Returns 1
+ * if the outcome was applied to the authorization. */
 int acme_db_chall_finish(store *st, const char *chall_id, bool valid, const char *error_json,
                          int64_t now);
 

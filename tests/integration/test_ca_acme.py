@@ -351,3 +351,37 @@ def test_rsa_and_p384_account_keys(acme_ca):
         r = c.new_account()
         assert r.status == 201, (kind, r)
         assert c.new_order([("dns", "localhost")]).status == 201
+
+
+def test_authz_deactivation_invalidates_order(acme_ca):
+    c = AcmeClient(acme_ca)
+    c.new_account()
+    r = c.new_order([("dns", "localhost"), ("dns", "a.localhost")])
+    order_url, order = r.headers["Location"], r.json()
+    az = order["authorizations"][1]
+    r = c.post(az, {"status": "deactivated"})
+    assert r.status == 200 and r.json()["status"] == "deactivated"
+    assert c.get(order_url).json()["status"] == "invalid"
+    # A deactivated authorization cannot be validated any more.
+    ch = c.challenge(az, "http-01")
+    r = c.post(ch["url"], {})
+    assert r.status == 200 and r.json()["status"] == "pending"
+    assert c.post(az, {"status": "valid"}).problem_type == ERR + "malformed"
+
+
+def test_provisioners_are_separate(acme_ca):
+    c = AcmeClient(acme_ca)
+    c.new_account()
+    # The "agents" provisioner (device-attest-01 only) does not know this
+    # account and takes no dns identifiers.
+    agents = AcmeClient(acme_ca, key=c.key, provisioner="agents")
+    d = agents.directory
+    assert d["newOrder"].endswith("/acme/agents/new-order")
+    agents.kid = c.kid
+    r = agents.post(d["newOrder"], {"identifiers": [{"type": "dns", "value": "localhost"}]})
+    assert r.problem_type == ERR + "accountDoesNotExist"
+    agents.kid = None
+    assert agents.new_account().status == 201
+    assert agents.kid != c.kid
+    r = agents.new_order([("dns", "localhost")])
+    assert r.status == 400 and r.problem_type == ERR + "unsupportedIdentifier"

@@ -106,6 +106,11 @@ int main(void) {
         is_ok(acme_db_authz_get(st, "az7", &az), "authorization read");
         is_str(az.status, "deactivated", "pending authorizations deactivated with it");
         acme_authz_row_done(&az);
+        is_int(acme_db_chall_finish(st, "ch7", true, NULL, 104), 0, "late success does not revive the authorization");
+        is_ok(acme_db_chall_get(st, "ch7", &ch), "challenge read");
+        is_str(ch.status, "valid", "but the challenge itself is settled");
+        acme_chall_row_done(&ch);
+        is_str(order_status(st, "o3", buf, sizeof(buf)), "invalid", "the account's open orders were cancelled");
         is_ok(acme_db_account_order_ids(st, "acct1", &ids), "order list");
         ok(ids[0] && ids[1] && ids[2] && !ids[3], "three orders");
         acme_strv_free(ids);
