@@ -31,6 +31,8 @@
 #define MAX_CLIENTS 32
 #define MAX_REQUEST 64
 #define REVOKED_RETRIES 3
+/* A client that connects and says nothing loses its slot after this. */
+#define CLIENT_IDLE_MS 5000
 
 struct fsd_notifier {
         fsd_notifier_params p;
@@ -256,7 +258,8 @@ static int listen_control(const char *path, int *ret) {
 
 typedef struct client {
         int fd;
-        bool pending; /* asked for a reload, waits for the answer */
+        bool pending;     /* asked for a reload, waits for the answer */
+        int64_t since_ms; /* accepted at */
 } client;
 
 static void client_drop(client *c) {
@@ -346,6 +349,14 @@ static void serve(fsd_notifier *n) {
                 int64_t left = next_poll - now_ms();
                 int k;
 
+                for (size_t i = 0; i < MAX_CLIENTS; i++)
+                        if (clients[i].fd >= 0) {
+                                if (!clients[i].pending && now_ms() - clients[i].since_ms > CLIENT_IDLE_MS)
+                                        client_drop(&clients[i]);
+                                else if (left > CLIENT_IDLE_MS)
+                                        left = CLIENT_IDLE_MS;
+                        }
+
                 pfd[np++] = (struct pollfd) { .fd = n->stop_fd, .events = POLLIN };
                 pfd[np++] = (struct pollfd) { .fd = n->signal_fd, .events = POLLIN };
                 pfd[np++] = (struct pollfd) { .fd = n->listen_fd, .events = POLLIN };
@@ -387,11 +398,22 @@ static void serve(fsd_notifier *n) {
                                 for (i = 0; i < MAX_CLIENTS && clients[i].fd >= 0; i++)
                                         ;
                                 if (i == MAX_CLIENTS) {
-                                        /* Full: the caller times out and retries. */
-                                        safe_close(fd);
-                                        break;
+                                        /* Full: the oldest silent client makes room. */
+                                        size_t oldest = MAX_CLIENTS;
+
+                                        for (size_t j = 0; j < MAX_CLIENTS; j++)
+                                                if (!clients[j].pending &&
+                                                    (oldest == MAX_CLIENTS ||
+                                                     clients[j].since_ms < clients[oldest].since_ms))
+                                                        oldest = j;
+                                        if (oldest == MAX_CLIENTS) {
+                                                safe_close(fd); /* all waiting for a reload */
+                                                break;
+                                        }
+                                        client_drop(&clients[oldest]);
+                                        i = oldest;
                                 }
-                                clients[i] = (client) { .fd = fd };
+                                clients[i] = (client) { .fd = fd, .since_ms = now_ms() };
                         }
                 }
                 for (size_t j = 3; k > 0 && j < np; j++)

@@ -421,6 +421,14 @@ def test_control_socket_protocol(fsd, world):
             s.connect(fsd.sock)
             s.send(msg)
             return s.recv(512)
+    idle = [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(40)]
+    try:
+        for s in idle:  # silent clients, more than there are slots, do not block others
+            s.connect(fsd.sock)
+        assert ask(b"reload") == b"ok"
+    finally:
+        for s in idle:
+            s.close()
     assert ask(b"reload") == b"ok"
     assert ask(b"hello") == b"error unknown request"
     assert ask(b"reload\0") == b"error unknown request"
