@@ -385,3 +385,76 @@ def test_provisioners_are_separate(acme_ca):
     assert agents.kid != c.kid
     r = agents.new_order([("dns", "localhost")])
     assert r.status == 400 and r.problem_type == ERR + "unsupportedIdentifier"
+
+
+def _http01_outcome(c, http01, setup):
+    """Orders localhost, lets setup(token, keyauth) arrange the responder,
+    triggers http-01 and returns the final challenge object."""
+    order = c.new_order([("dns", "localhost")]).json()
+    az = order["authorizations"][0]
+    ch = c.challenge(az, "http-01")
+    setup(ch["token"], c.key_authorization(ch["token"]))
+    assert c.post(ch["url"], {}).status == 200
+    final = c.poll(az, deadline=60).json()
+    return [x for x in final["challenges"] if x["type"] == "http-01"][0]
+
+
+def test_http01_redirects_and_size_limit(acme_ca, http01):
+    c = AcmeClient(acme_ca)
+    c.new_account()
+    port = acme_ca.http01_port
+
+    def same_port(token, ka):
+        http01.tokens[token] = ka
+        http01.redirects[f"/.well-known/acme-challenge/{token}"] = f"http://localhost:{port}/moved/{token}"
+    assert _http01_outcome(c, http01, same_port)["status"] == "valid"
+
+    def other_port(token, ka):
+        http01.tokens[token] = ka
+        http01.redirects[f"/.well-known/acme-challenge/{token}"] = f"http://localhost:{port + 1}/moved/{token}"
+    ch = _http01_outcome(c, http01, other_port)
+    assert ch["status"] == "invalid" and ch["error"]["type"] == ERR + "connection"
+    assert "redirect" in ch["error"]["detail"].lower()
+
+    def huge(token, ka):
+        http01.tokens[token] = ka + " " * 5000 + "x"
+    ch = _http01_outcome(c, http01, huge)
+    assert ch["status"] == "invalid" and ch["error"]["type"] == ERR + "incorrectResponse"
+
+
+def test_validation_resumes_after_restart(tmp_path, procs):
+    from fixtures.acme import AcmeCA, Http01Responder, configure_acme
+    from fixtures.ca import ca_init, start_ca_server
+    from fixtures.procs import free_port
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    ports = [free_port() for _ in range(3)]
+    # Three attempts, 3 s apart at first: room to stop the server between them.
+    configure_acme(d, *ports, attempts=3, delay=3)
+    srv = start_ca_server(procs, d, port)
+    ca = AcmeCA(srv, *ports)
+    c = AcmeClient(ca)
+    c.new_account()
+    order = c.new_order([("dns", "localhost")]).json()
+    az = order["authorizations"][0]
+    ch = c.challenge(az, "http-01")
+    # Nobody listens yet: the first attempt fails and is recorded.
+    r = c.post(ch["url"], {})
+    assert r.status == 200 and r.json()["status"] == "processing"
+    import time
+    end = time.monotonic() + 30
+    while "error" not in c.get(ch["url"]).json():
+        assert time.monotonic() < end, "first attempt never recorded"
+        time.sleep(0.05)
+    cur = c.get(ch["url"]).json()
+    assert cur["status"] == "processing" and cur["error"]["type"] == ERR + "connection"
+    assert srv.stop() == 0
+    responder = Http01Responder(ca.http01_port)
+    try:
+        responder.tokens[ch["token"]] = c.key_authorization(ch["token"])
+        start_ca_server(procs, d, port, name="deviceid-ca-2")
+        c.nonce = None
+        assert c.poll(az, deadline=60).json()["status"] == "valid"
+    finally:
+        responder.close()
