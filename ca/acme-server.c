@@ -369,14 +369,14 @@ static http_response *acme_dispatch(const http_request *req, void *userdata) {
         _cleanup_free_ char *prov = NULL;
 
         slash = strchr(rest, '/');
-        if (!slash)
-                return acme_reply(&c, http_response_error(404, "No such ACME provisioner."));
-        prov = strndup(rest, (size_t) (slash - rest));
-        if (!prov)
+        prov = slash ? strndup(rest, (size_t) (slash - rest)) : NULL;
+        if (slash && !prov)
                 return NULL;
-        c.prov = ca_config_provisioner(c.srv->cfg, prov);
-        if (!c.prov || !streq_ptr(c.prov->type, "acme"))
-                return acme_reply(&c, http_response_error(404, "No such ACME provisioner."));
+        c.prov = prov ? ca_config_provisioner(c.srv->cfg, prov) : NULL;
+        if (!c.prov || !streq_ptr(c.prov->type, "acme")) {
+                (void) acme_problem_set_status(&c.problem, ACME_ERR_MALFORMED, 404, "No such ACME provisioner.");
+                return acme_reply_problem(&c);
+        }
 
         host = http_request_header(req, "Host");
         if (!host_valid(host)) {

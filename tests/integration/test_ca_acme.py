@@ -53,7 +53,8 @@ def test_directory_and_nonces(acme_ca):
     r = c.request("GET", d["newOrder"])
     assert r.status == 405 and r.problem_type == ERR + "malformed"
     # Unknown provisioners are 404.
-    assert c.request("GET", acme_ca.server.base_url + "/acme/nope/directory").status == 404
+    r = c.request("GET", acme_ca.server.base_url + "/acme/nope/directory")
+    assert r.status == 404 and r.problem_type == ERR + "malformed"
 
 
 def test_http01_order_end_to_end(acme_ca, http01, tmp_path):
