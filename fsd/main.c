@@ -109,7 +109,7 @@ static int load_config(const args *a, fsd_config **ret) {
 /* Forks; the parent waits until the child is serving (one byte on the
  * pipe) or gone (EOF), and exits accordingly. Returns the child's end. */
 static int daemonize(int *ret_ready_fd) {
-        int p[2];
+        int p[2], fd;
         pid_t pid;
         char c;
 
@@ -127,6 +127,10 @@ static int daemonize(int *ret_ready_fd) {
                 return log_error_errno(errno, "setsid() failed: %m");
         if (chdir("/") < 0)
                 return log_error_errno(errno, "chdir(\"/\") failed: %m");
+        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0)
+                return log_error_errno(errno, "Failed to redirect to /dev/null: %m");
+        safe_close(fd);
         *ret_ready_fd = p[1];
         return 0;
 }

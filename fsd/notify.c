@@ -471,6 +471,15 @@ static void *notifier_main(void *userdata) {
                 return NULL;
         }
         if (n->p.ready_fd >= 0) {
+                /* In the background: start-up errors went to the caller's
+                 * stderr; from now on nobody reads it (use --foreground
+                 * under a service manager to keep the log). */
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                if (null >= 0) {
+                        (void) dup2(null, STDERR_FILENO);
+                        safe_close(null);
+                }
                 if (write(n->p.ready_fd, "R", 1) < 0)
                         log_debug_errno(errno, "Telling the parent we are ready failed, ignoring: %m");
                 n->p.ready_fd = safe_close(n->p.ready_fd);

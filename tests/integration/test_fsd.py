@@ -525,3 +525,22 @@ def test_sighup_reloads(fsd, pki, tmp_path):
     os.kill(fsd.proc.pid, signal.SIGHUP)
     wait_for(lambda: read(fsd.path("wifi.pem")) == new["chain_pem"], what="reload on SIGHUP")
     assert fsd.proc.alive()
+
+
+def test_background_mode_returns_once_serving(fsd, pki):
+    wifi = pki.issue("wifi-bg")
+    fsd.publish("wifi", wifi["chain"], wifi["key"])
+    argv = [fsd.binary, "--mount", fsd.mnt, "--control-socket", fsd.sock]
+    cp = subprocess.run(argv, env=fsd.env, capture_output=True, timeout=30)
+    # The parent exits 0 only once the child serves: no waiting needed here.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.connect(fsd.sock)
+        pid = __import__("struct").unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+    try:
+        assert cp.returncode == 0, cp.stderr
+        assert read(fsd.path("wifi.pem")) == wifi["chain_pem"]
+        assert os.getsid(pid) == pid  # its own session, detached from ours
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="background fsd exit")
+    assert mounted_at(fsd.mnt) == []
