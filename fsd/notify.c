@@ -417,7 +417,7 @@ static void serve(fsd_notifier *n) {
                         }
                 }
                 for (size_t j = 3; k > 0 && j < np; j++)
-                        if (pfd[j].revents && owner[j]->fd >= 0 && !owner[j]->pending)
+                        if (pfd[j].revents && owner[j]->fd == pfd[j].fd && !owner[j]->pending)
                                 (void) client_read(owner[j]);
                 for (size_t i = 0; i < MAX_CLIENTS; i++)
                         any_pending = any_pending || (clients[i].fd >= 0 && clients[i].pending);
