@@ -61,7 +61,7 @@ typedef struct acme_problem {
  * a function can `return acme_problem_set(p, ...)` to say "refused, see
  * the problem". */
 int acme_problem_set(acme_problem *p, acme_error type, const char *fmt, ...) _printf_(3, 4);
-int acme_problem_setv(acme_problem *p, acme_error type, const char *fmt, va_list ap);
+int acme_problem_setv(acme_problem *p, acme_error type, const char *fmt, va_list ap) _printf_(3, 0);
 /* The same with an explicit HTTP status (e.g. 409, 413, 415). */
 int acme_problem_set_status(acme_problem *p, acme_error type, unsigned status, const char *fmt,
                             ...) _printf_(4, 5);
