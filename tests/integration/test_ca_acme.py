@@ -459,3 +459,23 @@ def test_validation_resumes_after_restart(tmp_path, procs):
         assert c.poll(az, deadline=60).json()["status"] == "valid"
     finally:
         responder.close()
+
+
+def test_rsa_csr_key(acme_ca, http01, tmp_path):
+    c = AcmeClient(acme_ca)
+    c.new_account()
+    rsa_key = new_key("rsa2048")
+    r = c.new_order([("dns", "localhost")])
+    order_url, order = r.headers["Location"], r.json()
+    ch = c.challenge(order["authorizations"][0], "http-01")
+    http01.tokens[ch["token"]] = c.key_authorization(ch["token"])
+    c.post(ch["url"], {})
+    assert c.poll(order_url, until=("ready", "invalid")).json()["status"] == "ready"
+    csr, _ = make_csr(["localhost"], key=rsa_key)
+    r = c.finalize(order, csr)
+    assert r.status == 200, r
+    chain = c.get(r.json()["certificate"]).body.decode()
+    leaf = openssl_verify(acme_ca, chain, tmp_path)[0]
+    ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ku.digital_signature and ku.key_encipherment
+    assert leaf.public_key().key_size == 2048
