@@ -40,8 +40,21 @@ static void test_key_authorization(void) {
         ok(strcmp(tok, tok2) != 0, "tokens differ");
 }
 
+static int fake_attest_validate(const challenge_ctx *ctx, json_object *payload, acme_problem *p) {
+        const char *att;
+
+        if (!payload || json_get_string(payload, "attObj", &att) < 0)
+                return acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "no attObj") == -EPROTO ? 0 : -1;
+        return 1;
+}
+
+static const challenge_type fake_attest = { .name = "device-attest-01",
+                                            .id_mask = ACME_ID_MASK(ACME_ID_PERMANENT),
+                                            .sync = true,
+                                            .validate = fake_attest_validate };
+
 static void test_type_table(void) {
-        static const challenge_type fake = { .name = "device-attest-01", .id_mask = ACME_ID_MASK(ACME_ID_PERMANENT),
+        static const challenge_type fake = { .name = "device-attest-02", .id_mask = ACME_ID_MASK(ACME_ID_PERMANENT),
                                              .sync = true, .validate = NULL };
         const challenge_type *h = challenge_type_find("http-01"), *d = challenge_type_find("dns-01"),
                              *t = challenge_type_find("tls-alpn-01");
@@ -56,6 +69,23 @@ static void test_type_table(void) {
         ok(!h->sync && !d->sync && !t->sync, "network types are asynchronous");
         is_err(challenge_register_type(&fake), -EINVAL, "a type needs validate()");
         is_err(challenge_register_type(h), -EEXIST, "names are unique");
+
+        /* How part 2 plugs device-attest-01 in: a synchronous type. */
+        is_ok(challenge_register_type(&fake_attest), "synchronous type registered");
+        ok(challenge_type_find("device-attest-01") == &fake_attest, "and found by name");
+        ok(challenge_type_applies(&fake_attest, ACME_ID_PERMANENT, false), "proves permanent identifiers");
+        ok(!challenge_type_applies(&fake_attest, ACME_ID_DNS, false), "not dns names");
+        {
+                _cleanup_json_ json_object *payload = json_object_new_object();
+                challenge_ctx ctx = { .type = "device-attest-01", .id_type = ACME_ID_PERMANENT,
+                                      .id_value = "urn:ek:sha256:x", .token = "t", .key_authorization = "t.x" };
+                acme_problem p = {};
+
+                json_add_string(payload, "attObj", "AAAA");
+                is_int(fake_attest.validate(&ctx, payload, &p), 1, "validate sees the POST payload");
+                is_int(fake_attest.validate(&ctx, NULL, &p), 0, "no payload, no proof");
+                is_int(p.type, ACME_ERR_BAD_ATTESTATION_STATEMENT, "badAttestationStatement");
+        }
 }
 
 static void test_dns_txt(void) {
