@@ -317,7 +317,9 @@ static int sans_from_identifiers(const acme_identifier *ids, size_t n, x509_san 
         if (!s)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                s[i].type = ids[i].type == ACME_ID_IP ? X509_SAN_IP : X509_SAN_DNS;
+                s[i].type = ids[i].type == ACME_ID_IP          ? X509_SAN_IP
+                            : ids[i].type == ACME_ID_PERMANENT ? X509_SAN_PERMANENT_ID
+                                                               : X509_SAN_DNS;
                 s[i].value = ids[i].value;
         }
         *ret = s;
