@@ -9,7 +9,9 @@ costs the same on both):
   1. open+read+close of ACCOUNT.pem, one thread, fsd vs tmpfs, rounds
      interleaved so that both see the same machine conditions;
   2. the same with 64 parallel readers;
-  3. a renewal storm: 64 readers on fsd while `deviceidctl import` publishes
+  3. renewals alone: `deviceidctl import` (publish, notify, wait for the
+     reload) back to back, no readers;
+  4. a renewal storm: 64 readers on fsd while `deviceidctl import` publishes
      new generations back to back; every read is checked to be one whole
      published chain.
 Prints a table and one JSON line with all figures."""
@@ -98,6 +100,13 @@ def main():
             results[name] = {"threads": threads, "fsd_reads_per_sec": round(f), "tmpfs_reads_per_sec": round(t),
                              "ratio": round(f / t, 3), "rounds": args.rounds, "seconds": args.seconds}
 
+        # Renewals alone: what a publish + notify + reload costs end to end.
+        t0 = time.monotonic()
+        for i in range(20):
+            c, k = leaves[(i + 1) % len(leaves)]
+            sh([ctl, "import", "wifi", "--cert", c, "--key", k], env=env)
+        results["renewals_alone_per_sec"] = round(20 / (time.monotonic() - t0), 1)
+
         # Renewal storm.
         stop = threading.Event()
         renewals = [0]
@@ -144,6 +153,7 @@ def main():
           f"{p['tmpfs_reads_per_sec']:>9}/s  ratio {p['ratio']:.2f}")
     print(f"  renewal storm, {st['threads']} readers: {st['reads_per_sec']}/s during {st['renewals']} renewals "
           f"({st['renewals_per_sec']}/s); bad reads {st['bad_reads']}, errors {st['read_errors']}")
+    print(f"  renewals alone (deviceidctl import + reload, no readers): {results['renewals_alone_per_sec']}/s")
     print(json.dumps(results))
     return 0 if st["bad_reads"] == 0 and st["read_errors"] == 0 else 1
 
