@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "fsd/fsd.h"
@@ -224,6 +225,9 @@ int main(int argc, char **argv) {
         int r;
 
         log_parse_environment();
+        /* We hold private keys in memory: no core dumps of them. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return log_error_errno(errno, "prctl(PR_SET_DUMPABLE) failed: %m"), EXIT_FAILURE;
         r = parse_args(argc, argv, &a);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
