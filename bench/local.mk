@@ -13,3 +13,6 @@ BENCH_FSD_ARGS ?=
 bench-fsd: bench/fsd-bench$(EXEEXT) fsd/deviceid-fsd$(EXEEXT) enroll/deviceidctl$(EXEEXT)
 	$(PYTHON3) $(abs_top_srcdir)/bench/fsd_bench.py --builddir '$(abs_top_builddir)' $(BENCH_FSD_ARGS)
 .PHONY: bench-fsd
+
+# Other parts' benchmarks keep their rules in their own fragments.
+include bench/acme.mk
