@@ -278,8 +278,9 @@ def test_inotify_on_file_and_directory_sees_each_renewal(fsd, world, pki, procs,
                                                                        fsd.path("wifi.pem")])
         fsd.publish("wifi", g["chain"], g["key"])
         assert fw.popen.wait(20) == 0, fw.log_text()
-        assert "ATTRIB" in fw.log_text() or "DELETE_SELF" in fw.log_text()
+        assert f"{fsd.path('wifi.pem')} ATTRIB" in fw.log_text(), fw.log_text()
         wait_for(lambda: dirwatch.log_text().count("ATTRIB wifi.pem") >= i + 1, what="directory event")
+        wait_for(lambda: dirwatch.log_text().count("ATTRIB,ISDIR") >= i + 1, what="event on the directory")
         # Whoever reacts to the event reads the new generation.
         assert read(fsd.path("wifi.pem")) == g["chain_pem"]
     assert dirwatch.alive()
