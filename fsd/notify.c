@@ -105,7 +105,17 @@ static int read_keyring(keyring_entry ***ret, size_t *ret_n, char **ret_error) {
 }
 
 static void touch_at(int dirfd, const char *name, int flags) {
-        if (utimensat(dirfd, name, NULL, flags) < 0)
+        int r = utimensat(dirfd, name, NULL, flags);
+
+        if (r < 0 && errno == EINVAL && (flags & AT_EMPTY_PATH)) {
+                /* Kernels before 5.8 lack AT_EMPTY_PATH here: go through
+                 * the descriptor's /proc link instead. */
+                char p[64];
+
+                snprintf(p, sizeof(p), "/proc/self/fd/%d", dirfd);
+                r = utimensat(AT_FDCWD, p, NULL, 0);
+        }
+        if (r < 0)
                 log_debug_errno(errno, "Touching \"%s\" failed, ignoring: %m", *name ? name : ".");
 }
 
