@@ -528,11 +528,13 @@ def test_sighup_reloads(fsd, pki, tmp_path):
     assert fsd.proc.alive()
 
 
-def test_background_mode_returns_once_serving(fsd, pki):
+def test_background_mode_returns_once_serving(fsd, pki, tmp_path):
     wifi = pki.issue("wifi-bg")
     fsd.publish("wifi", wifi["chain"], wifi["key"])
     argv = [fsd.binary, "--mount", fsd.mnt, "--control-socket", fsd.sock]
-    cp = subprocess.run(argv, env=fsd.env, capture_output=True, timeout=30)
+    with open(tmp_path / "background.log", "wb") as log:  # a file, not a pipe the daemon could keep open
+        cp = subprocess.run(argv, env=fsd.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=30)
+    cp.stderr = (tmp_path / "background.log").read_bytes()
     # The parent exits 0 only once the child serves: no waiting needed here.
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         s.connect(fsd.sock)
