@@ -479,3 +479,85 @@ def test_rsa_csr_key(acme_ca, http01, tmp_path):
     ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
     assert ku.digital_signature and ku.key_encipherment
     assert leaf.public_key().key_size == 2048
+
+
+def _alpn_server(port, cert_pem, key_pem, tmp_path, alpn=("acme-tls/1",)):
+    """A TLS server on 127.0.0.1:port presenting cert for every handshake."""
+    import socket
+    import ssl
+    import threading
+    (tmp_path / "alpn.pem").write_bytes(cert_pem)
+    (tmp_path / "alpn.key").write_bytes(key_pem)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(tmp_path / "alpn.pem"), str(tmp_path / "alpn.key"))
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    sock = socket.create_server(("127.0.0.1", port))
+    stop = threading.Event()
+
+    def serve():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)
+            except (OSError, ssl.SSLError):
+                pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+
+    def close():
+        stop.set()
+        t.join()
+        sock.close()
+    return close
+
+
+def _alpn_cert(name, digest, critical=True):
+    import datetime
+    from cryptography.hazmat.primitives import hashes as h
+    key = new_key()
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(x509.Name([]))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.UnrecognizedExtension(
+                x509.ObjectIdentifier("1.3.6.1.5.5.7.1.31"), b"\x04\x20" + digest), critical=critical)
+            .sign(key, h.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
+
+
+def test_tls_alpn01_python_server(acme_ca, tmp_path):
+    import hashlib
+    c = AcmeClient(acme_ca)
+    c.new_account()
+    cases = [("good", True, True, ("acme-tls/1",), "valid", None),
+             ("wrong digest", False, True, ("acme-tls/1",), "invalid", "incorrectResponse"),
+             ("not critical", True, False, ("acme-tls/1",), "invalid", "incorrectResponse"),
+             ("no ALPN", True, True, (), "invalid", "tls")]
+    for what, right_digest, critical, alpn, want, err in cases:
+        order = c.new_order([("dns", "localhost")]).json()
+        az = order["authorizations"][0]
+        ch = c.challenge(az, "tls-alpn-01")
+        ka = c.key_authorization(ch["token"])
+        digest = hashlib.sha256((ka if right_digest else "x").encode()).digest()
+        cert, key = _alpn_cert("localhost", digest, critical)
+        close = _alpn_server(acme_ca.tlsalpn_port, cert, key, tmp_path, alpn)
+        try:
+            assert c.post(ch["url"], {}).status == 200
+            final = c.poll(az, deadline=60).json()
+        finally:
+            close()
+        got = [x for x in final["challenges"] if x["type"] == "tls-alpn-01"][0]
+        assert final["status"] == want, (what, final)
+        if err:
+            assert got["error"]["type"] == ERR + err, (what, got)
