@@ -580,6 +580,11 @@ http_response *acme_handle_challenge(acme_ctx *c, const char *id) {
                 return reply_chall(c, &ch);
         }
 
+        if (acme_validator_busy(c->srv->validator)) {
+                (void) acme_problem_set(&c->problem, ACME_ERR_RATE_LIMITED,
+                                        "Too many validations are waiting; try again later.");
+                return retry_after(acme_reply_problem(c), 10);
+        }
         free(ch.status);
         ch.status = strdup("processing");
         if (!ch.status)

@@ -28,6 +28,7 @@ struct acme_validator {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         job *queue; /* sorted by due */
+        size_t queued;
         bool stop;
         pthread_t *threads;
         unsigned n_threads;
@@ -63,6 +64,7 @@ int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t del
                 ;
         j->next = *p;
         *p = j;
+        v->queued++;
         pthread_cond_signal(&v->cond);
         pthread_mutex_unlock(&v->lock);
         return 0;
@@ -194,6 +196,7 @@ static void *worker(void *arg) {
                         continue;
                 }
                 v->queue = j->next;
+                v->queued--;
                 pthread_mutex_unlock(&v->lock);
                 r = attempt(v, j->chall_id);
                 if (r < 0)
@@ -204,6 +207,15 @@ static void *worker(void *arg) {
         }
         pthread_mutex_unlock(&v->lock);
         return NULL;
+}
+
+bool acme_validator_busy(acme_validator *v) {
+        bool busy;
+
+        pthread_mutex_lock(&v->lock);
+        busy = v->queued >= ACME_MAX_QUEUED_VALIDATIONS;
+        pthread_mutex_unlock(&v->lock);
+        return busy;
 }
 
 void acme_validator_stop(acme_validator *v) {

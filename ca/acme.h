@@ -27,6 +27,7 @@
 #define ACME_RETRY_AFTER 1                 /* seconds, for pending/processing objects */
 #define ACME_DEFAULT_ATTEMPTS 3
 #define ACME_DEFAULT_RETRY_DELAY 2         /* seconds, doubled per attempt */
+#define ACME_MAX_QUEUED_VALIDATIONS 4096   /* new challenge responses beyond: rateLimited */
 
 typedef struct acme_validator acme_validator;
 
@@ -114,6 +115,9 @@ int acme_identifiers_from_json(const char *text, acme_identifier **ret, size_t *
 int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **ret);
 /* Queues a challenge for an attempt `delay` seconds from now. */
 int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t delay);
+/* True if the queue is full: new challenge responses are refused with
+ * rateLimited (retries already queued are always kept). */
+bool acme_validator_busy(acme_validator *v);
 void acme_validator_stop(acme_validator *v);
 /* Validation parameters of a provisioner (keys challenge_attempts,
  * challenge_retry_delay). */
