@@ -561,3 +561,26 @@ def test_tls_alpn01_python_server(acme_ca, tmp_path):
         assert final["status"] == want, (what, final)
         if err:
             assert got["error"]["type"] == ERR + err, (what, got)
+
+
+def test_ipv6_identifier_http01(acme_ca, tmp_path):
+    import socket
+    from fixtures.acme import Http01Responder
+    from fixtures.procs import require
+    try:
+        socket.socket(socket.AF_INET6).bind(("::1", 0))
+    except OSError:
+        require(False, "no IPv6 loopback")
+    responder = Http01Responder(acme_ca.http01_port, host="::1")
+    try:
+        c = AcmeClient(acme_ca)
+        c.new_account()
+        # The canonical form (RFC 5952) is what the order and certificate carry.
+        order, chain, _ = c.obtain_http01(responder, [("ip", "0:0:0:0:0:0:0:1")],
+                                          csr_names=[ipaddress.ip_address("::1")])
+    finally:
+        responder.close()
+    assert order["identifiers"] == [{"type": "ip", "value": "::1"}]
+    leaf = openssl_verify(acme_ca, chain, tmp_path)[0]
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("::1")]
