@@ -76,13 +76,179 @@ check() {
     make -j"$(nproc)" check
 }
 
+# ---------------------------------------------------------------------------
+# The main job on embedded defaults. Everything lives under $QS (on /run, a
+# tmpfs) and listens on loopback only; every process is recorded by PID in
+# $QS/pids and stopped by that PID.
+TPM_PORT=${QUICKSTART_TPM_PORT:-2321}
+CA_PORT=${QUICKSTART_CA_PORT:-8443}
+HTTP01_PORT=${QUICKSTART_HTTP01_PORT:-5002}
+MOUNT=${QUICKSTART_MOUNT:-/run/deviceid}
+ACCOUNT=web
+TCTI="swtpm:host=127.0.0.1,port=$TPM_PORT"
+
+wait_for() {  # wait_for WHAT SECONDS COMMAND...
+    local what=$1 tries=$(( $2 * 10 ))
+    shift 2
+    while ! "$@" >/dev/null 2>&1; do
+        tries=$(( tries - 1 ))
+        if [ "$tries" -le 0 ]; then
+            echo "quickstart.sh: $what did not come up; logs in $QS/*.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+record_pid() { echo "$1 $2" >> "$QS/pids"; }
+
+# A software TPM provisioned like a manufactured one: RSA-2048 and ECC
+# endorsement keys with EK certificates in NV from a local manufacturer CA.
+start_swtpm() {
+    local ca=$QS/tpm-manufacturer state=$QS/tpm
+    mkdir -p "$ca" "$state"
+    cat > "$QS/localca.conf" <<EOF
+statedir = $ca
+signingkey = $ca/signkey.pem
+issuercert = $ca/issuercert.pem
+certserial = $ca/certserial
+EOF
+    printf '%s\n' "--platform-manufacturer deviceid-quickstart" "--platform-version 2.1" \
+        "--platform-model swtpm" > "$QS/localca.options"
+    cat > "$QS/swtpm_setup.conf" <<EOF
+create_certs_tool = $(command -v swtpm_localca)
+create_certs_tool_config = $QS/localca.conf
+create_certs_tool_options = $QS/localca.options
+active_pcr_banks = sha256
+EOF
+    swtpm_setup --tpm2 --tpmstate "$state" --config "$QS/swtpm_setup.conf" \
+        --create-ek-cert --create-platform-cert --lock-nvram --overwrite \
+        --pcr-banks sha256 > "$QS/swtpm_setup.log" 2>&1
+    swtpm socket --tpm2 --tpmstate "dir=$state" --daemon --pid "file=$QS/swtpm.pid" \
+        --server "type=tcp,port=$TPM_PORT,bindaddr=127.0.0.1" \
+        --ctrl "type=tcp,port=$(( TPM_PORT + 1 )),bindaddr=127.0.0.1" \
+        --flags not-need-init,startup-clear --log "file=$QS/swtpm.log"
+    wait_for swtpm 10 test -s "$QS/swtpm.pid"
+    record_pid swtpm "$(cat "$QS/swtpm.pid")"
+    wait_for swtpm 10 tpm2_getcap -T "$TCTI" properties-fixed
+}
+
+start_ca() {
+    "$BUILDDIR/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
+        --listen "127.0.0.1:$CA_PORT" > "$QS/ca-init.log"
+    # http-01 on an unprivileged loopback port instead of 80.
+    sed -i "s/^http01_port = .*/http01_port = $HTTP01_PORT/" "$QS/ca/ca.conf"
+    setsid "$BUILDDIR/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
+    record_pid deviceid-ca $!
+    wait_for deviceid-ca 20 curl -fsS --cacert "$QS/ca/root.pem" \
+        "https://localhost:$CA_PORT/health"
+}
+
+start_fsd() {
+    if mountpoint -q "$MOUNT"; then
+        echo "quickstart.sh: $MOUNT is already a mount point (a deviceid-fsd of your own?);" \
+             "set QUICKSTART_MOUNT to use another directory" >&2
+        return 1
+    fi
+    setsid "$BUILDDIR/deviceid-fsd" --foreground --mount "$MOUNT" \
+        --control-socket "$QS/fsd.sock" < /dev/null > "$QS/fsd.log" 2>&1 &
+    record_pid deviceid-fsd $!
+    wait_for deviceid-fsd 10 test -e "$MOUNT/status.json"
+}
+
 run_main_job() {
-    echo "quickstart.sh: the main job is not assembled yet" >&2
-    exit 1
+    local p
+    stop_main_job
+    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT" "$HTTP01_PORT"; do
+        if ! port_free "$p"; then
+            echo "quickstart.sh: 127.0.0.1:$p is in use; set QUICKSTART_*_PORT" >&2
+            exit 1
+        fi
+    done
+    mkdir -p "$QS"
+    chmod 0700 "$QS"
+    export DEVICEID_TCTI=$TCTI DEVICEID_FSD_SOCKET=$QS/fsd.sock
+
+    log "Software TPM with EK certificates on 127.0.0.1:$TPM_PORT"
+    start_swtpm
+
+    log "The device's identity, read from the TPM (deviceidctl identity)"
+    "$BUILDDIR/deviceidctl" identity
+    "$BUILDDIR/deviceidctl" identity --json > "$QS/identity.json"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ekPublicKey"], end="")' \
+        "$QS/identity.json" > "$QS/ek.pem"
+
+    log "deviceid-ca on https://localhost:$CA_PORT (SQLite inventory in $QS/ca)"
+    start_ca
+
+    log "Registering the device by its EK public key (deviceid-ca device add)"
+    "$BUILDDIR/deviceid-ca" device add --dir "$QS/ca" --ek-pub "$QS/ek.pem" \
+        --name "$(uname -n)" --owner quickstart
+    "$BUILDDIR/deviceid-ca" device list --dir "$QS/ca"
+
+    log "deviceid-fsd mounted on $MOUNT"
+    start_fsd
+
+    # Until the enrollment daemon exists, the account certificate comes from
+    # the CA's ACME provisioner through an off-the-shelf client (lego,
+    # http-01 on loopback). Its working files stay on $QS (tmpfs) and are
+    # deleted once the key is in the kernel keyring.
+    log "Account \"$ACCOUNT\": a certificate for localhost over ACME http-01 (lego)"
+    LEGO_CA_CERTIFICATES="$QS/ca/root.pem" lego --server "https://localhost:$CA_PORT/acme/acme/directory" \
+        --accept-tos --email "quickstart@localhost" --path "$QS/lego" --key-type ec256 \
+        --domains localhost --http --http.port "127.0.0.1:$HTTP01_PORT" run > "$QS/lego.log" 2>&1
+    cat "$QS/lego/certificates/localhost.crt" "$QS/lego/certificates/localhost.issuer.crt" \
+        > "$QS/$ACCOUNT.chain.pem"
+    "$BUILDDIR/deviceidctl" import "$ACCOUNT" --cert "$QS/$ACCOUNT.chain.pem" \
+        --key "$QS/lego/certificates/localhost.key"
+    "$BUILDDIR/deviceidctl" import roots --cert "$QS/ca/root.pem"
+    rm -rf "$QS/lego" "$QS/$ACCOUNT.chain.pem"
+    wait_for "$MOUNT/$ACCOUNT.pem" 10 test -e "$MOUNT/$ACCOUNT.pem"
+
+    log "What the keyring holds (deviceidctl keyring)"
+    "$BUILDDIR/deviceidctl" keyring
+
+    log "The certificates, as applications see them"
+    ls -l "$MOUNT"
+    cat "$MOUNT/status.json"
+    echo
+    openssl verify -CAfile "$MOUNT/roots.pem" -untrusted "$MOUNT/$ACCOUNT.pem" "$MOUNT/$ACCOUNT.pem"
+
+    cat <<EOF
+
+deviceid-fsd is serving $MOUNT; deviceid-ca and the software TPM keep
+running (state and logs in $QS). Not yet part of this job: TPM-attested
+enrollment (AK certificate, ACME device-attest-01, device.pem) and 24-hour
+account certificates from /1.0/sign; see README.md.
+
+Stop everything:  $0 stop
+EOF
 }
 
 stop_main_job() {
-    :
+    local name pid
+    if [ -x "$BUILDDIR/deviceidctl" ]; then
+        DEVICEID_FSD_SOCKET=$QS/fsd.sock "$BUILDDIR/deviceidctl" remove "$ACCOUNT" >/dev/null 2>&1 || true
+        DEVICEID_FSD_SOCKET=$QS/fsd.sock "$BUILDDIR/deviceidctl" remove roots >/dev/null 2>&1 || true
+    fi
+    [ -f "$QS/pids" ] || return 0
+    # Newest first: the filesystem, then the CA, then the TPM.
+    tac "$QS/pids" | while read -r name pid; do
+        if kill -0 "$pid" 2>/dev/null; then
+            [ "$name" = swtpm ] && tpm2_shutdown -T "$TCTI" >/dev/null 2>&1 || true
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+            echo "stopped $name (pid $pid)"
+        fi
+    done
+    # A filesystem server killed hard leaves its mount behind: detach it.
+    while [ "$(findmnt -n -M "$MOUNT" -o SOURCE 2>/dev/null | tail -n1)" = deviceid ]; do
+        umount -l "$MOUNT" || break
+    done
+    rm -rf "$QS"
 }
 
 case "${1:-run}" in

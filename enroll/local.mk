@@ -11,3 +11,5 @@ enroll_deviceidctl_LDADD = $(KEYRING_LIBS) $(ENROLL_LIBS) $(COMMON_LIBS)
 
 # Filled in by the TPM layer (enroll/tpm.mk) and the keyring agent (keyring/local.mk).
 include enroll/tpm.mk
+
+dist_man_MANS += docs/deviceidctl.8

@@ -18,4 +18,4 @@ enroll_libtpm_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
 # Link line for anything that uses the TPM layer (put before $(COMMON_LIBS)).
 ENROLL_LIBS = enroll/libtpm.a $(TPM2UTIL_LIBS) $(TSS2_LIBS)
 
-EXTRA_DIST += docs/tpm.md docs/deviceidctl-identity.md
+EXTRA_DIST += docs/tpm.md
