@@ -8,9 +8,14 @@
 #   ./quickstart.sh check    install, build, and run every test (make check)
 #   ./quickstart.sh stop     stop what the main job left running
 #   ./quickstart.sh deps     only install the Debian packages
+#   ./quickstart.sh build    only build
+#   ./quickstart.sh main-job only the main job, on an existing build (tests)
 #
 # Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra configure
-# flags), QUICKSTART_DIR (state of the main job, default /run/deviceid-quickstart).
+# flags), QUICKSTART_DIR (state of the main job, default /run/deviceid-quickstart),
+# QUICKSTART_MOUNT (default /run/deviceid), QUICKSTART_TPM_PORT (and the next
+# port; default 2321), QUICKSTART_CA_PORT (8443), QUICKSTART_HTTP01_PORT (5002).
+# DEVICEID_KEYRING names the keyring (default "deviceid").
 set -euo pipefail
 
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -136,11 +141,11 @@ EOF
 }
 
 start_ca() {
-    "$BUILDDIR/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
+    "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
         --listen "127.0.0.1:$CA_PORT" > "$QS/ca-init.log"
     # http-01 on an unprivileged loopback port instead of 80.
     sed -i "s/^http01_port = .*/http01_port = $HTTP01_PORT/" "$QS/ca/ca.conf"
-    setsid "$BUILDDIR/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
+    setsid "$BUILDDIR/ca/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
     record_pid deviceid-ca $!
     wait_for deviceid-ca 20 curl -fsS --cacert "$QS/ca/root.pem" \
         "https://localhost:$CA_PORT/health"
@@ -152,7 +157,7 @@ start_fsd() {
              "set QUICKSTART_MOUNT to use another directory" >&2
         return 1
     fi
-    setsid "$BUILDDIR/deviceid-fsd" --foreground --mount "$MOUNT" \
+    setsid "$BUILDDIR/fsd/deviceid-fsd" --foreground --mount "$MOUNT" \
         --control-socket "$QS/fsd.sock" < /dev/null > "$QS/fsd.log" 2>&1 &
     record_pid deviceid-fsd $!
     wait_for deviceid-fsd 10 test -e "$MOUNT/status.json"
@@ -167,16 +172,23 @@ run_main_job() {
             exit 1
         fi
     done
+    if [ -e "$QS" ] && [ ! -e "$QS/.deviceid-quickstart" ]; then
+        echo "quickstart.sh: $QS exists and is not the main job's; set QUICKSTART_DIR" >&2
+        exit 1
+    fi
     mkdir -p "$QS"
     chmod 0700 "$QS"
+    touch "$QS/.deviceid-quickstart"
+    echo "$TCTI" > "$QS/tcti"
+    echo "$MOUNT" > "$QS/mount"
     export DEVICEID_TCTI=$TCTI DEVICEID_FSD_SOCKET=$QS/fsd.sock
 
     log "Software TPM with EK certificates on 127.0.0.1:$TPM_PORT"
     start_swtpm
 
     log "The device's identity, read from the TPM (deviceidctl identity)"
-    "$BUILDDIR/deviceidctl" identity
-    "$BUILDDIR/deviceidctl" identity --json > "$QS/identity.json"
+    "$BUILDDIR/enroll/deviceidctl" identity
+    "$BUILDDIR/enroll/deviceidctl" identity --json > "$QS/identity.json"
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ekPublicKey"], end="")' \
         "$QS/identity.json" > "$QS/ek.pem"
 
@@ -184,9 +196,9 @@ run_main_job() {
     start_ca
 
     log "Registering the device by its EK public key (deviceid-ca device add)"
-    "$BUILDDIR/deviceid-ca" device add --dir "$QS/ca" --ek-pub "$QS/ek.pem" \
+    "$BUILDDIR/ca/deviceid-ca" device add --dir "$QS/ca" --ek-pub "$QS/ek.pem" \
         --name "$(uname -n)" --owner quickstart
-    "$BUILDDIR/deviceid-ca" device list --dir "$QS/ca"
+    "$BUILDDIR/ca/deviceid-ca" device list --dir "$QS/ca"
 
     log "deviceid-fsd mounted on $MOUNT"
     start_fsd
@@ -199,21 +211,19 @@ run_main_job() {
     LEGO_CA_CERTIFICATES="$QS/ca/root.pem" lego --server "https://localhost:$CA_PORT/acme/acme/directory" \
         --accept-tos --email "quickstart@localhost" --path "$QS/lego" --key-type ec256 \
         --domains localhost --http --http.port "127.0.0.1:$HTTP01_PORT" run > "$QS/lego.log" 2>&1
-    cat "$QS/lego/certificates/localhost.crt" "$QS/lego/certificates/localhost.issuer.crt" \
-        > "$QS/$ACCOUNT.chain.pem"
-    "$BUILDDIR/deviceidctl" import "$ACCOUNT" --cert "$QS/$ACCOUNT.chain.pem" \
+    # lego's localhost.crt is the chain, leaf first.
+    "$BUILDDIR/enroll/deviceidctl" import "$ACCOUNT" --cert "$QS/lego/certificates/localhost.crt" \
         --key "$QS/lego/certificates/localhost.key"
-    "$BUILDDIR/deviceidctl" import roots --cert "$QS/ca/root.pem"
-    rm -rf "$QS/lego" "$QS/$ACCOUNT.chain.pem"
+    "$BUILDDIR/enroll/deviceidctl" import roots --cert "$QS/ca/root.pem"
+    rm -rf "$QS/lego"
     wait_for "$MOUNT/$ACCOUNT.pem" 10 test -e "$MOUNT/$ACCOUNT.pem"
 
     log "What the keyring holds (deviceidctl keyring)"
-    "$BUILDDIR/deviceidctl" keyring
+    "$BUILDDIR/enroll/deviceidctl" keyring
 
     log "The certificates, as applications see them"
     ls -l "$MOUNT"
     cat "$MOUNT/status.json"
-    echo
     openssl verify -CAfile "$MOUNT/roots.pem" -untrusted "$MOUNT/$ACCOUNT.pem" "$MOUNT/$ACCOUNT.pem"
 
     cat <<EOF
@@ -228,16 +238,25 @@ EOF
 }
 
 stop_main_job() {
-    local name pid
-    if [ -x "$BUILDDIR/deviceidctl" ]; then
-        DEVICEID_FSD_SOCKET=$QS/fsd.sock "$BUILDDIR/deviceidctl" remove "$ACCOUNT" >/dev/null 2>&1 || true
-        DEVICEID_FSD_SOCKET=$QS/fsd.sock "$BUILDDIR/deviceidctl" remove roots >/dev/null 2>&1 || true
+    local name pid tcti=$TCTI mount=$MOUNT
+    # Only ever what a main job made, with the ports and mount it used.
+    [ -e "$QS/.deviceid-quickstart" ] || return 0
+    [ -f "$QS/tcti" ] && tcti=$(cat "$QS/tcti")
+    [ -f "$QS/mount" ] && mount=$(cat "$QS/mount")
+    if [ -x "$BUILDDIR/enroll/deviceidctl" ]; then
+        for name in "$ACCOUNT" roots; do
+            DEVICEID_FSD_SOCKET=$QS/fsd.sock "$BUILDDIR/enroll/deviceidctl" remove "$name" \
+                >/dev/null 2>&1 || true
+        done
     fi
-    [ -f "$QS/pids" ] || return 0
     # Newest first: the filesystem, then the CA, then the TPM.
+    touch "$QS/pids"
     tac "$QS/pids" | while read -r name pid; do
         if kill -0 "$pid" 2>/dev/null; then
-            [ "$name" = swtpm ] && tpm2_shutdown -T "$TCTI" >/dev/null 2>&1 || true
+            if [ "$name" = swtpm ]; then
+                # TPM2_Shutdown first: unorderly stops count towards DA lockout.
+                tpm2_shutdown -T "$tcti" >/dev/null 2>&1 || true
+            fi
             kill -TERM "$pid" 2>/dev/null || true
             for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
             kill -KILL "$pid" 2>/dev/null || true
@@ -245,8 +264,8 @@ stop_main_job() {
         fi
     done
     # A filesystem server killed hard leaves its mount behind: detach it.
-    while [ "$(findmnt -n -M "$MOUNT" -o SOURCE 2>/dev/null | tail -n1)" = deviceid ]; do
-        umount -l "$MOUNT" || break
+    while [ "$(findmnt -n -M "$mount" -o SOURCE 2>/dev/null | tail -n1)" = deviceid ]; do
+        umount -l "$mount" || break
     done
     rm -rf "$QS"
 }
@@ -256,6 +275,7 @@ case "${1:-run}" in
     build) build ;;
     check) check ;;
     run) need_root; deps; build; run_main_job ;;
+    main-job) need_root; run_main_job ;;
     stop) need_root; stop_main_job ;;
-    *) echo "usage: $0 [run|check|stop|deps|build]" >&2; exit 2 ;;
+    *) echo "usage: $0 [run|check|stop|deps|build|main-job]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The README's main job (`quickstart.sh`, minus package installation and
+the build), on free loopback ports, a private keyring and a private mount:
+it must end with the account certificate served through the mount and
+verified, leave no private key outside the CA's own directory, and
+`quickstart.sh stop` must stop every process it started, by PID."""
+import json
+import os
+import signal
+import stat
+import subprocess
+
+import pytest
+
+from fixtures.procs import BUILDDIR, SRCDIR, free_port, require_tool, run
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.fixture
+def quickstart(keyring_env, tmp_path):
+    for tool in ("swtpm", "swtpm_setup", "swtpm_localca", "tpm2_getcap", "lego", "curl", "openssl"):
+        require_tool(tool)
+    # The job's working directory holds lego's key until it is imported:
+    # keep it on a tmpfs, as the default /run/deviceid-quickstart is.
+    qs = f"/run/deviceid-pytest-qs-{os.getpid()}-{tmp_path.name}"
+    mount = tmp_path / "mnt"
+    env = dict(keyring_env.env)
+    env.update(BUILDDIR=BUILDDIR, QUICKSTART_DIR=qs, QUICKSTART_MOUNT=str(mount),
+               QUICKSTART_TPM_PORT=str(free_port(2)), QUICKSTART_CA_PORT=str(free_port()),
+               QUICKSTART_HTTP01_PORT=str(free_port()), HOME=str(tmp_path))
+    env.pop("DEVICEID_FSD_SOCKET", None)  # the job sets its own
+    script = os.path.join(SRCDIR, "quickstart.sh")
+
+    class QS:
+        pass
+
+    q = QS()
+    q.dir, q.mount, q.env, q.script = qs, mount, env, script
+    yield q
+    # Whatever the test did: stop by PID what is still running, unmount.
+    pids = []
+    if os.path.exists(os.path.join(qs, "pids")):
+        with open(os.path.join(qs, "pids")) as f:
+            pids = [int(line.split()[1]) for line in f if line.strip()]
+    subprocess.run([script, "stop"], env=env, capture_output=True, timeout=60)
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    subprocess.run(["rm", "-rf", qs])
+
+
+def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, keyring_env):
+    q = quickstart
+    cp = run([q.script, "main-job"], env=q.env, timeout=300)
+    out = cp.stdout.decode()
+
+    # The device was registered under the EK URI the TPM reports.
+    ident = json.load(open(os.path.join(q.dir, "identity.json")))
+    assert ident["ekUri"].startswith("urn:ek:sha256:")
+    assert ident["ekCertificatePresent"] is True
+    listing = run([os.path.join(BUILDDIR, "ca", "deviceid-ca"), "device", "list",
+                   "--dir", os.path.join(q.dir, "ca")]).stdout.decode()
+    assert ident["ekUri"] in listing and "active" in listing
+
+    # The account's files, as applications see them.
+    names = sorted(os.listdir(q.mount))
+    assert names == ["roots.pem", "status.json", "web.bundle.pem", "web.key.pem", "web.pem"], names
+    assert stat.S_IMODE(os.stat(q.mount / "web.key.pem").st_mode) & 0o077 == 0
+    status = json.load(open(q.mount / "status.json"))
+    assert {e["name"] for e in status["entries"]} == {"web", "roots"}
+    assert f"{q.mount}/web.pem: OK" in out
+    # Independently of the job: the served chain verifies against the CA's root.
+    v = run(["openssl", "verify", "-CAfile", os.path.join(q.dir, "ca", "root.pem"),
+             "-untrusted", q.mount / "web.pem", q.mount / "web.pem"])
+    assert v.stdout.decode().strip().endswith(": OK")
+    # The served key is the certificate's key.
+    pub_key = run(["openssl", "pkey", "-in", q.mount / "web.key.pem", "-pubout"]).stdout
+    pub_cert = run(["openssl", "x509", "-in", q.mount / "web.pem", "-noout", "-pubkey"]).stdout
+    assert pub_key == pub_cert
+
+    # No private key left in the device's files. Not the device's: the CA's
+    # own keys (ca/), the software TPM's chip state (tpm/) and the TPM
+    # vendor's CA that issued the EK certificates (tpm-manufacturer/).
+    others = [os.path.join(q.dir, d) for d in ("ca", "tpm", "tpm-manufacturer")]
+    for root, _, files in os.walk(q.dir):
+        if any(os.path.commonpath([root, d]) == d for d in others):
+            continue
+        for name in files:
+            if not stat.S_ISREG(os.lstat(os.path.join(root, name)).st_mode):
+                continue  # the fsd control socket
+            with open(os.path.join(root, name), "rb") as f:
+                assert b"PRIVATE KEY" not in f.read(), os.path.join(root, name)
+    assert not os.path.exists(os.path.join(q.dir, "lego"))
+
+    # The keyring holds both entries.
+    kr = json.loads(run([keyring_env.ctl, "keyring", "--json"], env=q.env).stdout)
+    assert {e["name"]: e["kind"] for e in kr["entries"] if e["state"] == "current"} == \
+        {"web": "pkcs8", "roots": "none"}
+
+    # stop: every recorded process gone, the mount gone, the entries withdrawn.
+    with open(os.path.join(q.dir, "pids")) as f:
+        recorded = dict(line.split() for line in f if line.strip())
+    assert set(recorded) == {"swtpm", "deviceid-ca", "deviceid-fsd"}
+    stopped = run([q.script, "stop"], env=q.env, timeout=120).stdout.decode()
+    for name, pid in recorded.items():
+        assert f"stopped {name} (pid {pid})" in stopped
+        assert not _alive(int(pid)), name
+    assert run(["findmnt", "-M", q.mount], check=False).returncode != 0
+    assert not os.path.exists(q.dir)
+    kr = json.loads(run([keyring_env.ctl, "keyring", "--json"], env=q.env).stdout)
+    assert [e["name"] for e in kr["entries"]] == []
+
+
+def test_main_job_refuses_a_busy_port(quickstart):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", int(quickstart.env["QUICKSTART_CA_PORT"])))
+        s.listen()
+        cp = run([quickstart.script, "main-job"], env=quickstart.env, check=False, timeout=120)
+    assert cp.returncode == 1
+    assert b"is in use" in cp.stderr
+    assert not os.path.exists(os.path.join(quickstart.dir, "pids"))
