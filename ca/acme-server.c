@@ -31,13 +31,7 @@ const char *acme_time_format(int64_t t, char *buf, size_t size) {
 }
 
 int acme_id_new(char **ret) {
-        uint8_t raw[16];
-        int r;
-
-        r = crypto_random(raw, sizeof(raw));
-        if (r < 0)
-                return r;
-        return b64_encode(B64_URL, raw, sizeof(raw), ret);
+        return crypto_random_b64url(16, ret);
 }
 
 char *acme_url(const acme_ctx *c, const char *kind, const char *id, const char *suffix) {

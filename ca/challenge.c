@@ -50,13 +50,7 @@ bool challenge_type_applies(const challenge_type *t, acme_id_type id_type, bool 
 }
 
 int challenge_token_new(char **ret) {
-        uint8_t raw[16];
-        int r;
-
-        r = crypto_random(raw, sizeof(raw));
-        if (r < 0)
-                return r;
-        return b64_encode(B64_URL, raw, sizeof(raw), ret);
+        return crypto_random_b64url(16, ret);
 }
 
 int challenge_key_authorization(const char *token, EVP_PKEY *account_key, char **ret) {

@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "b64.h"
 #include "crypto.h"
 #include "log.h"
 
@@ -102,17 +103,19 @@ int crypto_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t field_len
         return 0;
 }
 
-int crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t **ret, size_t *ret_len) {
+int crypto_ecdsa_rs_to_der(const uint8_t *r_bytes, size_t r_len, const uint8_t *s_bytes, size_t s_len,
+                           uint8_t **ret, size_t *ret_len) {
         _cleanup_(ECDSA_SIG_freep) ECDSA_SIG *sig = NULL;
         _cleanup_(BN_freep) BIGNUM *r = NULL;
         _cleanup_(BN_freep) BIGNUM *s = NULL;
         unsigned char *der = NULL;
         int n;
 
-        if (raw_len == 0 || raw_len % 2 != 0 || raw_len > 132)
+        /* 66 bytes: a P-521 scalar, the largest curve anyone uses. */
+        if (r_len == 0 || s_len == 0 || r_len > 66 || s_len > 66)
                 return -EBADMSG;
-        r = BN_bin2bn(raw, (int) (raw_len / 2), NULL);
-        s = BN_bin2bn(raw + raw_len / 2, (int) (raw_len / 2), NULL);
+        r = BN_bin2bn(r_bytes, (int) r_len, NULL);
+        s = BN_bin2bn(s_bytes, (int) s_len, NULL);
         if (!r || !s)
                 return -ENOMEM;
         sig = ECDSA_SIG_new();
@@ -134,6 +137,24 @@ int crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t **ret, s
         OPENSSL_free(der);
         *ret_len = (size_t) n;
         return 0;
+}
+
+int crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t **ret, size_t *ret_len) {
+        if (raw_len == 0 || raw_len % 2 != 0 || raw_len > 132)
+                return -EBADMSG;
+        return crypto_ecdsa_rs_to_der(raw, raw_len / 2, raw + raw_len / 2, raw_len / 2, ret, ret_len);
+}
+
+int crypto_random_b64url(size_t n, char **ret) {
+        uint8_t raw[64];
+        int r;
+
+        if (n == 0 || n > sizeof(raw))
+                return -EINVAL;
+        r = crypto_random(raw, n);
+        if (r < 0)
+                return r;
+        return b64_encode(B64_URL, raw, n, ret);
 }
 
 void x509_stack_free(STACK_OF(X509) *sk) {

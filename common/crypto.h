@@ -88,6 +88,8 @@ static inline int crypto_sha256(const void *data, size_t len, uint8_t ret[32]) {
         return crypto_digest(NID_sha256, data, len, ret, NULL);
 }
 int crypto_random(void *buf, size_t len);
+/* N (1-64) random bytes as unpadded base64url: identifiers and tokens. */
+int crypto_random_b64url(size_t n, char **ret);
 
 /* Verifies a signature in signer_ops format (ECDSA DER, RSA PKCS#1 v1.5)
  * over a digest. 0 if valid, -EBADMSG if not. */
@@ -99,6 +101,9 @@ int crypto_verify_digest(EVP_PKEY *pub, int md_nid, const uint8_t *digest, size_
 int crypto_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t field_len, uint8_t **ret,
                             size_t *ret_len);
 int crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t **ret, size_t *ret_len);
+/* The same from r and s of any length up to 66 bytes each (as a TPM gives them). */
+int crypto_ecdsa_rs_to_der(const uint8_t *r, size_t r_len, const uint8_t *s, size_t s_len, uint8_t **ret,
+                           size_t *ret_len);
 
 /* OpenSSL's error queue as one string for a debug log; clears the queue.
  * Returns a static buffer. */

@@ -151,33 +151,10 @@ int tpm2_public_check_strength(const TPMT_PUBLIC *pub) {
 }
 
 static int ecdsa_sig_to_der(const TPMS_SIGNATURE_ECC *e, uint8_t **ret, size_t *ret_len) {
-        _cleanup_(ECDSA_SIG_freep) ECDSA_SIG *s = NULL;
-        BIGNUM *r = NULL, *sv = NULL;
-        unsigned char *der = NULL;
-        int n;
-
         if (e->signatureR.size == 0 || e->signatureS.size == 0)
                 return log_debug_errno(EBADMSG, "ECDSA signature with empty r or s");
-        s = ECDSA_SIG_new();
-        r = BN_bin2bn(e->signatureR.buffer, e->signatureR.size, NULL);
-        sv = BN_bin2bn(e->signatureS.buffer, e->signatureS.size, NULL);
-        if (!s || !r || !sv || ECDSA_SIG_set0(s, r, sv) != 1) {
-                BN_free(r);
-                BN_free(sv);
-                return -ENOMEM;
-        }
-        n = i2d_ECDSA_SIG(s, &der);
-        if (n <= 0)
-                return -ENOMEM;
-        *ret = malloc((size_t) n);
-        if (!*ret) {
-                OPENSSL_free(der);
-                return -ENOMEM;
-        }
-        memcpy(*ret, der, (size_t) n);
-        OPENSSL_free(der);
-        *ret_len = (size_t) n;
-        return 0;
+        return crypto_ecdsa_rs_to_der(e->signatureR.buffer, e->signatureR.size, e->signatureS.buffer,
+                                      e->signatureS.size, ret, ret_len);
 }
 
 /* Hash algorithm and the signer-format signature of a TPMT_SIGNATURE. */
