@@ -45,6 +45,16 @@ def test_routing_errors(ca_server):
     assert "GET" in headers["Allow"]
 
 
+def recv_all(s):
+    """Reads until the server closes the connection."""
+    resp = b""
+    while True:
+        data = s.recv(65536)
+        if not data:
+            return resp
+        resp += data
+
+
 def test_oversized_body_is_413(ca_server):
     ctx = ca_server.ssl_context()
     # An announced oversized body is refused from the headers alone, before
@@ -65,12 +75,7 @@ def test_oversized_body_is_413(ca_server):
             for _ in range(5):
                 s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             s.sendall(b"0\r\n\r\n")
-            resp = b""
-            while True:
-                data = s.recv(65536)
-                if not data:
-                    break
-                resp += data
+            resp = recv_all(s)
     assert resp.startswith(b"HTTP/1.1 413"), resp[:200]
 
 
@@ -101,12 +106,7 @@ def test_sigterm_finishes_in_flight_request(ca_server):
         assert not port_open("127.0.0.1", ca_server.port)
         assert ca_server.proc.alive(), "the server quit with a request in flight"
         s.sendall(body)
-        resp = b""
-        while True:
-            data = s.recv(65536)
-            if not data:
-                break
-            resp += data
+        resp = recv_all(s)
     finally:
         s.close()
     head, _, payload = resp.partition(b"\r\n\r\n")
