@@ -98,11 +98,23 @@ wait_for() {  # wait_for WHAT SECONDS COMMAND...
     while ! "$@" >/dev/null 2>&1; do
         tries=$(( tries - 1 ))
         if [ "$tries" -le 0 ]; then
-            echo "quickstart.sh: $what did not come up; logs in $QS/*.log" >&2
-            return 1
+            echo "quickstart.sh: $what did not come up; logs in $QS/*.log" \
+                 "(what was started keeps running until: $0 stop)" >&2
+            exit 1
         fi
         sleep 0.1
     done
+}
+
+logged() {  # logged NAME COMMAND...: output to $QS/NAME.log, shown on failure
+    local name=$1
+    shift
+    if ! "$@" > "$QS/$name.log" 2>&1; then
+        echo "quickstart.sh: $name failed; the end of $QS/$name.log:" >&2
+        tail -n 20 "$QS/$name.log" >&2
+        echo "(what was started keeps running until: $0 stop)" >&2
+        exit 1
+    fi
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -128,9 +140,8 @@ create_certs_tool_config = $QS/localca.conf
 create_certs_tool_options = $QS/localca.options
 active_pcr_banks = sha256
 EOF
-    swtpm_setup --tpm2 --tpmstate "$state" --config "$QS/swtpm_setup.conf" \
-        --create-ek-cert --create-platform-cert --lock-nvram --overwrite \
-        --pcr-banks sha256 > "$QS/swtpm_setup.log" 2>&1
+    logged swtpm_setup swtpm_setup --tpm2 --tpmstate "$state" --config "$QS/swtpm_setup.conf" \
+        --create-ek-cert --create-platform-cert --lock-nvram --overwrite --pcr-banks sha256
     swtpm socket --tpm2 --tpmstate "dir=$state" --daemon --pid "file=$QS/swtpm.pid" \
         --server "type=tcp,port=$TPM_PORT,bindaddr=127.0.0.1" \
         --ctrl "type=tcp,port=$(( TPM_PORT + 1 )),bindaddr=127.0.0.1" \
@@ -141,8 +152,8 @@ EOF
 }
 
 start_ca() {
-    "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
-        --listen "127.0.0.1:$CA_PORT" > "$QS/ca-init.log"
+    logged ca-init "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
+        --listen "127.0.0.1:$CA_PORT"
     # http-01 on an unprivileged loopback port instead of 80.
     sed -i "s/^http01_port = .*/http01_port = $HTTP01_PORT/" "$QS/ca/ca.conf"
     setsid "$BUILDDIR/ca/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
@@ -208,9 +219,10 @@ run_main_job() {
     # http-01 on loopback). Its working files stay on $QS (tmpfs) and are
     # deleted once the key is in the kernel keyring.
     log "Account \"$ACCOUNT\": a certificate for localhost over ACME http-01 (lego)"
-    LEGO_CA_CERTIFICATES="$QS/ca/root.pem" lego --server "https://localhost:$CA_PORT/acme/acme/directory" \
+    LEGO_CA_CERTIFICATES="$QS/ca/root.pem" logged lego lego \
+        --server "https://localhost:$CA_PORT/acme/acme/directory" \
         --accept-tos --email "quickstart@localhost" --path "$QS/lego" --key-type ec256 \
-        --domains localhost --http --http.port "127.0.0.1:$HTTP01_PORT" run > "$QS/lego.log" 2>&1
+        --domains localhost --http --http.port "127.0.0.1:$HTTP01_PORT" run
     # lego's localhost.crt is the chain, leaf first.
     "$BUILDDIR/enroll/deviceidctl" import "$ACCOUNT" --cert "$QS/lego/certificates/localhost.crt" \
         --key "$QS/lego/certificates/localhost.key"
