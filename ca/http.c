@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <gnutls/gnutls.h>
@@ -26,6 +27,9 @@
 #define HTTP_CONNECTION_TIMEOUT_S 60
 #define HTTP_DRAIN_TIMEOUT_S 30
 #define HTTP_MAX_CLIENT_CERTS 8
+/* Largest oversized body read and discarded so that its sender gets the
+ * 413; a larger announced body is refused from the headers alone. */
+#define HTTP_DISCARD_MAX (1024 * 1024)
 
 typedef struct http_header {
         char *name, *value;
@@ -529,18 +533,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 s->in_flight++;
                 pthread_mutex_unlock(&s->lock);
 
-                /* Refuse an announced oversized body before reading it. */
+                /* An announced oversized body: a client that waits for 100
+                 * Continue, or one announcing more than we would discard,
+                 * is answered now, before the body.  Otherwise the body is
+                 * read and thrown away and 413 follows it: answering early
+                 * and closing with unread bytes in the socket turns the
+                 * close into a TCP reset, and the client would see a broken
+                 * connection instead of the 413. */
                 cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
                 if (cl) {
+                        const char *expect;
                         char *end;
                         unsigned long long v;
 
                         errno = 0;
                         v = strtoull(cl, &end, 10);
-                        if (errno != 0 || end == cl || *end != '\0' || v > c->max_body) {
+                        expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+                        if (errno != 0 || end == cl || *end != '\0' ||
+                            (v > c->max_body && (v > HTTP_DISCARD_MAX ||
+                                                 (expect && strcasecmp(expect, "100-continue") == 0)))) {
                                 c->answered_early = true;
                                 return queue_simple(conn, 413, "request body too large");
                         }
+                        if (v > c->max_body)
+                                c->too_large = true;
                 }
                 return MHD_YES;
         }

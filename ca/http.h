@@ -9,7 +9,10 @@
  * database write, a signature) without holding up other clients, and must
  * be thread-safe. Bodies are read completely before the handler runs and
  * are capped (http_server_config.max_body, default HTTP_MAX_BODY_DEFAULT):
- * a larger body gets 413 without the handler ever seeing it.
+ * a larger body gets 413 without the handler ever seeing it.  The 413 comes
+ * before the body when the client asked for 100 Continue or announced more
+ * than 1 MiB, and after the (discarded) body otherwise, so that an ordinary
+ * client reads the answer instead of a reset connection.
  *
  * Shutdown: http_server_run() returns on SIGTERM/SIGINT after it stopped
  * accepting, let every request already being handled finish and send its

@@ -38,6 +38,33 @@ def pytest_counts(path):
     return {"pass": tests - fails - skips, "fail": fails, "skip": skips}
 
 
+def pytest_failures(path, limit=20):
+    """Names and first message line of failed pytest cases, so that the end
+    of a CI log says which test failed even when the log is cut."""
+    try:
+        root = ET.parse(path).getroot()
+    except (FileNotFoundError, ET.ParseError):
+        return []
+    out = []
+    for case in root.iter("testcase"):
+        for tag in ("failure", "error"):
+            el = case.find(tag)
+            if el is None:
+                continue
+            msg = (el.get("message") or "").strip().splitlines()
+            out.append("%s::%s (%s) %s" % (case.get("classname", ""), case.get("name", ""),
+                                           tag, msg[0][:200] if msg else ""))
+    return out[:limit]
+
+
+def unit_failures(path, limit=20):
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except FileNotFoundError:
+        return []
+    return re.findall(r"^(?:FAIL|ERROR|XPASS): .*$", text, re.M)[:limit]
+
+
 def main():
     unit = unit_counts(sys.argv[1])
     integ = pytest_counts(sys.argv[2])
@@ -53,6 +80,8 @@ def main():
             total[k] += c[k]
     if total["fail"]:
         rc = 1
+        for line in unit_failures(sys.argv[1]) + pytest_failures(sys.argv[2]):
+            print("failed: " + line)
     if os.environ.get("CI") == "true" and total["skip"]:
         print("CI=true: skipped tests are failures here; install what they need")
         rc = 1

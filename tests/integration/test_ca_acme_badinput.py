@@ -69,15 +69,16 @@ def test_oversized_body(acme_ca, client):
     url = client.directory["newOrder"]
     big = {"identifiers": [{"type": "dns", "value": "localhost"}], "pad": "x" * 40000}
     expect_problem(acme_ca, lambda: raw_post(client, url, signed(client, url, big)), 413, "malformed")
-    # Past the HTTP server's own cap (64 KiB) the announced body is refused
-    # before it is read: send only the headers and read the answer.
+    # Past the HTTP server's own cap (64 KiB), a client waiting for 100
+    # Continue is refused before it sends the body.
     before = acme_ca.snapshot()
     ctx = acme_ca.server.ssl_context()
     with socket.create_connection(("127.0.0.1", acme_ca.server.port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname=acme_ca.server.host) as tls:
             path = url[len(acme_ca.server.base_url):]
             tls.sendall((f"POST {path} HTTP/1.1\r\nHost: {acme_ca.server.host}:{acme_ca.server.port}\r\n"
-                         "Content-Type: application/jose+json\r\nContent-Length: 1000000\r\n\r\n").encode())
+                         "Content-Type: application/jose+json\r\nContent-Length: 1000000\r\n"
+                         "Expect: 100-continue\r\n\r\n").encode())
             status_line = tls.recv(4096).split(b"\r\n", 1)[0]
     assert status_line.split()[1] == b"413", status_line
     assert acme_ca.snapshot() == before
