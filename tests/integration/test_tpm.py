@@ -2,25 +2,10 @@
 """deviceidctl identity and the EK layer against a provisioned swtpm,
 cross-checked with tpm2-tools and OpenSSL."""
 import base64
-import hashlib
 import json
-import re
 
 from fixtures.procs import free_port, require_tool, run
-
-
-def ek_uri_of_pem(pem_path):
-    """urn:ek:sha256: + std base64 of SHA-256(DER SPKI), computed here."""
-    der = run(["openssl", "pkey", "-pubin", "-in", pem_path, "-outform", "DER"]).stdout
-    return "urn:ek:sha256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
-def getcap_fixed(env):
-    out = run(["tpm2_getcap", "properties-fixed"], env=env).stdout.decode()
-    props = {}
-    for m in re.finditer(r"^(TPM2_PT_\w+):\n\s+raw: (0x[0-9A-Fa-f]+|\d+)", out, re.M):
-        props[m.group(1)] = int(m.group(2), 0)
-    return props
+from fixtures.tpm import ek_uri_of_pem, getcap_fixed
 
 
 def test_identity_json_matches_tpm2_tools(swtpm, deviceidctl, tmp_path):
