@@ -101,145 +101,15 @@ static int add_ext_nid(X509 *cert, X509V3_CTX *ctx, int nid, const char *value) 
         return ok ? 0 : -ENOMEM;
 }
 
-/* DER of PermanentIdentifier ::= SEQUENCE { identifierValue UTF8String,
- * assigner OBJECT IDENTIFIER OPTIONAL } (RFC 4043). */
-static int permanent_id_der(const char *value, const char *assigner, uint8_t **ret, size_t *ret_len) {
-        _cleanup_(ASN1_OBJECT_freep) ASN1_OBJECT *oid = NULL;
-        uint8_t *oid_der = NULL, *buf, *p;
-        size_t vlen = strlen(value), olen = 0, inner, total;
-        int n;
-
-        if (vlen > 4096)
-                return -EINVAL;
-        if (assigner) {
-                oid = OBJ_txt2obj(assigner, 1);
-                if (!oid)
-                        return -EINVAL;
-                n = i2d_ASN1_OBJECT(oid, &oid_der);
-                if (n <= 0)
-                        return -ENOMEM;
-                olen = (size_t) n;
-        }
-        /* Lengths below 65536 take at most 3 length octets. */
-        inner = 1 + (vlen < 128 ? 1 : vlen < 256 ? 2 : 3) + vlen + olen;
-        total = 1 + (inner < 128 ? 1 : inner < 256 ? 2 : 3) + inner;
-        buf = p = malloc(total);
-        if (!buf) {
-                OPENSSL_free(oid_der);
-                return -ENOMEM;
-        }
-#define PUT_LEN(l)                                          \
-        do {                                                \
-                if ((l) < 128)                              \
-                        *p++ = (uint8_t) (l);               \
-                else if ((l) < 256) {                       \
-                        *p++ = 0x81;                        \
-                        *p++ = (uint8_t) (l);               \
-                } else {                                    \
-                        *p++ = 0x82;                        \
-                        *p++ = (uint8_t) ((l) >> 8);        \
-                        *p++ = (uint8_t) (l);               \
-                }                                           \
-        } while (0)
-        *p++ = 0x30;
-        PUT_LEN(inner);
-        *p++ = 0x0c;
-        PUT_LEN(vlen);
-        memcpy(p, value, vlen);
-        p += vlen;
-        if (olen) {
-                memcpy(p, oid_der, olen);
-                p += olen;
-        }
-#undef PUT_LEN
-        OPENSSL_free(oid_der);
-        *ret = buf;
-        *ret_len = (size_t) (p - buf);
-        return 0;
-}
-
-static int general_name_from_san(const x509_san *san, GENERAL_NAME **ret) {
-        GENERAL_NAME *gn = GENERAL_NAME_new();
-        int r = -EINVAL;
-
-        if (!gn)
-                return -ENOMEM;
-        switch (san->type) {
-        case X509_SAN_DNS:
-        case X509_SAN_URI:
-        case X509_SAN_EMAIL: {
-                ASN1_IA5STRING *s = ASN1_IA5STRING_new();
-                if (!s || !ASN1_STRING_set(s, san->value, -1)) {
-                        ASN1_IA5STRING_free(s);
-                        r = -ENOMEM;
-                        break;
-                }
-                GENERAL_NAME_set0_value(gn,
-                                        san->type == X509_SAN_DNS   ? GEN_DNS
-                                        : san->type == X509_SAN_URI ? GEN_URI
-                                                                    : GEN_EMAIL,
-                                        s);
-                r = 0;
-                break;
-        }
-        case X509_SAN_IP: {
-                ASN1_OCTET_STRING *ip = a2i_IPADDRESS(san->value);
-                if (!ip)
-                        break;
-                GENERAL_NAME_set0_value(gn, GEN_IPADD, ip);
-                r = 0;
-                break;
-        }
-        case X509_SAN_PERMANENT_ID: {
-                _cleanup_free_ uint8_t *der = NULL;
-                const unsigned char *p;
-                size_t len;
-                ASN1_TYPE *val;
-                ASN1_OBJECT *oid;
-
-                r = permanent_id_der(san->value, san->assigner, &der, &len);
-                if (r < 0)
-                        break;
-                p = der;
-                val = d2i_ASN1_TYPE(NULL, &p, (long) len);
-                oid = OBJ_txt2obj(OID_PERMANENT_IDENTIFIER, 1);
-                if (!val || !oid || !GENERAL_NAME_set0_othername(gn, oid, val)) {
-                        ASN1_TYPE_free(val);
-                        ASN1_OBJECT_free(oid);
-                        r = -ENOMEM;
-                        break;
-                }
-                r = 0;
-                break;
-        }
-        }
-        if (r < 0) {
-                GENERAL_NAME_free(gn);
-                return r;
-        }
-        *ret = gn;
-        return 0;
-}
-
+/* SANs are encoded (and checked) by common/x509.c, the same code that
+ * reads them back, so what we issue is what our parsers accept. */
 static int add_sans(X509 *cert, const x509_san *sans, size_t n, bool critical) {
-        _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *names = sk_GENERAL_NAME_new_null();
+        _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *names = NULL;
         int r;
 
-        if (!names)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                GENERAL_NAME *gn;
-
-                r = general_name_from_san(&sans[i], &gn);
-                if (r < 0) {
-                        log_debug("x509: unusable SAN \"%s\"", sans[i].value);
-                        return r;
-                }
-                if (!sk_GENERAL_NAME_push(names, gn)) {
-                        GENERAL_NAME_free(gn);
-                        return -ENOMEM;
-                }
-        }
+        r = x509_sans_to_general_names(sans, n, &names);
+        if (r < 0)
+                return r;
         if (!X509_add1_ext_i2d(cert, NID_subject_alt_name, names, critical ? 1 : 0, X509V3_ADD_DEFAULT))
                 return -ENOMEM;
         return 0;

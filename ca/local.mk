@@ -15,12 +15,21 @@ ca_libca_a_SOURCES = \
 	ca/issuer.c ca/issuer.h \
 	ca/devices.c ca/devices.h \
 	ca/import.c ca/import.h \
+	ca/attest-req.c ca/attest-req.h \
+	ca/attest-pending.c ca/attest-pending.h \
 	ca/acme-hook.h
 ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS) $(SYSTEMD_CFLAGS)
 
 CA_LIBS = ca/libca.a $(COMMON_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SQLITE_LIBS) \
 	$(INIH_LIBS) $(SYSTEMD_LIBS) -lpthread
+
+# The Attestation CA (AK certificates, protocols.md 1): its logic needs
+# the pure TPM helpers (common/libtpm2util.a); its request parsers and
+# pending-activation table are in libca.a above.
+CA_ATTEST_SOURCES = \
+	ca/attest.c ca/attest.h \
+	ca/attest-api.c
 
 bin_PROGRAMS += ca/deviceid-ca
 ca_deviceid_ca_SOURCES = \
@@ -29,9 +38,10 @@ ca_deviceid_ca_SOURCES = \
 	ca/serve.c \
 	ca/device-cli.c \
 	ca/admin-api.c ca/admin-api.h \
+	$(CA_ATTEST_SOURCES) \
 	$(CA_ACME_SOURCES)
-ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CURL_CFLAGS) $(CBOR_CFLAGS)
-ca_deviceid_ca_LDADD = $(CA_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
+ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CURL_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
+ca_deviceid_ca_LDADD = $(TPM2UTIL_LIBS) $(CA_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
 
 
 dist_man_MANS += docs/deviceid-ca.8

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `deviceid-ca serve`: loads the CA directory and runs the HTTPS server in
- * the foreground (/health, the admin API, the ACME provisioners) until
- * SIGTERM, then stops gracefully.
+ * the foreground (/health, the admin API, the Attestation CA, the ACME
+ * provisioners) until SIGTERM, then stops gracefully.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -10,6 +10,7 @@
 
 #include "acme-hook.h"
 #include "admin-api.h"
+#include "attest.h"
 #include "cli.h"
 #include "http.h"
 #include "issuer.h"
@@ -86,6 +87,9 @@ static int run_server(const char *dir, const char *listen_override) {
                 r = admin_api_register(srv, st, issuer_root(iss));
         if (r < 0)
                 return log_error_errno(r, "Failed to register routes: %m");
+        r = attest_routes_register(srv, st, iss, cfg);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the Attestation CA: %m");
         r = acme_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");

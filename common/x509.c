@@ -2,7 +2,8 @@
 /*
  * Certificates and CSRs over OpenSSL: CSR building through a signer (the
  * TBS is signed with signer_sign_digest, so a TPM key can sign), SAN
- * encoding and decoding including RFC 4043 PermanentIdentifier, bounded
+ * encoding and decoding including RFC 4043 PermanentIdentifier (and the
+ * TCG TPM directoryName, through x509-tpm.c), bounded
  * DER/PEM parsing, and chain verification. Parsers treat their input as
  * hostile: exact lengths, no trailing data, malformed names refused.
  */
@@ -17,7 +18,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "log.h"
-#include "x509.h"
+#include "x509-internal.h"
 
 /* RFC 4043 section 2:
  *   PermanentIdentifier ::= SEQUENCE {
@@ -65,6 +66,7 @@ void x509_san_list_free(x509_san_list *l) {
         for (size_t i = 0; i < l->n; i++) {
                 free(l->items[i].value);
                 free(l->items[i].assigner);
+                x509_tpm_attrs_done(&l->items[i].tpm);
         }
         free(l->items);
         free(l);
@@ -79,14 +81,18 @@ bool x509_san_list_contains(const x509_san_list *l, x509_san_type type, const ch
         return false;
 }
 
-static int san_list_add(x509_san_list *l, x509_san_type type, char *value, char *assigner) {
+/* Takes ownership of value, assigner and tpm's strings on success only. */
+static int san_list_add(x509_san_list *l, x509_san_type type, char *value, char *assigner,
+                        const x509_tpm_attrs *tpm) {
         x509_san *items;
 
         items = reallocarray(l->items, l->n + 1, sizeof(*items));
         if (!items)
                 return -ENOMEM;
         l->items = items;
-        l->items[l->n++] = (x509_san) { .type = type, .value = value, .assigner = assigner };
+        l->items[l->n++] = (x509_san) {
+                .type = type, .value = value, .assigner = assigner, .tpm = tpm ? *tpm : (x509_tpm_attrs) {},
+        };
         return 0;
 }
 
@@ -185,8 +191,8 @@ static int ip_to_string(const ASN1_OCTET_STRING *ip, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-/* Decodes the name types we know; others (directoryName, registeredID,
- * foreign otherNames, ...) are skipped. */
+/* Decodes the name types we know; others (directoryNames without TPM
+ * attributes, registeredID, foreign otherNames, ...) are skipped. */
 static int sans_from_general_names(const GENERAL_NAMES *gens, x509_san_list **ret) {
         _cleanup_(x509_san_list_freep) x509_san_list *l = NULL;
         int r;
@@ -197,6 +203,7 @@ static int sans_from_general_names(const GENERAL_NAMES *gens, x509_san_list **re
         for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
                 const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
                 _cleanup_free_ char *v = NULL, *a = NULL;
+                _cleanup_(x509_tpm_attrs_done) x509_tpm_attrs tpm = {};
                 x509_san_type type;
 
                 switch (g->type) {
@@ -224,16 +231,27 @@ static int sans_from_general_names(const GENERAL_NAMES *gens, x509_san_list **re
                         type = X509_SAN_PERMANENT_ID;
                         r = permanent_id_decode(g->d.otherName->value, &v, &a);
                         break;
+                case GEN_DIRNAME:
+                        r = x509_tpm_name_decode(g->d.directoryName, &tpm);
+                        if (r == -ENOENT) {
+                                log_debug("Skipping a directoryName SAN without TPM attributes.");
+                                continue;
+                        }
+                        type = X509_SAN_TPM_DEVICE;
+                        if (r >= 0)
+                                r = (v = strdup("")) ? 0 : -ENOMEM;
+                        break;
                 default:
                         log_debug("Skipping a SAN of GeneralName type %d.", g->type);
                         continue;
                 }
                 if (r < 0)
                         return r;
-                r = san_list_add(l, type, v, a);
+                r = san_list_add(l, type, v, a, &tpm);
                 if (r < 0)
                         return r;
                 v = a = NULL;
+                tpm = (x509_tpm_attrs) {};
         }
         *ret = TAKE_PTR(l);
         return 0;
@@ -340,6 +358,12 @@ static int general_name_from_san(const x509_san *san, GENERAL_NAME **ret) {
                 value = NULL;
                 break;
         }
+        case X509_SAN_TPM_DEVICE:
+                GENERAL_NAME_free(TAKE_PTR(g));
+                r = x509_tpm_name_encode(&san->tpm, &g);
+                if (r < 0)
+                        return r;
+                break;
         default:
                 return -EINVAL;
         }

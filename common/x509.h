@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Certificates and CSRs: build a CSR with DNS, IP, URI and
- * PermanentIdentifier (RFC 4043, otherName 1.3.6.1.5.5.7.8.3) SANs signed
- * through a signer (so a TPM key can sign it), parse certificates and
- * chains from PEM/DER, read their SANs back, and verify chains.
+ * Certificates and CSRs: build a CSR with DNS, IP, URI,
+ * PermanentIdentifier (RFC 4043, otherName 1.3.6.1.5.5.7.8.3) and TPM
+ * device (TCG directoryName) SANs signed through a signer (so a TPM key can
+ * sign it), parse certificates and chains from PEM/DER, read their SANs
+ * back, and verify chains.
  */
 #pragma once
 
@@ -16,6 +17,12 @@
 #include "signer.h"
 
 #define OID_PERMANENT_IDENTIFIER "1.3.6.1.5.5.7.8.3"
+/* TCG attribute types describing a TPM (TCG EK Credential Profile 2.0). */
+#define OID_TCG_AT_TPM_MANUFACTURER "2.23.133.2.1"
+#define OID_TCG_AT_TPM_MODEL "2.23.133.2.2"
+#define OID_TCG_AT_TPM_VERSION "2.23.133.2.3"
+/* Longest attribute value we build or accept (the profile's STRMAX). */
+#define X509_TPM_ATTR_MAX 255
 
 typedef enum x509_san_type {
         X509_SAN_DNS,
@@ -23,16 +30,42 @@ typedef enum x509_san_type {
         X509_SAN_URI,
         X509_SAN_EMAIL,
         X509_SAN_PERMANENT_ID, /* value = identifierValue, assigner optional */
+        X509_SAN_TPM_DEVICE,   /* directoryName with the TCG TPM attributes, in tpm */
 } x509_san_type;
+
+/* The TPM a certificate speaks for, as the TCG EK Credential Profile puts
+ * it in a directoryName SAN (EK and AK certificates): one RDN per
+ * attribute, each a UTF8String. */
+typedef struct x509_tpm_attrs {
+        char *manufacturer; /* tcg-at-tpmManufacturer: "id:" + 8 hex digits */
+        char *model;        /* tcg-at-tpmModel: the vendor's model string */
+        char *version;      /* tcg-at-tpmVersion: "id:" + 8 hex digits */
+} x509_tpm_attrs;
 
 /* For PermanentIdentifier: building, a NULL value omits identifierValue
  * (then assigner is required); parsing, an absent identifierValue reads as
- * "" so value is never NULL in a parsed list. */
+ * "" so value is never NULL in a parsed list.
+ * For TPM_DEVICE: building, value is ignored and all three attributes are
+ * required (printable ASCII, 1 to X509_TPM_ATTR_MAX bytes); parsing, value
+ * is "" and an attribute the name does not hold is NULL (a directoryName
+ * holding none of the three is skipped like other directoryNames). */
 typedef struct x509_san {
         x509_san_type type;
         char *value;
         char *assigner; /* dotted OID or NULL; PermanentIdentifier only */
+        x509_tpm_attrs tpm; /* TPM_DEVICE only */
 } x509_san;
+
+/* Fills *ret for a TPM as the TCG profile spells it: manufacturer "id:"
+ * + 8 uppercase hex digits of TPM_PT_MANUFACTURER, the model string as
+ * given, version "id:" + 8 uppercase hex digits of `version` (firmware
+ * major << 16 | minor, as Attestation CAs put it). The strings are
+ * malloc'ed (free with x509_tpm_attrs_done); -EINVAL if model is not 1 to
+ * X509_TPM_ATTR_MAX bytes of printable ASCII. */
+int x509_tpm_attrs_from_tpm(uint32_t manufacturer, const char *model, uint32_t version,
+                            x509_tpm_attrs *ret);
+/* Frees the three strings and clears *a; NULL is fine. */
+void x509_tpm_attrs_done(x509_tpm_attrs *a);
 
 typedef struct x509_san_list {
         x509_san *items;
@@ -47,7 +80,7 @@ bool x509_san_list_contains(const x509_san_list *l, x509_san_type type, const ch
 
 /* Encodes SANs as GeneralNames (for a subjectAltName extension), checking
  * them: DNS/URI/email non-empty printable ASCII, IP a v4 or v6 literal,
- * assigner a dotted OID. -EINVAL on a bad SAN. Caller frees *ret with
+ * assigner a dotted OID, TPM attributes as above. -EINVAL on a bad SAN. Caller frees *ret with
  * GENERAL_NAMES_free(). */
 int x509_sans_to_general_names(const x509_san *sans, size_t n_sans, GENERAL_NAMES **ret);
 
@@ -75,10 +108,12 @@ int x509_csr_parse_der(const uint8_t *der, size_t len, size_t max_len, X509_REQ 
  * REQUEST" or "NEW CERTIFICATE REQUEST") whose DER is at most max_len. */
 int x509_csr_parse_pem(const char *pem, size_t len, size_t max_len, X509_REQ **ret);
 /* SANs requested by the CSR (extensionRequest), possibly none (n = 0).
- * DNS, IP, URI, email and PermanentIdentifier names are returned in order;
- * other GeneralName types are skipped. -EBADMSG if the extension is
- * malformed, appears twice, or a name holds NUL/non-ASCII bytes (IA5) or a
- * NUL (UTF8String). Free with x509_san_list_free(). */
+ * DNS, IP, URI, email, PermanentIdentifier and TPM-attribute directoryName
+ * names are returned in order; other GeneralName types are skipped.
+ * -EBADMSG if the extension is malformed, appears twice, or a name holds
+ * NUL/non-ASCII bytes (IA5) or a NUL (UTF8String), or a directoryName
+ * repeats a TPM attribute or gives one that is not a string of at most
+ * X509_TPM_ATTR_MAX bytes. Free with x509_san_list_free(). */
 int x509_csr_get_sans(X509_REQ *req, x509_san_list **ret);
 /* Subject CN as a malloc'ed UTF-8 string, or -ENOENT; -EBADMSG if the
  * subject has two CNs or the CN holds a NUL. */

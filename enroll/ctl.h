@@ -2,7 +2,9 @@
 /*
  * deviceidctl verbs. Each verb lives in its own file, takes the arguments
  * after the verb name (argv[0] is the verb) and returns 0 or -errno after
- * logging what failed.
+ * logging what failed (exit status 1), or a positive exit status of its
+ * own, documented in deviceidctl(8), when callers need to tell failures
+ * apart (attest).
  */
 #pragma once
 
@@ -10,3 +12,4 @@ int verb_identity(int argc, char *argv[]);
 int verb_import(int argc, char *argv[]);
 int verb_remove(int argc, char *argv[]);
 int verb_keyring(int argc, char *argv[]);
+int verb_attest(int argc, char *argv[]);

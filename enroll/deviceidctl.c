@@ -17,6 +17,7 @@ static const struct verb {
         { "import", verb_import, "Publish an external certificate and key: import ACCOUNT --cert F --key F" },
         { "remove", verb_remove, "Withdraw an account's certificate and key: remove ACCOUNT" },
         { "keyring", verb_keyring, "Show what the keyring holds, without secrets" },
+        { "attest", verb_attest, "Get an AK certificate from the Attestation CA: attest --ca-url URL" },
 };
 
 static void help(FILE *f) {
@@ -61,9 +62,12 @@ int main(int argc, char *argv[]) {
                 if (streq(argv[optind], verbs[i].name)) {
                         int vargc = argc - optind;
                         char **vargv = argv + optind;
+                        int r;
 
                         optind = 0; /* a fresh getopt scan for the verb's own options */
-                        return verbs[i].run(vargc, vargv) < 0 ? 1 : 0;
+                        r = verbs[i].run(vargc, vargv);
+                        /* A verb may return its own exit status (see ctl.h). */
+                        return r < 0 ? 1 : r;
                 }
         log_error("Unknown verb \"%s\"; see deviceidctl --help.", argv[optind]);
         return 2;

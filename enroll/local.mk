@@ -1,13 +1,27 @@
 # SPDX-License-Identifier: Apache-2.0
 # enroll/: the enrollment side of the agent, and deviceidctl.
 
+# The agent's network clients: the HTTPS client (the agent's only libcurl
+# user) and the Attestation CA exchange (pure wire formats + the exchange).
+noinst_LIBRARIES += enroll/libenroll.a
+enroll_libenroll_a_SOURCES = \
+	enroll/http-client.c enroll/http-client.h \
+	enroll/attest-client.c enroll/attest-client.h \
+	enroll/attest-wire.c
+enroll_libenroll_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \
+	$(CURL_CFLAGS)
+
+# Link line for anything that uses libenroll.a (put before $(COMMON_LIBS)).
+ENROLL_CLIENT_LIBS = enroll/libenroll.a $(ENROLL_LIBS) $(CURL_LIBS)
+
 bin_PROGRAMS += enroll/deviceidctl
 enroll_deviceidctl_SOURCES = \
 	enroll/deviceidctl.c enroll/ctl.h \
 	enroll/ctl-identity.c \
+	enroll/ctl-attest.c \
 	keyring/ctl-keyring.c
-enroll_deviceidctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
-enroll_deviceidctl_LDADD = $(KEYRING_LIBS) $(ENROLL_LIBS) $(COMMON_LIBS)
+enroll_deviceidctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
+enroll_deviceidctl_LDADD = $(KEYRING_LIBS) $(ENROLL_CLIENT_LIBS) $(COMMON_LIBS)
 
 # Filled in by the TPM layer (enroll/tpm.mk) and the keyring agent (keyring/local.mk).
 include enroll/tpm.mk

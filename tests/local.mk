@@ -19,10 +19,12 @@ endif
 include tests/jose.mk
 include tests/crypto.mk
 include tests/tpm.mk
+include tests/attest-client.mk
 include tests/tpm2util.mk
 include tests/keyring.mk
 include tests/fsd.mk
 include tests/ca.mk
+include tests/ca-attest.mk
 include tests/ca-acme.mk
 
 PYTEST_ARGS ?=

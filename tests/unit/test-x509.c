@@ -5,7 +5,9 @@
  * certificate including two RFC 4043 PermanentIdentifiers, DER/PEM round
  * trips compared byte for byte, CSRs built through a signer for every key
  * type and read back, chain verification (success, wrong root, missing
- * intermediate, expiry and not-yet-valid at given times, clientAuth), and
+ * intermediate, expiry and not-yet-valid at given times, clientAuth), the
+ * TCG TPM directoryName SAN (built byte for byte as swtpm_cert makes it,
+ * read back from a swtpm_cert EK certificate, malformed ones refused), and
  * refusal of truncated, trailing, oversized and garbage input.
  */
 #include <openssl/pem.h>
@@ -486,6 +488,165 @@ static void test_build_assigner_only(void) {
         }
 }
 
+/* A directoryName of (oid, ASN.1 string type, value) entries, one RDN each. */
+static GENERAL_NAME *dir_name(size_t n, const char *const *oids, const int *types, const char *const *values) {
+        GENERAL_NAME *g = GENERAL_NAME_new();
+        X509_NAME *name = X509_NAME_new();
+
+        if (!g || !name)
+                abort();
+        for (size_t i = 0; i < n; i++) {
+                ASN1_OBJECT *o = OBJ_txt2obj(oids[i], 1);
+                if (!o || X509_NAME_add_entry_by_OBJ(name, o, types[i], (const unsigned char *) values[i], -1, -1,
+                                                     0) != 1)
+                        abort();
+                ASN1_OBJECT_free(o);
+        }
+        GENERAL_NAME_set0_value(g, GEN_DIRNAME, name);
+        return g;
+}
+
+static void test_tpm_device_san(void) {
+        static const char swtpm_cert_note[] = "swtpm_cert's EK certificate";
+        x509_tpm_attrs a = {};
+        char long_model[X509_TPM_ATTR_MAX + 2];
+
+        printf("# TPM device directoryName\n");
+        is_ok(x509_tpm_attrs_from_tpm(0x49424d00, "SW   TPM", 0x2019000a, &a), "attributes from TPM properties");
+        is_str(a.manufacturer, "id:49424D00", "manufacturer: id: and 8 uppercase hex digits");
+        is_str(a.model, "SW   TPM", "model as given");
+        is_str(a.version, "id:2019000A", "version: id: and 8 uppercase hex digits");
+        x509_tpm_attrs_done(&a);
+        ok(!a.manufacturer && !a.model && !a.version, "done clears");
+        x509_tpm_attrs_done(NULL);
+        memset(long_model, 'm', sizeof(long_model) - 1);
+        long_model[sizeof(long_model) - 1] = '\0';
+        is_err(x509_tpm_attrs_from_tpm(1, "", 1, &a), -EINVAL, "empty model refused");
+        is_err(x509_tpm_attrs_from_tpm(1, NULL, 1, &a), -EINVAL, "NULL model refused");
+        is_err(x509_tpm_attrs_from_tpm(1, "a\tb", 1, &a), -EINVAL, "control character refused");
+        is_err(x509_tpm_attrs_from_tpm(1, long_model, 1, &a), -EINVAL, "model over 255 bytes refused");
+        long_model[X509_TPM_ATTR_MAX] = '\0';
+        is_ok(x509_tpm_attrs_from_tpm(1, long_model, 1, &a), "model of 255 bytes accepted");
+        x509_tpm_attrs_done(&a);
+
+        /* The encoding equals swtpm_cert's, byte for byte. */
+        {
+                _cleanup_free_ char *der = NULL;
+                _cleanup_x509_ X509 *ek = NULL;
+                _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *gens = NULL;
+                _cleanup_(x509_san_list_freep) x509_san_list *l = NULL;
+                const ASN1_OCTET_STRING *ext_value;
+                unsigned char *mine = NULL;
+                size_t len;
+                int n, idx;
+                x509_san san = { .type = X509_SAN_TPM_DEVICE,
+                                 .tpm = { (char *) "id:00001014", (char *) "swtpm", (char *) "id:20191023" } };
+
+                der = testdata_read("ek-swtpm.der", &len);
+                if (x509_cert_from_der((const uint8_t *) der, len, &ek) < 0) {
+                        printf("Bail out! ek-swtpm.der does not load\n");
+                        exit(1);
+                }
+                is_ok(x509_cert_get_sans(ek, &l), swtpm_cert_note);
+                if (l && is_int(l->n, 1, "one SAN")) {
+                        is_int(l->items[0].type, X509_SAN_TPM_DEVICE, "a TPM device name");
+                        is_str(l->items[0].value, "", "value reads as empty");
+                        is_str(l->items[0].tpm.manufacturer, "id:00001014", "manufacturer read");
+                        is_str(l->items[0].tpm.model, "swtpm", "model read");
+                        is_str(l->items[0].tpm.version, "id:20191023", "version read");
+                }
+                idx = X509_get_ext_by_NID(ek, NID_subject_alt_name, -1);
+                ext_value = idx >= 0 ? X509_EXTENSION_get_data(X509_get_ext(ek, idx)) : NULL;
+                is_ok(x509_sans_to_general_names(&san, 1, &gens), "TPM name encodes");
+                n = gens ? i2d_GENERAL_NAMES(gens, &mine) : -1;
+                if (ext_value && n > 0)
+                        is_mem(mine, (size_t) n, ASN1_STRING_get0_data(ext_value),
+                               (size_t) ASN1_STRING_length(ext_value), "same DER as swtpm_cert");
+                else
+                        ok(false, "same DER as swtpm_cert");
+                OPENSSL_free(mine);
+        }
+
+        /* Built into a CSR next to a URI, read back in order. */
+        {
+                _cleanup_pkey_ EVP_PKEY *key = testdata_key("p256.key");
+                _cleanup_(signer_freep) signer *sg = NULL;
+                _cleanup_free_ uint8_t *der = NULL;
+                _cleanup_(X509_REQ_freep) X509_REQ *req = NULL;
+                _cleanup_(x509_san_list_freep) x509_san_list *l = NULL;
+                size_t len;
+                x509_san sans[] = {
+                        { .type = X509_SAN_URI, .value = (char *) EK_URI },
+                        { .type = X509_SAN_TPM_DEVICE,
+                          .tpm = { (char *) "id:49424D00", (char *) "SW   TPM", (char *) "id:20191023" } },
+                };
+
+                if (signer_new_evp(key, &sg) < 0)
+                        abort();
+                is_ok(x509_csr_build(sg, NULL, sans, 2, &der, &len), "CSR with a TPM name");
+                is_ok(x509_csr_parse_der(der, len, 4096, &req), "parses");
+                is_ok(x509_csr_get_sans(req, &l), "SANs");
+                if (l && is_int(l->n, 2, "two SANs")) {
+                        is_int(l->items[0].type, X509_SAN_URI, "URI first");
+                        is_int(l->items[1].type, X509_SAN_TPM_DEVICE, "then the TPM name");
+                        is_str(l->items[1].tpm.model, "SW   TPM", "model round trip");
+                        is_str(l->items[1].tpm.version, "id:20191023", "version round trip");
+                }
+                free(TAKE_PTR(der));
+                sans[1].tpm.model = NULL;
+                is_err(x509_csr_build(sg, NULL, sans, 2, &der, &len), -EINVAL, "TPM name without a model refused");
+                sans[1].tpm.model = (char *) "bad\nmodel";
+                is_err(x509_csr_build(sg, NULL, sans, 2, &der, &len), -EINVAL, "TPM name with a newline refused");
+        }
+
+        /* Decoding edges. */
+        {
+                static const char *const dup_oids[] = { OID_TCG_AT_TPM_MANUFACTURER, OID_TCG_AT_TPM_MANUFACTURER };
+                static const char *const model_oid[] = { OID_TCG_AT_TPM_MODEL };
+                static const char *const cn_oid[] = { "2.5.4.3" };
+                static const char *const mixed_oids[] = { "2.5.4.3", OID_TCG_AT_TPM_VERSION };
+                static const int utf8[] = { V_ASN1_UTF8STRING, V_ASN1_UTF8STRING };
+                static const int printable[] = { V_ASN1_PRINTABLESTRING };
+                static const int octets[] = { V_ASN1_BIT_STRING };
+                static const char *const two[] = { "id:00000001", "id:00000002" };
+                static const char *const one[] = { "model-x" };
+                static const char *const mixed_values[] = { "host", "id:00010002" };
+                char big[X509_TPM_ATTR_MAX + 2];
+                const char *const big_value[] = { big };
+                const struct {
+                        const char *what;
+                        GENERAL_NAME *g;
+                        int want_r;
+                        size_t want_n;
+                } v[] = {
+                        { "a TPM attribute twice", dir_name(2, dup_oids, utf8, two), -EBADMSG, 0 },
+                        { "a directoryName without TPM attributes is skipped", dir_name(1, cn_oid, utf8, one), 0, 0 },
+                        { "a model alone", dir_name(1, model_oid, printable, one), 0, 1 },
+                        { "other attributes next to a TPM one", dir_name(2, mixed_oids, utf8, mixed_values), 0, 1 },
+                        { "a value that is not a string", dir_name(1, model_oid, octets, one), -EBADMSG, 0 },
+                        { "a value over 255 bytes", (memset(big, 'x', sizeof(big) - 1), big[sizeof(big) - 1] = 0,
+                                                     dir_name(1, model_oid, utf8, big_value)),
+                          -EBADMSG, 0 },
+                };
+
+                for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                        _cleanup_(X509_REQ_freep) X509_REQ *req = req_with_name(v[i].g);
+                        _cleanup_(x509_san_list_freep) x509_san_list *l = NULL;
+                        int r = x509_csr_get_sans(req, &l);
+
+                        is_int(r, v[i].want_r, v[i].what);
+                        if (r >= 0)
+                                is_int(l->n, v[i].want_n, "number of names returned");
+                        if (r >= 0 && l->n == 1 && i == 2) {
+                                ok(!l->items[0].tpm.manufacturer && !l->items[0].tpm.version, "absent ones are NULL");
+                                is_str(l->items[0].tpm.model, "model-x", "PrintableString read");
+                        }
+                        if (r >= 0 && l->n == 1 && i == 3)
+                                is_str(l->items[0].tpm.version, "id:00010002", "version next to a CN");
+                }
+        }
+}
+
 static void test_certs(void) {
         _cleanup_free_ char *pem = NULL, *der = NULL, *chain_pem = NULL, *cn = NULL, *out_pem = NULL;
         _cleanup_free_ char *chain_out = NULL, *root_pem = NULL;
@@ -654,6 +815,7 @@ int main(void) {
         test_san_decoding_edges();
         test_bad_extension_request();
         test_build_assigner_only();
+        test_tpm_device_san();
         test_certs();
         test_cert_bad_input();
         test_verify();

@@ -52,6 +52,8 @@ static const char *san_kind(x509_san_type t) {
                 return "email";
         case X509_SAN_PERMANENT_ID:
                 return "permanentIdentifier";
+        case X509_SAN_TPM_DEVICE:
+                return "tpmDevice";
         }
         return "?";
 }
@@ -150,6 +152,9 @@ static void print_names(const char *cn, int cn_r, const x509_san_list *l) {
                 printf("%s:%s", san_kind(l->items[i].type), l->items[i].value);
                 if (l->items[i].assigner)
                         printf(";%s", l->items[i].assigner);
+                if (l->items[i].type == X509_SAN_TPM_DEVICE)
+                        printf("%s/%s/%s", l->items[i].tpm.manufacturer ?: "-", l->items[i].tpm.model ?: "-",
+                               l->items[i].tpm.version ?: "-");
                 putchar('\n');
         }
 }

@@ -165,3 +165,10 @@ for ext in no_ku ku_encipher; do
         openssl x509 -req -in "$tmp/ku.csr" -CA root.crt -CAkey root.key -set_serial 0x4b55 \
                 -days 36500 -extfile "$tmp/ku.cnf" -extensions $ext -out leaf-$ext.crt
 done
+
+# An EK certificate as swtpm_setup makes them (swtpm_cert 0.7), for the
+# TCG TPM directoryName SAN (manufacturer, model and version attributes).
+swtpm_cert --tpm2 --pubkey rsa2048.pub --signkey root.key --issuercert root.crt \
+        --out-cert ek-swtpm.der --serial 19269 --days 36500 \
+        --tpm-manufacturer id:00001014 --tpm-model swtpm --tpm-version id:20191023 \
+        --tpm-spec-family 2.0 --tpm-spec-level 0 --tpm-spec-revision 164 --subject CN=unused
