@@ -211,6 +211,15 @@ run_main_job() {
         --name "$(uname -n)" --owner quickstart
     "$BUILDDIR/ca/deviceid-ca" device list --dir "$QS/ca"
 
+    # The TPM makes an attestation key; the CA encrypts a secret to the
+    # registered EK that only this TPM can recover (credential activation).
+    log "An AK certificate from the Attestation CA (deviceidctl attest)"
+    logged attest sh -c '"$1" attest --ca-url "$2" --root "$3" > "$4"' attest \
+        "$BUILDDIR/enroll/deviceidctl" "https://localhost:$CA_PORT/attestation" \
+        "$QS/ca/root.pem" "$QS/ak-chain.pem"
+    openssl x509 -in "$QS/ak-chain.pem" -noout -serial -enddate -ext subjectAltName,extendedKeyUsage
+    openssl verify -CAfile "$QS/ca/root.pem" -untrusted "$QS/ak-chain.pem" "$QS/ak-chain.pem"
+
     log "deviceid-fsd mounted on $MOUNT"
     start_fsd
 
@@ -241,9 +250,9 @@ run_main_job() {
     cat <<EOF
 
 deviceid-fsd is serving $MOUNT; deviceid-ca and the software TPM keep
-running (state and logs in $QS). Not yet part of this job: TPM-attested
-enrollment (AK certificate, ACME device-attest-01, device.pem) and 24-hour
-account certificates from /1.0/sign; see README.md.
+running (state and logs in $QS). Not yet part of this job: the device
+certificate by ACME device-attest-01 (device.pem), 24-hour account
+certificates from /1.0/sign, and the enrollment daemon; see README.md.
 
 Stop everything:  $0 stop
 EOF

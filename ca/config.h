@@ -7,7 +7,7 @@
  *   dns_names = ca.example.org, localhost
  *   database = ca.db              ; relative to the CA directory, or sqlite:/..., postgresql://...
  *   [lifetimes]
- *   tls = 90d   agent = 30d   account = 24h   attestation = 30d   acme = 90d
+ *   tls = 90d   agent = 30d   account = 24h   attestation = 365d   acme = 90d
  *   [provisioner "acme"]
  *   type = acme
  *   challenges = http-01, dns-01, tls-alpn-01

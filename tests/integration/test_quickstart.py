@@ -67,6 +67,15 @@ def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, key
     listing = run([os.path.join(BUILDDIR, "ca", "deviceid-ca"), "device", "list",
                    "--dir", os.path.join(q.dir, "ca")]).stdout.decode()
     assert ident["ekUri"] in listing and "active" in listing
+    # The TPM proved it holds that EK: the Attestation CA issued an AK
+    # certificate naming it, which verifies against the CA's root.
+    ak_chain = os.path.join(q.dir, "ak-chain.pem")
+    v = run(["openssl", "verify", "-CAfile", os.path.join(q.dir, "ca", "root.pem"),
+             "-untrusted", ak_chain, ak_chain])
+    assert v.stdout.decode().strip().endswith(": OK")
+    san = run(["openssl", "x509", "-in", ak_chain, "-noout", "-ext", "subjectAltName"]).stdout.decode()
+    assert f"URI:{ident['ekUri']}" in san
+    assert "verify OK" in out or f"{ak_chain}: OK" in out
 
     # The account's files, as applications see them.
     names = sorted(os.listdir(q.mount))
