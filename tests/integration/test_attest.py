@@ -295,3 +295,16 @@ def test_attest_bad_requests(device, tmp_path, mutate, want):
     # Without a request id: refused.
     status, _, _ = device.ca.post("/attestation/attest", attest_request(device, params, device.env))
     assert status == 400
+
+
+def test_attest_content_type(device):
+    """A declared non-JSON Content-Type is refused; none at all is let
+    through to the body checks (step's client sends none)."""
+    device.register()
+    body = json.dumps({"secret": base64.b64encode(b"x" * 32).decode()}).encode()
+    rid = str(uuid.uuid4())
+    status, _, _ = device.ca.post("/attestation/secret", body,
+                                  headers={"Content-Type": "text/plain", "X-Request-Id": rid})
+    assert status == 415
+    status, _, resp = device.ca.post("/attestation/secret", body, headers={"X-Request-Id": rid})
+    assert status == 404 and b"no pending attestation" in resp, resp
