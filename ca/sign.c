@@ -201,6 +201,28 @@ static const x5c_prov *prov_find(const sign_ca *ca, const char *name) {
         return NULL;
 }
 
+/* The device must be registered and active. Checked again inside the
+ * issuing transaction, so that a concurrent disable either revokes what
+ * we issue or makes us refuse. */
+static int check_device(sign_ca *ca, int64_t device_id, char **ret_ek_uri, sign_refusal *ref) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = devices_get(ca->st, device_id, &d);
+        if (r == -ENOENT)
+                return refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
+        if (r < 0)
+                return r;
+        if (d.status != DEVICE_ACTIVE)
+                return refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
+        if (ret_ek_uri) {
+                *ret_ek_uri = strdup(d.ek_uri);
+                if (!*ret_ek_uri)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* The store's record of a presented certificate: issued here by CA
  * `kind`, the same bytes, linked to a device, not revoked. */
 static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what, issued_info *ret,
@@ -230,32 +252,14 @@ static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what,
                               info.ca, ca_kind_to_string(kind));
         if (info.device_id <= 0)
                 return refuse(ref, 401, "the %s (serial %s) is not linked to a device", what, serial);
+        /* A disabled device's certificates are revoked: say why first. */
+        r = check_device(ca, info.device_id, NULL, ref);
+        if (r < 0)
+                return r;
         if (info.revoked)
                 return refuse(ref, 401, "the %s (serial %s) is revoked", what, serial);
         *ret = info;
         info = (issued_info) {};
-        return 0;
-}
-
-/* The device must be registered and active; inside the issuing
- * transaction, so that a concurrent disable either revokes what we issue
- * or makes us refuse. */
-static int check_device(sign_ca *ca, int64_t device_id, char **ret_ek_uri, sign_refusal *ref) {
-        _cleanup_(device_done) device d = {};
-        int r;
-
-        r = devices_get(ca->st, device_id, &d);
-        if (r == -ENOENT)
-                return refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
-        if (r < 0)
-                return r;
-        if (d.status != DEVICE_ACTIVE)
-                return refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
-        if (ret_ek_uri) {
-                *ret_ek_uri = strdup(d.ek_uri);
-                if (!*ret_ek_uri)
-                        return -ENOMEM;
-        }
         return 0;
 }
 
@@ -373,12 +377,8 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         if (r < 0)
                 return r;
         r = devices_get(ca->st, leaf_info.device_id, &dev);
-        if (r == -ENOENT)
-                return refuse(ret_refusal, 403, "the device certificate's device is no longer in the inventory");
         if (r < 0)
                 return r;
-        if (dev.status != DEVICE_ACTIVE)
-                return refuse(ret_refusal, 403, "device \"%s\" is disabled", dev.ek_uri);
         r = leaf_names_device(leaf, dev.ek_uri, &names);
         if (r < 0)
                 return r;

@@ -65,9 +65,10 @@ void sign_result_done(sign_result *r);
  * audience and times (401), its leaf as a device certificate of the
  * provisioner roots (401), the CSR (400), the cnf binding (401), the
  * leaf in the certificate store: issued by the Agent CA of this
- * deviceid-ca with the same DER, linked to a device, not revoked (401),
- * the device: known and active (403), the validity asked for (400; 401
- * if the device certificate expires within 5 minutes). Then, in one
+ * deviceid-ca with the same DER and linked to a device (401), the device
+ * known and active (403), the leaf not revoked (401) and naming the
+ * device's EK URI (401), the validity asked for (400; 401 if the device
+ * certificate expires within 5 minutes). Then, in one
  * transaction: the jti is recorded (a used one: 401), the device is
  * checked again and the certificate issued. 0 and *ret (free with
  * sign_result_done); -EPERM when refused with ret_refusal->status set
@@ -78,9 +79,9 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
 
 /* POST /1.0/renew: client_chain is the TLS client's chain (leaf first;
  * NULL: none, 401). The leaf must chain to root.pem through the Account
- * CA, be in the store as an Account CA certificate with the same DER,
- * unrevoked, with a device link (401); the device must be active (403)
- * and hold an unrevoked, unexpired device certificate (Agent CA, same
+ * CA, be in the store as an Account CA certificate with the same DER and
+ * a device link (401); the device must be active (403); the certificate
+ * unrevoked (401); and the device must hold an unrevoked, unexpired device certificate (Agent CA, same
  * device) valid for at least 5 more minutes (401). The new certificate
  * has the same key, subject and SANs, notBefore now - 60 s, and lives
  * lifetime_account, clamped to the latest such device certificate's
