@@ -339,8 +339,8 @@ static int handle_provisioner(parse_state *st, const char *pname, const char *na
                 return fail(st, "duplicate key \"%s\" in provisioner \"%s\"", name, pname);
 
         if (streq(name, "type")) {
-                if (!streq(value, "acme"))
-                        return fail(st, "unknown provisioner type \"%s\" (supported: acme)", value);
+                if (!streq(value, "acme") && !streq(value, "x5c"))
+                        return fail(st, "unknown provisioner type \"%s\" (supported: acme, x5c)", value);
                 if (replace_str(&p->type, value) < 0)
                         return fail(st, "out of memory");
         } else if (streq(name, "challenges")) {
@@ -421,8 +421,10 @@ static int final_checks(parse_state *st) {
                 ca_provisioner *p = &c->provisioners[i];
                 if (!p->type)
                         return fail(st, "provisioner \"%s\" has no type", p->name);
-                if (!p->challenges)
+                if (streq(p->type, "acme") && !p->challenges)
                         return fail(st, "provisioner \"%s\" has no challenges", p->name);
+                if (streq(p->type, "x5c") && p->challenges)
+                        return fail(st, "provisioner \"%s\": challenges are for acme provisioners", p->name);
         }
         return 1;
 }

@@ -14,6 +14,9 @@
  *   http01_port = 80
  *   tlsalpn01_port = 443
  *   dns_resolver = 127.0.0.1:53
+ *   [provisioner "devices"]
+ *   type = x5c
+ *   roots = agent-ca.pem          ; optional, relative to the CA directory
  *
  * Parsing is pure (text in, struct out) and strict: unknown sections or
  * keys of [server]/[lifetimes], bad durations, ports or names fail with the
@@ -37,7 +40,7 @@ typedef struct ca_kv {
 
 typedef struct ca_provisioner {
         char *name;           /* from [provisioner "NAME"] */
-        char *type;           /* "acme" (required) */
+        char *type;           /* "acme" or "x5c" (required) */
         char **challenges;    /* NULL-terminated, e.g. "http-01" */
         unsigned http01_port;   /* default 80 */
         unsigned tlsalpn01_port;/* default 443 */

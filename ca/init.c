@@ -166,7 +166,13 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "# ACME device-attest-01 for deviceid agents (Agent CA).\n"
                      "[provisioner \"agents\"]\n"
                      "type = acme\n"
-                     "challenges = device-attest-01\n",
+                     "challenges = device-attest-01\n"
+                     "\n"
+                     "# Account certificates for devices (Account CA): X5C one-time tokens\n"
+                     "# signed with a device certificate, POST /1.0/sign.\n"
+                     "[provisioner \"devices\"]\n"
+                     "type = x5c\n"
+                     "# roots = agent-ca.pem\n",
                      listen, names) < 0)
                 return -ENOMEM;
         return 0;

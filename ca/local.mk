@@ -17,6 +17,9 @@ ca_libca_a_SOURCES = \
 	ca/import.c ca/import.h \
 	ca/attest-req.c ca/attest-req.h \
 	ca/attest-pending.c ca/attest-pending.h \
+	ca/x5c-token.c ca/x5c-token.h \
+	ca/sign-req.c ca/sign-req.h \
+	ca/sign.c ca/sign.h \
 	ca/acme-hook.h
 ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS) $(SYSTEMD_CFLAGS)
@@ -38,6 +41,7 @@ ca_deviceid_ca_SOURCES = \
 	ca/serve.c \
 	ca/device-cli.c \
 	ca/admin-api.c ca/admin-api.h \
+	ca/sign-api.c ca/sign-api.h \
 	$(CA_ATTEST_SOURCES) \
 	$(CA_ACME_SOURCES)
 ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CURL_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)

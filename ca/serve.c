@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `deviceid-ca serve`: loads the CA directory and runs the HTTPS server in
- * the foreground (/health, the admin API, the Attestation CA, the ACME
- * provisioners) until SIGTERM, then stops gracefully.
+ * the foreground (/health, the admin API, the Attestation CA, the Account
+ * CA, the ACME provisioners) until SIGTERM, then stops gracefully.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include "http.h"
 #include "issuer.h"
 #include "log.h"
+#include "sign-api.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 
@@ -90,6 +91,9 @@ static int run_server(const char *dir, const char *listen_override) {
         r = attest_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Attestation CA: %m");
+        r = sign_routes_register(srv, dirfd, st, iss, cfg);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the Account CA: %m");
         r = acme_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");

@@ -26,6 +26,7 @@ include tests/fsd.mk
 include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
+include tests/ca-sign.mk
 
 PYTEST_ARGS ?=
 PYTEST_JUNIT = $(abs_top_builddir)/tests/pytest-junit.xml

@@ -53,6 +53,7 @@ def test_init_creates_directory(tmp_path):
     conf = open(os.path.join(d, "ca.conf")).read()
     assert '[provisioner "acme"]' in conf and "http-01, dns-01, tls-alpn-01" in conf
     assert '[provisioner "agents"]' in conf and "device-attest-01" in conf
+    assert '[provisioner "devices"]\ntype = x5c\n' in conf
 
 
 @pytest.mark.parametrize("key_type,marker", [("ec384", "secp384r1"), ("rsa2048", "2048 bit")])

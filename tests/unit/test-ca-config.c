@@ -85,6 +85,19 @@ static void test_errors(void) {
                      "config: unquoted provisioner name");
         expect_error("[server]\nlisten = :1\ndns_names = a\n[provisioner \"p\"]\nchallenges = http-01\n", "no type",
                      "config: provisioner without type");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[provisioner \"d\"]\ntype = x5c\nchallenges = http-01\n",
+                     "challenges are for acme", "config: x5c provisioner with challenges");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[provisioner \"p\"]\ntype = acme\n", "no challenges",
+                     "config: acme provisioner without challenges");
+        {
+                _cleanup_(ca_config_freep) ca_config *c = NULL;
+                static const char x5c[] = "[server]\nlisten = :1\ndns_names = a\n[provisioner \"d\"]\ntype = x5c\n"
+                                          "roots = my-roots.pem\n";
+                if (is_ok(ca_config_parse(x5c, strlen(x5c), &c, NULL), "config: x5c provisioner parses")) {
+                        is_str(c->provisioners[0].type, "x5c", "config: x5c type");
+                        is_str(ca_provisioner_get(&c->provisioners[0], "roots"), "my-roots.pem", "config: x5c roots kept");
+                }
+        }
         expect_error("[server]\nlisten = :1\nlisten = :2\ndns_names = a\n", "duplicate", "config: duplicate key");
         expect_error("[server\nlisten = :1\n", "line 1", "config: broken section header");
         {

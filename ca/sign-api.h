@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Routes of the Account CA (sign-api.c): POST /1.0/sign and POST
+ * /1.0/renew.
+ */
+#pragma once
+
+#include "config.h"
+#include "http.h"
+#include "issuer.h"
+#include "store.h"
+
+#define SIGN_PATH "/1.0/sign"
+#define RENEW_PATH "/1.0/renew"
+
+/* Sets up the Account CA (sign_ca_new(): x5c provisioners of cfg, their
+ * roots read relative to dirfd, the jti table) and registers its routes.
+ * Borrowed arguments must outlive the server; the Account CA is freed by
+ * a shutdown hook. Logs configuration errors; returns 0 or -errno. */
+int sign_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, const ca_config *cfg);
