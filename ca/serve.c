@@ -90,7 +90,7 @@ static int run_server(const char *dir, const char *listen_override) {
         r = attest_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Attestation CA: %m");
-        r = acme_routes_register(srv, st, iss, cfg);
+        r = acme_routes_register(srv, dirfd, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
 
