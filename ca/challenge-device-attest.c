@@ -15,8 +15,10 @@
 #define ATTEST_ROOTS_MAX_SIZE (256 * 1024)
 #define ATTEST_ROOTS_MAX_CERTS 64
 
+/* The challenge is not met: 0, with the problem (validate()'s contract). */
 static int set_bad(acme_problem *p, const char *why) {
-        return acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "%s.", why);
+        (void) acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "%s.", why);
+        return 0;
 }
 
 static STACK_OF(X509) *roots_of(const acme_server *srv, const ca_provisioner *p) {
