@@ -163,10 +163,14 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "tlsalpn01_port = 443\n"
                      "# dns_resolver = 127.0.0.1:53\n"
                      "\n"
-                     "# ACME device-attest-01 for deviceid agents (Agent CA).\n"
+                     "# ACME device-attest-01 for deviceid agents (Agent CA): device identities\n"
+                     "# for TPMs in the inventory whose AK certificate chains to attestation_roots.\n"
                      "[provisioner \"agents\"]\n"
                      "type = acme\n"
-                     "challenges = device-attest-01\n",
+                     "challenges = device-attest-01\n"
+                     "# PEM bundle of trusted AK certificate roots, relative to this directory\n"
+                     "# (default: root.pem, which the Attestation CA chains to).\n"
+                     "# attestation_roots = attestation-roots.pem\n",
                      listen, names) < 0)
                 return -ENOMEM;
         return 0;
