@@ -238,11 +238,19 @@ static void test_verify(void) {
                 is_err(device_attest_verify(&real, roots, ident, keyauth, nb + 3 * 365 * 24 * 3600, &key, &why),
                        -EPROTO, "expired AK certificate refused");
                 is_str(why, "the x5c chain does not verify to the attestation roots", "why: chain");
-                /* The Attestation CA itself is not a trust anchor of its own. */
+                /* The Attestation CA is no trust anchor: chains must end in
+                 * a self-signed root. */
                 other_roots = sk_X509_new_null();
-                ok(other_roots && x509_cert_from_der(real.x5c[1].data, real.x5c[1].len, &ak) >= 0, "intermediate");
                 X509_free(ak);
                 ak = NULL;
+                ok(other_roots && x509_cert_from_der(real.x5c[1].data, real.x5c[1].len, &ak) >= 0 &&
+                   sk_X509_push(other_roots, ak) > 0, "intermediate as a root");
+                ak = NULL;
+                is_err(device_attest_verify(&real, other_roots, ident, keyauth, nb, &key, &why), -EPROTO,
+                       "intermediate as the only root refused");
+                is_str(why, "the x5c chain does not verify to the attestation roots", "why: partial chain");
+                sk_X509_pop_free(other_roots, X509_free);
+                other_roots = sk_X509_new_null();
                 is_err(device_attest_verify(&real, other_roots, ident, keyauth, nb, &key, &why), -EPROTO,
                        "no roots refused");
                 real.pub_area.data[real.pub_area.len - 1] ^= 1;
