@@ -58,6 +58,16 @@ static const store_migration acme_migrations[] = {
           " serial TEXT NOT NULL,"
           " chain_pem TEXT NOT NULL,"
           " created INTEGER NOT NULL);" },
+        /* device-attest-01: the key each order's TPM attested, and the
+         * inventory device it belongs to (finalize issues for that key
+         * only, linked to that device). */
+        { 2,
+          "CREATE TABLE acme_attested_keys ("
+          " order_id TEXT PRIMARY KEY REFERENCES acme_orders(id),"
+          " authz_id TEXT NOT NULL REFERENCES acme_authz(id),"
+          " device_id INTEGER NOT NULL,"
+          " public_key BLOB NOT NULL,"
+          " created INTEGER NOT NULL);" },
 };
 
 int acme_db_migrate(store *st) {
@@ -594,5 +604,50 @@ int acme_db_cert_get(store *st, const char *id, char **ret_chain, char **ret_acc
                 return -ENOMEM;
         *ret_chain = TAKE_PTR(chain);
         *ret_account = TAKE_PTR(account);
+        return 0;
+}
+
+/* ---- attested keys (device-attest-01) ---- */
+
+int acme_db_attested_key_put(store *st, const char *order_id, const char *authz_id, int64_t device_id,
+                             const uint8_t *spki, size_t spki_len, int64_t now) {
+        int r;
+
+        r = store_run(st, "DELETE FROM acme_attested_keys WHERE order_id = ?", "t", order_id);
+        if (r >= 0)
+                r = store_run(st,
+                              "INSERT INTO acme_attested_keys (order_id, authz_id, device_id, public_key, created)"
+                              " VALUES (?, ?, ?, ?, ?)",
+                              "ttibi", order_id, authz_id, device_id, spki, spki_len, now);
+        return r < 0 ? r : 0;
+}
+
+int acme_db_attested_key_get(store *st, const char *order_id, int64_t *ret_device_id, uint8_t **ret_spki,
+                             size_t *ret_len) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        const void *blob;
+        uint8_t *copy;
+        size_t n = 0;
+        int r;
+
+        r = store_prepare(st, "SELECT device_id, public_key FROM acme_attested_keys WHERE order_id = ?", &s);
+        if (r < 0)
+                return r;
+        r = store_bind(s, "t", order_id);
+        if (r < 0)
+                return r;
+        r = step_one(s);
+        if (r < 0)
+                return r;
+        blob = store_column_blob(s, 1, &n);
+        if (!blob || n == 0)
+                return -EIO;
+        copy = malloc(n);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, blob, n);
+        *ret_device_id = store_column_int64(s, 0);
+        *ret_spki = copy;
+        *ret_len = n;
         return 0;
 }

@@ -119,4 +119,12 @@ int acme_db_cert_insert(store *st, const char *id, const char *order_id, const c
 /* Chain PEM and owning account of a certificate (malloc'ed). */
 int acme_db_cert_get(store *st, const char *id, char **ret_chain, char **ret_account);
 
+/* device-attest-01: the attested key (DER SubjectPublicKeyInfo) of an
+ * order and the inventory id of its device; put replaces an earlier row
+ * of the order. get: -ENOENT if the order has none; *ret_spki malloc'ed. */
+int acme_db_attested_key_put(store *st, const char *order_id, const char *authz_id, int64_t device_id,
+                             const uint8_t *spki, size_t spki_len, int64_t now);
+int acme_db_attested_key_get(store *st, const char *order_id, int64_t *ret_device_id, uint8_t **ret_spki,
+                             size_t *ret_len);
+
 void acme_strv_free(char **v);

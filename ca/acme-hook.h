@@ -6,7 +6,8 @@
  * implements this function) registers its routes under /acme/, runs its
  * own store_migrate(st, "acme", ...), and registers a shutdown hook with
  * http_server_add_shutdown_hook() for any background work it starts.
- * All pointers outlive the server. Returns 0 or -errno (serve then exits).
+ * dirfd is the CA directory (files named in ca.conf are relative to
+ * it; read during the call only). All pointers outlive the server. Returns 0 or -errno (serve then exits).
  */
 #pragma once
 
@@ -15,4 +16,4 @@
 #include "issuer.h"
 #include "store.h"
 
-int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_config *cfg);
+int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, const ca_config *cfg);

@@ -25,13 +25,19 @@ const char *acme_authz_effective_status(const acme_authz_row *a, uint64_t now) {
 static unsigned provisioner_id_mask(const ca_provisioner *p) {
         unsigned mask = 0;
 
+        /* A device provisioner proves permanent identifiers only, and only
+         * a device provisioner may (acme_device_attest_setup() keeps
+         * device-attest-01 apart from other challenges). */
+        if (acme_provisioner_is_device(p))
+                return ACME_ID_MASK(ACME_ID_PERMANENT);
+
         for (char **t = p->challenges; t && *t; t++) {
                 const challenge_type *ct = challenge_type_find(*t);
 
                 if (ct)
                         mask |= ct->id_mask;
         }
-        return mask;
+        return mask & ~ACME_ID_MASK(ACME_ID_PERMANENT);
 }
 
 static int add_header(http_response *r, const char *name, const char *value) {
@@ -327,7 +333,7 @@ static int sans_from_identifiers(const acme_identifier *ids, size_t n, x509_san 
 }
 
 static int finalize_issue(acme_ctx *c, acme_order_row *o, X509_REQ *csr, const acme_identifier *ids,
-                          size_t n_ids, const char *cn) {
+                          size_t n_ids, const char *cn, int64_t device_id) {
         _cleanup_free_ x509_san *sans = NULL;
         _cleanup_free_ char *cert_id = NULL;
         issued_cert ic = {};
@@ -339,6 +345,18 @@ static int finalize_issue(acme_ctx *c, acme_order_row *o, X509_REQ *csr, const a
         r = sans_from_identifiers(ids, n_ids, &sans);
         if (r < 0)
                 return r;
+        if (device_id > 0) {
+                /* A device identity (protocols.md section 2): the EK URI as
+                 * PermanentIdentifier and as URI, for TLS client auth. */
+                x509_san *s2 = reallocarray(sans, 2, sizeof(*sans));
+
+                if (!s2)
+                        return -ENOMEM;
+                sans = s2;
+                sans[0] = (x509_san) { .type = X509_SAN_PERMANENT_ID, .value = ids[0].value };
+                sans[1] = (x509_san) { .type = X509_SAN_URI, .value = ids[0].value };
+                n_ids = 2;
+        }
         r = acme_id_new(&cert_id);
         if (r < 0)
                 return r;
@@ -348,8 +366,12 @@ static int finalize_issue(acme_ctx *c, acme_order_row *o, X509_REQ *csr, const a
                 .subject_cn = cn,
                 .sans = sans,
                 .n_sans = n_ids,
-                .profile = cert_profile_leaf(pub, CERT_EKU_SERVER_AUTH | CERT_EKU_CLIENT_AUTH,
-                                             c->srv->cfg->lifetime_acme ?: 90 * 24 * 3600),
+                .profile = device_id > 0
+                                   ? cert_profile_leaf(pub, CERT_EKU_CLIENT_AUTH,
+                                                       c->srv->cfg->lifetime_agent ?: 30 * 24 * 3600)
+                                   : cert_profile_leaf(pub, CERT_EKU_SERVER_AUTH | CERT_EKU_CLIENT_AUTH,
+                                                       c->srv->cfg->lifetime_acme ?: 90 * 24 * 3600),
+                .device_id = device_id,
                 .account = c->account.id,
         };
 
@@ -397,6 +419,7 @@ http_response *acme_handle_order(acme_ctx *c, const char *id, bool finalize) {
         acme_identifier *ids = NULL;
         size_t der_len, n_ids = 0;
         X509_REQ *csr = NULL;
+        int64_t device_id = 0;
         int r;
 
         r = acme_authenticate(c, ACME_AUTH_KID);
@@ -422,10 +445,12 @@ http_response *acme_handle_order(acme_ctx *c, const char *id, bool finalize) {
         if (r < 0)
                 return problem(c, ACME_ERR_BAD_CSR, "The CSR does not parse or its signature does not verify.");
         r = acme_identifiers_from_json(o.identifiers, &ids, &n_ids);
-        if (r >= 0)
+        if (r >= 0 && acme_provisioner_is_device(c->prov))
+                r = acme_device_csr_check(c, &o, csr, ids, n_ids, &device_id, &cn);
+        else if (r >= 0)
                 r = acme_csr_check(csr, ids, n_ids, c->key, &cn, &c->problem);
         if (r >= 0)
-                r = finalize_issue(c, &o, csr, ids, n_ids, cn);
+                r = finalize_issue(c, &o, csr, ids, n_ids, cn, device_id);
         X509_REQ_free(csr);
         acme_identifiers_free(ids, n_ids);
         if (r < 0)

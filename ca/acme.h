@@ -18,6 +18,7 @@
 #include "acme-problem.h"
 #include "challenge.h"
 #include "http.h"
+#include "issuer.h"
 #include "jws.h"
 
 #define ACME_NONCE_LIFETIME 3600           /* seconds */
@@ -37,6 +38,9 @@ typedef struct acme_server {
         const ca_config *cfg;
         acme_nonce_pool *nonces;
         acme_validator *validator;
+        /* Per cfg->provisioners[i]: the device-attest-01 trust anchors,
+         * NULL for provisioners without that challenge. */
+        STACK_OF(X509) **attest_roots;
         atomic_bool stopping;
 } acme_server;
 
@@ -123,3 +127,25 @@ void acme_validator_stop(acme_validator *v);
  * challenge_retry_delay). */
 unsigned acme_provisioner_attempts(const ca_provisioner *p);
 unsigned acme_provisioner_retry_delay(const ca_provisioner *p);
+
+/* device-attest-01 (challenge-device-attest.c): registers the challenge
+ * type and loads each device provisioner's attestation roots (key
+ * attestation_roots = PEM bundle relative to dirfd; default: the CA's
+ * root) into *ret, one slot per cfg->provisioners entry. Refuses a
+ * provisioner that mixes device-attest-01 with other challenges. Logs;
+ * returns 0 or -errno. */
+int acme_device_attest_setup(int dirfd, const ca_config *cfg, issuer *iss, STACK_OF(X509) ***ret);
+void acme_attest_roots_free(STACK_OF(X509) **roots, size_t n);
+extern const challenge_type challenge_deviceattest01;
+
+/* True if the provisioner issues device identities (device-attest-01). */
+bool acme_provisioner_is_device(const ca_provisioner *p);
+
+/* finalize of a device provisioner's order (acme-device.c), protocols.md
+ * section 2: the CSR key must be the key attested for the order (else
+ * unauthorized), a non-empty CN must be the identifier (else badCSR), and
+ * the device must still be active (else unauthorized). On success
+ * *ret_device_id is the inventory id and *ret_cn the CN to issue with
+ * (malloc'ed, NULL for none). 0, -EPROTO with c->problem set, or -errno. */
+int acme_device_csr_check(acme_ctx *c, const acme_order_row *o, X509_REQ *csr, const acme_identifier *ids,
+                          size_t n_ids, int64_t *ret_device_id, char **ret_cn);

@@ -8,7 +8,9 @@ CA_ACME_PURE_SOURCES = \
 	ca/acme-nonce.c ca/acme-nonce.h \
 	ca/acme-payload.c ca/acme-payload.h \
 	ca/acme-keychange.c \
-	ca/challenge-dns-txt.c ca/challenge-dns-txt.h
+	ca/challenge-dns-txt.c ca/challenge-dns-txt.h \
+	ca/device-attest.c ca/device-attest.h \
+	ca/device-attest-verify.c
 
 CA_ACME_SOURCES += \
 	$(CA_ACME_PURE_SOURCES) \
@@ -22,7 +24,9 @@ CA_ACME_SOURCES += \
 	ca/challenge.c ca/challenge.h \
 	ca/challenge-http.c \
 	ca/challenge-dns.c \
-	ca/challenge-tlsalpn.c ca/challenge-tlsalpn.h
+	ca/challenge-tlsalpn.c ca/challenge-tlsalpn.h \
+	ca/challenge-device-attest.c \
+	ca/acme-device.c
 
 # Documentation of the ACME server (its man page section is in docs/deviceid-ca.8).
 EXTRA_DIST += docs/acme.md

@@ -94,7 +94,7 @@ static int run_server(const char *dir, const char *listen_override) {
         r = sign_routes_register(srv, dirfd, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Account CA: %m");
-        r = acme_routes_register(srv, st, iss, cfg);
+        r = acme_routes_register(srv, dirfd, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
 

@@ -12,17 +12,24 @@ ACME_CHALLENGE_SOURCES = \
 
 EXTRA_DIST += tests/unit/data/acme
 
+# device-attest-01's pure core (libcbor, tpm2util).
+DEVICE_ATTEST_SOURCES = ca/device-attest.c ca/device-attest-verify.c
+DEVICE_ATTEST_TEST_CFLAGS = $(ACME_TEST_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
+DEVICE_ATTEST_TEST_LIBS = $(TPM2UTIL_LIBS) $(COMMON_LIBS) $(CBOR_LIBS)
+
 # ---- unit tests ----
 check_PROGRAMS += \
 	tests/unit/test-acme-payload \
 	tests/unit/test-acme-nonce \
 	tests/unit/test-acme-challenge \
-	tests/unit/test-acme-db
+	tests/unit/test-acme-db \
+	tests/unit/test-ca-device-attest
 TESTS += \
 	tests/unit/test-acme-payload \
 	tests/unit/test-acme-nonce \
 	tests/unit/test-acme-challenge \
-	tests/unit/test-acme-db
+	tests/unit/test-acme-db \
+	tests/unit/test-ca-device-attest
 
 tests_unit_test_acme_payload_SOURCES = tests/unit/test-acme-payload.c \
 	ca/acme-problem.c ca/acme-payload.c ca/acme-csr.c
@@ -41,15 +48,21 @@ tests_unit_test_acme_db_SOURCES = tests/unit/test-acme-db.c ca/acme-db.c
 tests_unit_test_acme_db_CFLAGS = $(ACME_TEST_CFLAGS)
 tests_unit_test_acme_db_LDADD = $(CA_LIBS)
 
+tests_unit_test_ca_device_attest_SOURCES = tests/unit/test-ca-device-attest.c $(DEVICE_ATTEST_SOURCES)
+tests_unit_test_ca_device_attest_CFLAGS = $(DEVICE_ATTEST_TEST_CFLAGS)
+tests_unit_test_ca_device_attest_LDADD = $(DEVICE_ATTEST_TEST_LIBS)
+
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \
 	tests/fuzz/fuzz-ca-acme-payload \
 	tests/fuzz/fuzz-ca-acme-keychange \
-	tests/fuzz/fuzz-ca-acme-dns
+	tests/fuzz/fuzz-ca-acme-dns \
+	tests/fuzz/fuzz-ca-device-attest
 TESTS += \
 	tests/fuzz/fuzz-ca-acme-payload \
 	tests/fuzz/fuzz-ca-acme-keychange \
-	tests/fuzz/fuzz-ca-acme-dns
+	tests/fuzz/fuzz-ca-acme-dns \
+	tests/fuzz/fuzz-ca-device-attest
 
 tests_fuzz_fuzz_ca_acme_payload_SOURCES = tests/fuzz/fuzz-ca-acme-payload.c \
 	ca/acme-problem.c ca/acme-payload.c $(FUZZER_MAIN)
@@ -67,3 +80,8 @@ tests_fuzz_fuzz_ca_acme_dns_SOURCES = tests/fuzz/fuzz-ca-acme-dns.c ca/challenge
 tests_fuzz_fuzz_ca_acme_dns_CFLAGS = $(ACME_TEST_CFLAGS)
 tests_fuzz_fuzz_ca_acme_dns_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_ca_acme_dns_LDADD = $(COMMON_LIBS)
+
+tests_fuzz_fuzz_ca_device_attest_SOURCES = tests/fuzz/fuzz-ca-device-attest.c ca/device-attest.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_ca_device_attest_CFLAGS = $(DEVICE_ATTEST_TEST_CFLAGS)
+tests_fuzz_fuzz_ca_device_attest_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_ca_device_attest_LDADD = $(COMMON_LIBS) $(CBOR_LIBS)

@@ -13,6 +13,11 @@
  *   tpm-cli activate-self AKDIR [EKTYPE]  MakeCredential (tpm2util) + activate
  *   tpm-cli key-create ALG DIR           key.pub key.priv key.pem pub.pem
  *   tpm-cli certify KEYDIR AKDIR QUALHEX DIR   certinfo.bin sig.bin pubarea.bin
+ *                                        (KEYDIR/AKDIR may also be TSS2 PEM
+ *                                        files *.pem; the files are written
+ *                                        before the self-check, which fails
+ *                                        for a restricted key)
+ *   tpm-cli csr KEY.pem CN|- OUT.der     a CSR signed by the TPM key
  *   tpm-cli sign KEY.pem HEXDIGEST OUT   signature via the signer (DER)
  *   tpm-cli pem-pub KEY.pem              prints the public key PEM
  *   tpm-cli cycles N ALG                 N x (AK + key + certify + sign)
@@ -22,6 +27,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "x509.h"
 #include "enroll/tpm.h"
 #include "tpm2util.h"
 
@@ -284,6 +290,17 @@ static int do_key_create(tpm_ctx *t, const char *alg, const char *dir) {
         return save_key_dir(k, dir, "key");
 }
 
+static int load_pem_key(const char *path, tpm_key **ret);
+
+/* A key directory (STEM.pub/STEM.priv) or a TSS2 PEM file. */
+static int load_key_any(const char *path, const char *stem, tpm_key **ret) {
+        size_t n = strlen(path);
+
+        if (n > 4 && streq(path + n - 4, ".pem"))
+                return load_pem_key(path, ret);
+        return load_key_dir(path, stem, ret);
+}
+
 static int do_certify(tpm_ctx *t, const char *keydir, const char *akdir, const char *qhex,
                       const char *dir) {
         _cleanup_(tpm_key_freep) tpm_key *k = NULL, *ak = NULL;
@@ -296,9 +313,9 @@ static int do_certify(tpm_ctx *t, const char *keydir, const char *akdir, const c
         r = hex_decode(qhex, q, sizeof(q), &q_len);
         if (r < 0)
                 return log_error_errno(r, "bad hex");
-        r = load_key_dir(keydir, "key", &k);
+        r = load_key_any(keydir, "key", &k);
         if (r >= 0)
-                r = load_key_dir(akdir, "ak", &ak);
+                r = load_key_any(akdir, "ak", &ak);
         if (r < 0)
                 return r;
         r = tpm_key_certify(t, k, ak, q, q_len, &attest, &attest_len, &sig, &sig_len);
@@ -307,16 +324,18 @@ static int do_certify(tpm_ctx *t, const char *keydir, const char *akdir, const c
         r = tpm_key_public_area(k, &area, &area_len);
         if (r < 0)
                 return r;
-        r = tpm2_check_certify(tpm_key_public_key(ak), area, area_len, attest, attest_len, sig,
-                               sig_len, q, q_len, NULL, &why);
-        if (r < 0)
-                return log_error_errno(r, "certify check failed: %s: %m", why ?: "?");
         r = write_at(dir, "certinfo.bin", attest, attest_len);
         if (r >= 0)
                 r = write_at(dir, "sig.bin", sig, sig_len);
         if (r >= 0)
                 r = write_at(dir, "pubarea.bin", area, area_len);
-        return r;
+        if (r < 0)
+                return r;
+        r = tpm2_check_certify(tpm_key_public_key(ak), area, area_len, attest, attest_len, sig,
+                               sig_len, q, q_len, NULL, &why);
+        if (r < 0)
+                return log_error_errno(r, "certify check failed: %s: %m", why ?: "?");
+        return 0;
 }
 
 static int load_pem_key(const char *path, tpm_key **ret) {
@@ -357,6 +376,25 @@ static int do_sign(tpm_ctx *t, const char *pem, const char *dhex, const char *ou
         if (r < 0)
                 return log_error_errno(r, "own signature does not verify: %m");
         return write_at(NULL, out, sig, sig_len);
+}
+
+static int do_csr(tpm_ctx *t, const char *pem, const char *cn, const char *out) {
+        _cleanup_(tpm_key_freep) tpm_key *k = NULL;
+        _cleanup_(signer_freep) signer *s = NULL;
+        _cleanup_free_ uint8_t *der = NULL;
+        size_t der_len;
+        int r;
+
+        r = load_pem_key(pem, &k);
+        if (r < 0)
+                return r;
+        r = tpm_key_signer(t, k, &s);
+        if (r < 0)
+                return log_error_errno(r, "signer: %m");
+        r = x509_csr_build(s, streq(cn, "-") ? NULL : cn, NULL, 0, &der, &der_len);
+        if (r < 0)
+                return log_error_errno(r, "csr: %m");
+        return write_at(NULL, out, der, der_len);
 }
 
 static int do_pem_pub(const char *path) {
@@ -457,6 +495,8 @@ int main(int argc, char *argv[]) {
                 r = do_key_create(t, argv[2], argv[3]);
         else if (streq(cmd, "certify") && argc == 6)
                 r = do_certify(t, argv[2], argv[3], argv[4], argv[5]);
+        else if (streq(cmd, "csr") && argc == 5)
+                r = do_csr(t, argv[2], argv[3], argv[4]);
         else if (streq(cmd, "sign") && argc == 5)
                 r = do_sign(t, argv[2], argv[3], argv[4]);
         else if (streq(cmd, "cycles") && argc == 4)

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The device-attest-01 challenge type (protocols.md section 2): a
+ * synchronous type that parses the client's {"attObj": ...}, verifies it
+ * against the provisioner's attestation roots (device-attest.c), checks
+ * that the device is active in the inventory, and records the attested
+ * key with the order for finalize (acme-device.c).
+ */
+#include "acme.h"
+#include "crypto.h"
+#include "device-attest.h"
+#include "devices.h"
+#include "log.h"
+
+#define ATTEST_ROOTS_MAX_SIZE (256 * 1024)
+#define ATTEST_ROOTS_MAX_CERTS 64
+
+/* The challenge is not met: 0, with the problem (validate()'s contract). */
+static int set_bad(acme_problem *p, const char *why) {
+        (void) acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "%s.", why);
+        return 0;
+}
+
+static STACK_OF(X509) *roots_of(const acme_server *srv, const ca_provisioner *p) {
+        ptrdiff_t i;
+
+        if (!srv->attest_roots || !p)
+                return NULL;
+        i = p - srv->cfg->provisioners;
+        if (i < 0 || (size_t) i >= srv->cfg->n_provisioners)
+                return NULL;
+        return srv->attest_roots[i];
+}
+
+static int device_attest_validate(const challenge_ctx *ctx, json_object *payload, acme_problem *problem) {
+        const acme_server *srv = ctx->userdata;
+        _cleanup_(device_attest_stmt_done) device_attest_stmt s = {};
+        _cleanup_(device_done) device d = {};
+        _cleanup_pkey_ EVP_PKEY *key = NULL;
+        _cleanup_free_ uint8_t *spki = NULL;
+        const char *attobj = NULL, *why = NULL;
+        size_t spki_len;
+        int r;
+
+        if (ctx->id_type != ACME_ID_PERMANENT)
+                return set_bad(problem, "device-attest-01 proves only permanent-identifier identifiers");
+        if (!payload || json_get_string(payload, "attObj", &attobj) < 0 || !attobj)
+                return set_bad(problem, "The payload has no \"attObj\" string");
+        r = device_attest_parse(attobj, strlen(attobj), &s, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return set_bad(problem, why ?: "attObj does not parse");
+
+        r = device_attest_verify(&s, roots_of(srv, ctx->provisioner), ctx->id_value, ctx->key_authorization, 0,
+                                 &key, &why);
+        if (r == -EPROTO) {
+                log_info("ACME provisioner \"%s\": device-attest-01 for \"%s\" failed: %s.",
+                         ctx->provisioner->name, ctx->id_value, why);
+                return set_bad(problem, why);
+        }
+        if (r < 0)
+                return r;
+
+        r = devices_get_by_ek_uri(srv->st, ctx->id_value, &d);
+        if (r == -ENOENT)
+                return set_bad(problem, "The device is not in the inventory");
+        if (r < 0)
+                return r;
+        if (d.status != DEVICE_ACTIVE)
+                return set_bad(problem, "The device is disabled in the inventory");
+
+        r = crypto_pubkey_to_der(key, &spki, &spki_len);
+        if (r < 0)
+                return r;
+        r = acme_db_attested_key_put(srv->st, ctx->order_id, ctx->authz_id, d.id, spki, spki_len,
+                                     (int64_t) acme_now());
+        if (r < 0)
+                return r;
+        log_info("ACME provisioner \"%s\": device \"%s\" attested a key for order \"%s\".", ctx->provisioner->name,
+                 ctx->id_value, ctx->order_id);
+        return 1;
+}
+
+const challenge_type challenge_deviceattest01 = {
+        .name = "device-attest-01",
+        .id_mask = ACME_ID_MASK(ACME_ID_PERMANENT),
+        .wildcard_ok = false,
+        .sync = true,
+        .validate = device_attest_validate,
+};
+
+static int load_roots(int dirfd, const ca_provisioner *p, issuer *iss, STACK_OF(X509) **ret) {
+        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
+        _cleanup_free_ char *pem = NULL;
+        const char *file = ca_provisioner_get(p, "attestation_roots");
+        size_t len;
+        int r;
+
+        if (!file) {
+                /* Out of the box: the CA's own root, which the Attestation
+                 * CA's AK certificates chain to. */
+                X509 *root = issuer_root(iss);
+
+                roots = sk_X509_new_null();
+                if (!roots || !root || X509_up_ref(root) != 1)
+                        return log_oom();
+                if (!sk_X509_push(roots, root)) {
+                        X509_free(root);
+                        return log_oom();
+                }
+                *ret = TAKE_PTR(roots);
+                return 0;
+        }
+        r = read_file_at(dirfd, file, ATTEST_ROOTS_MAX_SIZE, &pem, &len);
+        if (r < 0)
+                return log_error_errno(r, "Provisioner \"%s\": failed to read attestation_roots \"%s\": %m", p->name,
+                                       file);
+        r = x509_chain_from_pem(pem, len, ATTEST_ROOTS_MAX_CERTS, &roots);
+        if (r < 0)
+                return log_error_errno(r, "Provisioner \"%s\": attestation_roots \"%s\" holds no usable certificates: %m",
+                                       p->name, file);
+        *ret = TAKE_PTR(roots);
+        return 0;
+}
+
+void acme_attest_roots_free(STACK_OF(X509) **roots, size_t n) {
+        for (size_t i = 0; roots && i < n; i++)
+                x509_stack_free(roots[i]);
+        free(roots);
+}
+
+int acme_device_attest_setup(int dirfd, const ca_config *cfg, issuer *iss, STACK_OF(X509) ***ret) {
+        STACK_OF(X509) **roots;
+        int r;
+
+        r = challenge_register_type(&challenge_deviceattest01);
+        if (r < 0 && r != -EEXIST)
+                return log_error_errno(r, "Failed to register device-attest-01: %m");
+        roots = calloc(cfg->n_provisioners ?: 1, sizeof(*roots));
+        if (!roots)
+                return log_oom();
+        for (size_t i = 0; i < cfg->n_provisioners; i++) {
+                const ca_provisioner *p = &cfg->provisioners[i];
+
+                if (!ca_provisioner_has_challenge(p, "device-attest-01"))
+                        continue;
+                /* A device provisioner issues device identities only: its
+                 * orders and finalize follow section 2, not the usual rules. */
+                for (char **t = p->challenges; *t; t++)
+                        if (!streq(*t, "device-attest-01")) {
+                                acme_attest_roots_free(roots, cfg->n_provisioners);
+                                return log_error_errno(EINVAL,
+                                                       "Provisioner \"%s\": device-attest-01 cannot be combined with \"%s\".",
+                                                       p->name, *t);
+                        }
+                r = load_roots(dirfd, p, iss, &roots[i]);
+                if (r < 0) {
+                        acme_attest_roots_free(roots, cfg->n_provisioners);
+                        return r;
+                }
+        }
+        *ret = roots;
+        return 0;
+}

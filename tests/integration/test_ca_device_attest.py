@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: Apache-2.0
+"""ACME device-attest-01 (format tpm, protocols.md 2) end to end on
+loopback: a provisioned swtpm, a real deviceid-ca, an AK certificate from
+its Attestation CA (`deviceidctl attest`), a device key created and
+TPM2_Certify'd in the TPM (tests/tpm-cli), the attObj built with cbor2 (an
+independent CBOR encoder), and the Python ACME client on provisioner
+`agents`. The issued certificate is checked with `openssl verify` and
+python-cryptography; every refusal is checked for its problem type and
+for not issuing anything."""
+import datetime
+import hashlib
+import json
+import os
+import sqlite3
+
+import cbor2
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from fixtures.acme import AcmeClient, b64u
+from fixtures.ca import ca_cli
+from fixtures.procs import require_tool, run
+
+ERR = "urn:ietf:params:acme:error:"
+PERMANENT_IDENTIFIER = ObjectIdentifier("1.3.6.1.5.5.7.8.3")
+TCG_KP_AIK = ObjectIdentifier("2.23.133.8.3")
+COSE_ALG = {"ecc": -7, "rsa": -257}
+OTHER_EK_URI = "urn:ek:sha256:" + "A" * 43 + "="
+
+
+def permanent_id_der(value):
+    """SEQUENCE { identifierValue UTF8String } (RFC 4043), short lengths."""
+    v = value.encode()
+    utf8 = bytes([0x0C, len(v)]) + v
+    return bytes([0x30, len(utf8)]) + utf8
+
+
+def pem_blocks(text):
+    out, cur = [], []
+    for line in text.splitlines():
+        cur.append(line)
+        if line.startswith("-----END CERTIFICATE-----"):
+            out.append("\n".join(cur) + "\n")
+            cur = []
+    return out
+
+
+class Agent:
+    """One device: its swtpm, its identity, its AK and AK certificate
+    chain, and an ACME account on `agents`."""
+
+    def __init__(self, swtpm, deviceidctl, tpm_cli, ca, tmp, ak_alg="ecc"):
+        self.env = swtpm.env()
+        self.cli = tpm_cli
+        self.ca = ca
+        self.tmp = tmp
+        ident = json.loads(run([deviceidctl, "identity", "--json"], env=self.env).stdout)
+        self.ek_uri = ident["ekUri"]
+        (tmp / "ek.pem").write_text(ident["ekPublicKey"])
+        ca_cli(ca.dir, "device", "add", "--ek-pub", str(tmp / "ek.pem"), "--name", "agent")
+        self.ak_alg = ak_alg
+        self.ak = tmp / "ak.pem"
+        cp = run([deviceidctl, "attest", "--ca-url", f"{ca.base_url}/attestation", "--root", ca.root,
+                  "--ak-alg", ak_alg, "--ak-key", str(self.ak)], env=self.env, timeout=120)
+        self.chain_der = [x509.load_pem_x509_certificate(p.encode()).public_bytes(serialization.Encoding.DER)
+                          for p in pem_blocks(cp.stdout.decode())]
+        assert len(self.chain_der) >= 2
+        self.acme = AcmeClient(ca, provisioner="agents")
+        assert self.acme.new_account().status == 201
+        self.n = 0
+
+    def tpm(self, *argv, check=True):
+        return run([self.cli, *argv], env=self.env, check=check, timeout=120)
+
+    def order(self, ek_uri=None):
+        r = self.acme.new_order([("permanent-identifier", ek_uri or self.ek_uri)])
+        assert r.status == 201, r
+        order = r.json()
+        order["url"] = r.headers["Location"]
+        assert len(order["authorizations"]) == 1
+        az = self.acme.get(order["authorizations"][0]).json()
+        assert [c["type"] for c in az["challenges"]] == ["device-attest-01"], az
+        return order, az["challenges"][0]
+
+    def new_key(self, alg="ecc"):
+        self.n += 1
+        d = self.tmp / f"key{self.n}"
+        d.mkdir()
+        self.tpm("key-create", alg, str(d))
+        return d
+
+    def certify(self, keydir, qualifying, ak=None, key=None):
+        out = self.tmp / f"certify{self.n}-{len(os.listdir(self.tmp))}"
+        out.mkdir()
+        self.tpm("certify", str(key or keydir), str(ak or self.ak), qualifying.hex(), str(out),
+                 check=key is None)
+        return {n: (out / f"{n}.bin").read_bytes() for n in ("certinfo", "sig", "pubarea")}
+
+    def att_obj(self, cert, x5c=None, alg=None, **over):
+        stmt = {"ver": "2.0", "alg": alg if alg is not None else COSE_ALG[self.ak_alg],
+                "x5c": x5c or self.chain_der, "sig": cert["sig"], "certInfo": cert["certinfo"],
+                "pubArea": cert["pubarea"]}
+        stmt.update(over)
+        return b64u(cbor2.dumps({"fmt": "tpm", "attStmt": stmt}))
+
+    def answer(self, chall, att_obj):
+        return self.acme.post(chall["url"], {"attObj": att_obj})
+
+    def attest(self, chall, keydir, **kw):
+        keyauth = self.acme.key_authorization(chall["token"])
+        cert = self.certify(keydir, hashlib.sha256(keyauth.encode()).digest())
+        return self.answer(chall, self.att_obj(cert, **kw))
+
+    def csr(self, keydir, cn=None):
+        out = self.tmp / f"csr{self.n}.der"
+        self.tpm("csr", str(keydir / "key.pem"), cn or "-", str(out))
+        return out.read_bytes()
+
+
+@pytest.fixture
+def agent(swtpm, deviceidctl, tpm_cli, ca_server, tmp_path):
+    return Agent(swtpm, deviceidctl, tpm_cli, ca_server, tmp_path)
+
+
+def issued_count(ca):
+    with sqlite3.connect(os.path.join(ca.dir, "ca.db")) as db:
+        return db.execute("SELECT COUNT(*) FROM certificates WHERE ca = 'agent'").fetchone()[0]
+
+
+def assert_refused(agent, r, chall, order, problem):
+    assert r.status == 200, r
+    ch = r.json()
+    assert ch["status"] == "invalid", ch
+    assert ch["error"]["type"] == ERR + problem, ch
+    assert agent.acme.get(order["url"]).json()["status"] == "invalid"
+    assert issued_count(agent.ca) == 0
+    return ch["error"]["detail"]
+
+
+def device_profile(agent, leaf, key_pem):
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    other = [o for o in san.get_values_for_type(x509.OtherName) if o.type_id == PERMANENT_IDENTIFIER]
+    assert [o.value for o in other] == [permanent_id_der(agent.ek_uri)]
+    assert san.get_values_for_type(x509.UniformResourceIdentifier) == [agent.ek_uri]
+    assert not san.get_values_for_type(x509.DNSName)
+    eku = list(leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    assert eku == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ku.digital_signature
+    assert leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert leaf.public_key().public_bytes(serialization.Encoding.PEM,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo) == key_pem
+    return ku
+
+
+@pytest.mark.parametrize("ak_alg,key_alg", [("ecc", "ecc"), ("rsa", "rsa")])
+def test_device_attest_issues_device_certificate(swtpm, deviceidctl, tpm_cli, ca_server, tmp_path,
+                                                 ak_alg, key_alg):
+    agent = Agent(swtpm, deviceidctl, tpm_cli, ca_server, tmp_path, ak_alg=ak_alg)
+    order, chall = agent.order()
+    assert len(chall["token"]) >= 22
+    key = agent.new_key(key_alg)
+    r = agent.attest(chall, key)
+    assert r.status == 200 and r.json()["status"] == "valid", r
+    order = agent.acme.get(order["url"]).json() | {"url": order["url"]}
+    assert order["status"] == "ready"
+
+    r = agent.acme.finalize(order, agent.csr(key, cn=agent.ek_uri))
+    assert r.status == 200 and r.json()["status"] == "valid", r
+    r = agent.acme.post(r.json()["certificate"], None)
+    assert r.status == 200
+    chain = pem_blocks(r.body.decode())
+    (tmp_path / "chain.pem").write_text("".join(chain[1:]))
+    (tmp_path / "leaf.pem").write_text(chain[0])
+    cp = run([require_tool("openssl"), "verify", "-CAfile", ca_server.root, "-untrusted",
+              str(tmp_path / "chain.pem"), "-purpose", "sslclient", str(tmp_path / "leaf.pem")], check=False)
+    assert cp.returncode == 0 and cp.stdout.strip().endswith(b"OK"), cp.stdout + cp.stderr
+    leaf = x509.load_pem_x509_certificate(chain[0].encode())
+    ku = device_profile(agent, leaf, (key / "key-pub.pem").read_bytes())
+    assert ku.key_encipherment == (key_alg == "rsa")
+    assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == agent.ek_uri
+    life = leaf.not_valid_after - leaf.not_valid_before
+    assert datetime.timedelta(days=29) < life <= datetime.timedelta(days=31)
+
+    # The certificate is the device's: disabling the device revokes it.
+    serial = format(leaf.serial_number, "x")
+    ca_cli(ca_server.dir, "device", "disable", agent.ek_uri)
+    with sqlite3.connect(os.path.join(ca_server.dir, "ca.db")) as db:
+        (revoked,) = db.execute("SELECT revoked FROM certificates WHERE serial = ?", (serial,)).fetchone()
+    assert revoked
+
+
+def test_wrong_qualifying_data(agent):
+    order, chall = agent.order()
+    key = agent.new_key()
+    cert = agent.certify(key, hashlib.sha256(b"not the key authorization").digest())
+    r = agent.answer(chall, agent.att_obj(cert))
+    assert "extraData" in assert_refused(agent, r, chall, order, "badAttestationStatement")
+
+
+def test_ak_certificate_from_another_root(agent):
+    # A self-made CA issues a certificate with the right profile for the
+    # same AK: only the configured roots count.
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rogue CA")])
+    ca_cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ca_key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+               .not_valid_after(now + datetime.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .sign(ca_key, hashes.SHA256()))
+    ak_pub = serialization.load_pem_public_key(agent.tpm("pem-pub", str(agent.ak)).stdout)
+    ak_cert = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(name).public_key(ak_pub)
+               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+               .not_valid_after(now + datetime.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(x509.ExtendedKeyUsage([TCG_KP_AIK]), critical=False)
+               .add_extension(x509.SubjectAlternativeName([
+                   x509.UniformResourceIdentifier(agent.ek_uri),
+                   x509.OtherName(PERMANENT_IDENTIFIER, permanent_id_der(agent.ek_uri))]), critical=True)
+               .sign(ca_key, hashes.SHA256()))
+    order, chall = agent.order()
+    der = lambda c: c.public_bytes(serialization.Encoding.DER)  # noqa: E731
+    r = agent.attest(chall, agent.new_key(), x5c=[der(ak_cert), der(ca_cert)])
+    assert "chain" in assert_refused(agent, r, chall, order, "badAttestationStatement")
+
+
+def test_order_for_another_registered_device(agent):
+    ca_cli(agent.ca.dir, "device", "add", "--ek-uri", OTHER_EK_URI, "--name", "other")
+    order, chall = agent.order(OTHER_EK_URI)
+    r = agent.attest(chall, agent.new_key())
+    assert "PermanentIdentifier" in assert_refused(agent, r, chall, order, "badAttestationStatement")
+
+
+def test_disabled_device(agent):
+    order, chall = agent.order()
+    ca_cli(agent.ca.dir, "device", "disable", agent.ek_uri)
+    r = agent.attest(chall, agent.new_key())
+    assert "disabled" in assert_refused(agent, r, chall, order, "badAttestationStatement")
+
+
+def test_restricted_pub_area(agent):
+    # The AK certifies itself: a restricted key is not a device key.
+    order, chall = agent.order()
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(None, hashlib.sha256(keyauth.encode()).digest(), key=agent.ak)
+    r = agent.answer(chall, agent.att_obj(cert))
+    assert "restricted" in assert_refused(agent, r, chall, order, "badAttestationStatement")
+
+
+@pytest.mark.parametrize("mutate,want", [
+    (lambda a, cert: "!!!", "base64url"),
+    (lambda a, cert: b64u(cbor2.dumps({"fmt": "packed", "attStmt": {}})), "fmt"),
+    (lambda a, cert: a.att_obj(cert, alg=-257 if a.ak_alg == "ecc" else -7), "alg"),
+    (lambda a, cert: a.att_obj(cert, ver="1.2"), "ver"),
+    (lambda a, cert: a.att_obj(cert, x5c=[a.chain_der[0]] * 5), "x5c"),
+])
+def test_malformed_attobj(agent, mutate, want):
+    order, chall = agent.order()
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+    r = agent.answer(chall, mutate(agent, cert))
+    assert want in assert_refused(agent, r, chall, order, "badAttestationStatement")
+
+
+def test_finalize_with_another_key(agent, tmp_path):
+    order, chall = agent.order()
+    key = agent.new_key()
+    assert agent.attest(chall, key).json()["status"] == "valid"
+    other = agent.new_key()
+    r = agent.acme.finalize(order, agent.csr(other))
+    assert r.status == 403 and r.problem_type == ERR + "unauthorized", r
+    # A CN other than the identifier is a bad CSR.
+    r = agent.acme.finalize(order, agent.csr(key, cn="someone-else"))
+    assert r.status == 400 and r.problem_type == ERR + "badCSR", r
+    assert issued_count(agent.ca) == 0
+    # The attested key without a CN is fine.
+    r = agent.acme.finalize(order, agent.csr(key))
+    assert r.status == 200 and r.json()["status"] == "valid", r
+
+
+def test_provisioner_identifier_types(agent):
+    # acme refuses permanent-identifier; agents takes nothing else.
+    c = AcmeClient(agent.ca)
+    assert c.new_account().status == 201
+    r = c.new_order([("permanent-identifier", agent.ek_uri)])
+    assert r.status == 400 and r.problem_type == ERR + "unsupportedIdentifier", r
+    for t, v in (("dns", "localhost"), ("ip", "127.0.0.1")):
+        r = agent.acme.new_order([(t, v)])
+        assert r.status == 400 and r.problem_type == ERR + "unsupportedIdentifier", r
+    assert issued_count(agent.ca) == 0
