@@ -9,7 +9,6 @@ python-cryptography; every refusal is checked for its problem type and
 for not issuing anything."""
 import datetime
 import hashlib
-import json
 import os
 import sqlite3
 
@@ -21,103 +20,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from fixtures.acme import AcmeClient, b64u
+from fixtures.agent import Agent, pem_blocks, permanent_id_der
 from fixtures.ca import ca_cli
 from fixtures.procs import require_tool, run
 
 ERR = "urn:ietf:params:acme:error:"
 PERMANENT_IDENTIFIER = ObjectIdentifier("1.3.6.1.5.5.7.8.3")
 TCG_KP_AIK = ObjectIdentifier("2.23.133.8.3")
-COSE_ALG = {"ecc": -7, "rsa": -257}
 OTHER_EK_URI = "urn:ek:sha256:" + "A" * 43 + "="
-
-
-def permanent_id_der(value):
-    """SEQUENCE { identifierValue UTF8String } (RFC 4043), short lengths."""
-    v = value.encode()
-    utf8 = bytes([0x0C, len(v)]) + v
-    return bytes([0x30, len(utf8)]) + utf8
-
-
-def pem_blocks(text):
-    out, cur = [], []
-    for line in text.splitlines():
-        cur.append(line)
-        if line.startswith("-----END CERTIFICATE-----"):
-            out.append("\n".join(cur) + "\n")
-            cur = []
-    return out
-
-
-class Agent:
-    """One device: its swtpm, its identity, its AK and AK certificate
-    chain, and an ACME account on `agents`."""
-
-    def __init__(self, swtpm, deviceidctl, tpm_cli, ca, tmp, ak_alg="ecc"):
-        self.env = swtpm.env()
-        self.cli = tpm_cli
-        self.ca = ca
-        self.tmp = tmp
-        ident = json.loads(run([deviceidctl, "identity", "--json"], env=self.env).stdout)
-        self.ek_uri = ident["ekUri"]
-        (tmp / "ek.pem").write_text(ident["ekPublicKey"])
-        ca_cli(ca.dir, "device", "add", "--ek-pub", str(tmp / "ek.pem"), "--name", "agent")
-        self.ak_alg = ak_alg
-        self.ak = tmp / "ak.pem"
-        cp = run([deviceidctl, "attest", "--ca-url", f"{ca.base_url}/attestation", "--root", ca.root,
-                  "--ak-alg", ak_alg, "--ak-key", str(self.ak)], env=self.env, timeout=120)
-        self.chain_der = [x509.load_pem_x509_certificate(p.encode()).public_bytes(serialization.Encoding.DER)
-                          for p in pem_blocks(cp.stdout.decode())]
-        assert len(self.chain_der) >= 2
-        self.acme = AcmeClient(ca, provisioner="agents")
-        assert self.acme.new_account().status == 201
-        self.n = 0
-
-    def tpm(self, *argv, check=True):
-        return run([self.cli, *argv], env=self.env, check=check, timeout=120)
-
-    def order(self, ek_uri=None):
-        r = self.acme.new_order([("permanent-identifier", ek_uri or self.ek_uri)])
-        assert r.status == 201, r
-        order = r.json()
-        order["url"] = r.headers["Location"]
-        assert len(order["authorizations"]) == 1
-        az = self.acme.get(order["authorizations"][0]).json()
-        assert [c["type"] for c in az["challenges"]] == ["device-attest-01"], az
-        return order, az["challenges"][0]
-
-    def new_key(self, alg="ecc"):
-        self.n += 1
-        d = self.tmp / f"key{self.n}"
-        d.mkdir()
-        self.tpm("key-create", alg, str(d))
-        return d
-
-    def certify(self, keydir, qualifying, ak=None, key=None):
-        out = self.tmp / f"certify{self.n}-{len(os.listdir(self.tmp))}"
-        out.mkdir()
-        self.tpm("certify", str(key or keydir), str(ak or self.ak), qualifying.hex(), str(out),
-                 check=key is None)
-        return {n: (out / f"{n}.bin").read_bytes() for n in ("certinfo", "sig", "pubarea")}
-
-    def att_obj(self, cert, x5c=None, alg=None, **over):
-        stmt = {"ver": "2.0", "alg": alg if alg is not None else COSE_ALG[self.ak_alg],
-                "x5c": x5c or self.chain_der, "sig": cert["sig"], "certInfo": cert["certinfo"],
-                "pubArea": cert["pubarea"]}
-        stmt.update(over)
-        return b64u(cbor2.dumps({"fmt": "tpm", "attStmt": stmt}))
-
-    def answer(self, chall, att_obj):
-        return self.acme.post(chall["url"], {"attObj": att_obj})
-
-    def attest(self, chall, keydir, **kw):
-        keyauth = self.acme.key_authorization(chall["token"])
-        cert = self.certify(keydir, hashlib.sha256(keyauth.encode()).digest())
-        return self.answer(chall, self.att_obj(cert, **kw))
-
-    def csr(self, keydir, cn=None):
-        out = self.tmp / f"csr{self.n}.der"
-        self.tpm("csr", str(keydir / "key.pem"), cn or "-", str(out))
-        return out.read_bytes()
 
 
 @pytest.fixture
