@@ -18,20 +18,19 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 
 from fixtures.acme import AcmeClient, Http01Responder, configure_acme, make_csr  # noqa: E402
 from fixtures.procs import free_port, port_open  # noqa: E402
+from benchlib import Procs  # noqa: E402
 
 import ssl  # noqa: E402
 
@@ -51,39 +50,6 @@ class Endpoint:
             ctx.verify_mode = ssl.CERT_NONE
             return ctx
         return ssl.create_default_context(cafile=self.cafile)
-
-
-class Procs:
-    def __init__(self, logdir):
-        self.logdir, self.started = logdir, []
-
-    def start(self, argv, name, env=None):
-        log = open(os.path.join(self.logdir, name + ".log"), "ab")
-        p = subprocess.Popen([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=env, start_new_session=True)
-        self.started.append((p, log))
-        return p
-
-    def wait(self, p, check, what, timeout=15):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if p.poll() is not None:
-                raise SystemExit(f"{what} exited early, see {self.logdir}")
-            if check():
-                return
-            time.sleep(0.05)
-        raise SystemExit(f"{what} not ready, see {self.logdir}")
-
-    def stop_all(self):
-        for p, log in reversed(self.started):
-            if p.poll() is None:
-                os.kill(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.kill(p.pid, signal.SIGKILL)
-                    p.wait()
-            log.close()
 
 
 def one_order(client, responder, name, poll):

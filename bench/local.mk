@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # bench/: benchmarks, never run by `make check`.
 #   make bench-fsd   deviceid-fsd against tmpfs (see docs/fsd.md)
+#   make bench-sign  /1.0/sign issuances per second (see docs/ca.md)
 
 EXTRA_PROGRAMS = bench/fsd-bench
 bench_fsd_bench_SOURCES = bench/fsd-bench.c
@@ -16,3 +17,10 @@ bench-fsd: bench/fsd-bench$(EXEEXT) fsd/deviceid-fsd$(EXEEXT) enroll/deviceidctl
 
 # Other parts' benchmarks keep their rules in their own fragments.
 include bench/acme.mk
+
+# Account CA: /1.0/sign issuances per second (see docs/ca.md).
+EXTRA_DIST += bench/sign-bench.py bench/benchlib.py
+BENCH_SIGN_ARGS ?=
+bench-sign: ca/deviceid-ca$(EXEEXT) tests/ca-issue$(EXEEXT)
+	$(PYTHON3) $(abs_top_srcdir)/bench/sign-bench.py --builddir '$(abs_top_builddir)' $(BENCH_SIGN_ARGS)
+.PHONY: bench-sign
