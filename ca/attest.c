@@ -64,16 +64,6 @@ void attest_credential_done(attest_credential *c) {
         *c = (attest_credential) {};
 }
 
-_printf_(3, 4) static int refuse(attest_refusal *ref, unsigned status, const char *fmt, ...) {
-        va_list ap;
-
-        ref->status = status;
-        va_start(ap, fmt);
-        vsnprintf(ref->message, sizeof(ref->message), fmt, ap);
-        va_end(ap);
-        return -EPERM;
-}
-
 /* The device of ek_uri must be in the inventory and active. */
 static int check_device(attest_ca *ca, const char *ek_uri, int64_t *ret_id, attest_refusal *ref) {
         _cleanup_(device_done) device d = {};
@@ -81,11 +71,11 @@ static int check_device(attest_ca *ca, const char *ek_uri, int64_t *ret_id, atte
 
         r = devices_get_by_ek_uri(ca->st, ek_uri, &d);
         if (r == -ENOENT)
-                return refuse(ref, 403, "device \"%s\" is not registered in the inventory", ek_uri);
+                return ca_refuse(ref, 403, "device \"%s\" is not registered in the inventory", ek_uri);
         if (r < 0)
                 return r;
         if (d.status != DEVICE_ACTIVE)
-                return refuse(ref, 403, "device \"%s\" is disabled", ek_uri);
+                return ca_refuse(ref, 403, "device \"%s\" is disabled", ek_uri);
         *ret_id = d.id;
         return 0;
 }
@@ -103,15 +93,15 @@ static int check_ek_certs(const attest_request *req, EVP_PKEY *ek, attest_refusa
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
-                        return refuse(ref, 400, "ekCerts[%zu] is not a DER X.509 certificate", i);
+                        return ca_refuse(ref, 400, "ekCerts[%zu] is not a DER X.509 certificate", i);
                 k = X509_get0_pubkey(c);
                 if (!k)
-                        return refuse(ref, 400, "ekCerts[%zu] has an unusable public key", i);
+                        return ca_refuse(ref, 400, "ekCerts[%zu] has an unusable public key", i);
                 r = crypto_pubkey_equal(k, ek);
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        return refuse(ref, 400, "ekCerts[%zu] certifies another key than ek", i);
+                        return ca_refuse(ref, 400, "ekCerts[%zu] certifies another key than ek", i);
         }
         return 0;
 }
@@ -129,12 +119,12 @@ static int load_ek(const attest_request *req, EVP_PKEY **ret_ek, tpm2_ek_scheme 
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ref, 400, "ek is not a DER SubjectPublicKeyInfo");
+                return ca_refuse(ref, 400, "ek is not a DER SubjectPublicKeyInfo");
         r = tpm2_ek_scheme_default(ek, ret_scheme);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ref, 400, "ek must be an RSA 2048/3072/4096 or ECC P-256/P-384/P-521 key");
+                return ca_refuse(ref, 400, "ek must be an RSA 2048/3072/4096 or ECC P-256/P-384/P-521 key");
         r = crypto_pubkey_to_der(ek, &der, &der_len);
         if (r < 0)
                 return r;
@@ -158,14 +148,14 @@ static int check_ak(const attest_request *req, EVP_PKEY **ret_ak, TPM2B_NAME *re
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ref, 400, "the AK attestation does not verify: %s", why ?: "malformed params");
+                return ca_refuse(ref, 400, "the AK attestation does not verify: %s", why ?: "malformed params");
         r = tpm2_public_unmarshal(req->public_area.data, req->public_area.len, &pub);
         if (r >= 0)
                 r = tpm2_public_check_strength(&pub);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ref, 400, "the AK must be RSA with at least 2048 bits or ECC on P-256 or larger");
+                return ca_refuse(ref, 400, "the AK must be RSA with at least 2048 bits or ECC on P-256 or larger");
         *ret_ak = TAKE_PTR(ak);
         return 0;
 }
@@ -221,13 +211,13 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
                 a = NULL; /* the table owns it now */
                 break;
         case -EEXIST:
-                return refuse(ret_refusal, 409, "X-Request-Id %s is already in use by a pending attestation",
+                return ca_refuse(ret_refusal, 409, "X-Request-Id %s is already in use by a pending attestation",
                               request_id);
         case -EUSERS:
-                return refuse(ret_refusal, 429, "device \"%s\" has too many pending attestations; retry in %d s",
+                return ca_refuse(ret_refusal, 429, "device \"%s\" has too many pending attestations; retry in %d s",
                               out.ek_uri, ATTEST_PENDING_LIFETIME);
         case -ENOSPC:
-                return refuse(ret_refusal, 503, "too many pending attestations; retry later");
+                return ca_refuse(ret_refusal, 503, "too many pending attestations; retry later");
         default:
                 return r;
         }
@@ -303,12 +293,12 @@ int attest_ca_activate(attest_ca *ca, const char *request_id, const char *body, 
          * wrong guess cannot be followed by another. */
         r = attest_pending_take(ca->pending, request_id, now, &a);
         if (r == -ENOENT)
-                return refuse(ret_refusal, 404,
+                return ca_refuse(ret_refusal, 404,
                               "no pending attestation for X-Request-Id %s (unknown, or its secret was already "
                               "sent once)",
                               request_id);
         if (r == -ETIME)
-                return refuse(ret_refusal, 400,
+                return ca_refuse(ret_refusal, 400,
                               "the attestation of X-Request-Id %s expired (challenges last %d s); start again "
                               "with /attest",
                               request_id, ATTEST_PENDING_LIFETIME);
@@ -319,11 +309,11 @@ int attest_ca_activate(attest_ca *ca, const char *request_id, const char *body, 
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 400, "%s", error ?: "malformed request body");
+                return ca_refuse(ret_refusal, 400, "%s", error ?: "malformed request body");
         r = CRYPTO_memcmp(secret, a->secret, sizeof(secret));
         explicit_bzero(secret, sizeof(secret));
         if (r != 0)
-                return refuse(ret_refusal, 403,
+                return ca_refuse(ret_refusal, 403,
                               "the secret does not match: the credential was not activated by the TPM of \"%s\"",
                               a->ek_uri);
 

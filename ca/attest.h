@@ -26,14 +26,13 @@
 #include "config.h"
 #include "http.h"
 #include "issuer.h"
+#include "refusal.h"
 #include "store.h"
 
 #define ATTEST_PATH_PREFIX "/attestation"
 
-typedef struct attest_refusal {
-        unsigned status;   /* 400, 403, 404, 409, 429, 503 */
-        char message[256];
-} attest_refusal;
+/* status: 400, 403, 404, 409, 429, 503 */
+typedef ca_refusal attest_refusal;
 
 typedef struct attest_ca attest_ca;
 

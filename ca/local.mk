@@ -19,7 +19,7 @@ ca_libca_a_SOURCES = \
 	ca/attest-pending.c ca/attest-pending.h \
 	ca/x5c-token.c ca/x5c-token.h \
 	ca/sign-req.c ca/sign-req.h \
-	ca/sign.c ca/sign.h \
+	ca/sign.c ca/sign.h ca/refusal.h \
 	ca/acme-hook.h
 ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -184,16 +184,6 @@ int sign_ca_new(int dirfd, store *st, issuer *iss, const ca_config *cfg, sign_ca
         return 0;
 }
 
-_printf_(3, 4) static int refuse(sign_refusal *ref, unsigned status, const char *fmt, ...) {
-        va_list ap;
-
-        ref->status = status;
-        va_start(ap, fmt);
-        vsnprintf(ref->message, sizeof(ref->message), fmt, ap);
-        va_end(ap);
-        return -EPERM;
-}
-
 static const x5c_prov *prov_find(const sign_ca *ca, const char *name) {
         for (size_t i = 0; i < ca->n_provs; i++)
                 if (streq(ca->provs[i].name, name))
@@ -210,11 +200,11 @@ static int check_device(sign_ca *ca, int64_t device_id, char **ret_ek_uri, sign_
 
         r = devices_get(ca->st, device_id, &d);
         if (r == -ENOENT)
-                return refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
+                return ca_refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
         if (r < 0)
                 return r;
         if (d.status != DEVICE_ACTIVE)
-                return refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
+                return ca_refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
         if (ret_ek_uri) {
                 *ret_ek_uri = strdup(d.ek_uri);
                 if (!*ret_ek_uri)
@@ -241,23 +231,23 @@ static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what,
                 return r;
         r = issuer_lookup(ca->iss, serial, &info);
         if (r == -ENOENT)
-                return refuse(ref, 401, "the %s (serial %s) was not issued by this CA", what, serial);
+                return ca_refuse(ref, 401, "the %s (serial %s) was not issued by this CA", what, serial);
         if (r < 0)
                 return r;
         if (info.der_len != len || memcmp(info.der, der, len) != 0)
-                return refuse(ref, 401, "the %s (serial %s) is not the certificate this CA issued under that serial",
+                return ca_refuse(ref, 401, "the %s (serial %s) is not the certificate this CA issued under that serial",
                               what, serial);
         if (!streq(info.ca, ca_kind_to_string(kind)))
-                return refuse(ref, 401, "the %s (serial %s) was issued by the %s CA, not the %s CA", what, serial,
+                return ca_refuse(ref, 401, "the %s (serial %s) was issued by the %s CA, not the %s CA", what, serial,
                               info.ca, ca_kind_to_string(kind));
         if (info.device_id <= 0)
-                return refuse(ref, 401, "the %s (serial %s) is not linked to a device", what, serial);
+                return ca_refuse(ref, 401, "the %s (serial %s) is not linked to a device", what, serial);
         /* A disabled device's certificates are revoked: say why first. */
         r = check_device(ca, info.device_id, NULL, ref);
         if (r < 0)
                 return r;
         if (info.revoked)
-                return refuse(ref, 401, "the %s (serial %s) is revoked", what, serial);
+                return ca_refuse(ref, 401, "the %s (serial %s) is revoked", what, serial);
         *ret = info;
         info = (issued_info) {};
         return 0;
@@ -273,7 +263,7 @@ static int record_jti(sign_ca *ca, const char *prov, const x5c_token *t, time_t 
         r = store_run(ca->st, "INSERT INTO x5c_tokens (provisioner, jti, expires_at, used_at) VALUES (?, ?, ?, ?)",
                       "ttii", prov, t->jti, t->exp + X5C_LEEWAY, (int64_t) now);
         if (r == -EEXIST)
-                return refuse(ref, 401, "the token has already been used (jti \"%s\")", t->jti);
+                return ca_refuse(ref, 401, "the token has already been used (jti \"%s\")", t->jti);
         return r < 0 ? r : 0;
 }
 
@@ -336,32 +326,32 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 400, "%s", why ?: "malformed request");
+                return ca_refuse(ret_refusal, 400, "%s", why ?: "malformed request");
         r = x5c_token_parse(req.ott, req.ott_len, &t, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 401, "invalid token: %s", why ?: "malformed");
+                return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "malformed");
         p = prov_find(ca, t->iss);
         if (!p)
-                return refuse(ret_refusal, 401, "invalid token: \"iss\" names no x5c provisioner");
+                return ca_refuse(ret_refusal, 401, "invalid token: \"iss\" names no x5c provisioner");
         r = x5c_token_check(t, p->name, (const char *const *) p->audiences, now, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
+                return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
         r = x5c_token_verify_leaf(t, p->anchors, p->intermediates, now, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 401, "%s", why ?: "the x5c leaf is refused");
+                return ca_refuse(ret_refusal, 401, "%s", why ?: "the x5c leaf is refused");
         leaf = sk_X509_value(t->x5c, 0);
 
         r = x509_csr_parse_pem(req.csr_pem, req.csr_pem_len, SIGN_CSR_PEM_MAX, &csr);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 400, "\"csr\" is not a PEM certificate request with a valid signature");
+                return ca_refuse(ret_refusal, 400, "\"csr\" is not a PEM certificate request with a valid signature");
         if (t->has_cnf) {
                 r = x509_csr_to_der(csr, &csr_der, &csr_len);
                 if (r < 0)
@@ -370,7 +360,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 if (r < 0)
                         return r;
                 if (memcmp(h, t->cnf_x5rt_s256, sizeof(h)) != 0)
-                        return refuse(ret_refusal, 401, "the token's cnf \"x5rt#S256\" does not match the CSR");
+                        return ca_refuse(ret_refusal, 401, "the token's cnf \"x5rt#S256\" does not match the CSR");
         }
 
         r = check_issued(ca, leaf, CA_AGENT, "device certificate", &leaf_info, ret_refusal);
@@ -383,14 +373,14 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         if (r < 0)
                 return r;
         if (!names)
-                return refuse(ret_refusal, 401, "the device certificate does not name its device \"%s\"", dev.ek_uri);
+                return ca_refuse(ret_refusal, 401, "the device certificate does not name its device \"%s\"", dev.ek_uri);
 
         r = sign_validity(&req.not_before, &req.not_after, now, ca->lifetime, ca->lifetime, leaf_info.not_after,
                           &nb, &na, &why);
         if (r == -ERANGE)
-                return refuse(ret_refusal, 401, "%s", why);
+                return ca_refuse(ret_refusal, 401, "%s", why);
         if (r < 0)
-                return refuse(ret_refusal, 400, "%s", why ?: "invalid validity");
+                return ca_refuse(ret_refusal, 400, "%s", why ?: "invalid validity");
 
         {
                 EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
@@ -411,7 +401,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                         .account = account,
                 };
                 if (!pub)
-                        return refuse(ret_refusal, 400, "the CSR's public key is not usable");
+                        return ca_refuse(ret_refusal, 400, "the CSR's public key is not usable");
                 r = issue_tx(ca, p->name, t, &ir, now, &res, ret_refusal);
                 if (r < 0)
                         return r;
@@ -463,7 +453,7 @@ int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_re
                 return -EINVAL;
         *ret_refusal = (sign_refusal) {};
         if (!client_chain || sk_X509_num(client_chain) < 1)
-                return refuse(ret_refusal, 401, "renewal needs the current account certificate as TLS client certificate");
+                return ca_refuse(ret_refusal, 401, "renewal needs the current account certificate as TLS client certificate");
         leaf = sk_X509_value(client_chain, 0);
 
         anchors = sk_X509_new_null();
@@ -476,14 +466,14 @@ int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_re
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return refuse(ret_refusal, 401, "the client certificate is not a valid account certificate of this CA");
+                return ca_refuse(ret_refusal, 401, "the client certificate is not a valid account certificate of this CA");
         r = check_issued(ca, leaf, CA_ACCOUNT, "client certificate", &info, ret_refusal);
         if (r < 0)
                 return r;
 
         r = device_cert_limit(ca, info.device_id, &limit);
         if (r == -ENOENT || (r >= 0 && limit - now < SIGN_MIN_LIFETIME))
-                return refuse(ret_refusal, 401, "the device holds no device certificate valid for 5 more minutes");
+                return ca_refuse(ret_refusal, 401, "the device holds no device certificate valid for 5 more minutes");
         if (r < 0)
                 return r;
         nb = now - SIGN_BACKDATE;

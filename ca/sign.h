@@ -25,12 +25,11 @@
 
 #include "config.h"
 #include "issuer.h"
+#include "refusal.h"
 #include "store.h"
 
-typedef struct sign_refusal {
-        unsigned status;   /* 400, 401, 403, 503 */
-        char message[256];
-} sign_refusal;
+/* status: 400, 401, 403, 503 */
+typedef ca_refusal sign_refusal;
 
 typedef struct sign_ca sign_ca;
 

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A refusal: a decision of the CA to answer a client with an HTTP status
+ * and a message, as opposed to an internal failure (-errno). The
+ * Attestation CA and the Account CA return -EPERM with one filled in; the
+ * HTTP layer sends it and logs it once.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "macro.h"
+
+typedef struct ca_refusal {
+        unsigned status;
+        char message[256];
+} ca_refusal;
+
+/* Fills *ref (the message is cut to fit) and returns -EPERM, so that a
+ * check can end in `return ca_refuse(ref, 403, "...", ...);`. */
+_printf_(3, 4) static inline int ca_refuse(ca_refusal *ref, unsigned status, const char *fmt, ...) {
+        va_list ap;
+
+        ref->status = status;
+        va_start(ap, fmt);
+        vsnprintf(ref->message, sizeof(ref->message), fmt, ap);
+        va_end(ap);
+        return -EPERM;
+}
