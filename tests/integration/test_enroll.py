@@ -215,3 +215,23 @@ def test_enroll_bad_arguments_are_local_errors(device):
         assert cp.returncode == 1 and b"--account" in cp.stderr, (spec, cp.stderr)
     cp = device.enroll(ca_url="http://localhost:1")
     assert cp.returncode == 1 and b"https://" in cp.stderr
+
+
+def test_enroll_rsa_device_key_and_tpm_account_key(device, tmp_path, tpm_cli):
+    device.register()
+    cp = device.enroll("vpn:alice:vpn.example.org:tpm", extra=["--key-alg", "rsa"])
+    assert cp.returncode == 0, cp.stderr.decode()
+    pem = device.served("device.pem")
+    openssl_verify(device.ca.root, pem, tmp_path)
+    cert = x509.load_pem_x509_certificate(pem_blocks(pem.decode())[0].encode())
+    assert cert.public_key().key_size == 2048
+    vpn = device.served("vpn.pem")
+    openssl_verify(device.ca.root, vpn, tmp_path)
+    vcert = x509.load_pem_x509_certificate(pem_blocks(vpn.decode())[0].encode())
+    assert vcert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "alice"
+    key = device.served("vpn.key.pem")
+    assert key.startswith(b"-----BEGIN TSS2 PRIVATE KEY-----")
+    (tmp_path / "vpn-tss2.pem").write_bytes(key)
+    pub = run([tpm_cli, "pem-pub", tmp_path / "vpn-tss2.pem"], env=device.env).stdout
+    assert public_der(serialization.load_pem_public_key(pub)) == public_der(vcert.public_key())
+    assert device.keyring_read("vpn")["kind"] == "tss2"
