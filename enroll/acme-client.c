@@ -191,7 +191,7 @@ static int acme_post(acme_client *c, const char *url, const char *payload, const
                         log_debug("ACME: badNonce at %s, retrying once.", url);
                         continue;
                 }
-                if (resp->status >= 400 || resp->status < 200 || resp->status >= 300)
+                if (resp->status < 200 || resp->status >= 300)
                         return fail_status(e, step, resp);
                 *ret = TAKE_PTR(resp);
                 return 0;

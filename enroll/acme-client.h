@@ -18,8 +18,10 @@
  *
  * Failures are reported in an attest_client_error (attest-client.h), the
  * one error record of all the agent's CA clients, so deviceidctl reports
- * them the same way (kinds CONNECT, REFUSED, RESPONSE, LOCAL). Library
- * code logs at debug only.
+ * them the same way (kinds CONNECT, REFUSED, RESPONSE, LOCAL). Every
+ * acme_client_* call takes one (never NULL) and fills it on failure: the
+ * URL, the HTTP status, and for REFUSED the problem's type name and
+ * detail. Library code logs at debug only.
  */
 #pragma once
 
