@@ -49,3 +49,12 @@ tests_fuzz_fuzz_sign_client_SOURCES = tests/fuzz/fuzz-sign-client.c $(FUZZER_MAI
 tests_fuzz_fuzz_sign_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
 tests_fuzz_fuzz_sign_client_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_sign_client_LDADD = $(ATTEST_TEST_LIBS)
+
+# The ACME protocol client against a scripted server: http_client_perform
+# is replaced at link time.
+check_PROGRAMS += tests/unit/test-acme-client
+TESTS += tests/unit/test-acme-client
+tests_unit_test_acme_client_SOURCES = tests/unit/test-acme-client.c
+tests_unit_test_acme_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
+tests_unit_test_acme_client_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=http_client_perform
+tests_unit_test_acme_client_LDADD = $(ATTEST_TEST_LIBS)
