@@ -18,6 +18,7 @@ static const struct verb {
         { "remove", verb_remove, "Withdraw an account's certificate and key: remove ACCOUNT" },
         { "keyring", verb_keyring, "Show what the keyring holds, without secrets" },
         { "attest", verb_attest, "Get an AK certificate from the Attestation CA: attest --ca-url URL" },
+        { "enroll", verb_enroll, "Enroll: device and account certificates into the keyring" },
 };
 
 static void help(FILE *f) {

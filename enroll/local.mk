@@ -7,18 +7,23 @@ noinst_LIBRARIES += enroll/libenroll.a
 enroll_libenroll_a_SOURCES = \
 	enroll/http-client.c enroll/http-client.h \
 	enroll/attest-client.c enroll/attest-client.h \
-	enroll/attest-wire.c
+	enroll/attest-wire.c \
+	enroll/acme-client.c enroll/acme-client.h \
+	enroll/acme-wire.c \
+	enroll/device-attest-client.c enroll/device-attest-client.h \
+	enroll/sign-client.c enroll/sign-client.h
 enroll_libenroll_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \
-	$(CURL_CFLAGS)
+	$(CURL_CFLAGS) $(CBOR_CFLAGS)
 
 # Link line for anything that uses libenroll.a (put before $(COMMON_LIBS)).
-ENROLL_CLIENT_LIBS = enroll/libenroll.a $(ENROLL_LIBS) $(CURL_LIBS)
+ENROLL_CLIENT_LIBS = enroll/libenroll.a $(ENROLL_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
 
 bin_PROGRAMS += enroll/deviceidctl
 enroll_deviceidctl_SOURCES = \
 	enroll/deviceidctl.c enroll/ctl.h \
 	enroll/ctl-identity.c \
 	enroll/ctl-attest.c \
+	enroll/ctl-enroll.c \
 	keyring/ctl-keyring.c
 enroll_deviceidctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
 enroll_deviceidctl_LDADD = $(KEYRING_LIBS) $(ENROLL_CLIENT_LIBS) $(COMMON_LIBS)

@@ -28,3 +28,33 @@ tests_fuzz_fuzz_attest_client_SOURCES = tests/fuzz/fuzz-attest-client.c $(FUZZER
 tests_fuzz_fuzz_attest_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
 tests_fuzz_fuzz_attest_client_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_attest_client_LDADD = $(ATTEST_TEST_LIBS)
+
+# The pure parts of the ACME, device-attest-01 and /1.0/sign clients
+# (enroll/acme-wire.c, device-attest-client.c, sign-client.c).
+check_PROGRAMS += tests/unit/test-enroll-clients
+TESTS += tests/unit/test-enroll-clients
+tests_unit_test_enroll_clients_SOURCES = tests/unit/test-enroll-clients.c
+tests_unit_test_enroll_clients_CFLAGS = $(ATTEST_TEST_CFLAGS) $(CBOR_CFLAGS)
+tests_unit_test_enroll_clients_LDADD = $(ATTEST_TEST_LIBS)
+
+# Fuzz targets of the ACME and /1.0/sign response parsers (seeds in
+# tests/fuzz/corpus/fuzz-acme-client/ and fuzz-sign-client/).
+check_PROGRAMS += tests/fuzz/fuzz-acme-client tests/fuzz/fuzz-sign-client
+TESTS += tests/fuzz/fuzz-acme-client tests/fuzz/fuzz-sign-client
+tests_fuzz_fuzz_acme_client_SOURCES = tests/fuzz/fuzz-acme-client.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_acme_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
+tests_fuzz_fuzz_acme_client_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_acme_client_LDADD = $(ATTEST_TEST_LIBS)
+tests_fuzz_fuzz_sign_client_SOURCES = tests/fuzz/fuzz-sign-client.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_sign_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
+tests_fuzz_fuzz_sign_client_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_sign_client_LDADD = $(ATTEST_TEST_LIBS)
+
+# The ACME protocol client against a scripted server: http_client_perform
+# is replaced at link time.
+check_PROGRAMS += tests/unit/test-acme-client
+TESTS += tests/unit/test-acme-client
+tests_unit_test_acme_client_SOURCES = tests/unit/test-acme-client.c
+tests_unit_test_acme_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
+tests_unit_test_acme_client_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=http_client_perform
+tests_unit_test_acme_client_LDADD = $(ATTEST_TEST_LIBS)

@@ -19,6 +19,7 @@ typedef struct testcert_spec {
         size_t n_sans;
         const char *eku;         /* e.g. "2.23.133.8.3" or "serverAuth"; NULL: none */
         bool ca;
+        const char *key_usage;   /* for a leaf, e.g. "critical,digitalSignature"; NULL: none */
         long not_before_offset;  /* seconds from now */
         long not_after_offset;
 } testcert_spec;
@@ -63,6 +64,8 @@ static inline X509 *testcert_make(EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_
                          spec->ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
         if (spec->ca)
                 testcert_add_ext(cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+        else if (spec->key_usage)
+                testcert_add_ext(cert, issuer, NID_key_usage, spec->key_usage);
         if (spec->eku)
                 testcert_add_ext(cert, issuer, NID_ext_key_usage, spec->eku);
         if (spec->n_sans > 0) {

@@ -18,6 +18,8 @@
  *   ids NAME                  "ring=ID entry=ID" (entry=-1 if none)
  *   revoke NAME               revokes the entry's key behind our back
  *   plant TYPE DESC PAYLOAD   adds a key to the test keyring
+ *   tss2-key NAME             prints the entry's key PEM if it is a TSS2
+ *                             blob (TPM-wrapped, no secret); refuses others
  *   contents                  one line per key linked in the keyring: its
  *                             keyctl_describe() line, or "dead ERRNO"
  *   rawread ID                keyctl_read() of a key: "bytes=N" or "error=E"
@@ -91,6 +93,15 @@ static int do_read(keyring *k, const char *name) {
                e->name, e->generation, keyring_key_kind_to_string(e->key_kind), (long long) e->not_after,
                (long long) e->published, r == 0, h1, h2);
         return r == 0 ? 0 : 1;
+}
+
+static int do_tss2_key(keyring *k, const char *name) {
+        _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
+
+        if (keyring_get(k, name, &e) < 0 || e->key_kind != KEYRING_KEY_TSS2)
+                return 1;
+        fwrite(e->key_pem, 1, e->key_len, stdout);
+        return 0;
 }
 
 static int do_loop(keyring *k, const char *name, const char *stopfile) {
@@ -257,6 +268,8 @@ int main(int argc, char *argv[]) {
         }
         if (streq(verb, "read") && argc == 3)
                 return do_read(k, argv[2]);
+        if (streq(verb, "tss2-key") && argc == 3)
+                return do_tss2_key(k, argv[2]);
         if (streq(verb, "loop") && argc == 4)
                 return do_loop(k, argv[2], argv[3]);
         if (streq(verb, "publish") && (argc == 5 || argc == 6))
