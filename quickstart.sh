@@ -14,7 +14,7 @@
 # Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra configure
 # flags), QUICKSTART_DIR (state of the main job, default /run/deviceid-quickstart),
 # QUICKSTART_MOUNT (default /run/deviceid), QUICKSTART_TPM_PORT (and the next
-# port; default 2321), QUICKSTART_CA_PORT (8443), QUICKSTART_HTTP01_PORT (5002).
+# port; default 2321), QUICKSTART_CA_PORT (8443).
 # DEVICEID_KEYRING names the keyring (default "deviceid").
 set -euo pipefail
 
@@ -87,9 +87,8 @@ check() {
 # $QS/pids and stopped by that PID.
 TPM_PORT=${QUICKSTART_TPM_PORT:-2321}
 CA_PORT=${QUICKSTART_CA_PORT:-8443}
-HTTP01_PORT=${QUICKSTART_HTTP01_PORT:-5002}
 MOUNT=${QUICKSTART_MOUNT:-/run/deviceid}
-ACCOUNT=web
+ACCOUNTS="wifi vpn"
 TCTI="swtpm:host=127.0.0.1,port=$TPM_PORT"
 
 wait_for() {  # wait_for WHAT SECONDS COMMAND...
@@ -154,8 +153,6 @@ EOF
 start_ca() {
     logged ca-init "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
         --listen "127.0.0.1:$CA_PORT"
-    # http-01 on an unprivileged loopback port instead of 80.
-    sed -i "s/^http01_port = .*/http01_port = $HTTP01_PORT/" "$QS/ca/ca.conf"
     setsid "$BUILDDIR/ca/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
     record_pid deviceid-ca $!
     wait_for deviceid-ca 20 curl -fsS --cacert "$QS/ca/root.pem" \
@@ -177,7 +174,7 @@ start_fsd() {
 run_main_job() {
     local p
     stop_main_job
-    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT" "$HTTP01_PORT"; do
+    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT"; do
         if ! port_free "$p"; then
             echo "quickstart.sh: 127.0.0.1:$p is in use; set QUICKSTART_*_PORT" >&2
             exit 1
@@ -211,33 +208,24 @@ run_main_job() {
         --name "$(uname -n)" --owner quickstart
     "$BUILDDIR/ca/deviceid-ca" device list --dir "$QS/ca"
 
-    # The TPM makes an attestation key; the CA encrypts a secret to the
-    # registered EK that only this TPM can recover (credential activation).
-    log "An AK certificate from the Attestation CA (deviceidctl attest)"
-    logged attest sh -c '"$1" attest --ca-url "$2" --root "$3" > "$4"' attest \
-        "$BUILDDIR/enroll/deviceidctl" "https://localhost:$CA_PORT/attestation" \
-        "$QS/ca/root.pem" "$QS/ak-chain.pem"
-    openssl x509 -in "$QS/ak-chain.pem" -noout -serial -enddate -ext subjectAltName,extendedKeyUsage
-    openssl verify -CAfile "$QS/ca/root.pem" -untrusted "$QS/ak-chain.pem" "$QS/ak-chain.pem"
-
     log "deviceid-fsd mounted on $MOUNT"
     start_fsd
 
-    # Until the enrollment daemon exists, the account certificate comes from
-    # the CA's ACME provisioner through an off-the-shelf client (lego,
-    # http-01 on loopback). Its working files stay on $QS (tmpfs) and are
-    # deleted once the key is in the kernel keyring.
-    log "Account \"$ACCOUNT\": a certificate for localhost over ACME http-01 (lego)"
-    LEGO_CA_CERTIFICATES="$QS/ca/root.pem" logged lego lego \
-        --server "https://localhost:$CA_PORT/acme/acme/directory" \
-        --accept-tos --email "quickstart@localhost" --path "$QS/lego" --key-type ec256 \
-        --domains localhost --http --http.port "127.0.0.1:$HTTP01_PORT" run
-    # lego's localhost.crt is the chain, leaf first.
-    "$BUILDDIR/enroll/deviceidctl" import "$ACCOUNT" --cert "$QS/lego/certificates/localhost.crt" \
-        --key "$QS/lego/certificates/localhost.key"
-    "$BUILDDIR/enroll/deviceidctl" import roots --cert "$QS/ca/root.pem"
-    rm -rf "$QS/lego"
-    wait_for "$MOUNT/$ACCOUNT.pem" 10 test -e "$MOUNT/$ACCOUNT.pem"
+    # The whole enrollment, keys in the TPM or the kernel keyring only: an
+    # AK certificate by credential activation (the CA encrypts a secret to
+    # the registered EK that only this TPM can recover), the device
+    # certificate by ACME device-attest-01 for a key the AK certifies, and
+    # 24-hour account certificates from /1.0/sign with a token the device
+    # key signs; all published into the keyring, where deviceid-fsd reads.
+    log "Enrolling the device (deviceidctl enroll): AK, device and account certificates"
+    local accounts=()
+    for p in $ACCOUNTS; do accounts+=(--account "$p"); done
+    logged enroll "$BUILDDIR/enroll/deviceidctl" enroll --ca-url "https://localhost:$CA_PORT" \
+        --root "$QS/ca/root.pem" "${accounts[@]}"
+    cat "$QS/enroll.log"
+    for p in device $ACCOUNTS; do
+        wait_for "$MOUNT/$p.pem" 10 test -e "$MOUNT/$p.pem"
+    done
 
     log "What the keyring holds (deviceidctl keyring)"
     "$BUILDDIR/enroll/deviceidctl" keyring
@@ -245,14 +233,15 @@ run_main_job() {
     log "The certificates, as applications see them"
     ls -l "$MOUNT"
     cat "$MOUNT/status.json"
-    openssl verify -CAfile "$MOUNT/roots.pem" -untrusted "$MOUNT/$ACCOUNT.pem" "$MOUNT/$ACCOUNT.pem"
+    for p in device $ACCOUNTS; do
+        openssl verify -CAfile "$MOUNT/roots.pem" -untrusted "$MOUNT/$p.pem" "$MOUNT/$p.pem"
+    done
 
     cat <<EOF
 
 deviceid-fsd is serving $MOUNT; deviceid-ca and the software TPM keep
-running (state and logs in $QS). Not yet part of this job: the device
-certificate by ACME device-attest-01 (device.pem), 24-hour account
-certificates from /1.0/sign, and the enrollment daemon; see README.md.
+running (state and logs in $QS). Not yet part of this job: the enrollment
+daemon that renews the certificates before they expire; see README.md.
 
 Stop everything:  $0 stop
 EOF
@@ -265,7 +254,7 @@ stop_main_job() {
     [ -f "$QS/tcti" ] && tcti=$(cat "$QS/tcti")
     [ -f "$QS/mount" ] && mount=$(cat "$QS/mount")
     if [ -x "$BUILDDIR/enroll/deviceidctl" ]; then
-        for name in "$ACCOUNT" roots; do
+        for name in $ACCOUNTS device roots; do
             DEVICEID_FSD_SOCKET=$QS/fsd.sock "$BUILDDIR/enroll/deviceidctl" remove "$name" \
                 >/dev/null 2>&1 || true
         done

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """The README's main job (`quickstart.sh`, minus package installation and
 the build), on free loopback ports, a private keyring and a private mount:
-it must end with the account certificate served through the mount and
-verified, leave no private key in the device's files (the CA's and the
-software TPM's own keys aside), and
-`quickstart.sh stop` must stop every process it started, by PID."""
+it must end with the device certificate (TPM attestation) and the account
+certificates served through the mount and verified, leave no private key
+in the device's files (the CA's and the software TPM's own keys aside),
+and `quickstart.sh stop` must stop every process it started, by PID."""
 import json
 import os
 import shutil
@@ -28,16 +28,15 @@ def _alive(pid):
 
 @pytest.fixture
 def quickstart(keyring_env, tmp_path):
-    for tool in ("swtpm", "swtpm_setup", "swtpm_localca", "tpm2_getcap", "lego", "curl", "openssl"):
+    for tool in ("swtpm", "swtpm_setup", "swtpm_localca", "tpm2_getcap", "curl", "openssl"):
         require_tool(tool)
-    # The job's working directory holds lego's key until it is imported:
-    # keep it on a tmpfs, as the default /run/deviceid-quickstart is.
+    # On a tmpfs, as the default /run/deviceid-quickstart is.
     qs = f"/run/deviceid-pytest-qs-{os.getpid()}-{tmp_path.name}"
     mount = tmp_path / "mnt"
     env = dict(keyring_env.env)
     env.update(BUILDDIR=BUILDDIR, QUICKSTART_DIR=qs, QUICKSTART_MOUNT=str(mount),
                QUICKSTART_TPM_PORT=str(free_port(2)), QUICKSTART_CA_PORT=str(free_port()),
-               QUICKSTART_HTTP01_PORT=str(free_port()), HOME=str(tmp_path))
+               HOME=str(tmp_path))
     env.pop("DEVICEID_FSD_SOCKET", None)  # the job sets its own
     script = os.path.join(SRCDIR, "quickstart.sh")
 
@@ -67,31 +66,29 @@ def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, key
     listing = run([os.path.join(BUILDDIR, "ca", "deviceid-ca"), "device", "list",
                    "--dir", os.path.join(q.dir, "ca")]).stdout.decode()
     assert ident["ekUri"] in listing and "active" in listing
-    # The TPM proved it holds that EK: the Attestation CA issued an AK
-    # certificate naming it, which verifies against the CA's root.
-    ak_chain = os.path.join(q.dir, "ak-chain.pem")
-    v = run(["openssl", "verify", "-CAfile", os.path.join(q.dir, "ca", "root.pem"),
-             "-untrusted", ak_chain, ak_chain])
-    assert v.stdout.decode().strip().endswith(": OK")
-    san = run(["openssl", "x509", "-in", ak_chain, "-noout", "-ext", "subjectAltName"]).stdout.decode()
-    assert f"URI:{ident['ekUri']}" in san
-    assert "verify OK" in out or f"{ak_chain}: OK" in out
-
-    # The account's files, as applications see them.
+    # The files, as applications see them: the device certificate (TPM
+    # attestation), two account certificates with their keys, the roots.
     names = sorted(os.listdir(q.mount))
-    assert names == ["roots.pem", "status.json", "web.bundle.pem", "web.key.pem", "web.pem"], names
-    assert stat.S_IMODE(os.stat(q.mount / "web.key.pem").st_mode) & 0o077 == 0
+    accounts = [f"{a}{ext}" for a in ("vpn", "wifi") for ext in (".bundle.pem", ".key.pem", ".pem")]
+    assert names == sorted(["device.pem", "roots.pem", "status.json"] + accounts), names
+    root = os.path.join(q.dir, "ca", "root.pem")
+    for name in ("device", "wifi", "vpn"):
+        assert f"{q.mount}/{name}.pem: OK" in out
+        # Independently of the job: each served chain verifies against the root.
+        v = run(["openssl", "verify", "-CAfile", root, "-untrusted", q.mount / f"{name}.pem",
+                 q.mount / f"{name}.pem"])
+        assert v.stdout.decode().strip().endswith(": OK")
+    san = run(["openssl", "x509", "-in", q.mount / "device.pem", "-noout", "-ext",
+               "subjectAltName"]).stdout.decode()
+    assert f"URI:{ident['ekUri']}" in san
+    for name in ("wifi", "vpn"):
+        assert stat.S_IMODE(os.stat(q.mount / f"{name}.key.pem").st_mode) & 0o077 == 0
+        # The served key is the certificate's key.
+        pub_key = run(["openssl", "pkey", "-in", q.mount / f"{name}.key.pem", "-pubout"]).stdout
+        pub_cert = run(["openssl", "x509", "-in", q.mount / f"{name}.pem", "-noout", "-pubkey"]).stdout
+        assert pub_key == pub_cert
     status = json.load(open(q.mount / "status.json"))
-    assert {e["name"] for e in status["entries"]} == {"web", "roots"}
-    assert f"{q.mount}/web.pem: OK" in out
-    # Independently of the job: the served chain verifies against the CA's root.
-    v = run(["openssl", "verify", "-CAfile", os.path.join(q.dir, "ca", "root.pem"),
-             "-untrusted", q.mount / "web.pem", q.mount / "web.pem"])
-    assert v.stdout.decode().strip().endswith(": OK")
-    # The served key is the certificate's key.
-    pub_key = run(["openssl", "pkey", "-in", q.mount / "web.key.pem", "-pubout"]).stdout
-    pub_cert = run(["openssl", "x509", "-in", q.mount / "web.pem", "-noout", "-pubkey"]).stdout
-    assert pub_key == pub_cert
+    assert {e["name"] for e in status["entries"]} == {"device", "roots", "wifi", "vpn"}
 
     # No private key left in the device's files. Not the device's: the CA's
     # own keys (ca/), the software TPM's chip state (tpm/) and the TPM
@@ -105,12 +102,11 @@ def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, key
                 continue  # the fsd control socket
             with open(os.path.join(root, name), "rb") as f:
                 assert b"PRIVATE KEY" not in f.read(), os.path.join(root, name)
-    assert not os.path.exists(os.path.join(q.dir, "lego"))
 
-    # The keyring holds both entries.
+    # The keyring holds every entry: the device key stays a TPM blob.
     kr = json.loads(run([keyring_env.ctl, "keyring", "--json"], env=q.env).stdout)
     assert {e["name"]: e["kind"] for e in kr["entries"] if e["state"] == "current"} == \
-        {"web": "pkcs8", "roots": "none"}
+        {"device": "tss2", "roots": "none", "wifi": "pkcs8", "vpn": "pkcs8"}
 
     # stop: every recorded process gone, the mount gone, the entries withdrawn.
     with open(os.path.join(q.dir, "pids")) as f:
