@@ -872,6 +872,22 @@ int x509_cert_get_validity(X509 *cert, time_t *ret_not_before, time_t *ret_not_a
 
 /* ---- verification ---- */
 
+int x509_chain_verify_stack(STACK_OF(X509) *chain, STACK_OF(X509) *roots, time_t at, bool purpose_clientauth) {
+        STACK_OF(X509) *untrusted;
+        int r;
+
+        if (!chain || sk_X509_num(chain) < 1)
+                return -EINVAL;
+        /* A shallow copy: the certificates stay the caller's. */
+        untrusted = sk_X509_dup(chain);
+        if (!untrusted)
+                return -ENOMEM;
+        (void) sk_X509_shift(untrusted);
+        r = x509_chain_verify(sk_X509_value(chain, 0), untrusted, roots, at, purpose_clientauth);
+        sk_X509_free(untrusted);
+        return r;
+}
+
 int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, time_t at,
                       bool purpose_clientauth) {
         _cleanup_(X509_STORE_freep) X509_STORE *store = NULL;

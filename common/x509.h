@@ -147,3 +147,6 @@ int x509_cert_get_validity(X509 *cert, time_t *ret_not_before, time_t *ret_not_a
  * -EBADMSG with the reason at debug if not. */
 int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, time_t at,
                       bool purpose_clientauth);
+/* The same for a chain as a server sends it: chain[0] is the leaf, the
+ * rest are untrusted intermediates (the stack is not modified). */
+int x509_chain_verify_stack(STACK_OF(X509) *chain, STACK_OF(X509) *roots, time_t at, bool purpose_clientauth);

@@ -354,7 +354,6 @@ static int has_aik_eku(X509 *cert) {
 int attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *ak_pub, const char *ek_uri,
                               STACK_OF(X509) *roots, time_t at, const char **ret_why) {
         _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *untrusted = NULL;
         EVP_PKEY *cert_key;
         X509 *leaf;
         int r;
@@ -394,20 +393,7 @@ int attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *ak_pub, const cha
         if (!roots)
                 return 0;
 
-        untrusted = sk_X509_new_null();
-        if (!untrusted)
-                return -ENOMEM;
-        for (int i = 1; i < sk_X509_num(chain); i++) {
-                X509 *c = sk_X509_value(chain, i);
-
-                if (X509_up_ref(c) != 1)
-                        return -ENOMEM;
-                if (sk_X509_push(untrusted, c) <= 0) {
-                        X509_free(c);
-                        return -ENOMEM;
-                }
-        }
-        r = x509_chain_verify(leaf, untrusted, roots, at, false);
+        r = x509_chain_verify_stack(chain, roots, at, false);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

@@ -133,7 +133,6 @@ static int check_fail(int r, const char *why, const char **ret_why) {
 int device_attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *key_pub, const char *ek_uri,
                                      STACK_OF(X509) *roots, time_t at, const char **ret_why) {
         _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *untrusted = NULL;
         EVP_PKEY *cert_key;
         X509 *leaf;
         int r;
@@ -160,20 +159,7 @@ int device_attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *key_pub, c
                                   ret_why);
         if (!roots)
                 return 0;
-        untrusted = sk_X509_new_null();
-        if (!untrusted)
-                return -ENOMEM;
-        for (int i = 1; i < sk_X509_num(chain); i++) {
-                X509 *c = sk_X509_value(chain, i);
-
-                if (X509_up_ref(c) != 1)
-                        return -ENOMEM;
-                if (sk_X509_push(untrusted, c) <= 0) {
-                        X509_free(c);
-                        return -ENOMEM;
-                }
-        }
-        r = x509_chain_verify(leaf, untrusted, roots, at, true);
+        r = x509_chain_verify_stack(chain, roots, at, true);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

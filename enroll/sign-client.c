@@ -393,7 +393,7 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
                      STACK_OF(X509) **ret_chain, attest_client_error *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL, *roots = NULL, *untrusted = NULL;
+        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL, *roots = NULL;
         _cleanup_free_ char *url = NULL, *body = NULL;
         char text[HTTP_CLIENT_ERROR_MAX] = "";
         static const char step[] = "POST /1.0/sign";
@@ -453,13 +453,7 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                 r = x509_chain_from_pem(root_pem, strlen(root_pem), 16, &roots);
                 if (r < 0)
                         return fail(e, ATTEST_FAIL_LOCAL, "read the root certificates", r, NULL);
-                untrusted = sk_X509_dup(chain);
-                if (!untrusted)
-                        return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
-                (void) sk_X509_shift(untrusted);
-                for (int i = 0; i < sk_X509_num(untrusted); i++)
-                        X509_up_ref(sk_X509_value(untrusted, i));
-                r = x509_chain_verify(sk_X509_value(chain, 0), untrusted, roots, 0, false);
+                r = x509_chain_verify_stack(chain, roots, 0, false);
                 if (r < 0)
                         return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_CHECK,
                                     "accept the account certificate", r == -ENOMEM ? r : -EKEYREJECTED,

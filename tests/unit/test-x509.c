@@ -776,6 +776,20 @@ static void test_verify(void) {
         is_err(x509_chain_verify(leaf, inters, roots, T_2024_06_01, false), -EBADMSG, "not yet valid in 2024");
         is_err(x509_chain_verify(leaf, inters, roots, T_2125_01_01 + 1, false), -EBADMSG,
                "expired after 2125-01-01");
+        {
+                /* As a server sends it: leaf first, then the intermediates. */
+                _cleanup_x509_stack_ STACK_OF(X509) *sent = stack_of(leaf, inter);
+                _cleanup_x509_stack_ STACK_OF(X509) *leaf_only = stack_of(leaf, NULL);
+
+                is_ok(x509_chain_verify_stack(sent, roots, T_2026_06_01, true), "sent chain verifies");
+                is_int(sk_X509_num(sent), 2, "sent chain left as it was");
+                ok(sk_X509_value(sent, 0) == leaf, "leaf still first");
+                is_err(x509_chain_verify_stack(leaf_only, roots, T_2026_06_01, true), -EBADMSG,
+                       "sent chain without its intermediate");
+                is_err(x509_chain_verify_stack(sent, other_roots, T_2026_06_01, false), -EBADMSG,
+                       "sent chain, wrong root");
+                is_err(x509_chain_verify_stack(none, roots, T_2026_06_01, false), -EINVAL, "empty chain");
+        }
         is_ok(x509_chain_verify(y2025, inters, roots, T_2025_06_01, true), "2025 cert valid in 2025");
         is_err(x509_chain_verify(y2025, inters, roots, T_2026_06_01, true), -EBADMSG, "2025 cert expired in 2026");
         is_err(x509_chain_verify(y2025, inters, roots, T_2026_01_01 + 1, false), -EBADMSG,
