@@ -670,7 +670,7 @@ http_response *acme_handle_revoke(acme_ctx *c) {
                 return acme_reply_error(c, r);
         if (r < 0)
                 return problem(c, ACME_ERR_MALFORMED, "\"certificate\" is not a DER certificate.");
-        r = issuer_serial_of(cert, &serial);
+        r = x509_cert_serial_hex(cert, &serial);
         if (r < 0)
                 return acme_reply_error(c, r);
         r = issuer_lookup(c->srv->iss, serial, &info);

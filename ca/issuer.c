@@ -249,30 +249,6 @@ int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, 
         return 0;
 }
 
-int issuer_serial_of(X509 *cert, char **ret) {
-        _cleanup_(BN_freep) BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-        char *hex, *copy;
-        const char *p;
-
-        if (!bn)
-                return -ENOMEM;
-        hex = BN_bn2hex(bn);
-        if (!hex)
-                return -ENOMEM;
-        /* BN_bn2hex writes whole bytes ("0A..."); our form has no leading zeros. */
-        p = hex;
-        while (*p == '0' && p[1])
-                p++;
-        copy = strdup(p);
-        OPENSSL_free(hex);
-        if (!copy)
-                return -ENOMEM;
-        for (char *c = copy; *c; c++)
-                *c = (char) (*c >= 'A' && *c <= 'F' ? *c - 'A' + 'a' : *c);
-        *ret = copy;
-        return 0;
-}
-
 /* Canonical form of a serial given by a user: lowercase, no leading zeros. */
 static int serial_normalize(const char *s, char **ret) {
         char *out, *o;
@@ -386,7 +362,7 @@ int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
                                 &req->profile, &cert);
                 if (r < 0)
                         return r;
-                r = issuer_serial_of(cert, &serial);
+                r = x509_cert_serial_hex(cert, &serial);
                 if (r < 0)
                         return r;
                 if (!i->st)

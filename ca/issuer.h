@@ -158,8 +158,6 @@ void issued_info_done(issued_info *c);
 /* Looks a certificate up by serial (hex, any case, leading zeros
  * ignored); -ENOENT if unknown. */
 int issuer_lookup(issuer *i, const char *serial, issued_info *ret);
-/* The serial of a certificate as our lowercase hex; malloc'ed. */
-int issuer_serial_of(X509 *cert, char **ret);
 
 /* Schema of the certificates table (store module "ca"), applied by the
  * server and the CLI at start. */

@@ -223,7 +223,7 @@ static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what,
         size_t len;
         int r;
 
-        r = issuer_serial_of(cert, &serial);
+        r = x509_cert_serial_hex(cert, &serial);
         if (r < 0)
                 return r;
         r = x509_cert_to_der(cert, &der, &len);

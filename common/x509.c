@@ -872,6 +872,30 @@ int x509_cert_get_validity(X509 *cert, time_t *ret_not_before, time_t *ret_not_a
 
 /* ---- verification ---- */
 
+int x509_cert_serial_hex(X509 *cert, char **ret) {
+        _cleanup_(BN_freep) BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+        char *hex, *copy;
+        const char *p;
+
+        if (!bn)
+                return -ENOMEM;
+        hex = BN_bn2hex(bn);
+        if (!hex)
+                return -ENOMEM;
+        /* BN_bn2hex writes whole bytes ("0A..."); our form has no leading zeros. */
+        p = hex;
+        while (*p == '0' && p[1])
+                p++;
+        copy = strdup(p);
+        OPENSSL_free(hex);
+        if (!copy)
+                return -ENOMEM;
+        for (char *c = copy; *c; c++)
+                *c = (char) (*c >= 'A' && *c <= 'F' ? *c - 'A' + 'a' : *c);
+        *ret = copy;
+        return 0;
+}
+
 int x509_chain_verify_stack(STACK_OF(X509) *chain, STACK_OF(X509) *roots, time_t at, bool purpose_clientauth) {
         STACK_OF(X509) *untrusted;
         int r;

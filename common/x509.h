@@ -149,4 +149,7 @@ int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roo
                       bool purpose_clientauth);
 /* The same for a chain as a server sends it: chain[0] is the leaf, the
  * rest are untrusted intermediates (the stack is not modified). */
+/* The certificate's serial number as lowercase hex without leading zeros
+ * (the form deviceid-ca stores and prints); malloc'ed. 0 or -ENOMEM. */
+int x509_cert_serial_hex(X509 *cert, char **ret);
 int x509_chain_verify_stack(STACK_OF(X509) *chain, STACK_OF(X509) *roots, time_t at, bool purpose_clientauth);

@@ -151,35 +151,6 @@ static int prepare_key_file(const char *path, int *ret_dirfd, const char **ret_b
         return 0;
 }
 
-static int format_time(time_t t, char ret[static 32]) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                return -ERANGE;
-        return 0;
-}
-
-/* The serial number in lowercase hex, malloc'ed. */
-static int cert_serial_hex(X509 *cert, char **ret) {
-        _cleanup_(BN_freep) BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-        char *hex, *s;
-
-        if (!bn)
-                return -ENOMEM;
-        hex = BN_bn2hex(bn);
-        if (!hex)
-                return -ENOMEM;
-        s = strdup(hex);
-        OPENSSL_free(hex);
-        if (!s)
-                return -ENOMEM;
-        for (char *p = s; *p; p++)
-                if (*p >= 'A' && *p <= 'F')
-                        *p = (char) (*p - 'A' + 'a');
-        *ret = s;
-        return 0;
-}
-
 static int print_json(const attest_client_result *res, tpm_key_alg alg, const char *ak_key_path) {
         _cleanup_json_ json_object *o = json_object_new_object(), *chain = json_object_new_array();
         _cleanup_free_ char *serial = NULL, *s = NULL;
@@ -192,12 +163,12 @@ static int print_json(const attest_client_result *res, tpm_key_alg alg, const ch
                 return log_oom();
         r = x509_cert_get_validity(leaf, &nb, &na);
         if (r >= 0)
-                r = format_time(nb, not_before);
+                r = ctl_format_time(nb, not_before);
         if (r >= 0)
-                r = format_time(na, not_after);
+                r = ctl_format_time(na, not_after);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the AK certificate's validity: %m");
-        r = cert_serial_hex(leaf, &serial);
+        r = x509_cert_serial_hex(leaf, &serial);
         if (r < 0)
                 return log_oom();
         for (int i = 0; i < sk_X509_num(res->chain); i++) {

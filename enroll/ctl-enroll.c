@@ -175,33 +175,6 @@ static int account_key(tpm_ctx *t, const enrolled_account *a, tpm_key_alg alg, s
         return 0;
 }
 
-static int format_time(time_t t, char ret[static 32]) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                return -ERANGE;
-        return 0;
-}
-
-static int cert_serial_hex(X509 *cert, char **ret) {
-        _cleanup_(BN_freep) BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-        char *hex;
-
-        if (!bn)
-                return -ENOMEM;
-        hex = BN_bn2hex(bn);
-        if (!hex)
-                return -ENOMEM;
-        *ret = strdup(hex);
-        OPENSSL_free(hex);
-        if (!*ret)
-                return -ENOMEM;
-        for (char *p = *ret; *p; p++)
-                if (*p >= 'A' && *p <= 'F')
-                        *p = (char) (*p - 'A' + 'a');
-        return 0;
-}
-
 static int publish_one(keyring *k, const char *name, const char *chain, const char *key, size_t key_len,
                        keyring_key_kind kind, uint64_t *ret_gen) {
         int r = keyring_publish(k, name, chain, strlen(chain), key, key_len, kind, ret_gen);
@@ -222,11 +195,11 @@ static int print_summary(bool json, const char *ek_uri, X509 *device, uint64_t d
 
         if (!o || !arr)
                 return log_oom();
-        r = cert_serial_hex(device, &serial);
+        r = x509_cert_serial_hex(device, &serial);
         if (r >= 0)
                 r = x509_cert_get_validity(device, NULL, &not_after);
         if (r >= 0)
-                r = format_time(not_after, na);
+                r = ctl_format_time(not_after, na);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the device certificate: %m");
         if (!json) {
@@ -242,7 +215,7 @@ static int print_summary(bool json, const char *ek_uri, X509 *device, uint64_t d
                 time_t t;
                 json_object *e;
 
-                if (x509_cert_get_validity(sk_X509_value(a->chain, 0), NULL, &t) < 0 || format_time(t, ana) < 0)
+                if (x509_cert_get_validity(sk_X509_value(a->chain, 0), NULL, &t) < 0 || ctl_format_time(t, ana) < 0)
                         return log_error_errno(EBADMSG, "Failed to read the certificate of \"%s\".", a->spec.name);
                 if (!json) {
                         printf("Account %-10s  CN %s, not after %s, key %s\n", a->spec.name, a->spec.sub, ana,

@@ -777,6 +777,14 @@ static void test_verify(void) {
         is_err(x509_chain_verify(leaf, inters, roots, T_2125_01_01 + 1, false), -EBADMSG,
                "expired after 2125-01-01");
         {
+                _cleanup_free_ char *ls = NULL, *rs = NULL;
+
+                is_ok(x509_cert_serial_hex(leaf, &ls), "leaf serial");
+                is_str(ls, "1003", "leaf serial as `openssl x509 -serial` shows it, lowercase");
+                is_ok(x509_cert_serial_hex(root, &rs), "root serial");
+                is_str(rs, "1000", "root serial");
+        }
+        {
                 /* As a server sends it: leaf first, then the intermediates. */
                 _cleanup_x509_stack_ STACK_OF(X509) *sent = stack_of(leaf, inter);
                 _cleanup_x509_stack_ STACK_OF(X509) *leaf_only = stack_of(leaf, NULL);
