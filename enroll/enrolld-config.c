@@ -217,7 +217,7 @@ static int check_spec(const char *sub, const char *sans, sign_client_account *re
 
         /* Always four fields: the trailing "tpm" is the flag, so a SAN
          * or CN spelled "tpm" stays what it is. */
-        if (asprintf(&spec, "x:%s:%s:tpm", sub ?: "", sans ?: "") < 0)
+        if (asprintf(&spec, "x:%s%s%s:tpm", sub ?: "", sans ? ":" : "", sans ?: "") < 0)
                 return -ENOMEM;
         r = sign_client_parse_account_spec(spec, &a);
         if (r >= 0 && ret) {
@@ -228,28 +228,71 @@ static int check_spec(const char *sub, const char *sans, sign_client_account *re
         return r;
 }
 
-static int handle_account(parse_ctx *ctx, const char *section, const char *key, const char *value) {
+/* The account of section `account "NAME"`, added on first sight. */
+static raw_account *section_account(parse_ctx *ctx, const char *section) {
         size_t plen = strlen(ACCOUNT_PREFIX), slen = strlen(section);
         char name[KEYRING_MAX_NAME + 1];
-        raw_account *a = NULL;
-        int r;
 
-        if (slen < plen + 2 || section[slen - 1] != '"' || slen - plen - 1 > KEYRING_MAX_NAME)
-                return parse_fail(ctx, -EINVAL, "bad section [%.80s] (account \"NAME\")", section);
+        if (slen < plen + 2 || section[slen - 1] != '"' || slen - plen - 1 > KEYRING_MAX_NAME) {
+                parse_fail(ctx, -EINVAL, "bad section [%.80s] (account \"NAME\")", section);
+                return NULL;
+        }
         memcpy(name, section + plen, slen - plen - 1);
         name[slen - plen - 1] = 0;
-        if (!keyring_account_name_is_valid(name))
-                return parse_fail(ctx, -EINVAL, "invalid account name \"%s\" ([a-z0-9][a-z0-9_-]*, not device or roots)",
-                                  name);
+        if (!keyring_account_name_is_valid(name)) {
+                parse_fail(ctx, -EINVAL, "invalid account name \"%s\" ([a-z0-9][a-z0-9_-]*, not device or roots)", name);
+                return NULL;
+        }
         for (size_t i = 0; i < ctx->n_raw; i++)
                 if (streq(ctx->raw[i].name, name))
-                        a = &ctx->raw[i];
-        if (!a) {
-                if (ctx->n_raw >= ENROLLD_CONFIG_MAX_ACCOUNTS)
-                        return parse_fail(ctx, -E2BIG, "more than %d accounts", ENROLLD_CONFIG_MAX_ACCOUNTS);
-                a = &ctx->raw[ctx->n_raw++];
-                memcpy(a->name, name, sizeof(name));
+                        return &ctx->raw[i];
+        if (ctx->n_raw >= ENROLLD_CONFIG_MAX_ACCOUNTS) {
+                parse_fail(ctx, -E2BIG, "more than %d accounts", ENROLLD_CONFIG_MAX_ACCOUNTS);
+                return NULL;
         }
+        memcpy(ctx->raw[ctx->n_raw].name, name, sizeof(name));
+        return &ctx->raw[ctx->n_raw++];
+}
+
+/* libinih does not report a section without keys, and `[account "wifi"]`
+ * on its own is a whole account: find the account headers first, in file
+ * order. Returns the line of an error, 0 if none. */
+static int scan_account_sections(parse_ctx *ctx, const char *text) {
+        int line = 0;
+
+        for (const char *p = text; *p;) {
+                const char *eol = strchrnul(p, '\n'), *close;
+                char section[128];
+                size_t n;
+
+                line++;
+                p += strspn(p, " \t");
+                if (*p == '[' && (close = memchr(p, ']', (size_t) (eol - p))) &&
+                    (size_t) (close - p - 1) >= strlen(ACCOUNT_PREFIX) &&
+                    strncmp(p + 1, ACCOUNT_PREFIX, strlen(ACCOUNT_PREFIX)) == 0) {
+                        n = (size_t) (close - p - 1);
+                        if (n >= sizeof(section)) {
+                                parse_fail(ctx, -EINVAL, "section name too long");
+                                return line;
+                        }
+                        memcpy(section, p + 1, n);
+                        section[n] = 0;
+                        if (!section_account(ctx, section))
+                                return line;
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return 0;
+}
+
+static int handle_account(parse_ctx *ctx, const char *section, const char *key, const char *value) {
+        raw_account *a = section_account(ctx, section);
+        const char *name;
+        int r;
+
+        if (!a)
+                return 0;
+        name = a->name;
         if (streq(key, "sub")) {
                 if (a->seen_sub)
                         return parse_fail(ctx, -EINVAL, "duplicate key \"sub\" for account \"%s\"", name);
@@ -334,15 +377,13 @@ static int finish_accounts(parse_ctx *ctx, char **ret_error) {
                 int r;
 
                 /* SANs by the --account rules (a placeholder spec), the rest as read. */
-                r = check_spec("x", a->sans ?: "", out);
+                r = check_spec("x", a->sans, out);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 && a->sans) {
-                        set_error(ret_error, "account \"%s\": bad sans", a->name);
+                if (r < 0) { /* checked when read: cannot happen */
+                        set_error(ret_error, "account \"%s\" is not valid", a->name);
                         return -EINVAL;
                 }
-                if (r < 0)
-                        *out = (sign_client_account) {};
                 ctx->c->n_accounts++;
                 free(out->name);
                 free(out->sub);
@@ -382,7 +423,9 @@ int enrolld_config_parse(const char *buf, size_t len, enrolld_config **ret, char
         c->check_interval = ENROLLD_DEFAULT_CHECK_INTERVAL;
         ctx.c = c;
 
-        line = ini_parse_string(copy, handler, &ctx);
+        line = scan_account_sections(&ctx, copy);
+        if (line == 0)
+                line = ini_parse_string(copy, handler, &ctx);
         if (line == -2 || ctx.error == -ENOMEM)
                 return -ENOMEM;
         if (line != 0 || ctx.error) {

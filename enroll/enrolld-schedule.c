@@ -5,13 +5,14 @@
  */
 #include "enrolld-schedule.h"
 
-time_t enrolld_due_time(time_t not_before, time_t not_after, double renew_at) {
+time_t enrolld_due_time(time_t not_before, time_t not_after, time_t obtained, double renew_at) {
+        time_t start = obtained > not_before ? obtained : not_before;
         double life;
 
-        if (not_after <= not_before)
-                return not_before;
-        life = (double) not_after - (double) not_before;
-        return not_before + (time_t) (life * renew_at);
+        if (not_after <= start)
+                return start;
+        life = (double) not_after - (double) start;
+        return start + (time_t) (life * renew_at);
 }
 
 uint64_t enrolld_backoff_ms(unsigned failures, uint64_t retry_min, uint64_t retry_max, uint32_t rnd) {

@@ -10,10 +10,13 @@
 #include <stdint.h>
 #include <time.h>
 
-/* The moment a certificate valid from not_before to not_after is due for
- * renewal: not_before + renew_at * lifetime, rounded down. A lifetime <= 0
- * (clock or certificate nonsense) is due at once: not_before. */
-time_t enrolld_due_time(time_t not_before, time_t not_after, double renew_at);
+/* The moment a certificate valid from not_before to not_after, obtained
+ * at `obtained`, is due for renewal: start + renew_at * (not_after -
+ * start), rounded down, where start = max(not_before, obtained). Counting
+ * from when we got it, not from a backdated not_before, keeps a short
+ * certificate from being due the moment it arrives. A remaining lifetime
+ * <= 0 is due at once: start. */
+time_t enrolld_due_time(time_t not_before, time_t not_after, time_t obtained, double renew_at);
 
 /* The delay before retry number `failures` (1 = after the first failure):
  * base = retry_min * 2^(failures-1), capped at retry_max (seconds), then

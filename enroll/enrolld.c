@@ -32,7 +32,7 @@
 /* What the keyring holds for one configured account. */
 typedef struct tracked {
         bool have;
-        time_t not_before, not_after;
+        time_t not_before, not_after, obtained;
 } tracked;
 
 typedef struct enrolld {
@@ -43,6 +43,7 @@ typedef struct enrolld {
         keyring *k;
         enroll_device dev;
         bool have_dev;
+        time_t dev_obtained;
         tracked accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* as cfg->accounts */
         bool roots_current;
         unsigned failures;      /* consecutive failed rounds */
@@ -51,6 +52,7 @@ typedef struct enrolld {
         bool round_failed;      /* a step of this round failed already */
         char *last_failure;     /* the message last logged, NULL when fine */
         char status[256];
+        char status_sent[256];  /* sd_notify only on change: never block on a slow reader */
 } enrolld;
 
 static void enrolld_done(enrolld *d) {
@@ -133,6 +135,7 @@ static void adopt_device(enrolld *d) {
         enroll_device_done(&d->dev);
         d->dev = dev;
         d->have_dev = true;
+        d->dev_obtained = e->published;
         format_time(dev.not_after, na);
         log_info("Reusing the device certificate in the keyring (generation %llu, valid until %s).",
                  (unsigned long long) e->generation, na);
@@ -155,6 +158,7 @@ static void adopt_accounts(enrolld *d) {
                 r = enroll_account_entry_matches(e, &d->cfg->accounts[i], &t->not_before, &t->not_after);
                 if (r > 0) {
                         t->have = true;
+                        t->obtained = e->published;
                         log_debug("Account \"%s\" in the keyring matches the configuration.", e->name);
                 } else
                         log_info("Account \"%s\" in the keyring does not match the configuration; reissuing.", e->name);
@@ -217,6 +221,7 @@ static int renew_device(enrolld *d, bool *changed) {
         d->dev = dev;
         dev = (enroll_device) {};
         d->have_dev = true;
+        d->dev_obtained = time(NULL);
         *changed = true;
         return 0;
 }
@@ -238,7 +243,8 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         format_time(a.not_after, na);
         log_info("%s account \"%s\" (generation %llu, valid until %s).", d->accounts[i].have ? "Renewed" : "Issued",
                  spec->name, (unsigned long long) gen, na);
-        d->accounts[i] = (tracked) { .have = true, .not_before = a.not_before, .not_after = a.not_after };
+        d->accounts[i] = (tracked) { .have = true, .not_before = a.not_before, .not_after = a.not_after,
+                                       .obtained = time(NULL) };
         *changed = true;
         return 0;
 }
@@ -277,7 +283,7 @@ static int enrolld_round(enrolld *d, bool force) {
 
         d->round_failed = false;
         check_keyring(d, &changed);
-        if (!d->have_dev || force || now >= enrolld_due_time(d->dev.not_before, d->dev.not_after, d->cfg->renew_at)) {
+        if (!d->have_dev || force || now >= enrolld_due_time(d->dev.not_before, d->dev.not_after, d->dev_obtained, d->cfg->renew_at)) {
                 r = renew_device(d, &changed);
                 /* A device certificate still valid keeps serving /1.0/sign. */
                 if (r < 0 && (!d->have_dev || d->dev.not_after <= now || d->removed))
@@ -296,7 +302,7 @@ static int enrolld_round(enrolld *d, bool force) {
                 tracked *t = &d->accounts[i];
                 int k;
 
-                if (t->have && !force && now < enrolld_due_time(t->not_before, t->not_after, d->cfg->renew_at))
+                if (t->have && !force && now < enrolld_due_time(t->not_before, t->not_after, t->obtained, d->cfg->renew_at))
                         continue;
                 k = renew_account(d, i, &changed);
                 if (k < 0 && r >= 0)
@@ -321,10 +327,10 @@ static uint64_t next_due_ms(const enrolld *d) {
         uint64_t best = 0;
 
         if (d->have_dev)
-                best = (uint64_t) enrolld_due_time(d->dev.not_before, d->dev.not_after, d->cfg->renew_at) * 1000;
+                best = (uint64_t) enrolld_due_time(d->dev.not_before, d->dev.not_after, d->dev_obtained, d->cfg->renew_at) * 1000;
         for (size_t i = 0; i < d->cfg->n_accounts; i++) {
                 const tracked *t = &d->accounts[i];
-                uint64_t due = t->have ? (uint64_t) enrolld_due_time(t->not_before, t->not_after, d->cfg->renew_at) * 1000 : 1;
+                uint64_t due = t->have ? (uint64_t) enrolld_due_time(t->not_before, t->not_after, t->obtained, d->cfg->renew_at) * 1000 : 1;
 
                 if (best == 0 || due < best)
                         best = due;
@@ -343,8 +349,10 @@ static void after_round(enrolld *d, int r) {
                 d->last_failure = NULL;
                 d->failures = 0;
                 d->removed = false;
-                snprintf(d->status, sizeof(d->status), "Certificates current; next renewal in %llus",
-                         (unsigned long long) (enrolld_sleep_ms(now, next_due_ms(d), UINT32_MAX) / 1000));
+                char at[32];
+
+                format_time((time_t) (next_due_ms(d) / 1000), at);
+                snprintf(d->status, sizeof(d->status), "Certificates current; next renewal at %s", at);
                 return;
         }
         if (d->failures < 64)
@@ -352,9 +360,9 @@ static void after_round(enrolld *d, int r) {
         (void) crypto_random(&rnd, sizeof(rnd));
         d->retry_at_ms = now + (d->removed ? d->cfg->retry_max * 1000
                                            : enrolld_backoff_ms(d->failures, d->cfg->retry_min, d->cfg->retry_max, rnd));
-        snprintf(d->status, sizeof(d->status), "%s; retrying in %llus",
-                 d->removed ? "Device disabled or removed at the CA, not renewing" : "Renewal failing, keeping the current certificates",
-                 (unsigned long long) ((d->retry_at_ms - now) / 1000));
+        snprintf(d->status, sizeof(d->status), "%s",
+                 d->removed ? "Device disabled or removed at the CA, not renewing"
+                            : "Renewal failing, keeping the current certificates; retrying with backoff");
 }
 
 static int reload(enrolld *d) {
@@ -478,11 +486,16 @@ static int run(int argc, char *argv[]) {
                 siginfo_t si;
                 int sig;
 
-                if (force || d.failures == 0 || now >= d.retry_at_ms) {
+                if (d.failures == 0 || now >= d.retry_at_ms) {
                         r = enrolld_round(&d, force);
                         after_round(&d, r);
-                        force = false;
-                        (void) sd_notifyf(0, "%sSTATUS=%s", first ? "READY=1\n" : "", d.status);
+                        /* A forced renewal stays pending until a round succeeds. */
+                        if (r >= 0)
+                                force = false;
+                        if (first || !streq(d.status, d.status_sent)) {
+                                (void) sd_notifyf(0, "%sSTATUS=%s", first ? "READY=1\n" : "", d.status);
+                                memcpy(d.status_sent, d.status, sizeof(d.status));
+                        }
                         first = false;
                 }
                 if (terminating())
@@ -504,6 +517,7 @@ static int run(int argc, char *argv[]) {
                 } else if (sig == SIGUSR1) {
                         log_info("SIGUSR1: renewing every certificate now.");
                         force = true;
+                        d.retry_at_ms = 0;
                 }
         }
         (void) sd_notify(0, "STOPPING=1");
