@@ -267,9 +267,7 @@ static int scan_account_sections(parse_ctx *ctx, const char *text) {
 
                 line++;
                 p += strspn(p, " \t");
-                if (*p == '[' && (close = memchr(p, ']', (size_t) (eol - p))) &&
-                    (size_t) (close - p - 1) >= strlen(ACCOUNT_PREFIX) &&
-                    strncmp(p + 1, ACCOUNT_PREFIX, strlen(ACCOUNT_PREFIX)) == 0) {
+                if (*p == '[' && (close = memchr(p, ']', (size_t) (eol - p)))) {
                         n = (size_t) (close - p - 1);
                         if (n >= sizeof(section)) {
                                 parse_fail(ctx, -EINVAL, "section name too long");
@@ -277,8 +275,14 @@ static int scan_account_sections(parse_ctx *ctx, const char *text) {
                         }
                         memcpy(section, p + 1, n);
                         section[n] = 0;
-                        if (!section_account(ctx, section))
+                        /* Also catches unknown sections without keys. */
+                        if (strncmp(section, ACCOUNT_PREFIX, strlen(ACCOUNT_PREFIX)) == 0) {
+                                if (!section_account(ctx, section))
+                                        return line;
+                        } else if (!streq(section, "ca") && !streq(section, "device") && !streq(section, "renewal")) {
+                                parse_fail(ctx, -EINVAL, "unknown section [%.80s]", section);
                                 return line;
+                        }
                 }
                 p = *eol ? eol + 1 : eol;
         }
@@ -297,7 +301,8 @@ static int handle_account(parse_ctx *ctx, const char *section, const char *key, 
                 if (a->seen_sub)
                         return parse_fail(ctx, -EINVAL, "duplicate key \"sub\" for account \"%s\"", name);
                 a->seen_sub = true;
-                if (!*value || strlen(value) > SIGN_CLIENT_MAX_SUB || check_spec(value, NULL, NULL) < 0)
+                if (!*value || strlen(value) > SIGN_CLIENT_MAX_SUB || strchr(value, ':') ||
+                    check_spec(value, NULL, NULL) < 0)
                         return parse_fail(ctx, -EINVAL, "sub=\"%.80s\" of account \"%s\" is not 1-%u printable characters "
                                           "without ':'", value, name, SIGN_CLIENT_MAX_SUB);
                 a->sub = strdup(value);
