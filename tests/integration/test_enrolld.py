@@ -305,3 +305,18 @@ def test_enrolld_memory_stays_flat_over_renewals(daemon, capsys):
               f"({anon} KiB anonymous, {files} KiB file-backed)")
     assert last < 32 * 1024, (first, last)
     assert last - first < 2048, (first, last)
+
+
+def test_enrolld_sighup_rereads_the_config(daemon):
+    daemon.start()
+    wait_enrolled(daemon)
+    gens = {n: daemon.gen(n) for n in ("device", "wifi", "web")}
+    daemon.write_config(extra='\n[account "vpn"]\nsub = alice\nsans = vpn.example.org\n')
+    daemon.kill(signal.SIGHUP)
+    wait_for(lambda: "vpn.pem" in os.listdir(daemon.device.fsd.mnt), timeout=30, what="vpn.pem")
+    assert {n: daemon.gen(n) for n in gens} == gens   # the rest is reused
+    # A broken config is refused; the daemon keeps the previous one.
+    (daemon.tmp / "enrolld.conf").write_text("[ca]\nbogus = 1\n")
+    daemon.kill(signal.SIGHUP)
+    wait_for(lambda: "Keeping the previous configuration" in daemon.proc.log_text(), what="refusal")
+    assert daemon.proc.alive()
