@@ -11,7 +11,8 @@ enroll_libenroll_a_SOURCES = \
 	enroll/acme-client.c enroll/acme-client.h \
 	enroll/acme-wire.c \
 	enroll/device-attest-client.c enroll/device-attest-client.h \
-	enroll/sign-client.c enroll/sign-client.h
+	enroll/sign-client.c enroll/sign-client.h \
+	enroll/enroll.c enroll/enroll.h
 enroll_libenroll_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \
 	$(CURL_CFLAGS) $(CBOR_CFLAGS)
 
@@ -26,9 +27,27 @@ enroll_deviceidctl_SOURCES = \
 	enroll/ctl-enroll.c \
 	keyring/ctl-keyring.c
 enroll_deviceidctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
-enroll_deviceidctl_LDADD = $(KEYRING_LIBS) $(ENROLL_CLIENT_LIBS) $(COMMON_LIBS)
+enroll_deviceidctl_LDADD = $(ENROLL_CLIENT_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
 
 # Filled in by the TPM layer (enroll/tpm.mk) and the keyring agent (keyring/local.mk).
 include enroll/tpm.mk
 
 dist_man_MANS += docs/deviceidctl.8
+
+# The enrollment daemon: the shared enrollment steps of enroll.h, its
+# configuration parser and renewal arithmetic (pure, in libenrolld.a for
+# the unit tests and the fuzz target), and the loop.
+noinst_LIBRARIES += enroll/libenrolld.a
+enroll_libenrolld_a_SOURCES = \
+	enroll/enrolld-config.c enroll/enrolld-config.h \
+	enroll/enrolld-schedule.c enroll/enrolld-schedule.h
+enroll_libenrolld_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS) $(INIH_CFLAGS)
+ENROLLD_CORE_LIBS = enroll/libenrolld.a $(INIH_LIBS)
+
+sbin_PROGRAMS += enroll/deviceid-enrolld
+enroll_deviceid_enrolld_SOURCES = enroll/enrolld.c
+enroll_deviceid_enrolld_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) $(SYSTEMD_CFLAGS)
+enroll_deviceid_enrolld_LDADD = $(ENROLLD_CORE_LIBS) $(ENROLL_CLIENT_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) \
+	$(SYSTEMD_LIBS) -lm
+
+dist_man_MANS += docs/deviceid-enrolld.8

@@ -23,6 +23,7 @@ include tests/attest-client.mk
 include tests/tpm2util.mk
 include tests/keyring.mk
 include tests/fsd.mk
+include tests/enrolld.mk
 include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
