@@ -99,6 +99,10 @@ wait_for() {  # wait_for WHAT SECONDS COMMAND...
         if [ "$tries" -le 0 ]; then
             echo "quickstart.sh: $what did not come up; logs in $QS/*.log" \
                  "(what was started keeps running until: $0 stop)" >&2
+            if [ -n "${WAIT_LOG:-}" ]; then
+                echo "The end of $WAIT_LOG:" >&2
+                tail -n 20 "$WAIT_LOG" >&2
+            fi
             exit 1
         fi
         sleep 0.1
@@ -171,6 +175,17 @@ start_fsd() {
     wait_for deviceid-fsd 10 test -e "$MOUNT/status.json"
 }
 
+start_enrolld() {
+    local a
+    {
+        printf '[ca]\nurl = https://localhost:%s\nroot = %s\n' "$CA_PORT" "$QS/ca/root.pem"
+        for a in $ACCOUNTS; do printf '\n[account "%s"]\n' "$a"; done
+    } > "$QS/enrolld.conf"
+    setsid "$BUILDDIR/enroll/deviceid-enrolld" --config "$QS/enrolld.conf" --foreground \
+        < /dev/null > "$QS/enrolld.log" 2>&1 &
+    record_pid deviceid-enrolld $!
+}
+
 run_main_job() {
     local p
     stop_main_job
@@ -211,21 +226,19 @@ run_main_job() {
     log "deviceid-fsd mounted on $MOUNT"
     start_fsd
 
-    # The whole enrollment, keys in the TPM or the kernel keyring only: an
+    # The enrollment daemon, keys in the TPM or the kernel keyring only: an
     # AK certificate by credential activation (the CA encrypts a secret to
     # the registered EK that only this TPM can recover), the device
     # certificate by ACME device-attest-01 for a key the AK certifies, and
     # 24-hour account certificates from /1.0/sign with a token the device
-    # key signs; all published into the keyring, where deviceid-fsd reads.
-    log "Enrolling the device (deviceidctl enroll): AK, device and account certificates"
-    local accounts=()
-    for p in $ACCOUNTS; do accounts+=(--account "$p"); done
-    logged enroll "$BUILDDIR/enroll/deviceidctl" enroll --ca-url "https://localhost:$CA_PORT" \
-        --root "$QS/ca/root.pem" "${accounts[@]}"
-    cat "$QS/enroll.log"
+    # key signs; all published into the keyring, where deviceid-fsd reads,
+    # and renewed before they expire.
+    log "Enrolling the device (deviceid-enrolld): AK, device and account certificates"
+    start_enrolld
     for p in device $ACCOUNTS; do
-        wait_for "$MOUNT/$p.pem" 10 test -e "$MOUNT/$p.pem"
+        WAIT_LOG=$QS/enrolld.log wait_for "$p.pem in $MOUNT" 30 test -e "$MOUNT/$p.pem"
     done
+    sed -n 's/^<[0-9]>//p' "$QS/enrolld.log"
 
     log "What the keyring holds (deviceidctl keyring)"
     "$BUILDDIR/enroll/deviceidctl" keyring
@@ -240,8 +253,9 @@ run_main_job() {
     cat <<EOF
 
 deviceid-fsd is serving $MOUNT; deviceid-ca and the software TPM keep
-running (state and logs in $QS). Not yet part of this job: the enrollment
-daemon that renews the certificates before they expire; see README.md.
+running (state and logs in $QS); deviceid-enrolld renews the certificates
+before they expire (kill -USR1 its pid to renew now, then watch the
+generations in "deviceidctl keyring").
 
 Stop everything:  $0 stop
 EOF
@@ -259,7 +273,7 @@ stop_main_job() {
                 >/dev/null 2>&1 || true
         done
     fi
-    # Newest first: the filesystem, then the CA, then the TPM.
+    # Newest first: the enrollment daemon, the filesystem, the CA, the TPM.
     touch "$QS/pids"
     tac "$QS/pids" | while read -r name pid; do
         if kill -0 "$pid" 2>/dev/null; then

@@ -111,7 +111,7 @@ def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, key
     # stop: every recorded process gone, the mount gone, the entries withdrawn.
     with open(os.path.join(q.dir, "pids")) as f:
         recorded = dict(line.split() for line in f if line.strip())
-    assert set(recorded) == {"swtpm", "deviceid-ca", "deviceid-fsd"}
+    assert set(recorded) == {"swtpm", "deviceid-ca", "deviceid-fsd", "deviceid-enrolld"}
     stopped = run([q.script, "stop"], env=q.env, timeout=120).stdout.decode()
     for name, pid in recorded.items():
         assert f"stopped {name} (pid {pid})" in stopped
