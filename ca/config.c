@@ -11,6 +11,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 
 #define DEFAULT_LIFETIME_TLS (365ULL * 86400)
@@ -79,44 +80,15 @@ static int fail(parse_state *st, const char *fmt, ...) {
 }
 
 int ca_parse_duration(const char *s, uint64_t *ret) {
-        uint64_t total = 0;
-        const char *p = s;
+        uint64_t v;
+        int r;
 
-        if (!s || !*s)
+        r = duration_parse(s, UINT64_MAX, &v);
+        if (r < 0)
+                return r;
+        if (v == 0)
                 return -EINVAL;
-        while (*p) {
-                uint64_t n = 0, mult;
-                const char *start = p;
-
-                while (*p >= '0' && *p <= '9') {
-                        if (n > (UINT64_MAX - 9) / 10)
-                                return -EINVAL;
-                        n = n * 10 + (uint64_t) (*p - '0');
-                        p++;
-                }
-                if (p == start)
-                        return -EINVAL;
-                switch (*p) {
-                case '\0':
-                        /* A bare number is seconds, but only on its own. */
-                        if (start != s)
-                                return -EINVAL;
-                        mult = 1;
-                        break;
-                case 's': mult = 1; p++; break;
-                case 'm': mult = 60; p++; break;
-                case 'h': mult = 3600; p++; break;
-                case 'd': mult = 86400; p++; break;
-                default:
-                        return -EINVAL;
-                }
-                if (n > UINT64_MAX / mult || total > UINT64_MAX - n * mult)
-                        return -EINVAL;
-                total += n * mult;
-        }
-        if (total == 0)
-                return -EINVAL;
-        *ret = total;
+        *ret = v;
         return 0;
 }
 

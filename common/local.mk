@@ -6,6 +6,7 @@ common_libcommon_a_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
 	common/b64.c common/b64.h \
+	common/duration.c common/duration.h \
 	common/json.c common/json.h \
 	common/crypto.c common/crypto-sig.c common/crypto.h \
 	common/signer.c common/signer.h \

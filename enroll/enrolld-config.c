@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "enrolld-config.h"
 #include "keyring/keyring.h"
 
@@ -68,44 +69,7 @@ static void set_error(char **ret_error, const char *fmt, ...) {
 }
 
 int enrolld_parse_duration(const char *s, uint64_t *ret) {
-        uint64_t total = 0;
-        const char *p = s;
-
-        if (!s || !*s)
-                return -EINVAL;
-        while (*p) {
-                uint64_t n = 0, mult;
-                const char *start = p;
-
-                while (*p >= '0' && *p <= '9') {
-                        if (n > ENROLLD_MAX_DURATION)
-                                return -EINVAL;
-                        n = n * 10 + (uint64_t) (*p - '0');
-                        p++;
-                }
-                if (p == start)
-                        return -EINVAL;
-                switch (*p) {
-                case '\0':
-                        if (start != s) /* a bare number only on its own */
-                                return -EINVAL;
-                        mult = 1;
-                        break;
-                case 's': mult = 1; p++; break;
-                case 'm': mult = 60; p++; break;
-                case 'h': mult = 3600; p++; break;
-                case 'd': mult = 86400; p++; break;
-                default:
-                        return -EINVAL;
-                }
-                if (n > ENROLLD_MAX_DURATION)
-                        return -EINVAL;
-                total += n * mult;
-                if (total > ENROLLD_MAX_DURATION)
-                        return -EINVAL;
-        }
-        *ret = total;
-        return 0;
+        return duration_parse(s, ENROLLD_MAX_DURATION, ret);
 }
 
 static bool once(parse_ctx *ctx, unsigned bit) {
