@@ -2,6 +2,7 @@
 # bench/: benchmarks, never run by `make check`.
 #   make bench-fsd   deviceid-fsd against tmpfs (see docs/fsd.md)
 #   make bench-sign  /1.0/sign issuances per second (see docs/ca.md)
+#   make bench-enrolld  deviceid-enrolld resident memory over renewals
 
 EXTRA_PROGRAMS = bench/fsd-bench
 bench_fsd_bench_SOURCES = bench/fsd-bench.c
@@ -24,3 +25,11 @@ BENCH_SIGN_ARGS ?=
 bench-sign: ca/deviceid-ca$(EXEEXT) tests/ca-issue$(EXEEXT)
 	$(PYTHON3) $(abs_top_srcdir)/bench/sign-bench.py --builddir '$(abs_top_builddir)' $(BENCH_SIGN_ARGS)
 .PHONY: bench-sign
+
+# deviceid-enrolld's resident memory over renewals (see deviceid-enrolld(8)).
+EXTRA_DIST += bench/enrolld-mem.py
+BENCH_ENROLLD_ARGS ?=
+bench-enrolld: enroll/deviceid-enrolld$(EXEEXT) enroll/deviceidctl$(EXEEXT) ca/deviceid-ca$(EXEEXT) \
+		fsd/deviceid-fsd$(EXEEXT)
+	$(PYTHON3) $(abs_top_srcdir)/bench/enrolld-mem.py --builddir '$(abs_top_builddir)' $(BENCH_ENROLLD_ARGS)
+.PHONY: bench-enrolld

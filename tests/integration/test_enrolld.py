@@ -281,32 +281,6 @@ def test_enrolld_and_ca_service_units_verify(tmp_path):
         assert cp.returncode == 0 and not cp.stderr.strip(), (u, cp.stderr.decode())
 
 
-def rss_kib(pid, field="VmRSS"):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise AssertionError(f"no {field}")
-
-
-def test_enrolld_memory_stays_flat_over_renewals(daemon, capsys):
-    daemon.start()
-    wait_enrolled(daemon)
-    first = rss_kib(daemon.proc.pid)
-    g = daemon.gen("wifi")
-    for i in range(10):
-        daemon.kill(signal.SIGUSR1)
-        wait_for(lambda: daemon.gen("wifi") > g and daemon.gen("web") > g, timeout=60, what=f"renewal {i}")
-        g = max(daemon.gen("wifi"), daemon.gen("web"))
-    last = rss_kib(daemon.proc.pid)
-    anon, files = rss_kib(daemon.proc.pid, "RssAnon"), rss_kib(daemon.proc.pid, "RssFile")
-    with capsys.disabled():
-        print(f"\ndeviceid-enrolld RSS: {first} KiB after start, {last} KiB after 10 forced renewals "
-              f"({anon} KiB anonymous, {files} KiB file-backed)")
-    assert last < 32 * 1024, (first, last)
-    assert last - first < 2048, (first, last)
-
-
 def test_enrolld_sighup_rereads_the_config(daemon):
     daemon.start()
     wait_enrolled(daemon)
