@@ -46,10 +46,7 @@ EVP_PKEY *acme_client_account_key(const acme_client *c) {
 
 static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
                 const char *detail) {
-        e->kind = kind;
-        e->step = step;
-        (void) snprintf(e->detail, sizeof(e->detail), "%s", detail ?: "");
-        return log_debug_errno(r, "ACME: failed to %s: %m%s%s", step, e->detail[0] ? ": " : "", e->detail);
+        return attest_client_fail(e, kind, "ACME", step, r, detail);
 }
 
 /* Failure of a body parser: LOCAL for -ENOMEM, else RESPONSE. */
@@ -84,12 +81,8 @@ static int acme_http(acme_client *c, const char *method, const char *url, const 
 
         (void) snprintf(e->url, sizeof(e->url), "%s", url);
         r = http_client_perform(&req, &resp, text);
-        if (r == -EMSGSIZE || r == -EBADMSG)
-                return fail(e, ATTEST_FAIL_RESPONSE, step, r, text);
-        if (r == -EINVAL || r == -ENOMEM || r == -EPROTONOSUPPORT)
-                return fail(e, ATTEST_FAIL_LOCAL, step, r, text);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_CONNECT, step, r, text);
+                return attest_client_fail_transport(e, "ACME", step, r, text);
 
         nonce = http_client_response_header(resp, "Replay-Nonce");
         if (nonce && nonce[0] && strlen(nonce) <= ACME_MAX_TOKEN) {

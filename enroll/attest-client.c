@@ -26,14 +26,9 @@ void attest_client_result_done(attest_client_result *r) {
         *r = (attest_client_result) {};
 }
 
-/* Records what failed (detail may be NULL) and returns r. */
 static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
                 const char *detail) {
-        e->kind = kind;
-        e->step = step;
-        (void) snprintf(e->detail, sizeof(e->detail), "%s", detail ?: "");
-        return log_debug_errno(r, "Attestation CA exchange: failed to %s: %m%s%s", step,
-                               e->detail[0] ? ": " : "", e->detail);
+        return attest_client_fail(e, kind, "Attestation CA exchange", step, r, detail);
 }
 
 /* The secret from ActivateCredential, and the request body built from it. */
@@ -75,12 +70,8 @@ static int post_json(const char *url, const char *body, const char *id_header,
 
         (void) snprintf(e->url, sizeof(e->url), "%s", url);
         r = http_client_perform(&req, &resp, text);
-        if (r == -EMSGSIZE || r == -EBADMSG)
-                return fail(e, ATTEST_FAIL_RESPONSE, step, r, text);
-        if (r == -EINVAL || r == -ENOMEM || r == -EPROTONOSUPPORT)
-                return fail(e, ATTEST_FAIL_LOCAL, step, r, text);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_CONNECT, step, r, text);
+                return attest_client_fail_transport(e, "Attestation CA exchange", step, r, text);
 
         if (resp->status >= 400) {
                 _cleanup_free_ char *message = NULL;

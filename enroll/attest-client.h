@@ -135,6 +135,18 @@ typedef struct attest_client_error {
         char detail[256];
 } attest_client_error;
 
+/* The failure bookkeeping of every client built on attest_client_error
+ * (client-error.c). attest_client_fail() fills kind, step and detail (may
+ * be NULL), logs at debug under the client's name (who: "ACME", ...) and
+ * returns r. attest_client_fail_transport() classifies an error of
+ * http_client_perform() (r < 0, curl's text): LOCAL for a bad request or
+ * memory, RESPONSE for an oversized or malformed answer, CONNECT for the
+ * rest. */
+int attest_client_fail(attest_client_error *e, attest_client_failure kind, const char *who, const char *step,
+                       int r, const char *detail);
+int attest_client_fail_transport(attest_client_error *e, const char *who, const char *step, int r,
+                                 const char *text);
+
 typedef struct attest_client_result {
         tpm_key *ak;            /* the AK the certificate is for */
         STACK_OF(X509) *chain;  /* AK certificate first, then intermediates */

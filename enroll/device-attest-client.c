@@ -180,11 +180,7 @@ void device_attest_client_result_done(device_attest_client_result *r) {
 
 static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
                 const char *detail) {
-        e->kind = kind;
-        e->step = step;
-        (void) snprintf(e->detail, sizeof(e->detail), "%s", detail ?: "");
-        return log_debug_errno(r, "device-attest-01: failed to %s: %m%s%s", step, e->detail[0] ? ": " : "",
-                               e->detail);
+        return attest_client_fail(e, kind, "device-attest-01", step, r, detail);
 }
 
 typedef struct der_list {

@@ -8,6 +8,7 @@ enroll_libenroll_a_SOURCES = \
 	enroll/http-client.c enroll/http-client.h \
 	enroll/attest-client.c enroll/attest-client.h \
 	enroll/attest-wire.c \
+	enroll/client-error.c \
 	enroll/acme-client.c enroll/acme-client.h \
 	enroll/acme-wire.c \
 	enroll/device-attest-client.c enroll/device-attest-client.h \

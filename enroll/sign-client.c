@@ -349,10 +349,7 @@ int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **re
 
 static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
                 const char *detail) {
-        e->kind = kind;
-        e->step = step;
-        (void) snprintf(e->detail, sizeof(e->detail), "%s", detail ?: "");
-        return log_debug_errno(r, "Account CA: failed to %s: %m%s%s", step, e->detail[0] ? ": " : "", e->detail);
+        return attest_client_fail(e, kind, "Account CA", step, r, detail);
 }
 
 /* The request body: CSR by the account key, token by the device key. */
@@ -425,12 +422,8 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                                         .max_body = SIGN_CLIENT_MAX_RESPONSE,
                                 },
                                 &resp, text);
-        if (r == -EMSGSIZE || r == -EBADMSG)
-                return fail(e, ATTEST_FAIL_RESPONSE, step, r, text);
-        if (r == -EINVAL || r == -ENOMEM || r == -EPROTONOSUPPORT)
-                return fail(e, ATTEST_FAIL_LOCAL, step, r, text);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_CONNECT, step, r, text);
+                return attest_client_fail_transport(e, "Account CA", step, r, text);
         if (resp->status >= 400) {
                 _cleanup_free_ char *message = NULL;
 
