@@ -8,7 +8,7 @@
  *    the server's worker threads after the client's POST {}; validate()
  *    may block on the network and is retried as RFC 8555 section 8.2
  *    describes;
- *  - synchronous types (device-attest-01, part 2) are validated inside
+ *  - synchronous types (device-attest-01) are validated inside
  *    the challenge POST with the client's payload ({"attObj": ...}); the
  *    outcome is final.
  *

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ca-issue: a test driver (never installed) that issues one certificate
- * straight from a CA directory, the way the Agent CA will once ACME
+ * straight from a CA directory, as the Agent CA does when ACME
  * device-attest-01 completes, so that the Account CA tests have device
- * certificates to sign tokens with:
+ * certificates to sign tokens with and need no TPM:
  *
  *   ca-issue DIR PUBKEY.pem CA CN LIFETIME_S [--ek-uri URI] [--link]
  *            [--dns NAME] [--no-eku]
