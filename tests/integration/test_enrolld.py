@@ -226,7 +226,8 @@ def test_enrolld_keeps_serving_with_the_ca_down_and_recovers(daemon):
 
     dev.ca.restart()
     wait_for(lambda: daemon.gen("wifi") > g, timeout=30, what="renewal after the CA came back")
-    assert "Renewal works again" in daemon.proc.log_text()
+    # Logged when the round ends, after the entries are published.
+    wait_for(lambda: "Renewal works again" in daemon.proc.log_text(), timeout=30, what="the recovery logged")
     assert daemon.proc.alive()
 
 
