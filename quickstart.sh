@@ -28,7 +28,7 @@ PACKAGES=(
     build-essential autoconf automake autoconf-archive pkg-config
     libfuse3-dev libkeyutils-dev libtss2-dev libssl-dev libcurl4-openssl-dev
     libjson-c-dev libcbor-dev libinih-dev libmicrohttpd-dev libgnutls28-dev
-    libsqlite3-dev libpq-dev libsystemd-dev
+    libsqlite3-dev libsystemd-dev
     # run
     fuse3 keyutils openssl sqlite3
     # real peers in tests

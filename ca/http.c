@@ -118,10 +118,6 @@ void http_response_free(http_response *r) {
         free(r);
 }
 
-unsigned http_response_status(const http_response *r) {
-        return r->status;
-}
-
 int http_response_take_body(http_response *r, void *data, size_t len, const char *content_type) {
         char *ct = NULL;
 

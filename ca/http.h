@@ -74,7 +74,6 @@ int http_response_take_body(http_response *r, void *data, size_t len, const char
 /* Adds a header; several headers of the same name (Link) are all sent.
  * Returns 0 or -ENOMEM. */
 int http_response_add_header(http_response *r, const char *name, const char *value);
-unsigned http_response_status(const http_response *r);
 void http_response_free(http_response *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(http_response *, http_response_free);
 

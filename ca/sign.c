@@ -80,10 +80,6 @@ void sign_ca_free(sign_ca *ca) {
         free(ca);
 }
 
-size_t sign_ca_n_provisioners(const sign_ca *ca) {
-        return ca ? ca->n_provs : 0;
-}
-
 static int push_dup(STACK_OF(X509) *sk, X509 *cert) {
         if (X509_up_ref(cert) != 1)
                 return -ENOMEM;

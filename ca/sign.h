@@ -46,9 +46,6 @@ int sign_ca_new(int dirfd, store *st, issuer *iss, const ca_config *cfg, sign_ca
 void sign_ca_free(sign_ca *ca);
 DEFINE_TRIVIAL_CLEANUP_FUNC(sign_ca *, sign_ca_free);
 
-/* Number of x5c provisioners. */
-size_t sign_ca_n_provisioners(const sign_ca *ca);
-
 /* What was issued, for the response and the log. */
 typedef struct sign_result {
         issued_cert cert;

@@ -347,11 +347,6 @@ void store_stmt_free(store_stmt *st) {
         free(st);
 }
 
-int store_reset(store_stmt *st) {
-        sqlite3_reset(st->stmt);
-        return 0;
-}
-
 static int bind_result(store_stmt *st, int rc) {
         if (rc == SQLITE_OK)
                 return 0;

@@ -58,8 +58,6 @@ int store_exec(store *s, const char *sql);
 int store_prepare(store *s, const char *sql, store_stmt **ret);
 void store_stmt_free(store_stmt *st);
 DEFINE_TRIVIAL_CLEANUP_FUNC(store_stmt *, store_stmt_free);
-/* Makes a finished statement ready to run again; bindings are kept. */
-int store_reset(store_stmt *st);
 
 /* Bindings copy their data. text NULL binds SQL NULL. */
 int store_bind_text(store_stmt *st, int idx, const char *text);

@@ -12,7 +12,6 @@
 #include "log.h"
 
 static int log_max_level = LOG_INFO;
-static int log_prefix_mode = -1;
 
 void log_set_max_level(int level) {
         if (level >= LOG_EMERG && level <= LOG_DEBUG)
@@ -21,10 +20,6 @@ void log_set_max_level(int level) {
 
 int log_get_max_level(void) {
         return log_max_level;
-}
-
-void log_set_prefix_mode(int mode) {
-        log_prefix_mode = mode;
 }
 
 int log_level_from_string(const char *s) {
@@ -76,7 +71,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
 
-        prefix = log_prefix_mode < 0 ? !isatty(STDERR_FILENO) : log_prefix_mode > 0;
+        /* journald reads the prefix; a terminal gets plain lines. */
+        prefix = !isatty(STDERR_FILENO);
         if (log_max_level >= LOG_DEBUG)
                 fprintf(stderr, prefix ? "<%d>%s (%s:%d %s)\n" : "%.0d%s (%s:%d %s)\n",
                         prefix ? level : 0, buf, file, line, func);

@@ -22,8 +22,6 @@ int log_get_max_level(void);
 int log_level_from_string(const char *s);
 /* Reads DEVICEID_LOG_LEVEL from the environment, if set. */
 void log_parse_environment(void);
-/* Forces (1) or suppresses (0) the "<N>" prefix; -1 = decide by isatty. */
-void log_set_prefix_mode(int mode);
 
 /* Writes one line if level <= max level. Returns -abs(error), or 0 if error
  * is 0, so it can be returned directly. Preserves errno. */

@@ -168,12 +168,6 @@ int tpm_esys_policy_or(tpm_ctx *t, ESYS_TR session, const TPML_DIGEST *digests) 
                       "Esys_PolicyOR");
 }
 
-int tpm_esys_policy_get_digest(tpm_ctx *t, ESYS_TR session, TPM2B_DIGEST **ret) {
-        return tpm_rc(Esys_PolicyGetDigest(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                                           ESYS_TR_NONE, ret),
-                      "Esys_PolicyGetDigest");
-}
-
 int tpm_esys_activate_credential(tpm_ctx *t, ESYS_TR ak, ESYS_TR ek, ESYS_TR session,
                                  ESYS_TR enc, const TPM2B_ID_OBJECT *cred,
                                  const TPM2B_ENCRYPTED_SECRET *secret, TPM2B_DIGEST **ret) {

@@ -65,7 +65,6 @@ int tpm_esys_sign(tpm_ctx *t, ESYS_TR key, const TPM2B_DIGEST *digest,
 int tpm_esys_start_policy_session(tpm_ctx *t, TPMI_ALG_HASH hash, ESYS_TR *ret);
 int tpm_esys_policy_secret_endorsement(tpm_ctx *t, ESYS_TR session);
 int tpm_esys_policy_or(tpm_ctx *t, ESYS_TR session, const TPML_DIGEST *digests);
-int tpm_esys_policy_get_digest(tpm_ctx *t, ESYS_TR session, TPM2B_DIGEST **ret);
 /* enc: an encrypt session (response parameter encryption) or ESYS_TR_NONE. */
 int tpm_esys_activate_credential(tpm_ctx *t, ESYS_TR ak, ESYS_TR ek, ESYS_TR session,
                                  ESYS_TR enc, const TPM2B_ID_OBJECT *cred,
