@@ -79,19 +79,6 @@ static int fail(parse_state *st, const char *fmt, ...) {
         return 0; /* inih: handler error */
 }
 
-int ca_parse_duration(const char *s, uint64_t *ret) {
-        uint64_t v;
-        int r;
-
-        r = duration_parse(s, UINT64_MAX, &v);
-        if (r < 0)
-                return r;
-        if (v == 0)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static int parse_port(const char *s, unsigned *ret, bool allow_zero) {
         unsigned long v = 0;
 
@@ -269,7 +256,7 @@ static int handle_lifetimes(parse_state *st, const char *name, const char *value
                 if (st->seen_lifetimes & (1u << i))
                         return fail(st, "duplicate key \"%s\"", name);
                 st->seen_lifetimes |= 1u << i;
-                if (ca_parse_duration(value, slots[i]) < 0 || *slots[i] > MAX_LIFETIME)
+                if (duration_parse(value, MAX_LIFETIME, slots[i]) < 0 || *slots[i] == 0)
                         return fail(st, "invalid duration \"%s\" for \"%s\" (e.g. 24h, 30d)", value, name);
                 return 1;
         }

@@ -80,9 +80,6 @@ int ca_provisioner_has_challenge(const ca_provisioner *p, const char *type);
  * against dir. Malloc'ed into *ret; 0 or -ENOMEM. */
 int ca_config_database_url(const ca_config *c, const char *dir, char **ret);
 
-/* "90s", "15m", "24h", "30d", "1h30m" or plain seconds -> seconds.
- * 0 or -EINVAL (also for 0 and overflow). */
-int ca_parse_duration(const char *s, uint64_t *ret);
 /* "ADDR:PORT" / "[V6]:PORT" / ":PORT" -> host (malloc'ed, "" for any) and port.
  * 0 or -EINVAL. */
 int ca_parse_listen(const char *s, char **ret_host, unsigned *ret_port);

@@ -5,7 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "config.h"
+#include "duration.h"
 #include "sign-req.h"
 
 void sign_request_done(sign_request *r) {
@@ -84,7 +84,7 @@ int sign_time_parse(const char *s, sign_time *ret) {
                 if (rfc3339_parse(s, &t.at) < 0)
                         return -EINVAL;
         } else {
-                if (ca_parse_duration(s, &t.duration) < 0 || t.duration > 100ULL * 365 * 86400)
+                if (duration_parse(s, 100ULL * 365 * 86400, &t.duration) < 0 || t.duration == 0)
                         return -EINVAL;
                 t.relative = true;
         }

@@ -43,7 +43,8 @@ void sign_request_done(sign_request *r);
 int sign_request_parse(const char *body, size_t len, sign_request *ret, const char **ret_why);
 
 /* "2026-11-30T12:00:00Z", "...T12:00:00.5+01:00" (fractions dropped) or a
- * duration as ca_parse_duration() reads it. 0 or -EINVAL. */
+ * positive duration as duration_parse() reads it, at most 100 years. 0 or
+ * -EINVAL. */
 int sign_time_parse(const char *s, sign_time *ret);
 
 /* The certificate's validity: notBefore = the requested one or now -

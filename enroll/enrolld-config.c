@@ -68,10 +68,6 @@ static void set_error(char **ret_error, const char *fmt, ...) {
         va_end(ap);
 }
 
-int enrolld_parse_duration(const char *s, uint64_t *ret) {
-        return duration_parse(s, ENROLLD_MAX_DURATION, ret);
-}
-
 static bool once(parse_ctx *ctx, unsigned bit) {
         if (ctx->seen & bit)
                 return false;
@@ -82,7 +78,7 @@ static bool once(parse_ctx *ctx, unsigned bit) {
 static int handle_duration(parse_ctx *ctx, unsigned bit, const char *key, const char *value, uint64_t *slot) {
         if (!once(ctx, bit))
                 return parse_fail(ctx, -EINVAL, "duplicate key \"%s\"", key);
-        if (enrolld_parse_duration(value, slot) < 0 || *slot == 0)
+        if (duration_parse(value, ENROLLD_MAX_DURATION, slot) < 0 || *slot == 0)
                 return parse_fail(ctx, -EINVAL, "%s=\"%.32s\" is not a duration from 1s to 7d (e.g. 5s, 10m)", key,
                                   value);
         return 1;

@@ -68,10 +68,6 @@ typedef struct enrolld_config {
  * line ("line 3: ..."). Pure. */
 int enrolld_config_parse(const char *buf, size_t len, enrolld_config **ret, char **ret_error);
 
-/* A duration ("90", "5s", "10m", "1h30m", "2d") in seconds; -EINVAL if
- * malformed or above ENROLLD_MAX_DURATION. Pure. */
-int enrolld_parse_duration(const char *s, uint64_t *ret);
-
 /* The account named name, or NULL. */
 const sign_client_account *enrolld_config_find_account(const enrolld_config *c, const char *name);
 

@@ -107,18 +107,35 @@ static void test_errors(void) {
         }
 }
 
+/* The duration syntax itself is tested in test-duration.c; here what
+ * ca.conf adds: a lifetime is positive and at most 20 years. */
+static int lifetime(const char *value, uint64_t *ret) {
+        _cleanup_(ca_config_freep) ca_config *c = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (asprintf(&text, "[server]\nlisten = :1\ndns_names = a\n[lifetimes]\nagent = %s\n", value) < 0)
+                return -ENOMEM;
+        r = ca_config_parse(text, strlen(text), &c, NULL);
+        if (r >= 0)
+                *ret = c->lifetime_agent;
+        return r;
+}
+
 static void test_durations(void) {
         uint64_t v = 0;
 
-        is_ok(ca_parse_duration("90", &v), "duration: bare seconds");
+        is_ok(lifetime("90", &v), "duration: bare seconds");
         is_int(v, 90, "duration: 90");
-        is_ok(ca_parse_duration("1d2h3m4s", &v), "duration: compound");
+        is_ok(lifetime("1d2h3m4s", &v), "duration: compound");
         is_int(v, 86400 + 7200 + 180 + 4, "duration: compound value");
-        is_err(ca_parse_duration("0s", &v), -EINVAL, "duration: zero refused");
-        is_err(ca_parse_duration("5h30", &v), -EINVAL, "duration: trailing bare number refused");
-        is_err(ca_parse_duration("h", &v), -EINVAL, "duration: unit without number refused");
-        is_err(ca_parse_duration("99999999999999999999d", &v), -EINVAL, "duration: overflow refused");
-        is_err(ca_parse_duration("", &v), -EINVAL, "duration: empty refused");
+        is_err(lifetime("0s", &v), -EINVAL, "duration: zero refused");
+        is_err(lifetime("5h30", &v), -EINVAL, "duration: trailing bare number refused");
+        is_err(lifetime("h", &v), -EINVAL, "duration: unit without number refused");
+        is_err(lifetime("99999999999999999999d", &v), -EINVAL, "duration: overflow refused");
+        is_err(lifetime("", &v), -EINVAL, "duration: empty refused");
+        is_ok(lifetime("7300d", &v), "duration: 20 years accepted");
+        is_err(lifetime("7300d1s", &v), -EINVAL, "duration: over 20 years refused");
 }
 
 static void test_listen(void) {

@@ -74,26 +74,32 @@ static void test_full(void) {
         is_int(c->check_interval, 90, "plain seconds");
 }
 
+/* The duration syntax itself is tested in test-duration.c; here what
+ * enrolld.conf adds: durations from 1s to ENROLLD_MAX_DURATION. */
 static void test_durations(void) {
         static const struct {
                 const char *s;
                 int r;
                 uint64_t v;
         } v[] = {
-                { "0", 0, 0 },        { "5", 0, 5 },          { "5s", 0, 5 },       { "10m", 0, 600 },
+                { "0", -EINVAL, 0 },  { "5", 0, 5 },          { "5s", 0, 5 },       { "10m", 0, 600 },
                 { "1h30m", 0, 5400 }, { "2d", 0, 172800 },    { "7d", 0, 604800 },  { "1m30s", 0, 90 },
                 { "8d", -EINVAL, 0 }, { "", -EINVAL, 0 },     { "s", -EINVAL, 0 },  { "5x", -EINVAL, 0 },
                 { "1h5", -EINVAL, 0 }, { "-1", -EINVAL, 0 },  { "99999999999999999999", -EINVAL, 0 },
-                { " 5s", -EINVAL, 0 },
+                { "5s 5s", -EINVAL, 0 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(v); i++) {
-                uint64_t got = 0;
-                int r = enrolld_parse_duration(v[i].s, &got);
+                _cleanup_(enrolld_config_freep) enrolld_config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                int r;
 
+                if (asprintf(&text, CA "[renewal]\ncheck_interval = %s\n", v[i].s) < 0)
+                        return;
+                r = parse(text, &c, NULL);
                 is_int(r, v[i].r, v[i].s);
                 if (r == 0)
-                        is_int(got, v[i].v, v[i].s);
+                        is_int(c->check_interval, v[i].v, v[i].s);
         }
 }
 
