@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "issuer.h"
 #include "log.h"
+#include "time-util.h"
 #include "x509.h"
 
 const char *acme_order_effective_status(const acme_order_row *o, uint64_t now) {
@@ -69,7 +70,7 @@ static http_response *problem(acme_ctx *c, acme_error e, const char *detail) {
 static json_object *order_json(acme_ctx *c, const acme_order_row *o) {
         _cleanup_json_ json_object *obj = json_object_new_object(), *ids = NULL, *authzs = json_object_new_array();
         _cleanup_free_ char *fin = acme_url(c, "order", o->id, "finalize");
-        char **authz_ids = NULL, when[32];
+        char **authz_ids = NULL, when[FORMAT_TIME_MAX];
         int r;
 
         if (!obj || !authzs || !fin)
@@ -88,8 +89,9 @@ static json_object *order_json(acme_ctx *c, const acme_order_row *o) {
                 }
         }
         acme_strv_free(authz_ids);
+        (void) format_time((time_t) o->expires, when);
         if (json_add_string(obj, "status", acme_order_effective_status(o, acme_now())) < 0 ||
-            json_add_string(obj, "expires", acme_time_format(o->expires, when, sizeof(when))) < 0 ||
+            json_add_string(obj, "expires", when) < 0 ||
             json_add_object(obj, "identifiers", TAKE_PTR(ids)) < 0 ||
             json_add_object(obj, "authorizations", TAKE_PTR(authzs)) < 0 ||
             json_add_string(obj, "finalize", fin) < 0)
@@ -127,13 +129,16 @@ static http_response *reply_order(acme_ctx *c, unsigned status, const acme_order
 static json_object *chall_json(acme_ctx *c, const acme_chall_row *ch) {
         _cleanup_json_ json_object *o = json_object_new_object();
         _cleanup_free_ char *u = acme_url(c, "chall", ch->id, NULL);
-        char when[32];
+        char when[FORMAT_TIME_MAX];
 
         if (!o || !u || json_add_string(o, "type", ch->type) < 0 || json_add_string(o, "url", u) < 0 ||
             json_add_string(o, "status", ch->status) < 0 || json_add_string(o, "token", ch->token) < 0)
                 return NULL;
-        if (ch->validated && json_add_string(o, "validated", acme_time_format(ch->validated, when, sizeof(when))) < 0)
-                return NULL;
+        if (ch->validated) {
+                (void) format_time((time_t) ch->validated, when);
+                if (json_add_string(o, "validated", when) < 0)
+                        return NULL;
+        }
         if (ch->error) {
                 json_object *err = NULL;
 
@@ -150,7 +155,7 @@ static http_response *reply_authz(acme_ctx *c, const acme_authz_row *a) {
         acme_chall_row *ch = NULL;
         size_t n = 0;
         const char *st = acme_authz_effective_status(a, acme_now());
-        char when[32];
+        char when[FORMAT_TIME_MAX];
         int r;
 
         if (!o || !id || !arr)
@@ -173,9 +178,10 @@ static http_response *reply_authz(acme_ctx *c, const acme_authz_row *a) {
                 }
         }
         acme_chall_rows_free(ch, n);
+        (void) format_time((time_t) a->expires, when);
         if (json_add_string(id, "type", a->id_type) < 0 || json_add_string(id, "value", a->id_value) < 0 ||
             json_add_object(o, "identifier", TAKE_PTR(id)) < 0 || json_add_string(o, "status", st) < 0 ||
-            json_add_string(o, "expires", acme_time_format(a->expires, when, sizeof(when))) < 0 ||
+            json_add_string(o, "expires", when) < 0 ||
             json_add_object(o, "challenges", TAKE_PTR(arr)) < 0)
                 return NULL;
         if (a->wildcard && json_add_bool(o, "wildcard", true) < 0)

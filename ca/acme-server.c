@@ -21,15 +21,6 @@ uint64_t acme_now(void) {
         return (uint64_t) time(NULL);
 }
 
-const char *acme_time_format(int64_t t, char *buf, size_t size) {
-        time_t tt = (time_t) t;
-        struct tm tm;
-
-        if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                (void) snprintf(buf, size, "1970-01-01T00:00:00Z");
-        return buf;
-}
-
 int acme_id_new(char **ret) {
         return crypto_random_b64url(16, ret);
 }

@@ -64,8 +64,6 @@ typedef struct acme_ctx {
 } acme_ctx;
 
 uint64_t acme_now(void);
-/* RFC 3339 UTC text of t into buf (at least 32 bytes). */
-const char *acme_time_format(int64_t t, char *buf, size_t size);
 
 /* Checks the request as RFC 8555 section 6 demands (content type, JWS
  * syntax and algorithm, jwk XOR kid per flags, nonce, url, account,

@@ -1,12 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
-# common/: the shared core used by the agent and the CA.
+# common/: the shared core used by the agent, the filesystem and the CA.
 
-noinst_LIBRARIES += common/libcommon.a
-common_libcommon_a_SOURCES = \
+# The base: libc only (and libinih for the configuration scaffold, linked
+# by the programs that parse a configuration: $(INIH_LIBS)). Whatever must
+# not pull in OpenSSL (deviceid-fsd) links $(COMMON_BASE_LIBS) alone.
+noinst_LIBRARIES += common/libbase.a
+common_libbase_a_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
-	common/b64.c common/b64.h \
 	common/duration.c common/duration.h \
+	common/time-util.c common/time-util.h
+common_libbase_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+COMMON_BASE_LIBS = common/libbase.a
+
+# Encoding, crypto and certificates (OpenSSL, json-c).
+noinst_LIBRARIES += common/libcommon.a
+common_libcommon_a_SOURCES = \
+	common/b64.c common/b64.h \
 	common/json.c common/json.h \
 	common/crypto.c common/crypto-sig.c common/crypto.h \
 	common/signer.c common/signer.h \
@@ -15,7 +25,7 @@ common_libcommon_a_SOURCES = \
 	common/jws.c common/jws.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
 
-# Link line for anything that uses libcommon.a.
-COMMON_LIBS = common/libcommon.a $(OPENSSL_LIBS) $(JSONC_LIBS)
+# Link line for anything that uses libcommon.a (it includes the base).
+COMMON_LIBS = common/libcommon.a $(COMMON_BASE_LIBS) $(OPENSSL_LIBS) $(JSONC_LIBS)
 
 include common/tpm2.mk

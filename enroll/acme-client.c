@@ -13,6 +13,7 @@
 #include "jwk.h"
 #include "jws.h"
 #include "log.h"
+#include "time-util.h"
 
 #define ACME_CONNECT_TIMEOUT 10
 #define ACME_TIMEOUT 30
@@ -316,16 +317,15 @@ int acme_client_get_authorization(acme_client *c, const char *url, acme_authoriz
 
 /* How long to wait before the next poll: Retry-After (bounded), else the
  * default; -ETIMEDOUT once the deadline would pass. */
-static int poll_wait(const http_client_response *resp, const struct timespec *deadline) {
+static int poll_wait(const http_client_response *resp, uint64_t deadline_ms) {
         const char *ra = http_client_response_header(resp, "Retry-After");
         unsigned sec;
         uint64_t ms = ACME_POLL_DEFAULT_MS;
-        struct timespec now, ts;
+        struct timespec ts;
 
         if (ra && acme_parse_retry_after(ra, &sec) >= 0)
                 ms = (uint64_t) (sec > ACME_POLL_MAX_SEC ? ACME_POLL_MAX_SEC : sec ?: 1) * 1000;
-        (void) clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec + (time_t) (ms / 1000) > deadline->tv_sec)
+        if (now_monotonic_ms() + ms > deadline_ms)
                 return -ETIMEDOUT;
         ts = (struct timespec) { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000L };
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -333,18 +333,12 @@ static int poll_wait(const http_client_response *resp, const struct timespec *de
         return 0;
 }
 
-static void deadline_init(struct timespec *d) {
-        (void) clock_gettime(CLOCK_MONOTONIC, d);
-        d->tv_sec += ACME_POLL_DEADLINE_SEC;
-}
-
 int acme_client_answer_challenge(acme_client *c, const char *url, const char *payload,
                                  acme_challenge *ret, attest_client_error *e) {
         static const char step[] = "answer the ACME challenge";
-        struct timespec deadline;
+        uint64_t deadline_ms = now_monotonic_ms() + ACME_POLL_DEADLINE_SEC * 1000ULL;
         int r;
 
-        deadline_init(&deadline);
         for (const char *p = payload;; p = NULL) {
                 _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
                 _cleanup_(acme_challenge_done) acme_challenge ch = {};
@@ -362,7 +356,7 @@ int acme_client_answer_challenge(acme_client *c, const char *url, const char *pa
                         ch = (acme_challenge) {};
                         return 0;
                 }
-                if (poll_wait(resp, &deadline) < 0)
+                if (poll_wait(resp, deadline_ms) < 0)
                         return fail(e, ATTEST_FAIL_RESPONSE, step, -ETIMEDOUT,
                                     "the challenge stayed pending past the deadline");
         }
@@ -371,10 +365,9 @@ int acme_client_answer_challenge(acme_client *c, const char *url, const char *pa
 int acme_client_poll_order(acme_client *c, const char *order_url, bool until_ready, acme_order *ret,
                            attest_client_error *e) {
         static const char step[] = "read the ACME order";
-        struct timespec deadline;
+        uint64_t deadline_ms = now_monotonic_ms() + ACME_POLL_DEADLINE_SEC * 1000ULL;
         int r;
 
-        deadline_init(&deadline);
         for (;;) {
                 _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
                 _cleanup_(acme_order_done) acme_order o = {};
@@ -393,7 +386,7 @@ int acme_client_poll_order(acme_client *c, const char *order_url, bool until_rea
                         o = (acme_order) {};
                         return 0;
                 }
-                if (poll_wait(resp, &deadline) < 0)
+                if (poll_wait(resp, deadline_ms) < 0)
                         return fail(e, ATTEST_FAIL_RESPONSE, step, -ETIMEDOUT,
                                     "the order did not progress before the deadline");
         }

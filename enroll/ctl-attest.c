@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "json.h"
 #include "log.h"
+#include "time-util.h"
 #include "tpm.h"
 #include "x509.h"
 
@@ -155,7 +156,7 @@ static int print_json(const attest_client_result *res, tpm_key_alg alg, const ch
         _cleanup_json_ json_object *o = json_object_new_object(), *chain = json_object_new_array();
         _cleanup_free_ char *serial = NULL, *s = NULL;
         X509 *leaf = sk_X509_value(res->chain, 0);
-        char not_before[32], not_after[32];
+        char not_before[FORMAT_TIME_MAX], not_after[FORMAT_TIME_MAX];
         time_t nb, na;
         int r;
 
@@ -163,9 +164,9 @@ static int print_json(const attest_client_result *res, tpm_key_alg alg, const ch
                 return log_oom();
         r = x509_cert_get_validity(leaf, &nb, &na);
         if (r >= 0)
-                r = ctl_format_time(nb, not_before);
+                r = format_time(nb, not_before);
         if (r >= 0)
-                r = ctl_format_time(na, not_after);
+                r = format_time(na, not_after);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the AK certificate's validity: %m");
         r = x509_cert_serial_hex(leaf, &serial);

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "keyring/keyring.h"
 #include "log.h"
+#include "time-util.h"
 #include "x509.h"
 
 #define ENROLL_MAX_ACCOUNTS 16
@@ -71,7 +72,7 @@ static int print_summary(bool json, const char *ek_uri, X509 *device, uint64_t d
                          const enroll_state *s) {
         _cleanup_json_ json_object *o = json_object_new_object(), *arr = json_object_new_array();
         _cleanup_free_ char *serial = NULL, *text = NULL;
-        char na[32];
+        char na[FORMAT_TIME_MAX];
         time_t not_after;
         int r;
 
@@ -81,7 +82,7 @@ static int print_summary(bool json, const char *ek_uri, X509 *device, uint64_t d
         if (r >= 0)
                 r = x509_cert_get_validity(device, NULL, &not_after);
         if (r >= 0)
-                r = ctl_format_time(not_after, na);
+                r = format_time(not_after, na);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the device certificate: %m");
         if (!json) {
@@ -94,12 +95,12 @@ static int print_summary(bool json, const char *ek_uri, X509 *device, uint64_t d
         for (size_t i = 0; i < s->n_accounts; i++) {
                 const enroll_account *a = &s->accounts[i];
                 const sign_client_account *spec = &s->specs[i];
-                char ana[32];
+                char ana[FORMAT_TIME_MAX];
                 time_t t;
                 json_object *e;
 
                 t = a->not_after;
-                if (ctl_format_time(t, ana) < 0)
+                if (format_time(t, ana) < 0)
                         return log_error_errno(EBADMSG, "Failed to read the certificate of \"%s\".", spec->name);
                 if (!json) {
                         printf("Account %-10s  CN %s, not after %s, key %s\n", spec->name, spec->sub, ana,

@@ -17,12 +17,3 @@ int verb_remove(int argc, char *argv[]);
 int verb_keyring(int argc, char *argv[]);
 int verb_attest(int argc, char *argv[]);
 int verb_enroll(int argc, char *argv[]);
-
-/* t as RFC 3339 UTC ("2026-11-30T20:52:44Z"); 0 or -ERANGE. */
-static inline int ctl_format_time(time_t t, char ret[static 32]) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                return -ERANGE;
-        return 0;
-}

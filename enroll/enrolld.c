@@ -24,6 +24,7 @@
 #include "enrolld-schedule.h"
 #include "keyring/keyring.h"
 #include "log.h"
+#include "time-util.h"
 #include "x509.h"
 
 #define ENROLLD_DEFAULT_CONFIG "/etc/deviceid/enrolld.conf"
@@ -64,13 +65,6 @@ static void enrolld_done(enrolld *d) {
         free(d->last_failure);
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static tpm_key_alg device_alg(const enrolld *d) {
         return d->cfg->device_rsa ? TPM_KEY_RSA_2048 : TPM_KEY_ECC_P256;
 }
@@ -79,13 +73,6 @@ static bool terminating(void) {
         sigset_t pending;
 
         return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
-}
-
-static void format_time(time_t t, char buf[static 32]) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(buf, 32, "@%lld", (long long) t);
 }
 
 static int load_config(const char *path, enrolld_config **ret) {
@@ -120,7 +107,7 @@ static int load_ca(const enrolld_config *c, enroll_ca *ret) {
 static void adopt_device(enrolld *d) {
         _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
         enroll_device dev = {};
-        char na[32];
+        char na[FORMAT_TIME_MAX];
         int r;
 
         r = keyring_get(d->k, "device", &e);
@@ -136,7 +123,7 @@ static void adopt_device(enrolld *d) {
         d->dev = dev;
         d->have_dev = true;
         d->dev_obtained = e->published;
-        format_time(dev.not_after, na);
+        (void) format_time(dev.not_after, na);
         log_info("Reusing the device certificate in the keyring (generation %llu, valid until %s).",
                  (unsigned long long) e->generation, na);
 }
@@ -205,7 +192,7 @@ static int renew_device(enrolld *d, bool *changed) {
         _cleanup_(enroll_device_done) enroll_device dev = {};
         enroll_failure f = {};
         uint64_t gen = 0;
-        char na[32];
+        char na[FORMAT_TIME_MAX];
         int r;
 
         r = enroll_device_enroll(d->tpm, &d->ca, device_alg(d), &dev, &f);
@@ -214,7 +201,7 @@ static int renew_device(enrolld *d, bool *changed) {
         r = enroll_publish_device(d->k, &dev, &gen);
         if (r < 0)
                 return publish_failure(d, r, NULL);
-        format_time(dev.not_after, na);
+        (void) format_time(dev.not_after, na);
         log_info("%s the device certificate for \"%s\" (generation %llu, valid until %s).",
                  d->have_dev ? "Renewed" : "Enrolled", dev.ek_uri, (unsigned long long) gen, na);
         enroll_device_done(&d->dev);
@@ -231,7 +218,7 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         const sign_client_account *spec = &d->cfg->accounts[i];
         enroll_failure f = {};
         uint64_t gen = 0;
-        char na[32];
+        char na[FORMAT_TIME_MAX];
         int r;
 
         r = enroll_account_issue(d->tpm, &d->ca, &d->dev, spec, device_alg(d), &a, &f);
@@ -240,7 +227,7 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         r = enroll_publish_account(d->k, spec->name, &a, &gen);
         if (r < 0)
                 return publish_failure(d, r, spec->name);
-        format_time(a.not_after, na);
+        (void) format_time(a.not_after, na);
         log_info("%s account \"%s\" (generation %llu, valid until %s).", d->accounts[i].have ? "Renewed" : "Issued",
                  spec->name, (unsigned long long) gen, na);
         d->accounts[i] = (tracked) { .have = true, .not_before = a.not_before, .not_after = a.not_after,
@@ -339,7 +326,7 @@ static uint64_t next_due_ms(const enrolld *d) {
 }
 
 static void after_round(enrolld *d, int r) {
-        uint64_t now = now_ms();
+        uint64_t now = now_realtime_ms();
         uint32_t rnd = 0;
 
         if (r >= 0) {
@@ -349,9 +336,9 @@ static void after_round(enrolld *d, int r) {
                 d->last_failure = NULL;
                 d->failures = 0;
                 d->removed = false;
-                char at[32];
+                char at[FORMAT_TIME_MAX];
 
-                format_time((time_t) (next_due_ms(d) / 1000), at);
+                (void) format_time((time_t) (next_due_ms(d) / 1000), at);
                 snprintf(d->status, sizeof(d->status), "Certificates current; next renewal at %s", at);
                 return;
         }
@@ -481,7 +468,7 @@ static int run(int argc, char *argv[]) {
         adopt_accounts(&d);
 
         for (;;) {
-                uint64_t now = now_ms(), wake;
+                uint64_t now = now_realtime_ms(), wake;
                 struct timespec ts;
                 siginfo_t si;
                 int sig;
@@ -500,7 +487,7 @@ static int run(int argc, char *argv[]) {
                 }
                 if (terminating())
                         break;
-                now = now_ms();
+                now = now_realtime_ms();
                 wake = d.failures > 0 ? d.retry_at_ms : next_due_ms(&d);
                 wake = enrolld_sleep_ms(now, wake, d.cfg->check_interval);
                 log_debug("Sleeping %llu ms.", (unsigned long long) wake);

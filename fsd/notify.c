@@ -27,6 +27,7 @@
 #include "fsd/mount.h"
 #include "fsd/notify.h"
 #include "log.h"
+#include "time-util.h"
 
 #define MAX_CLIENTS 32
 #define MAX_REQUEST 64
@@ -310,13 +311,6 @@ static bool client_read(client *c) {
         return false;
 }
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int setup(fsd_notifier *n) {
         int r;
 
@@ -345,7 +339,8 @@ static void end_session_loop(fsd_notifier *n) {
 
 static void serve(fsd_notifier *n) {
         client clients[MAX_CLIENTS];
-        int64_t interval = (int64_t) n->p.cfg->poll_interval_sec * 1000, next_poll = now_ms() + interval;
+        int64_t interval = (int64_t) n->p.cfg->poll_interval_sec * 1000;
+        int64_t next_poll = (int64_t) now_monotonic_ms() + interval;
         int last_poll_error = 0;
 
         for (size_t i = 0; i < MAX_CLIENTS; i++)
@@ -356,12 +351,13 @@ static void serve(fsd_notifier *n) {
                 client *owner[3 + MAX_CLIENTS];
                 size_t np = 0;
                 bool reload = false, any_pending = false;
-                int64_t left = next_poll - now_ms();
+                int64_t left = next_poll - (int64_t) now_monotonic_ms();
                 int k;
 
                 for (size_t i = 0; i < MAX_CLIENTS; i++)
                         if (clients[i].fd >= 0) {
-                                if (!clients[i].pending && now_ms() - clients[i].since_ms > CLIENT_IDLE_MS)
+                                if (!clients[i].pending &&
+                                    (int64_t) now_monotonic_ms() - clients[i].since_ms > CLIENT_IDLE_MS)
                                         client_drop(&clients[i]);
                                 else if (left > CLIENT_IDLE_MS)
                                         left = CLIENT_IDLE_MS;
@@ -423,7 +419,8 @@ static void serve(fsd_notifier *n) {
                                         client_drop(&clients[oldest]);
                                         i = oldest;
                                 }
-                                clients[i] = (client) { .fd = fd, .since_ms = now_ms() };
+                                clients[i] = (client) { .fd = fd,
+                                                        .since_ms = (int64_t) now_monotonic_ms() };
                         }
                 }
                 for (size_t j = 3; k > 0 && j < np; j++)
@@ -446,8 +443,8 @@ static void serve(fsd_notifier *n) {
                         for (size_t i = 0; i < MAX_CLIENTS; i++)
                                 if (clients[i].fd >= 0 && clients[i].pending)
                                         client_answer(&clients[i], r >= 0 ? "ok" : answer ? answer : "error");
-                        next_poll = now_ms() + interval;
-                } else if (now_ms() >= next_poll) {
+                        next_poll = (int64_t) now_monotonic_ms() + interval;
+                } else if ((int64_t) now_monotonic_ms() >= next_poll) {
                         /* Fallback for a publisher that did not notify, and expiry. */
                         _cleanup_free_ char *err = NULL;
                         int r = fsd_reload(n->p.ctx, n->p.cfg, n->rw_fd, true, &err);
@@ -458,7 +455,7 @@ static void serve(fsd_notifier *n) {
                         else if (r > 0)
                                 log_info("Periodic reload: %d name(s) changed.", r);
                         last_poll_error = r < 0 ? r : 0;
-                        next_poll = now_ms() + interval;
+                        next_poll = (int64_t) now_monotonic_ms() + interval;
                 }
         }
         for (size_t i = 0; i < MAX_CLIENTS; i++)

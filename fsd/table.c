@@ -9,6 +9,7 @@
 
 #include "fsd/table.h"
 #include "json.h"
+#include "time-util.h"
 
 void fsd_blob_free(fsd_blob *b) {
         if (!b)
@@ -74,13 +75,6 @@ static int spec_cmp(const void *a, const void *b) {
         return strcmp(((const fsd_spec *) a)->name, ((const fsd_spec *) b)->name);
 }
 
-static void format_time(time_t t, char buf[static 32]) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                strcpy(buf, "1970-01-01T00:00:00Z");
-}
-
 static int add_file_names(json_object *files, const keyring_entry *e) {
         static const char *const suffixes[] = { ".pem", ".key.pem", ".bundle.pem" };
         size_t n = 1;
@@ -123,7 +117,7 @@ int fsd_status_json(const keyring_entry *const *sorted, size_t n, char **ret, si
                 const keyring_entry *e = sorted[i];
                 json_object *o = json_object_new_object(), *files = json_object_new_array();
                 const char *kind = keyring_key_kind_to_string(e->key_kind);
-                char t[32];
+                char t[FORMAT_TIME_MAX];
 
                 if (!o || !files) {
                         json_object_put(o);
@@ -142,14 +136,14 @@ int fsd_status_json(const keyring_entry *const *sorted, size_t n, char **ret, si
                         return r;
                 }
                 if (e->not_after > 0) {
-                        format_time(e->not_after, t);
+                        (void) format_time(e->not_after, t);
                         if ((r = json_add_string(o, "notAfter", t)) < 0 ||
                             (r = json_add_int64(o, "notAfterUnix", (int64_t) e->not_after)) < 0) {
                                 json_object_put(files);
                                 return r;
                         }
                 }
-                format_time(e->published, t);
+                (void) format_time(e->published, t);
                 if ((r = json_add_string(o, "published", t)) < 0) {
                         json_object_put(files);
                         return r;

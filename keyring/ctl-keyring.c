@@ -18,6 +18,7 @@
 #include "json.h"
 #include "keyring/keyring.h"
 #include "log.h"
+#include "time-util.h"
 #include "x509.h"
 
 #define CTL_NOTIFY_TIMEOUT_MS 10000
@@ -230,13 +231,6 @@ int verb_remove(int argc, char *argv[]) {
         return notify_fsd();
 }
 
-static void format_time(time_t t, char buf[static 32]) {
-        struct tm tm;
-
-        if (t <= 0 || !gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(buf, 32, "-");
-}
-
 /* Subject of the leaf (RFC 2253 form) and the number of certificates. */
 static int chain_summary(const keyring_entry *e, char **ret_subject, int *ret_count) {
         _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
@@ -332,7 +326,7 @@ int verb_keyring(int argc, char *argv[]) {
         for (char **n = names; n && *n; n++) {
                 _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
                 _cleanup_free_ char *subject = NULL;
-                char not_after[32], published[32];
+                char not_after[FORMAT_TIME_MAX], published[FORMAT_TIME_MAX];
                 int count = 0;
 
                 r = keyring_get(k, *n, &e);
@@ -341,8 +335,11 @@ int verb_keyring(int argc, char *argv[]) {
                 if (r >= 0 && chain_summary(e, &subject, &count) < 0)
                         log_warning("The chain of \"%s\" does not parse, ignoring.", *n);
                 if (e) {
-                        format_time(e->not_after, not_after);
-                        format_time(e->published, published);
+                        /* 0: unknown, shown as "-". */
+                        if (e->not_after <= 0 || format_time(e->not_after, not_after) < 0)
+                                strcpy(not_after, "-");
+                        if (e->published <= 0 || format_time(e->published, published) < 0)
+                                strcpy(published, "-");
                 }
 
                 if (json) {

@@ -12,16 +12,10 @@
 
 #include "keyring.h"
 #include "log.h"
+#include "time-util.h"
 
 #define NOTIFY_REQUEST "reload"
 #define NOTIFY_MAX_ANSWER 512
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int keyring_notify_readers(const char *socket_path, int timeout_ms) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -40,7 +34,7 @@ int keyring_notify_readers(const char *socket_path, int timeout_ms) {
         if (timeout_ms <= 0)
                 return -EINVAL;
         memcpy(sa.sun_path, socket_path, strlen(socket_path));
-        deadline = now_ms() + timeout_ms;
+        deadline = (int64_t) now_monotonic_ms() + timeout_ms;
 
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -60,7 +54,7 @@ int keyring_notify_readers(const char *socket_path, int timeout_ms) {
 
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - (int64_t) now_monotonic_ms();
                 int k;
 
                 if (left <= 0)

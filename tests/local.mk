@@ -16,6 +16,7 @@ FUZZER_MAIN = tests/fuzz/standalone.c
 FUZZER_LINK_FLAGS =
 endif
 
+include tests/common.mk
 include tests/jose.mk
 include tests/crypto.mk
 include tests/tpm.mk
