@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ca.conf parsing (see config.h): libinih splits the text, the handler
- * below validates each key where it is seen and records the first error
- * with its line; a last pass checks what must be present.
+ * ca.conf parsing (see config.h) on the common INI scaffold (conf.h:
+ * sizes, syntax, sections, unknown and duplicate keys, the first error
+ * with its line); the callbacks below validate each key where it is seen,
+ * and a last pass checks what must be present.
  */
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
-#include <ini.h>
 
+#include "conf.h"
 #include "config.h"
 #include "duration.h"
 #include "log.h"
@@ -26,13 +26,6 @@
 static const char *const known_challenges[] = {
         "http-01", "dns-01", "tls-alpn-01", "device-attest-01",
 };
-
-typedef struct parse_state {
-        ca_config *cfg;
-        char *error;     /* first error, without line number */
-        bool seen_listen, seen_dns, seen_db;
-        unsigned seen_lifetimes; /* bit per key */
-} parse_state;
 
 static void strv_free(char **v) {
         if (!v)
@@ -64,19 +57,6 @@ void ca_config_free(ca_config *c) {
                 provisioner_done(&c->provisioners[i]);
         free(c->provisioners);
         free(c);
-}
-
-static int fail(parse_state *st, const char *fmt, ...) _printf_(2, 3);
-static int fail(parse_state *st, const char *fmt, ...) {
-        va_list ap;
-
-        if (st->error)
-                return 0;
-        va_start(ap, fmt);
-        if (vasprintf(&st->error, fmt, ap) < 0)
-                st->error = NULL;
-        va_end(ap);
-        return 0; /* inih: handler error */
 }
 
 static int parse_port(const char *s, unsigned *ret, bool allow_zero) {
@@ -204,237 +184,196 @@ static int replace_str(char **dst, const char *value) {
         return 0;
 }
 
-static int handle_server(parse_state *st, const char *name, const char *value) {
-        ca_config *c = st->cfg;
+static int server_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
+        ca_config *c = userdata;
 
         if (streq(name, "listen")) {
                 _cleanup_free_ char *host = NULL;
                 unsigned port;
 
-                if (st->seen_listen)
-                        return fail(st, "duplicate key \"listen\"");
-                st->seen_listen = true;
                 if (ca_parse_listen(value, &host, &port) < 0)
-                        return fail(st, "invalid listen address \"%s\" (want ADDR:PORT)", value);
-                return replace_str(&c->listen, value) < 0 ? fail(st, "out of memory") : 1;
+                        return conf_fail(ctx, -EINVAL, "invalid listen address \"%s\" (want ADDR:PORT)", value);
+                return replace_str(&c->listen, value) < 0 ? conf_fail(ctx, -ENOMEM, "out of memory") : 0;
         }
         if (streq(name, "dns_names")) {
                 char **v;
 
-                if (st->seen_dns)
-                        return fail(st, "duplicate key \"dns_names\"");
-                st->seen_dns = true;
                 if (split_list(value, &v) < 0)
-                        return fail(st, "invalid dns_names \"%s\"", value);
+                        return conf_fail(ctx, -EINVAL, "invalid dns_names \"%s\"", value);
                 c->dns_names = v;
                 for (char **i = v; *i; i++)
                         if (!dns_name_valid(*i))
-                                return fail(st, "invalid DNS name \"%s\"", *i);
-                return 1;
+                                return conf_fail(ctx, -EINVAL, "invalid DNS name \"%s\"", *i);
+                return 0;
         }
-        if (streq(name, "database")) {
-                if (st->seen_db)
-                        return fail(st, "duplicate key \"database\"");
-                st->seen_db = true;
-                if (!*value)
-                        return fail(st, "empty database");
-                return replace_str(&c->database, value) < 0 ? fail(st, "out of memory") : 1;
-        }
-        return fail(st, "unknown key \"%s\" in [server]", name);
+        /* database, the last key conf.c lets through */
+        if (!*value)
+                return conf_fail(ctx, -EINVAL, "empty database");
+        return replace_str(&c->database, value) < 0 ? conf_fail(ctx, -ENOMEM, "out of memory") : 0;
 }
 
-static int handle_lifetimes(parse_state *st, const char *name, const char *value) {
-        static const char *const keys[] = { "tls", "agent", "account", "attestation", "acme" };
+static const char *const lifetime_keys[] = { "tls", "agent", "account", "attestation", "acme", NULL };
+
+static int lifetimes_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
+        ca_config *c = userdata;
         uint64_t *slots[] = {
-                &st->cfg->lifetime_tls, &st->cfg->lifetime_agent, &st->cfg->lifetime_account,
-                &st->cfg->lifetime_attestation, &st->cfg->lifetime_acme,
+                &c->lifetime_tls, &c->lifetime_agent, &c->lifetime_account, &c->lifetime_attestation,
+                &c->lifetime_acme,
         };
+        size_t i = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                if (!streq(name, keys[i]))
-                        continue;
-                if (st->seen_lifetimes & (1u << i))
-                        return fail(st, "duplicate key \"%s\"", name);
-                st->seen_lifetimes |= 1u << i;
-                if (duration_parse(value, MAX_LIFETIME, slots[i]) < 0 || *slots[i] == 0)
-                        return fail(st, "invalid duration \"%s\" for \"%s\" (e.g. 24h, 30d)", value, name);
-                return 1;
-        }
-        return fail(st, "unknown key \"%s\" in [lifetimes]", name);
+        while (!streq(name, lifetime_keys[i])) /* conf.c lets only these through */
+                i++;
+        if (duration_parse(value, MAX_LIFETIME, slots[i]) < 0 || *slots[i] == 0)
+                return conf_fail(ctx, -EINVAL, "invalid duration \"%s\" for \"%s\" (e.g. 24h, 30d)", value, name);
+        return 0;
 }
 
-static ca_provisioner *provisioner_get_or_add(parse_state *st, const char *name) {
-        ca_config *c = st->cfg;
+/* [provisioner "NAME"]: the provisioner, added on first sight, so it is
+ * provisioners[s->index]. */
+static int provisioner_section(conf_ctx *ctx, const conf_section *s, void *userdata) {
+        ca_config *c = userdata;
         ca_provisioner *n;
 
-        for (size_t i = 0; i < c->n_provisioners; i++)
-                if (streq(c->provisioners[i].name, name))
-                        return &c->provisioners[i];
+        if (!name_valid(s->arg))
+                return conf_fail(ctx, -EINVAL, "invalid provisioner name \"%s\"", s->arg);
+        if (!s->first)
+                return 0;
         if (c->n_provisioners >= MAX_PROVISIONERS)
-                return NULL;
+                return conf_fail(ctx, -E2BIG, "more than %d provisioners", MAX_PROVISIONERS);
         n = realloc(c->provisioners, (c->n_provisioners + 1) * sizeof(*n));
         if (!n)
-                return NULL;
+                return conf_fail(ctx, -ENOMEM, "out of memory");
         c->provisioners = n;
         n = &c->provisioners[c->n_provisioners];
         *n = (ca_provisioner) { .http01_port = 80, .tlsalpn01_port = 443 };
-        n->name = strdup(name);
+        n->name = strdup(s->arg);
         if (!n->name)
-                return NULL;
+                return conf_fail(ctx, -ENOMEM, "out of memory");
         c->n_provisioners++;
-        return n;
+        return 0;
 }
 
-static int handle_provisioner(parse_state *st, const char *pname, const char *name, const char *value) {
-        ca_provisioner *p;
+static int provisioner_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value,
+                           void *userdata) {
+        ca_provisioner *p = &((ca_config *) userdata)->provisioners[s->index];
         ca_kv *kv;
-
-        if (!name_valid(pname))
-                return fail(st, "invalid provisioner name \"%s\"", pname);
-        p = provisioner_get_or_add(st, pname);
-        if (!p)
-                return fail(st, "too many provisioners or out of memory");
-        if (ca_provisioner_get(p, name))
-                return fail(st, "duplicate key \"%s\" in provisioner \"%s\"", name, pname);
 
         if (streq(name, "type")) {
                 if (!streq(value, "acme") && !streq(value, "x5c"))
-                        return fail(st, "unknown provisioner type \"%s\" (supported: acme, x5c)", value);
+                        return conf_fail(ctx, -EINVAL, "unknown provisioner type \"%s\" (supported: acme, x5c)",
+                                         value);
                 if (replace_str(&p->type, value) < 0)
-                        return fail(st, "out of memory");
+                        return conf_fail(ctx, -ENOMEM, "out of memory");
         } else if (streq(name, "challenges")) {
                 if (split_list(value, &p->challenges) < 0)
-                        return fail(st, "invalid challenges \"%s\"", value);
+                        return conf_fail(ctx, -EINVAL, "invalid challenges \"%s\"", value);
                 for (char **i = p->challenges; *i; i++) {
                         bool known = false;
                         for (size_t k = 0; k < ELEMENTSOF(known_challenges); k++)
                                 known = known || streq(*i, known_challenges[k]);
                         if (!known)
-                                return fail(st, "unknown challenge type \"%s\"", *i);
+                                return conf_fail(ctx, -EINVAL, "unknown challenge type \"%s\"", *i);
                 }
         } else if (streq(name, "http01_port")) {
                 if (parse_port(value, &p->http01_port, false) < 0)
-                        return fail(st, "invalid port \"%s\" for http01_port", value);
+                        return conf_fail(ctx, -EINVAL, "invalid port \"%s\" for http01_port", value);
         } else if (streq(name, "tlsalpn01_port")) {
                 if (parse_port(value, &p->tlsalpn01_port, false) < 0)
-                        return fail(st, "invalid port \"%s\" for tlsalpn01_port", value);
+                        return conf_fail(ctx, -EINVAL, "invalid port \"%s\" for tlsalpn01_port", value);
         } else if (streq(name, "dns_resolver")) {
                 _cleanup_free_ char *host = NULL;
                 unsigned port;
 
                 if (ca_parse_listen(value, &host, &port) < 0 || !*host || port == 0)
-                        return fail(st, "invalid dns_resolver \"%s\" (want ADDR:PORT)", value);
+                        return conf_fail(ctx, -EINVAL, "invalid dns_resolver \"%s\" (want ADDR:PORT)", value);
                 if (replace_str(&p->dns_resolver, value) < 0)
-                        return fail(st, "out of memory");
+                        return conf_fail(ctx, -ENOMEM, "out of memory");
         }
 
         kv = realloc(p->kv, (p->n_kv + 1) * sizeof(*kv));
         if (!kv)
-                return fail(st, "out of memory");
+                return conf_fail(ctx, -ENOMEM, "out of memory");
         p->kv = kv;
         kv[p->n_kv].key = strdup(name);
         kv[p->n_kv].value = strdup(value);
         p->n_kv++;
         if (!kv[p->n_kv - 1].key || !kv[p->n_kv - 1].value)
-                return fail(st, "out of memory");
-        return 1;
+                return conf_fail(ctx, -ENOMEM, "out of memory");
+        return 0;
 }
 
-static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
-        parse_state *st = user;
-        size_t plen = strlen("provisioner ");
+static const conf_section_spec sections[] = {
+        {
+                .name = "server",
+                .form = CONF_PLAIN,
+                .keys = (const char *const[]) { "listen", "dns_names", "database", NULL },
+                .key = server_key,
+        },
+        {
+                .name = "lifetimes",
+                .form = CONF_PLAIN,
+                .keys = lifetime_keys,
+                .key = lifetimes_key,
+        },
+        {
+                /* Every key is kept: a provisioner type may define its own. */
+                .name = "provisioner",
+                .form = CONF_QUOTED,
+                .section = provisioner_section,
+                .key = provisioner_key,
+        },
+};
 
-        if (st->error)
-                return 0;
-        if (!name)
-                return 1; /* section start without keys: nothing to do */
-        if (streq(section, "server"))
-                return handle_server(st, name, value);
-        if (streq(section, "lifetimes"))
-                return handle_lifetimes(st, name, value);
-        if (strncmp(section, "provisioner ", plen) == 0) {
-                const char *q = section + plen;
-                size_t n = strlen(q);
-                _cleanup_free_ char *pname = NULL;
+static const conf_syntax syntax = {
+        .sections = sections,
+        .n_sections = ELEMENTSOF(sections),
+        .max_size = CA_CONFIG_MAX_SIZE,
+};
 
-                if (n < 3 || q[0] != '"' || q[n - 1] != '"')
-                        return fail(st, "invalid section [%s] (want [provisioner \"NAME\"])", section);
-                pname = strndup(q + 1, n - 2);
-                if (!pname)
-                        return fail(st, "out of memory");
-                return handle_provisioner(st, pname, name, value);
-        }
-        return fail(st, "unknown section [%s]", section);
-}
-
-static int final_checks(parse_state *st) {
-        ca_config *c = st->cfg;
-
+static int final_checks(ca_config *c, char **ret_error) {
         if (!c->listen)
-                return fail(st, "[server] listen is missing");
+                return conf_error(ret_error, -EINVAL, "[server] listen is missing");
         if (!c->dns_names)
-                return fail(st, "[server] dns_names is missing");
+                return conf_error(ret_error, -EINVAL, "[server] dns_names is missing");
         if (!c->database && replace_str(&c->database, "ca.db") < 0)
-                return fail(st, "out of memory");
+                return -ENOMEM;
         for (size_t i = 0; i < c->n_provisioners; i++) {
                 ca_provisioner *p = &c->provisioners[i];
                 if (!p->type)
-                        return fail(st, "provisioner \"%s\" has no type", p->name);
+                        return conf_error(ret_error, -EINVAL, "provisioner \"%s\" has no type", p->name);
                 if (streq(p->type, "acme") && !p->challenges)
-                        return fail(st, "provisioner \"%s\" has no challenges", p->name);
+                        return conf_error(ret_error, -EINVAL, "provisioner \"%s\" has no challenges", p->name);
                 if (streq(p->type, "x5c") && p->challenges)
-                        return fail(st, "provisioner \"%s\": challenges are for acme provisioners", p->name);
+                        return conf_error(ret_error, -EINVAL,
+                                          "provisioner \"%s\": challenges are for acme provisioners", p->name);
         }
-        return 1;
+        return 0;
 }
 
 int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_error) {
-        _cleanup_free_ char *copy = NULL;
-        parse_state st = {};
-        int line, r;
+        _cleanup_(ca_config_freep) ca_config *c = NULL;
+        int r;
 
-        if (len > CA_CONFIG_MAX_SIZE) {
-                if (ret_error)
-                        *ret_error = strdup("configuration file too large");
-                return -E2BIG;
-        }
-        if (memchr(text, '\0', len)) {
-                if (ret_error)
-                        *ret_error = strdup("configuration file contains a NUL byte");
-                return -EINVAL;
-        }
-        copy = strndup(text, len);
-        st.cfg = calloc(1, sizeof(ca_config));
-        if (!copy || !st.cfg) {
-                free(st.cfg);
+        if (ret_error)
+                *ret_error = NULL;
+        c = calloc(1, sizeof(ca_config));
+        if (!c)
                 return -ENOMEM;
-        }
-        st.cfg->lifetime_tls = DEFAULT_LIFETIME_TLS;
-        st.cfg->lifetime_agent = DEFAULT_LIFETIME_AGENT;
-        st.cfg->lifetime_account = DEFAULT_LIFETIME_ACCOUNT;
-        st.cfg->lifetime_attestation = DEFAULT_LIFETIME_ATTESTATION;
-        st.cfg->lifetime_acme = DEFAULT_LIFETIME_ACME;
+        c->lifetime_tls = DEFAULT_LIFETIME_TLS;
+        c->lifetime_agent = DEFAULT_LIFETIME_AGENT;
+        c->lifetime_account = DEFAULT_LIFETIME_ACCOUNT;
+        c->lifetime_attestation = DEFAULT_LIFETIME_ATTESTATION;
+        c->lifetime_acme = DEFAULT_LIFETIME_ACME;
 
-        line = ini_parse_string(copy, config_ini_handler, &st);
-        r = 0;
-        if (line != 0 || st.error) {
-                _cleanup_free_ char *why = TAKE_PTR(st.error);
-                if (ret_error && asprintf(ret_error, "line %d: %s", line > 0 ? line : 0,
-                                          why ?: "syntax error") < 0)
-                        *ret_error = NULL;
-                r = -EINVAL;
-        } else if (final_checks(&st) == 0) {
-                if (ret_error) {
-                        *ret_error = TAKE_PTR(st.error);
-                } else
-                        free(TAKE_PTR(st.error));
-                r = -EINVAL;
-        }
-        if (r < 0) {
-                ca_config_free(st.cfg);
+        r = conf_parse(&syntax, text, len, c, ret_error);
+        if (r == -EBADMSG)
+                r = -EINVAL; /* a NUL byte: ca.conf has one code for bad text */
+        if (r >= 0)
+                r = final_checks(c, ret_error);
+        if (r < 0)
                 return r;
-        }
-        *ret = st.cfg;
+        *ret = TAKE_PTR(c);
         return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ca.conf, the CA directory's configuration file (INI, parsed by libinih):
+ * ca.conf, the CA directory's configuration file (INI, parsed on the
+ * common scaffold, common/conf.h):
  *
  *   [server]
  *   listen = 127.0.0.1:8443
@@ -61,8 +62,9 @@ typedef struct ca_config {
 } ca_config;
 
 /* Parses len bytes of config text (at most CA_CONFIG_MAX_SIZE). On error
- * returns -EINVAL (or -ENOMEM, -E2BIG) and, if ret_error is not NULL, a
- * malloc'ed message "line N: what is wrong". */
+ * returns -EINVAL (or -ENOMEM, -E2BIG: too large, more than 64
+ * provisioners) and, if ret_error is not NULL, a malloc'ed message
+ * "line N: what is wrong" (without the line for what is missing). */
 int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_error);
 /* Reads DIR/ca.conf relative to dirfd and parses it; logs the error. */
 int ca_config_load(int dirfd, ca_config **ret);

@@ -22,10 +22,10 @@ ca_libca_a_SOURCES = \
 	ca/sign.c ca/sign.h ca/refusal.h \
 	ca/acme-hook.h
 ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
-	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS) $(SYSTEMD_CFLAGS)
+	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)
 
-CA_LIBS = ca/libca.a $(COMMON_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SQLITE_LIBS) \
-	$(INIH_LIBS) $(SYSTEMD_LIBS) -lpthread
+CA_LIBS = ca/libca.a $(CONF_LIBS) $(COMMON_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SQLITE_LIBS) \
+	$(SYSTEMD_LIBS) -lpthread
 
 # The Attestation CA (AK certificates, protocols.md 1): its logic needs
 # the pure TPM helpers (common/libtpm2util.a); its request parsers and

@@ -1,17 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
 # common/: the shared core used by the agent, the filesystem and the CA.
 
-# The base: libc only (and libinih for the configuration scaffold, linked
-# by the programs that parse a configuration: $(INIH_LIBS)). Whatever must
-# not pull in OpenSSL (deviceid-fsd) links $(COMMON_BASE_LIBS) alone.
+# The base: libc only. Whatever must not pull in OpenSSL (deviceid-fsd)
+# links $(COMMON_BASE_LIBS) alone.
 noinst_LIBRARIES += common/libbase.a
 common_libbase_a_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
 	common/duration.c common/duration.h \
 	common/time-util.c common/time-util.h
-common_libbase_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+common_libbase_a_CFLAGS = $(AM_CFLAGS)
 COMMON_BASE_LIBS = common/libbase.a
+
+# The INI scaffold of the three configuration parsers (libinih).
+noinst_LIBRARIES += common/libconf.a
+common_libconf_a_SOURCES = common/conf.c common/conf.h
+common_libconf_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+CONF_LIBS = common/libconf.a $(INIH_LIBS)
 
 # Encoding, crypto and certificates (OpenSSL, json-c).
 noinst_LIBRARIES += common/libcommon.a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * deviceid-enrolld configuration (INI, parsed with libinih from a buffer:
+ * deviceid-enrolld configuration (INI on common/conf.h, from a buffer:
  * pure, strict, fuzzed by tests/fuzz/fuzz-enrolld-config.c), documented
  * in deviceid-enrolld(8):
  *

@@ -42,8 +42,8 @@ noinst_LIBRARIES += enroll/libenrolld.a
 enroll_libenrolld_a_SOURCES = \
 	enroll/enrolld-config.c enroll/enrolld-config.h \
 	enroll/enrolld-schedule.c enroll/enrolld-schedule.h
-enroll_libenrolld_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS) $(INIH_CFLAGS)
-ENROLLD_CORE_LIBS = enroll/libenrolld.a $(INIH_LIBS)
+enroll_libenrolld_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
+ENROLLD_CORE_LIBS = enroll/libenrolld.a $(CONF_LIBS)
 
 sbin_PROGRAMS += enroll/deviceid-enrolld
 enroll_deviceid_enrolld_SOURCES = enroll/enrolld.c

@@ -2,7 +2,7 @@
 /*
  * deviceid-fsd configuration: who may read each account's private key and
  * bundle files, the mode of its certificate file, and how often the
- * keyring is polled. INI syntax (parsed with libinih from a buffer, so the
+ * keyring is polled. INI syntax (common/conf.h, from a buffer, so the
  * parser is pure and fuzzed); documented in deviceid-fsd(8):
  *
  *   [fsd]

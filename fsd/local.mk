@@ -7,10 +7,10 @@ noinst_LIBRARIES += fsd/libfsd.a
 fsd_libfsd_a_SOURCES = \
 	fsd/table.c fsd/table.h \
 	fsd/config.c fsd/config.h
-fsd_libfsd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+fsd_libfsd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
 # Link line for the pure core (put before $(KEYRING_LIBS) $(COMMON_LIBS)).
-FSD_CORE_LIBS = fsd/libfsd.a $(INIH_LIBS)
+FSD_CORE_LIBS = fsd/libfsd.a $(CONF_LIBS)
 
 sbin_PROGRAMS += fsd/deviceid-fsd
 fsd_deviceid_fsd_SOURCES = \
@@ -18,8 +18,8 @@ fsd_deviceid_fsd_SOURCES = \
 	fsd/ops.c \
 	fsd/notify.c fsd/notify.h \
 	fsd/mount.c fsd/mount.h
-fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) -pthread
-fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) $(INIH_LIBS) -lpthread
+fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
+fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) -lpthread
 
 dist_man_MANS += docs/deviceid-fsd.8
 EXTRA_DIST += docs/fsd.md
