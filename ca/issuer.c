@@ -101,7 +101,7 @@ static int add_ext_nid(X509 *cert, X509V3_CTX *ctx, int nid, const char *value) 
         return ok ? 0 : -ENOMEM;
 }
 
-/* SANs are encoded (and checked) by common/x509.c, the same code that
+/* SANs are encoded (and checked) by common/x509-san.c, the same code that
  * reads them back, so what we issue is what our parsers accept. */
 static int add_sans(X509 *cert, const x509_san *sans, size_t n, bool critical) {
         _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *names = NULL;

@@ -119,25 +119,35 @@ static int no_password_cb(char *buf _unused_, int size _unused_, int rwflag _unu
         return -1;
 }
 
+int crypto_bio_from_mem(const void *buf, size_t len, BIO **ret) {
+        BIO *bio;
+
+        if (len > INT_MAX)
+                return -E2BIG;
+        bio = BIO_new_mem_buf(buf, (int) len);
+        if (!bio)
+                return -ENOMEM;
+        *ret = bio;
+        return 0;
+}
+
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **ret) {
         _cleanup_bio_ BIO *bio = NULL;
         EVP_PKEY *pkey;
+        int r;
 
         if (!pem || !ret)
                 return -EINVAL;
-        if (len > INT_MAX)
-                return -E2BIG;
-
-        bio = BIO_new_mem_buf(pem, (int) len);
-        if (!bio)
-                return -ENOMEM;
+        r = crypto_bio_from_mem(pem, len, &bio);
+        if (r < 0)
+                return r;
         pkey = PEM_read_bio_PrivateKey(bio, NULL, no_password_cb, NULL);
         if (!pkey) {
                 (void) crypto_last_error(); /* drop "no start line" */
-                BIO_free_all(bio);
-                bio = BIO_new_mem_buf(pem, (int) len);
-                if (!bio)
-                        return -ENOMEM;
+                BIO_free_all(TAKE_PTR(bio));
+                r = crypto_bio_from_mem(pem, len, &bio);
+                if (r < 0)
+                        return r;
                 pkey = PEM_read_bio_PUBKEY(bio, NULL, no_password_cb, NULL);
         }
         if (!pkey)
@@ -147,8 +157,7 @@ int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **ret) {
         return 0;
 }
 
-/* Copies a memory BIO's contents into a NUL-terminated malloc'ed buffer. */
-static int bio_to_string(BIO *bio, char **ret, size_t *ret_len) {
+int crypto_bio_to_string(BIO *bio, char **ret, size_t *ret_len) {
         BUF_MEM *mem = NULL;
         char *s;
 
@@ -180,7 +189,7 @@ int crypto_key_to_pem_pkcs8(EVP_PKEY *pkey, char **ret, size_t *ret_len) {
         if (PEM_write_bio_PKCS8PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1)
                 return log_debug_errno(EIO, "Encoding the private key failed: %s",
                                        crypto_last_error());
-        return bio_to_string(bio, ret, ret_len);
+        return crypto_bio_to_string(bio, ret, ret_len);
 }
 
 int crypto_pubkey_to_pem(EVP_PKEY *pkey, char **ret) {
@@ -194,7 +203,7 @@ int crypto_pubkey_to_pem(EVP_PKEY *pkey, char **ret) {
         if (PEM_write_bio_PUBKEY(bio, pkey) != 1)
                 return log_debug_errno(EIO, "Encoding the public key failed: %s",
                                        crypto_last_error());
-        return bio_to_string(bio, ret, NULL);
+        return crypto_bio_to_string(bio, ret, NULL);
 }
 
 int crypto_pubkey_to_der(EVP_PKEY *pkey, uint8_t **ret, size_t *ret_len) {

@@ -108,3 +108,10 @@ int crypto_ecdsa_rs_to_der(const uint8_t *r, size_t r_len, const uint8_t *s, siz
 /* OpenSSL's error queue as one string for a debug log; clears the queue.
  * Returns a static buffer. */
 const char *crypto_last_error(void);
+
+/* A read-only memory BIO over len bytes of buf (not copied: buf must
+ * outlive it). -E2BIG over INT_MAX bytes, -ENOMEM. */
+int crypto_bio_from_mem(const void *buf, size_t len, BIO **ret);
+/* A memory BIO's contents as a NUL-terminated malloc'ed string (*ret_len,
+ * if not NULL, without the NUL). -EIO if it is empty. */
+int crypto_bio_to_string(BIO *bio, char **ret, size_t *ret_len);

@@ -25,7 +25,8 @@ common_libcommon_a_SOURCES = \
 	common/json.c common/json.h \
 	common/crypto.c common/crypto-sig.c common/crypto.h \
 	common/signer.c common/signer.h \
-	common/x509.c common/x509-tpm.c common/x509-internal.h common/x509.h \
+	common/x509.h common/x509-internal.h \
+	common/x509-san.c common/x509-csr.c common/x509-cert.c common/x509-verify.c common/x509-tpm.c \
 	common/jwk.c common/jwk.h \
 	common/jws.c common/jws.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)

@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What x509.c and x509-tpm.c share and nobody else needs: the TCG TPM
- * directoryName as a GeneralName, built and parsed.
+ * What the files of the x509 module (x509-san.c, x509-csr.c, x509-cert.c,
+ * x509-verify.c, x509-tpm.c) share and nobody else needs.
  */
 #pragma once
 
 #include <openssl/x509v3.h>
 
 #include "x509.h"
+
+static inline void x509_openssl_freep(void *p) {
+        OPENSSL_free(*(void **) p);
+}
+
+/* The SANs of the name types x509_san_type knows, in order; other types
+ * (directoryNames without TPM attributes, registeredID, foreign
+ * otherNames, ...) are skipped. -EBADMSG for a malformed name. Free *ret
+ * with x509_san_list_free(). (x509-san.c) */
+int x509_sans_from_general_names(const GENERAL_NAMES *gens, x509_san_list **ret);
+
+/* The CN of a subject as a malloc'ed UTF-8 string; -ENOENT if none,
+ * -EBADMSG if two or holding a NUL. (x509-san.c) */
+int x509_name_get_cn(const X509_NAME *name, char **ret);
 
 /* A directoryName GeneralName holding the three TPM attributes of *a (one
  * RDN each, UTF8String, in manufacturer/model/version order). -EINVAL if

@@ -4,7 +4,9 @@
  * PermanentIdentifier (RFC 4043, otherName 1.3.6.1.5.5.7.8.3) and TPM
  * device (TCG directoryName) SANs signed through a signer (so a TPM key can
  * sign it), parse certificates and chains from PEM/DER, read their SANs
- * back, and verify chains.
+ * back, and verify chains. The module's one header; its files: x509-san.c
+ * (SANs and the CN), x509-tpm.c (the TCG TPM name), x509-csr.c (CSRs),
+ * x509-cert.c (certificates), x509-verify.c (chains).
  */
 #pragma once
 
@@ -149,7 +151,8 @@ int x509_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roo
                       bool purpose_clientauth);
 /* The same for a chain as a server sends it: chain[0] is the leaf, the
  * rest are untrusted intermediates (the stack is not modified). */
+int x509_chain_verify_stack(STACK_OF(X509) *chain, STACK_OF(X509) *roots, time_t at, bool purpose_clientauth);
+
 /* The certificate's serial number as lowercase hex without leading zeros
  * (the form deviceid-ca stores and prints); malloc'ed. 0 or -ENOMEM. */
 int x509_cert_serial_hex(X509 *cert, char **ret);
-int x509_chain_verify_stack(STACK_OF(X509) *chain, STACK_OF(X509) *roots, time_t at, bool purpose_clientauth);

@@ -3,7 +3,7 @@
  * Unit tests for the ACME server's pure cores: problem documents
  * (ca/acme-problem.c), request payload parsers and identifier/contact
  * validation (ca/acme-payload.c), and the finalize CSR policy
- * (ca/acme-csr.c) with CSRs built through common/x509.c.
+ * (ca/acme-csr.c) with CSRs built through common/x509-csr.c.
  */
 #include "acme-payload.h"
 #include "acme-problem.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for common/x509.c with fixed vectors made by the openssl CLI
+ * Unit tests for common/x509-*.c with fixed vectors made by the openssl CLI
  * (tests/unit/data/crypto/generate.sh): SANs of an openssl-made CSR and
  * certificate including two RFC 4043 PermanentIdentifiers, DER/PEM round
  * trips compared byte for byte, CSRs built through a signer for every key

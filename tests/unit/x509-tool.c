@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Check-only driver of common/x509.c for the integration tests
+ * Check-only driver of common/x509-*.c for the integration tests
  * (tests/integration/test_x509_openssl.py), which hold its output against
  * the openssl CLI:
  *
