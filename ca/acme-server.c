@@ -14,6 +14,7 @@
 #include "acme.h"
 #include "b64.h"
 #include "crypto.h"
+#include "http-client.h"
 #include "jwk.h"
 #include "log.h"
 
@@ -398,7 +399,8 @@ int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, co
         r = acme_db_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to migrate the ACME tables: %m");
-        r = challenge_http_global_init();
+        /* Before the validator threads start (http-01 uses libcurl). */
+        r = http_client_global_init();
         if (r < 0)
                 return log_error_errno(r, "Failed to initialise libcurl: %m");
 

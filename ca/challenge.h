@@ -73,7 +73,3 @@ extern const challenge_type challenge_tlsalpn01;
 /* Timeouts of one validation attempt, seconds. */
 #define CHALLENGE_CONNECT_TIMEOUT 5
 #define CHALLENGE_TOTAL_TIMEOUT 10
-
-/* Process-wide setup of the network libraries the types use (libcurl);
- * call once before any thread validates. 0 or -errno. */
-int challenge_http_global_init(void);

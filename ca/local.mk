@@ -44,8 +44,8 @@ ca_deviceid_ca_SOURCES = \
 	ca/sign-api.c ca/sign-api.h \
 	$(CA_ATTEST_SOURCES) \
 	$(CA_ACME_SOURCES)
-ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CURL_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
-ca_deviceid_ca_LDADD = $(TPM2UTIL_LIBS) $(CA_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
+ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
+ca_deviceid_ca_LDADD = $(TPM2UTIL_LIBS) $(HTTP_CLIENT_LIBS) $(CA_LIBS) $(CBOR_LIBS)
 
 
 dist_man_MANS += docs/deviceid-ca.8

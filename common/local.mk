@@ -31,6 +31,13 @@ common_libcommon_a_SOURCES = \
 	common/jws.c common/jws.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
 
+# The HTTP client, the only code that calls libcurl (the agent's clients,
+# the CA's http-01 validator). Put before $(COMMON_LIBS).
+noinst_LIBRARIES += common/libhttpclient.a
+common_libhttpclient_a_SOURCES = common/http-client.c common/http-client.h
+common_libhttpclient_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
+HTTP_CLIENT_LIBS = common/libhttpclient.a $(CURL_LIBS)
+
 # Link line for anything that uses libcommon.a (it includes the base).
 COMMON_LIBS = common/libcommon.a $(COMMON_BASE_LIBS) $(OPENSSL_LIBS) $(JSONC_LIBS)
 

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # enroll/: the enrollment side of the agent, and deviceidctl.
 
-# The agent's network clients: the HTTPS client (the agent's only libcurl
-# user) and the Attestation CA exchange (pure wire formats + the exchange).
+# The agent's network clients, over the HTTP client of common/ (the only
+# libcurl user): the Attestation CA exchange (pure wire formats + the
+# exchange), ACME, device-attest-01 and /1.0/sign.
 noinst_LIBRARIES += enroll/libenroll.a
 enroll_libenroll_a_SOURCES = \
-	enroll/http-client.c enroll/http-client.h \
 	enroll/attest-client.c enroll/attest-client.h \
 	enroll/attest-wire.c \
 	enroll/client-error.c \
@@ -15,10 +15,10 @@ enroll_libenroll_a_SOURCES = \
 	enroll/sign-client.c enroll/sign-client.h \
 	enroll/enroll.c enroll/enroll.h
 enroll_libenroll_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \
-	$(CURL_CFLAGS) $(CBOR_CFLAGS)
+	$(CBOR_CFLAGS)
 
 # Link line for anything that uses libenroll.a (put before $(COMMON_LIBS)).
-ENROLL_CLIENT_LIBS = enroll/libenroll.a $(ENROLL_LIBS) $(CURL_LIBS) $(CBOR_LIBS)
+ENROLL_CLIENT_LIBS = enroll/libenroll.a $(ENROLL_LIBS) $(HTTP_CLIENT_LIBS) $(CBOR_LIBS)
 
 bin_PROGRAMS += enroll/deviceidctl
 enroll_deviceidctl_SOURCES = \

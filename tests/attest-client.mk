@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests and the fuzz target of the agent's Attestation CA client and
-# HTTPS client (enroll/attest-*.c, enroll/http-client.c). Certificates for
+# the HTTP client (enroll/attest-*.c, common/http-client.c). Certificates for
 # the checks are made at run time from the fixed keys of tests/unit/data/crypto.
 
 ATTEST_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \
-	$(CURL_CFLAGS) -DCRYPTO_TESTDATA='"$(abs_top_srcdir)/tests/unit/data/crypto"'
+	-DCRYPTO_TESTDATA='"$(abs_top_srcdir)/tests/unit/data/crypto"'
 ATTEST_TEST_LIBS = $(ENROLL_CLIENT_LIBS) $(COMMON_LIBS)
 
 EXTRA_DIST += tests/unit/cert-builder.h

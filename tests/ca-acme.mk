@@ -3,7 +3,7 @@
 # ca/challenge*.c). Included from tests/local.mk.
 
 ACME_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) \
-	$(CURL_CFLAGS) $(SQLITE_CFLAGS)
+	$(SQLITE_CFLAGS)
 
 # Everything of the challenge layer (challenge.c names all built-in types).
 ACME_CHALLENGE_SOURCES = \
@@ -42,7 +42,7 @@ tests_unit_test_acme_nonce_LDADD = $(COMMON_LIBS) -lpthread
 
 tests_unit_test_acme_challenge_SOURCES = tests/unit/test-acme-challenge.c $(ACME_CHALLENGE_SOURCES)
 tests_unit_test_acme_challenge_CFLAGS = $(ACME_TEST_CFLAGS)
-tests_unit_test_acme_challenge_LDADD = $(COMMON_LIBS) $(CURL_LIBS)
+tests_unit_test_acme_challenge_LDADD = $(HTTP_CLIENT_LIBS) $(COMMON_LIBS)
 
 tests_unit_test_acme_db_SOURCES = tests/unit/test-acme-db.c ca/acme-db.c
 tests_unit_test_acme_db_CFLAGS = $(ACME_TEST_CFLAGS)

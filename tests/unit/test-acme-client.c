@@ -10,7 +10,7 @@
  * Accept header.
  */
 #include "enroll/acme-client.h"
-#include "enroll/http-client.h"
+#include "http-client.h"
 #include "json.h"
 #include "jws.h"
 #include "tap.h"

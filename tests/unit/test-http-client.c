@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the agent's HTTPS client (enroll/http-client.c) against a
- * one-connection TLS server in a thread on 127.0.0.1, with a certificate
- * made at run time under the fixed test root: what goes on the wire
- * (method, headers, body), status, Content-Type and captured headers, the
- * body cap (announced and chunked), trust anchors given in memory (right
- * and wrong root), http:// refused unless allowed, and the errno of each
+ * Unit tests of the HTTP client (common/http-client.c) against a TLS or
+ * plain server in a thread on 127.0.0.1 (one connection per response),
+ * with a certificate made at run time under the fixed test root: what goes
+ * on the wire (method, headers, body, User-Agent), status, Content-Type
+ * and captured headers, the body cap (announced and chunked), trust
+ * anchors given in memory (right and wrong root, or none checked),
+ * http:// refused unless allowed, redirects (not followed by default,
+ * followed by hand up to a limit, each target checked), proxies from the
+ * environment and their refusal, cancellation, and the errno of each
  * failure (refused connection, timeout, empty reply, garbage reply, bad
  * arguments).
  */
@@ -18,7 +21,7 @@
 
 #include "cert-builder.h"
 #include "crypto-testdata.h"
-#include "enroll/http-client.h"
+#include "http-client.h"
 #include "log.h"
 #include "tap.h"
 
@@ -34,8 +37,8 @@ typedef struct server {
         uint16_t port;
         SSL_CTX *ctx;
         server_mode mode;
-        const char *response;
-        size_t response_len;
+        const char *const *responses; /* one per connection */
+        size_t n_responses;
         char request[8192]; /* what the client sent, headers and body */
         size_t request_len;
         pthread_t thread;
@@ -68,15 +71,16 @@ static void read_request(server *s, SSL *ssl, int fd) {
         }
 }
 
-static void *serve_one(void *userdata) {
-        server *s = userdata;
+static void serve_one(server *s, const char *response) {
         SSL *ssl = NULL;
         char drain[256];
         int fd;
 
+        s->request_len = 0;
+        s->request[0] = '\0';
         fd = accept(s->listen_fd, NULL, NULL);
         if (fd < 0)
-                return NULL;
+                return;
         if (s->mode != SERVE_PLAIN) {
                 ssl = SSL_new(s->ctx);
                 if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_accept(ssl) != 1)
@@ -92,8 +96,8 @@ static void *serve_one(void *userdata) {
                 goto out;
         }
         if (ssl)
-                (void) SSL_write(ssl, s->response, (int) s->response_len);
-        else if (write(fd, s->response, s->response_len) < 0)
+                (void) SSL_write(ssl, response, (int) strlen(response));
+        else if (write(fd, response, strlen(response)) < 0)
                 printf("# server write failed: %m\n");
 out:
         if (ssl) {
@@ -101,17 +105,33 @@ out:
                 SSL_free(ssl);
         }
         close(fd);
+}
+
+static void *serve(void *userdata) {
+        server *s = userdata;
+
+        for (size_t i = 0; i < s->n_responses; i++)
+                serve_one(s, s->responses[i]);
         return NULL;
 }
 
-static void server_start(server *s, server_mode mode, const char *response) {
+/* Serves n connections, answering the i-th with responses[i]; the
+ * request kept is the last one. */
+static void server_start_n(server *s, server_mode mode, const char *const *responses, size_t n) {
         s->mode = mode;
-        s->response = response;
-        s->response_len = response ? strlen(response) : 0;
+        s->responses = responses;
+        s->n_responses = n;
         s->request_len = 0;
         s->request[0] = '\0';
-        if (pthread_create(&s->thread, NULL, serve_one, s) != 0)
+        if (pthread_create(&s->thread, NULL, serve, s) != 0)
                 abort();
+}
+
+static void server_start(server *s, server_mode mode, const char *response) {
+        static const char *one[1];
+
+        one[0] = response ?: "";
+        server_start_n(s, mode, one, 1);
 }
 
 static void server_wait(server *s) {
@@ -305,6 +325,162 @@ static void test_failures(server *s, const char *root_pem, const char *other_roo
         expect_error(NULL, SERVE_TLS, NULL, &req, -EINVAL, "unsupported method");
 }
 
+static const char redirect_reply[] =
+        "HTTP/1.1 302 Found\r\n"
+        "Location: /moved?x=1\r\n"
+        "Content-Length: 5\r\n"
+        "Connection: close\r\n\r\n"
+        "moved";
+
+typedef struct redirect_policy {
+        unsigned port;
+        unsigned calls;
+        char seen[256];
+} redirect_policy;
+
+static bool redirect_ok(const http_client_target *t, void *userdata) {
+        redirect_policy *p = userdata;
+
+        p->calls++;
+        snprintf(p->seen, sizeof(p->seen), "%s %s %u %s", t->scheme, t->host, t->port, t->url);
+        return t->port == p->port;
+}
+
+static void test_redirects(server *s, const char *root_pem) {
+        _cleanup_free_ char *plain = url(s, "http", "/x"), *tls = url(s, "https", "/x"), *want = NULL;
+        const char *hop_then_json[] = { redirect_reply, json_reply };
+        const char *three_hops[] = { redirect_reply, redirect_reply, redirect_reply };
+        redirect_policy policy = { .port = s->port };
+        http_client_request req = {
+                .url = plain, .allow_http = true, .redirect_ok = redirect_ok, .redirect_userdata = &policy,
+        };
+        http_client_response *resp = NULL;
+        char error[HTTP_CLIENT_ERROR_MAX];
+        int r;
+
+        printf("# redirects\n");
+        server_start(s, SERVE_PLAIN, redirect_reply);
+        r = http_client_perform(&req, &resp, error);
+        server_wait(s);
+        is_ok(r, "not followed by default");
+        is_int(resp ? resp->status : 0, 302, "the 3xx is the response");
+        is_str(resp ? resp->body : NULL, "moved", "with its body");
+        is_int(policy.calls, 0, "no target checked");
+        http_client_response_free(TAKE_PTR(resp));
+
+        req.max_redirects = 5;
+        server_start_n(s, SERVE_PLAIN, hop_then_json, 2);
+        r = http_client_perform(&req, &resp, error);
+        server_wait(s);
+        is_ok(r, "one redirect followed");
+        is_int(resp ? resp->status : 0, 403, "the final response");
+        ok(resp && strstr(resp->body, "not allowed"), "its body only");
+        ok(strncmp(s->request, "GET /moved?x=1 HTTP/1.1\r\n", 25) == 0, "the target requested");
+        if (asprintf(&want, "http 127.0.0.1 %u http://127.0.0.1:%u/moved?x=1", s->port, s->port) < 0)
+                abort();
+        is_str(policy.seen, want, "the policy saw the absolute target");
+        http_client_response_free(TAKE_PTR(resp));
+
+        req.max_redirects = 2;
+        server_start_n(s, SERVE_PLAIN, three_hops, 3);
+        expect_error(NULL, SERVE_PLAIN, NULL, &req, -ELOOP, "more redirects than allowed");
+        server_wait(s);
+
+        policy.port = 1;
+        server_start(s, SERVE_PLAIN, redirect_reply);
+        r = http_client_perform(&req, &resp, error);
+        server_wait(s);
+        is_err(r, -EPERM, "a target the policy refuses");
+        ok(!resp, "no response");
+        ok(strstr(error, "refusing redirect from http://127.0.0.1:") != NULL, "the error says so");
+        policy.port = s->port;
+
+        /* https -> http is refused unless http is allowed. */
+        req = (http_client_request) { .url = tls, .root_pem = root_pem, .max_redirects = 1 };
+        server_start(s, SERVE_TLS, "HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1/\r\nContent-Length: 0\r\n\r\n");
+        expect_error(NULL, SERVE_TLS, NULL, &req, -EPERM, "https to http refused");
+        server_wait(s);
+        req.method = "POST";
+        req.body = "{}";
+        req.body_len = 2;
+        expect_error(NULL, SERVE_TLS, NULL, &req, -EINVAL, "POST with redirects is not supported");
+}
+
+static void *cancel_later(void *userdata) {
+        struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+        atomic_store((atomic_bool *) userdata, true);
+        return NULL;
+}
+
+static void test_options(server *s, const char *other_root_pem) {
+        _cleanup_free_ char *plain = url(s, "http", "/x"), *tls = url(s, "https", "/x"), *proxy = NULL;
+        _cleanup_free_ char *saved_no_proxy = NULL, *saved_NO_PROXY = NULL;
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t alen = sizeof(a);
+        _cleanup_free_ char *mute = NULL;
+        atomic_bool cancel = false;
+        pthread_t canceller;
+        int fd;
+        http_client_request req = { .url = tls, .root_pem = other_root_pem, .skip_verify = true };
+        http_client_response *resp = NULL;
+        int r;
+
+        printf("# options\n");
+        server_start(s, SERVE_TLS, json_reply);
+        r = http_client_perform(&req, &resp, NULL);
+        server_wait(s);
+        is_ok(r, "skip_verify: a certificate under another root is accepted");
+        is_int(resp ? resp->status : 0, 403, "  and the response read");
+        ok(strcasestr(s->request, "\r\nUser-Agent: deviceid/") != NULL, "default User-Agent");
+        http_client_response_free(TAKE_PTR(resp));
+
+        req = (http_client_request) { .url = plain, .allow_http = true, .user_agent = "test agent/1" };
+        server_start(s, SERVE_PLAIN, json_reply);
+        r = http_client_perform(&req, &resp, NULL);
+        server_wait(s);
+        is_ok(r, "plain request with a User-Agent");
+        ok(strcasestr(s->request, "\r\nUser-Agent: test agent/1\r\n") != NULL, "User-Agent sent");
+        http_client_response_free(TAKE_PTR(resp));
+
+        /* A proxy from the environment that nobody serves. */
+        saved_no_proxy = getenv("no_proxy") ? strdup(getenv("no_proxy")) : NULL;
+        saved_NO_PROXY = getenv("NO_PROXY") ? strdup(getenv("NO_PROXY")) : NULL;
+        unsetenv("no_proxy");
+        unsetenv("NO_PROXY");
+        if (asprintf(&proxy, "http://127.0.0.1:%u/", closed_port()) < 0 || setenv("http_proxy", proxy, 1) < 0)
+                abort();
+        r = http_client_perform(&req, &resp, NULL);
+        ok(r < 0, "http_proxy from the environment is used");
+        http_client_response_free(TAKE_PTR(resp));
+        req.no_proxy = true;
+        server_start(s, SERVE_PLAIN, json_reply);
+        r = http_client_perform(&req, &resp, NULL);
+        server_wait(s);
+        is_ok(r, "no_proxy: straight to the server");
+        http_client_response_free(TAKE_PTR(resp));
+        unsetenv("http_proxy");
+        if (saved_no_proxy)
+                setenv("no_proxy", saved_no_proxy, 1);
+        if (saved_NO_PROXY)
+                setenv("NO_PROXY", saved_NO_PROXY, 1);
+
+        /* A listener that never accepts: the request waits for an answer
+         * until another thread cancels it (well before its timeout). */
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &a, sizeof(a)) < 0 || listen(fd, 4) < 0 ||
+            getsockname(fd, (struct sockaddr *) &a, &alen) < 0 ||
+            asprintf(&mute, "http://127.0.0.1:%u/x", ntohs(a.sin_port)) < 0)
+                abort();
+        req = (http_client_request) { .url = mute, .allow_http = true, .timeout_sec = 60, .cancel = &cancel };
+        if (pthread_create(&canceller, NULL, cancel_later, &cancel) != 0)
+                abort();
+        expect_error(NULL, SERVE_SILENT, NULL, &req, -ECANCELED, "cancelled while waiting for the answer");
+        pthread_join(canceller, NULL);
+        close(fd);
+}
+
 static void test_media_type(void) {
         printf("# media types\n");
         ok(http_client_media_type_is("application/json", "application/json"), "exact");
@@ -345,6 +521,8 @@ int main(void) {
         test_media_type();
         test_exchange(&s, root_pem);
         test_failures(&s, root_pem, other_root_pem, impostor_root_pem);
+        test_redirects(&s, root_pem);
+        test_options(&s, other_root_pem);
 
         SSL_CTX_free(s.ctx);
         close(s.listen_fd);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The agent's HTTPS client over libcurl (see http-client.h): one easy
- * handle per request, TLS 1.2 or later, peer and host name verified, no
- * redirects, a body cap enforced while receiving (not after), and every
- * CURLcode turned into one -errno here, with curl's text at debug.
+ * The HTTP client over libcurl (see http-client.h): one easy handle per
+ * request, TLS 1.2 or later, peer and host name verified (unless the
+ * caller says otherwise), redirects followed by hand and only as asked, a
+ * body cap enforced while receiving (not after), and every CURLcode turned
+ * into one -errno here, with curl's text at debug.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -30,6 +31,13 @@ static CURLcode global_result = CURLE_FAILED_INIT;
 
 static void global_init(void) {
         global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int http_client_global_init(void) {
+        (void) pthread_once(&global_once, global_init);
+        if (global_result != CURLE_OK)
+                return log_debug_errno(EIO, "curl_global_init: %s", curl_easy_strerror(global_result));
+        return 0;
 }
 
 typedef struct transfer {
@@ -291,6 +299,8 @@ static int curl_code_to_errno(CURL *c, CURLcode cc) {
                 return -EMSGSIZE;
         case CURLE_OUT_OF_MEMORY:
                 return -ENOMEM;
+        case CURLE_ABORTED_BY_CALLBACK:
+                return -ECANCELED;
         default:
                 return -EIO;
         }
@@ -309,7 +319,14 @@ static void set_error(char *error, const char *fmt, ...) {
 
 /* Every option the request needs; any failure here is ours (bad
  * argument or memory), never the server's. */
-static int setup(CURL *c, const http_client_request *req, bool post, bool head,
+static int xfer_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow) {
+        const atomic_bool *cancel = clientp;
+
+        return atomic_load(cancel) ? 1 : 0; /* non-zero aborts */
+}
+
+static int setup(CURL *c, const http_client_request *req, const char *url, bool post, bool head,
                  struct curl_slist *headers, transfer *x, char *errbuf) {
         unsigned connect_timeout = req->connect_timeout_sec ?: HTTP_CLIENT_CONNECT_TIMEOUT_DEFAULT;
         unsigned timeout = req->timeout_sec ?: HTTP_CLIENT_TIMEOUT_DEFAULT;
@@ -321,17 +338,24 @@ static int setup(CURL *c, const http_client_request *req, bool post, bool head,
                         cc = curl_easy_setopt(c, (opt), (val)); \
         } while (0)
 
-        SET(CURLOPT_URL, req->url);
+        SET(CURLOPT_URL, url);
         SET(CURLOPT_PROTOCOLS_STR, req->allow_http ? "http,https" : "https");
         SET(CURLOPT_FOLLOWLOCATION, 0L);
         SET(CURLOPT_NOSIGNAL, 1L);
         SET(CURLOPT_CONNECTTIMEOUT, (long) connect_timeout);
         SET(CURLOPT_TIMEOUT, (long) timeout);
-        SET(CURLOPT_USERAGENT, "deviceid/" PACKAGE_VERSION);
+        SET(CURLOPT_USERAGENT, req->user_agent ?: "deviceid/" PACKAGE_VERSION);
         SET(CURLOPT_ERRORBUFFER, errbuf);
         SET(CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
-        SET(CURLOPT_SSL_VERIFYPEER, 1L);
-        SET(CURLOPT_SSL_VERIFYHOST, 2L);
+        SET(CURLOPT_SSL_VERIFYPEER, req->skip_verify ? 0L : 1L);
+        SET(CURLOPT_SSL_VERIFYHOST, req->skip_verify ? 0L : 2L);
+        if (req->no_proxy)
+                SET(CURLOPT_NOPROXY, "*");
+        if (req->cancel) {
+                SET(CURLOPT_NOPROGRESS, 0L);
+                SET(CURLOPT_XFERINFOFUNCTION, xfer_progress);
+                SET(CURLOPT_XFERINFODATA, (void *) req->cancel);
+        }
         if (req->root_pem) {
                 struct curl_blob blob = {
                         .data = (void *) req->root_pem,
@@ -366,51 +390,27 @@ static int setup(CURL *c, const http_client_request *req, bool post, bool head,
         return 0;
 }
 
-int http_client_perform(const http_client_request *req, http_client_response **ret, char *error) {
+/* One request to url, no redirect followed: 0 and *ret, plus in *ret_next
+ * the absolute target of a 3xx with a Location if want_next (else NULL). */
+static int perform_one(const http_client_request *req, const char *url, const char *method,
+                       struct curl_slist *headers, bool want_next, http_client_response **ret, char **ret_next,
+                       char *error) {
         _cleanup_(curl_easy_cleanupp) CURL *c = NULL;
-        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         char errbuf[CURL_ERROR_SIZE] = "";
-        const char *method, *ct = NULL;
+        const char *ct = NULL, *next = NULL;
+        bool post = streq(method, "POST"), head = streq(method, "HEAD");
         transfer x = {};
-        bool post, head;
         CURLcode cc;
         long status = 0;
         int r;
 
-        set_error(error, "%s", "invalid request");
-        if (!req || !req->url || !ret || (req->body_len > 0 && !req->body))
-                return -EINVAL;
-        method = req->method ?: (req->body ? "POST" : "GET");
-        post = streq(method, "POST");
-        head = streq(method, "HEAD");
-        if ((!post && !head && !streq(method, "GET")) || (!post && req->body))
-                return log_debug_errno(EINVAL, "Unsupported request: %s with%s body.", method,
-                                       req->body ? "" : "out");
-        set_error(error, "%s", "");
-
-        pthread_once(&global_once, global_init);
-        if (global_result != CURLE_OK) {
-                set_error(error, "curl_global_init: %s", curl_easy_strerror(global_result));
-                return log_debug_errno(EIO, "curl_global_init: %s", curl_easy_strerror(global_result));
-        }
-
-        r = check_url(req->url, req->allow_http);
-        if (r < 0) {
-                set_error(error, "%s", r == -EPROTONOSUPPORT ? "URL scheme is not https" : "malformed URL");
-                return r;
-        }
-        r = build_headers(req, post, &headers);
-        if (r < 0) {
-                set_error(error, "%s", r == -ENOMEM ? "out of memory" : "malformed request header");
-                return r;
-        }
         c = curl_easy_init();
         if (!c)
                 return -ENOMEM;
         x.req = req;
         x.max_body = req->max_body ?: HTTP_CLIENT_MAX_BODY_DEFAULT;
-        r = setup(c, req, post, head, headers, &x, errbuf);
+        r = setup(c, req, url, post, head, headers, &x, errbuf);
         if (r < 0) {
                 set_error(error, "%s", "setting up the transfer failed");
                 return r;
@@ -431,7 +431,7 @@ int http_client_perform(const http_client_request *req, http_client_response **r
                 set_error(error, "%s", text);
                 free(x.body);
                 headers_free(x.headers, x.n_headers);
-                return log_debug_errno(r, "%s %s failed: %s", method, req->url, text);
+                return log_debug_errno(r, "%s %s failed: %s", method, url, text);
         }
 
         (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -456,11 +456,107 @@ int http_client_perform(const http_client_request *req, http_client_response **r
         }
         if (status < 100 || status > 599) {
                 set_error(error, "invalid HTTP status %ld", status);
-                return log_debug_errno(EBADMSG, "%s %s: invalid HTTP status %ld", method, req->url,
-                                       status);
+                return log_debug_errno(EBADMSG, "%s %s: invalid HTTP status %ld", method, url, status);
         }
-        log_debug("%s %s: HTTP %ld, %zu bytes of %s", method, req->url, status, resp->body_len,
+        log_debug("%s %s: HTTP %ld, %zu bytes of %s", method, url, status, resp->body_len,
                   resp->content_type ?: "(no Content-Type)");
+        *ret_next = NULL;
+        if (want_next && status >= 300 && status < 400 &&
+            curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &next) == CURLE_OK && next) {
+                *ret_next = strdup(next);
+                if (!*ret_next)
+                        return -ENOMEM;
+        }
         *ret = TAKE_PTR(resp);
         return 0;
+}
+
+/* May the request go on to url? The scheme rule, then the caller's. */
+static int redirect_check(const http_client_request *req, const char *from, const char *url, char *error) {
+        _cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
+        _cleanup_(curl_freep) char *scheme = NULL, *host = NULL, *port = NULL;
+        http_client_target t = { .url = url };
+        int r;
+
+        if (!u)
+                return -ENOMEM;
+        r = check_url(url, req->allow_http);
+        if (r >= 0 && (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+                       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+                       curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+                       curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK))
+                r = -EINVAL;
+        if (r >= 0) {
+                t.scheme = scheme;
+                t.host = host;
+                t.port = (unsigned) strtoul(port, NULL, 10);
+                if (req->redirect_ok && !req->redirect_ok(&t, req->redirect_userdata))
+                        r = -EPERM;
+        }
+        if (r < 0) {
+                set_error(error, "refusing redirect from %.100s to \"%.100s\"", from, url);
+                return log_debug_errno(r == -ENOMEM ? r : EPERM, "Refusing redirect from %s to \"%s\".", from,
+                                       url);
+        }
+        return 0;
+}
+
+int http_client_perform(const http_client_request *req, http_client_response **ret, char *error) {
+        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
+        _cleanup_free_ char *url = NULL;
+        const char *method;
+        bool post, head;
+        int r;
+
+        set_error(error, "%s", "invalid request");
+        if (!req || !req->url || !ret || (req->body_len > 0 && !req->body))
+                return -EINVAL;
+        method = req->method ?: (req->body ? "POST" : "GET");
+        post = streq(method, "POST");
+        head = streq(method, "HEAD");
+        if ((!post && !head && !streq(method, "GET")) || (!post && req->body) || (post && req->max_redirects))
+                return log_debug_errno(EINVAL, "Unsupported request: %s with%s body%s.", method,
+                                       req->body ? "" : "out", req->max_redirects ? ", redirects" : "");
+        set_error(error, "%s", "");
+
+        r = http_client_global_init();
+        if (r < 0) {
+                set_error(error, "curl_global_init: %s", curl_easy_strerror(global_result));
+                return r;
+        }
+
+        r = check_url(req->url, req->allow_http);
+        if (r < 0) {
+                set_error(error, "%s", r == -EPROTONOSUPPORT ? "URL scheme is not https" : "malformed URL");
+                return r;
+        }
+        r = build_headers(req, post, &headers);
+        if (r < 0) {
+                set_error(error, "%s", r == -ENOMEM ? "out of memory" : "malformed request header");
+                return r;
+        }
+
+        for (unsigned hop = 0;; hop++) {
+                _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
+                _cleanup_free_ char *next = NULL;
+
+                r = perform_one(req, url ?: req->url, method, headers, req->max_redirects > 0, &resp, &next,
+                                error);
+                if (r < 0)
+                        return r;
+                if (!next) {
+                        *ret = TAKE_PTR(resp);
+                        return 0;
+                }
+                if (hop >= req->max_redirects) {
+                        set_error(error, "more than %u redirects", req->max_redirects);
+                        return log_debug_errno(ELOOP, "%s %s: more than %u redirects.", method, req->url,
+                                               req->max_redirects);
+                }
+                r = redirect_check(req, url ?: req->url, next, error);
+                if (r < 0)
+                        return r;
+                free(url);
+                url = TAKE_PTR(next);
+        }
 }
