@@ -265,8 +265,12 @@ static char *reader(char *str, int num, void *stream) {
         const char *eol;
         size_t n, limit = CONF_MAX_LINE, take;
 
-        if (ctx->error || ctx->p >= ctx->end || num < 3)
+        if (ctx->error || ctx->p >= ctx->end)
                 return NULL;
+        if (num < 3) { /* not libinih's way: never read a line in parts */
+                (void) conf_fail(ctx, -EINVAL, "syntax error");
+                return NULL;
+        }
         if ((size_t) num - 2 < limit)
                 limit = (size_t) num - 2;
         ctx->line++;

@@ -57,6 +57,7 @@ static int renewal_key(conf_ctx *ctx, const conf_section *s, const char *key, co
                 return parse_duration(ctx, key, value, &c->retry_min);
         if (streq(key, "retry_max"))
                 return parse_duration(ctx, key, value, &c->retry_max);
+        /* check_interval, the last key conf.c lets through */
         return parse_duration(ctx, key, value, &c->check_interval);
 }
 
@@ -71,7 +72,7 @@ static int ca_key(conf_ctx *ctx, const conf_section *s, const char *key, const c
                         return conf_fail(ctx, -EINVAL, "url=\"%.80s\" is not https://HOST[:PORT]", value);
                 slot = &c->ca_url;
                 max = ENROLLD_CONFIG_MAX_URL;
-        } else {
+        } else { /* root */
                 if (!*value || strlen(value) > ENROLLD_CONFIG_MAX_PATH)
                         return conf_fail(ctx, -EINVAL, "root= wants the path of a PEM file");
                 slot = &c->ca_root;
