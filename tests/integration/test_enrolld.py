@@ -252,34 +252,23 @@ def test_enrolld_disabled_device_stops_renewing_and_keeps_serving(daemon):
     assert daemon.proc.popen.wait(10) == 0
 
 
-def test_enrolld_bad_config_is_exit_1(tmp_path):
+def test_enrolld_bad_config_is_exit_78(tmp_path):
     binary = build_path("enroll", "deviceid-enrolld")
     cfg = tmp_path / "bad.conf"
     cfg.write_text("[ca]\nurl = https://localhost:1\nroot = /nonexistent\n[renewal]\nrenew_at = 2\n")
     cp = subprocess.run([binary, "--config", cfg, "--foreground"], capture_output=True, timeout=10)
-    assert cp.returncode == 1 and b"line 5" in cp.stderr and b"renew_at" in cp.stderr, cp.stderr
-
-
-def unit_text(name, binary_dir, binary):
-    src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-    text = open(os.path.join(src, "units", name)).read()
-    assert f"ExecStart=/usr/sbin/{binary}" in text or f"ExecStart=/usr/bin/{binary}" in text
-    path = build_path(binary_dir, binary)
-    return "\n".join(line.replace(f"/usr/sbin/{binary}", path).replace(f"/usr/bin/{binary}", path)
-                     for line in text.splitlines()) + "\n"
+    # EX_CONFIG: the unit's RestartPreventExitStatus= does not retry it.
+    assert cp.returncode == 78 and b"line 5" in cp.stderr and b"renew_at" in cp.stderr, cp.stderr
 
 
 def test_enrolld_and_ca_service_units_verify(tmp_path):
-    sa = require_tool("systemd-analyze")
-    (tmp_path / "deviceid-enrolld.service").write_text(unit_text("deviceid-enrolld.service", "enroll",
-                                                                 "deviceid-enrolld"))
-    (tmp_path / "deviceid-ca.service").write_text(unit_text("deviceid-ca.service", "ca", "deviceid-ca"))
+    from test_fsd import built_unit, verify_units
     for u in ("deviceid-enrolld.service", "deviceid-ca.service"):
-        text = (tmp_path / u).read_text()
-        assert "Type=notify" in text and "ProtectSystem=strict" in text, u
-        # --man=no: the man pages are not installed where the test runs.
-        cp = run([sa, "verify", "--man=no", str(tmp_path / u)], check=False)
-        assert cp.returncode == 0 and not cp.stderr.strip(), (u, cp.stderr.decode())
+        unit = built_unit(tmp_path, u)
+        text = unit.read_text()
+        assert "Type=notify" in text and "ProtectSystem=strict" in text and "RestartPreventExitStatus=78" in text, u
+        rc, ours = verify_units(tmp_path, unit)
+        assert rc == 0 and not ours, (u, ours)
 
 
 def test_enrolld_sighup_rereads_the_config(daemon):

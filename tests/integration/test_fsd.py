@@ -6,6 +6,7 @@ no torn reads, inotify, mount namespaces, restarts and many readers."""
 import errno
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -407,30 +408,46 @@ def test_name_operations_are_refused_to_everyone_but_the_daemon(fsd, world):
     assert read(fsd.path("wifi.pem")) == world["wifi"]["chain_pem"]
 
 
-def test_example_path_unit_verifies(tmp_path):
+def verify_units(tmp_path, *paths):
+    """`systemd-analyze verify` of our unit files; returns the lines that
+    name one of them. It also warns about other units installed on the
+    machine (e.g. Debian's freeradius.service): those are not ours to judge."""
     sa = require_tool("systemd-analyze")
+    cp = run([sa, "verify", "--man=no", *[str(p) for p in paths]], check=False)
+    names = [os.path.basename(str(p)) for p in paths]
+    ours = [line for line in cp.stderr.decode().splitlines() if any(n in line for n in names)]
+    return cp.returncode, ours
+
+
+def built_unit(tmp_path, name):
+    """The unit as built (paths filled in by configure), its ExecStart=
+    pointing at the binary of this build, as a file in tmp_path."""
+    from fixtures.procs import build_path
+    text = open(build_path("units", name)).read()
+    for b in ("fsd/deviceid-fsd", "enroll/deviceid-enrolld", "ca/deviceid-ca"):
+        text = re.sub(r"(ExecStart=)\S*/" + os.path.basename(b) + " ", r"\g<1>" + build_path(*b.split("/")) + " ",
+                      text)
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
+
+
+def test_example_path_unit_verifies(tmp_path):
     src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
     for unit in ("example-renewal.path", "example-renewal.service"):
         (tmp_path / unit).write_text(open(os.path.join(src, "units", unit)).read())
     text = (tmp_path / "example-renewal.path").read_text()
-    assert "PathChanged=/run/deviceid/" in text
-    cp = run([sa, "verify", str(tmp_path / "example-renewal.path"), str(tmp_path / "example-renewal.service")],
-             check=False)
-    assert cp.returncode == 0 and not cp.stderr.strip(), cp.stderr.decode()
+    assert "PathChanged=/run/deviceid/" in text and "After=sysinit.target deviceid-fsd.service" in text
+    rc, ours = verify_units(tmp_path, built_unit(tmp_path, "deviceid-fsd.service"),
+                            tmp_path / "example-renewal.path", tmp_path / "example-renewal.service")
+    assert rc == 0 and not ours, ours
 
 
 def test_fsd_service_unit_verifies(tmp_path):
-    from fixtures.procs import build_path
-    sa = require_tool("systemd-analyze")
-    src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-    text = open(os.path.join(src, "units", "deviceid-fsd.service")).read()
-    assert "ExecStart=/usr/sbin/deviceid-fsd" in text or "ExecStart=@sbindir@/deviceid-fsd" in text
-    binary = build_path("fsd", "deviceid-fsd")
-    lines = [f"ExecStart={binary} --foreground" if line.startswith("ExecStart=") else line
-             for line in text.splitlines()]
-    (tmp_path / "deviceid-fsd.service").write_text("\n".join(lines) + "\n")
-    cp = run([sa, "verify", str(tmp_path / "deviceid-fsd.service")], check=False)
-    assert cp.returncode == 0 and not cp.stderr.strip(), cp.stderr.decode()
+    unit = built_unit(tmp_path, "deviceid-fsd.service")
+    text = unit.read_text()
+    assert "Type=notify" in text and "RestartPreventExitStatus=78" in text and "Before=deviceid.service" not in text
+    rc, ours = verify_units(tmp_path, unit)
+    assert rc == 0 and not ours, ours
 
 
 def test_bind_mount_in_private_namespace_sees_renewals(fsd, world, pki, procs, tmp_path):
@@ -531,7 +548,7 @@ def test_second_instance_refuses_a_live_mount(fsd, world):
 
 def test_world_readable_key_config_refused(fsd, pki):
     p = fsd.start(config="[account:wifi]\nMode=0444\n", wait=False)
-    assert p.popen.wait(20) != 0
+    assert p.popen.wait(20) == 78  # EX_CONFIG: the unit's RestartPreventExitStatus= does not retry it
     assert "accessible to every user" in p.log_text()
     assert mounted_at(fsd.mnt) == []
 
