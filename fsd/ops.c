@@ -45,11 +45,12 @@ static fsd_ctx *req_ctx(fuse_req_t req) {
 }
 
 /* The daemon's notifier thread, as root: the only caller whose setattr
- * and name operations are taken. */
+ * and name operations are taken. pid 0 is what a caller from outside the
+ * daemon's pid namespace shows, and the thread id before it is known. */
 static bool from_notifier(fuse_req_t req) {
         const struct fuse_ctx *who = fuse_req_ctx(req);
 
-        return who->uid == 0 && who->pid == atomic_load(&req_ctx(req)->notifier_tid);
+        return who->uid == 0 && who->pid > 0 && who->pid == atomic_load(&req_ctx(req)->notifier_tid);
 }
 
 static void rdlock(fsd_ctx *c) {
