@@ -234,6 +234,8 @@ def device(nspawn_root, debian_build, containers, tpm):
         wait_for(lambda: len(dev.records("wifi")) >= 1, timeout=60, what="the first activation")
         yield dev
     finally:
+        # The daemons in it use the keyring: power off first.
+        c.poweroff()
         keyring_unlink(keyring)
 
 
