@@ -35,7 +35,7 @@ PACKAGES=(
     swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd libtss2-tcti-tabrmd0 dbus
     pebble lego certbot inotify-tools strace util-linux procps curl
     python3 python3-pytest python3-cryptography python3-tpm2-pytss python3-cbor2
-    systemd
+    systemd systemd-container debootstrap
     # sanitizer and fuzzing builds
     clang libclang-rt-14-dev
 )

@@ -7,6 +7,8 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sysexits.h>
+#include <systemd/sd-daemon.h>
 
 #include "acme-hook.h"
 #include "admin-api.h"
@@ -27,7 +29,10 @@ static http_response *handle_health(const http_request *req, void *userdata) {
         return http_response_json(200, o, NULL);
 }
 
-static int run_server(const char *dir, const char *listen_override) {
+/* On a configuration that cannot be read or parsed, *ret_bad_config is
+ * set: the exit status then says so (EX_CONFIG), so that systemd does not
+ * restart the server for nothing. */
+static int run_server(const char *dir, const char *listen_override, bool *ret_bad_config) {
         _cleanup_close_ int dirfd = -1;
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
@@ -44,8 +49,10 @@ static int run_server(const char *dir, const char *listen_override) {
         if (r < 0)
                 return r;
         r = ca_config_load(dirfd, &cfg);
-        if (r < 0)
+        if (r < 0) {
+                *ret_bad_config = true;
                 return r;
+        }
         if (listen_override) {
                 if (ca_parse_listen(listen_override, &host, &port) < 0)
                         return log_error_errno(-EINVAL, "Invalid --listen \"%s\" (want ADDR:PORT).", listen_override);
@@ -103,6 +110,8 @@ static int run_server(const char *dir, const char *listen_override) {
                 return log_error_errno(r, "Failed to listen on \"%s\": %m", cfg->listen);
         log_info("deviceid-ca listening on %s (port %u), CA directory \"%s\".", cfg->listen,
                  http_server_port(srv), dir);
+        (void) sd_notifyf(0, "STATUS=Serving on %s (port %u), CA directory %s", cfg->listen, http_server_port(srv),
+                          dir);
 
         r = http_server_run(srv);
         if (r < 0)
@@ -119,6 +128,7 @@ int cmd_serve(int argc, char **argv) {
                 {},
         };
         const char *dir = NULL, *listen = NULL;
+        bool bad_config = false;
         sigset_t mask;
         int c;
 
@@ -147,5 +157,7 @@ int cmd_serve(int argc, char **argv) {
         sigaddset(&mask, SIGINT);
         if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
                 return 1;
-        return run_server(dir, listen) < 0 ? 1 : 0;
+        if (run_server(dir, listen, &bad_config) >= 0)
+                return 0;
+        return bad_config ? EX_CONFIG : 1;
 }

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -437,11 +438,14 @@ static int run(int argc, char *argv[]) {
 
         r = load_config(d.config_path, &d.cfg);
         if (r < 0)
-                return r;
+                return EX_CONFIG; /* an exit status: the unit's RestartPreventExitStatus= */
         r = load_ca(d.cfg, &d.ca);
         if (r < 0)
                 return r;
         r = keyring_open(true, &d.k);
+        if (r == -EPERM || r == -ENOSYS)
+                return log_error_errno(r, "The kernel refuses the keyring system calls (%m): a container must allow "
+                                          "add_key, keyctl and request_key (see deviceid-enrolld(8)).");
         if (r < 0)
                 return log_error_errno(r, "Failed to open the kernel keyring: %m");
         r = tpm_open(NULL, &d.tpm);

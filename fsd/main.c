@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 
 #include "fsd/fsd.h"
 #include "fsd/mount.h"
@@ -156,6 +157,13 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up: %m");
         r = fsd_reload(&ctx, cfg, -1, false, &err);
+        if (r == -EPERM || r == -ENOSYS) {
+                /* A seccomp filter (containers) refuses keyctl(): serving an
+                 * empty directory would hide that. */
+                r = log_error_errno(r, "The kernel refuses the keyring system calls (%m): a container must allow "
+                                       "add_key, keyctl and request_key (see deviceid-fsd(8), CONTAINERS).");
+                goto out_ctx;
+        }
         if (r < 0) {
                 /* Serve what we can: the poll retries, and a publisher's
                  * notification reloads. */
@@ -233,7 +241,7 @@ int main(int argc, char **argv) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         r = load_config(&a, &cfg);
         if (r < 0)
-                return EXIT_FAILURE;
+                return EX_CONFIG; /* the unit's RestartPreventExitStatus= */
 
         /* SIGTERM, SIGINT, SIGHUP go to the notifier's signalfd; SIGUSR1
          * (no SA_RESTART) wakes the session loop. Before any thread. */

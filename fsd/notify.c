@@ -4,15 +4,19 @@
  * changes something, chosen so that nobody who reacts to an event can
  * still see old bytes, and an open descriptor keeps its generation:
  *   1. read the keyring, build the new file list (pure);
- *   2. open O_PATH handles on the names about to change (their current,
- *      old inodes), through the read-write view;
- *   3. swap the table in (the old inodes stay readable while referenced);
- *   4. tell the kernel: notify_delete for replaced names (their watchers
- *      also get IN_DELETE_SELF once the last reference goes),
- *      inval_entry for new ones, inval_inode for the directory;
- *   5. touch (utimensat) the old inodes, then the new names, then the
- *      directory: IN_ATTRIB for watchers of the files and the directory;
- *   6. answer "ok" to whoever asked.
+ *   2. stage each new generation as an inode not yet reachable by its
+ *      name (the old ones stay current and readable);
+ *   3. for each changed name, keys first and status.json last, make a
+ *      real VFS call on the daemon's read-write view of the mount: a new
+ *      name is mknodat(), a replaced one renameat() of the staged
+ *      inode's temporary name over it, a removed one unlinkat(). The
+ *      FUSE worker serving the call commits that one change to the
+ *      table, and the kernel updates its caches and raises the inotify
+ *      events a real filesystem raises (IN_CREATE, IN_MOVED_FROM/TO,
+ *      IN_DELETE for the directory; IN_ATTRIB and IN_DELETE_SELF for the
+ *      replaced or removed file). Should a call fail, the change is made
+ *      in the table and the kernel told by invalidation and a touch;
+ *   4. answer "ok" to whoever asked.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -120,28 +124,80 @@ static void touch_at(int dirfd, const char *name, int flags) {
                 log_debug_errno(errno, "Touching \"%s\" failed, ignoring: %m", *name ? name : ".");
 }
 
-static void tell_kernel(fsd_ctx *ctx, const fsd_change *ch, size_t n) {
-        struct fuse_session *se = ctx->se;
+/* Keys and bundles change before the certificate they go with, and
+ * status.json last: whoever reacts to a certificate's event finds the
+ * matching key already in place. */
+static int change_rank(const char *name) {
+        size_t n = strlen(name);
 
-        for (size_t i = 0; i < n; i++) {
-                size_t len = strlen(ch[i].name);
-                int r = -ENOENT;
+        if (streq(name, FSD_STATUS_NAME))
+                return 2;
+        if ((n > 8 && streq(name + n - 8, ".key.pem")) || (n > 11 && streq(name + n - 11, ".bundle.pem")))
+                return 0;
+        return 1;
+}
 
-                if (ch[i].old_ino)
-                        r = fuse_lowlevel_notify_delete(se, FSD_ROOT_INO, ch[i].old_ino, ch[i].name, len);
-                if (r < 0) {
-                        r = fuse_lowlevel_notify_inval_entry(se, FSD_ROOT_INO, ch[i].name, len);
-                        if (r < 0 && r != -ENOENT)
-                                log_debug_errno(r, "Invalidating \"%s\" failed, ignoring: %m", ch[i].name);
-                }
+static int change_cmp(const void *a, const void *b) {
+        const fsd_change *x = a, *y = b;
+        int rx = change_rank(x->name), ry = change_rank(y->name);
+
+        return rx != ry ? rx - ry : strcmp(x->name, y->name);
+}
+
+static int spec_name_cmp(const void *key, const void *elem) {
+        return strcmp(key, ((const fsd_spec *) elem)->name);
+}
+
+/* specs are sorted by name. */
+static fsd_spec *specs_find(fsd_specs *specs, const char *name) {
+        return specs->n ? bsearch(name, specs->v, specs->n, sizeof(*specs->v), spec_name_cmp) : NULL;
+}
+
+/* One name change as a real VFS call on the read-write view, which a FUSE
+ * worker serves by committing what was staged (ops.c): the kernel raises
+ * the inotify events of a real filesystem. */
+static int change_name(int rw_fd, const fsd_change *c) {
+        char tmp[FSD_NAME_MAX + sizeof(FSD_STAGE_PREFIX FSD_STAGE_SUFFIX)];
+
+        if (!c->old_ino)
+                return mknodat(rw_fd, c->name, S_IFREG | 0400, 0) < 0 ? negative_errno() : 0;
+        if (!c->new_ino)
+                return unlinkat(rw_fd, c->name, 0) < 0 ? negative_errno() : 0;
+        snprintf(tmp, sizeof(tmp), "%s%s%s", FSD_STAGE_PREFIX, c->name, FSD_STAGE_SUFFIX);
+        return renameat(rw_fd, tmp, rw_fd, c->name) < 0 ? negative_errno() : 0;
+}
+
+/* When a VFS call failed: make the change in the table directly and tell
+ * the kernel by invalidation (watchers of the old file get IN_DELETE_SELF)
+ * plus a touch of the name and the directory (IN_ATTRIB); watchers waiting
+ * for the name to appear see only the directory's IN_ATTRIB. */
+static void change_fallback(fsd_ctx *ctx, int rw_fd, const fsd_change *c, struct timespec now) {
+        size_t len = strlen(c->name);
+        int r = -ENOENT;
+
+        pthread_rwlock_wrlock(&ctx->lock);
+        if (c->new_ino)
+                (void) fsd_fs_commit(&ctx->fs, c->name, now, false, NULL);
+        else
+                (void) fsd_fs_unlink(&ctx->fs, c->name, now);
+        pthread_rwlock_unlock(&ctx->lock);
+
+        if (c->old_ino)
+                r = fuse_lowlevel_notify_delete(ctx->se, FSD_ROOT_INO, c->old_ino, c->name, len);
+        if (r < 0) {
+                r = fuse_lowlevel_notify_inval_entry(ctx->se, FSD_ROOT_INO, c->name, len);
+                if (r < 0 && r != -ENOENT)
+                        log_debug_errno(r, "Invalidating \"%s\" failed, ignoring: %m", c->name);
         }
-        (void) fuse_lowlevel_notify_inval_inode(se, FSD_ROOT_INO, 0, 0);
+        (void) fuse_lowlevel_notify_inval_inode(ctx->se, FSD_ROOT_INO, 0, 0);
+        if (c->new_ino)
+                touch_at(rw_fd, c->name, AT_SYMLINK_NOFOLLOW);
+        touch_at(rw_fd, "", AT_EMPTY_PATH);
 }
 
 int fsd_reload(fsd_ctx *ctx, const fsd_config *cfg, int rw_fd, bool notify, char **ret_error) {
         _cleanup_(fsd_specs_done) fsd_specs specs = {};
         _cleanup_free_ fsd_change *plan = NULL, *ch = NULL;
-        _cleanup_free_ int *old_fds = NULL;
         _cleanup_free_ char *err = NULL;
         keyring_entry **entries = NULL;
         size_t n_entries = 0, n_plan = 0, n_ch = 0;
@@ -159,53 +215,49 @@ int fsd_reload(fsd_ctx *ctx, const fsd_config *cfg, int rw_fd, bool notify, char
                 goto fail;
         }
 
-        if (notify) {
-                pthread_rwlock_rdlock(&ctx->lock);
-                r = fsd_fs_plan(&ctx->fs, &specs, &plan, &n_plan);
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (!notify) {
+                /* Not mounted yet: nobody to tell, swap the whole table. */
+                pthread_rwlock_wrlock(&ctx->lock);
+                r = fsd_fs_apply(&ctx->fs, &specs, now, &ch, &n_ch);
                 pthread_rwlock_unlock(&ctx->lock);
                 if (r < 0)
                         goto fail;
-                if (n_plan == 0)
-                        return 0;
-                old_fds = malloc(n_plan * sizeof(int));
-                if (!old_fds) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                /* Before the swap these names still resolve to the old
-                 * generation: hold it to touch it afterwards. */
-                for (size_t i = 0; i < n_plan; i++)
-                        old_fds[i] = plan[i].old_ino
-                                             ? openat(rw_fd, plan[i].name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
-                                             : -1;
-        }
-
-        clock_gettime(CLOCK_REALTIME, &now);
-        pthread_rwlock_wrlock(&ctx->lock);
-        r = fsd_fs_apply(&ctx->fs, &specs, now, &ch, &n_ch);
-        pthread_rwlock_unlock(&ctx->lock);
-        if (r < 0) {
-                for (size_t i = 0; old_fds && i < n_plan; i++)
-                        safe_close(old_fds[i]);
-                goto fail;
-        }
-        for (size_t i = 0; i < n_ch; i++)
-                log_debug("\"%s\": inode %llu -> %llu.", ch[i].name, (unsigned long long) ch[i].old_ino,
-                          (unsigned long long) ch[i].new_ino);
-        if (!notify || n_ch == 0)
                 return (int) n_ch;
+        }
 
-        tell_kernel(ctx, ch, n_ch);
-        for (size_t i = 0; i < n_plan; i++)
-                if (old_fds[i] >= 0) {
-                        touch_at(old_fds[i], "", AT_EMPTY_PATH);
-                        safe_close(old_fds[i]);
+        pthread_rwlock_wrlock(&ctx->lock);
+        r = fsd_fs_plan(&ctx->fs, &specs, &plan, &n_plan);
+        for (size_t i = 0; r >= 0 && i < n_plan; i++)
+                if (plan[i].new_ino) {
+                        fsd_spec *sp = specs_find(&specs, plan[i].name);
+
+                        r = sp ? fsd_fs_stage(&ctx->fs, sp, &plan[i].new_ino) : -EINVAL;
                 }
-        for (size_t i = 0; i < n_ch; i++)
-                if (ch[i].new_ino)
-                        touch_at(rw_fd, ch[i].name, AT_SYMLINK_NOFOLLOW);
-        touch_at(rw_fd, "", AT_EMPTY_PATH);
-        return (int) n_ch;
+        if (r < 0)
+                fsd_fs_unstage_all(&ctx->fs);
+        pthread_rwlock_unlock(&ctx->lock);
+        if (r < 0)
+                goto fail;
+        if (n_plan == 0)
+                return 0;
+        qsort(plan, n_plan, sizeof(*plan), change_cmp);
+
+        /* Never under the lock: a worker serves each call. */
+        for (size_t i = 0; i < n_plan; i++) {
+                log_debug("\"%s\": inode %llu -> %llu.", plan[i].name, (unsigned long long) plan[i].old_ino,
+                          (unsigned long long) plan[i].new_ino);
+                r = change_name(rw_fd, &plan[i]);
+                if (r < 0) {
+                        log_warning_errno(r, "Changing \"%s\" on the mount failed (%m), invalidating instead: "
+                                             "watchers of the directory may miss it.", plan[i].name);
+                        change_fallback(ctx, rw_fd, &plan[i], now);
+                }
+        }
+        pthread_rwlock_wrlock(&ctx->lock);
+        fsd_fs_unstage_all(&ctx->fs); /* nothing, unless a fallback failed too */
+        pthread_rwlock_unlock(&ctx->lock);
+        return (int) n_plan;
 
 fail:
         if (ret_error) {
@@ -233,6 +285,19 @@ static void notify_systemd(const char *msg) {
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *) &sa, salen) < 0)
                 log_debug_errno(errno, "Notifying the service manager failed, ignoring: %m");
+}
+
+/* STATUS= for systemctl status: what is served, and the last problem. */
+static void notify_status(fsd_notifier *n, const char *problem) {
+        char msg[512];
+        size_t files;
+
+        pthread_rwlock_rdlock(&n->p.ctx->lock);
+        files = n->p.ctx->fs.n_current;
+        pthread_rwlock_unlock(&n->p.ctx->lock);
+        snprintf(msg, sizeof(msg), "STATUS=Serving %zu file%s under %s%s%s", files, files == 1 ? "" : "s",
+                 n->p.mountpoint, problem ? "; " : "", problem ? problem : "");
+        notify_systemd(msg);
 }
 
 static int listen_control(const char *path, int *ret) {
@@ -438,6 +503,8 @@ static void serve(fsd_notifier *n) {
                                 log_warning_errno(r, "Reload failed: %s", err ? err : "(no details)");
                         else if (r > 0)
                                 log_info("Reloaded: %d name(s) changed.", r);
+                        if (r != 0)
+                                notify_status(n, r < 0 ? "the last reload failed" : NULL);
                         if (r < 0 && asprintf(&answer, "error %s", err ? err : strerror(-r)) < 0)
                                 answer = NULL;
                         for (size_t i = 0; i < MAX_CLIENTS; i++)
@@ -449,11 +516,14 @@ static void serve(fsd_notifier *n) {
                         _cleanup_free_ char *err = NULL;
                         int r = fsd_reload(n->p.ctx, n->p.cfg, n->rw_fd, true, &err);
 
-                        if (r < 0 && r != last_poll_error)
+                        if (r < 0 && r != last_poll_error) {
                                 log_warning_errno(r, "Periodic reload failed, keeping the current files: %s",
                                                   err ? err : "(no details)");
-                        else if (r > 0)
+                                notify_status(n, "the last reload failed");
+                        } else if (r > 0) {
                                 log_info("Periodic reload: %d name(s) changed.", r);
+                                notify_status(n, NULL);
+                        }
                         last_poll_error = r < 0 ? r : 0;
                         next_poll = (int64_t) now_monotonic_ms() + interval;
                 }
@@ -492,6 +562,7 @@ static void *notifier_main(void *userdata) {
                 n->p.ready_fd = safe_close(n->p.ready_fd);
         }
         notify_systemd("READY=1");
+        notify_status(n, NULL);
         log_info("Serving \"%s\"; control socket \"%s\".", n->p.mountpoint, n->p.socket_path);
         serve(n);
         notify_systemd("STOPPING=1");

@@ -15,11 +15,13 @@
 
 #include "fsd/fsd.h"
 
-/* Reads the keyring and makes its content current. With notify, the
- * kernel is told (entries, directory) and watchers get IN_ATTRIB through
- * rw_fd, the read-write view of the mount; without (before mounting),
- * only the table changes. Returns the number of changed names, or -errno
- * with *ret_error (if not NULL) set to a malloc'ed explanation. */
+/* Reads the keyring and makes its content current. With notify, each
+ * changed name is changed by a VFS call on rw_fd, the read-write view of
+ * the mount (create, rename over, unlink), so the kernel's caches follow
+ * and watchers get the inotify events of a real filesystem; without
+ * (before mounting), only the table changes. Returns the number of
+ * changed names, or -errno with *ret_error (if not NULL) set to a
+ * malloc'ed explanation. */
 int fsd_reload(fsd_ctx *ctx, const fsd_config *cfg, int rw_fd, bool notify, char **ret_error);
 
 typedef struct fsd_notifier fsd_notifier;

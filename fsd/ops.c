@@ -4,7 +4,10 @@
  * pure function of table.c under the shared lock, and replies exactly
  * once. Reads are served by the kernel page cache after the first one:
  * opens are not even sent (no-open support), names and attributes are
- * cached for a day and invalidated explicitly by notify.c.
+ * cached for a day and invalidated explicitly by notify.c. The name
+ * operations (mknod, rename, unlink) are the notifier's own VFS calls
+ * (see notify.c): they make what it staged current; from anyone else
+ * they are refused like every other write.
  */
 #include <fcntl.h>
 #include <sys/statvfs.h>
@@ -41,6 +44,15 @@ static fsd_ctx *req_ctx(fuse_req_t req) {
         return fuse_req_userdata(req);
 }
 
+/* The daemon's notifier thread, as root: the only caller whose setattr
+ * and name operations are taken. pid 0 is what a caller from outside the
+ * daemon's pid namespace shows, and the thread id before it is known. */
+static bool from_notifier(fuse_req_t req) {
+        const struct fuse_ctx *who = fuse_req_ctx(req);
+
+        return who->uid == 0 && who->pid > 0 && who->pid == atomic_load(&req_ctx(req)->notifier_tid);
+}
+
 static void rdlock(fsd_ctx *c) {
         pthread_rwlock_rdlock(&c->lock);
 }
@@ -72,12 +84,56 @@ static void fill_entry(struct fuse_entry_param *e, const struct stat *st) {
         };
 }
 
+/* The notifier's lookup of a temporary name: the staged generation, with
+ * a zero entry timeout (the dentry is renamed to the real name at once;
+ * a failed rename must not leave it cached). Anyone else: ENOENT, not
+ * cached either. */
+static void lookup_staged(fuse_req_t req, fuse_ino_t parent, const char *final, size_t len) {
+        fsd_ctx *c = req_ctx(req);
+        char name[FSD_NAME_MAX + 1];
+        struct fuse_entry_param e;
+        struct stat st;
+        fsd_node *n;
+
+        if (parent != FSD_ROOT_INO || !from_notifier(req)) {
+                fuse_reply_err(req, ENOENT);
+                return;
+        }
+        memcpy(name, final, len);
+        name[len] = '\0';
+        wrlock(c);
+        n = fsd_fs_find_staged(&c->fs, name);
+        if (n) {
+                n->nlookup++;
+                (void) fsd_fs_stat(&c->fs, n->ino, &st);
+        }
+        unlock(c);
+        if (!n) {
+                fuse_reply_err(req, ENOENT);
+                return;
+        }
+        fill_entry(&e, &st);
+        e.entry_timeout = 0;
+        if (fuse_reply_entry(req, &e) < 0) {
+                wrlock(c);
+                fsd_fs_forget(&c->fs, st.st_ino, 1);
+                unlock(c);
+        }
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
         fsd_ctx *c = req_ctx(req);
         struct fuse_entry_param e;
+        const char *final;
         struct stat st;
+        size_t len;
         int r;
 
+        final = fsd_stage_name(name, &len);
+        if (final) {
+                lookup_staged(req, parent, final, len);
+                return;
+        }
         rdlock(c);
         r = fsd_fs_lookup(&c->fs, parent, name, &st);
         unlock(c);
@@ -136,16 +192,13 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi) {
-        const struct fuse_ctx *who = fuse_req_ctx(req);
         fsd_ctx *c = req_ctx(req);
-        bool notifier;
         struct stat st;
         int r;
 
         (void) attr;
         (void) fi;
-        notifier = who->uid == 0 && who->pid == atomic_load(&c->notifier_tid);
-        r = fsd_setattr_policy(notifier, to_set, SETATTR_TIME_MASK);
+        r = fsd_setattr_policy(from_notifier(req), to_set, SETATTR_TIME_MASK);
         if (r >= 0) {
                 /* The touch raises the inotify event; the times we serve
                  * stay those of the generation. */
@@ -292,9 +345,33 @@ static void reply_erofs(fuse_req_t req) {
         fuse_reply_err(req, EROFS);
 }
 
+/* The notifier creates a name it staged: IN_CREATE for the directory. */
 static void op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d) {
-        (void) p, (void) n, (void) m, (void) d;
-        reply_erofs(req);
+        fsd_ctx *c = req_ctx(req);
+        struct fuse_entry_param e;
+        struct timespec now;
+        struct stat st;
+        int r;
+
+        (void) d;
+        if (p != FSD_ROOT_INO || !S_ISREG(m) || !from_notifier(req)) {
+                reply_erofs(req);
+                return;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        wrlock(c);
+        r = fsd_fs_commit(&c->fs, n, now, true, &st);
+        unlock(c);
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fill_entry(&e, &st);
+        if (fuse_reply_entry(req, &e) < 0) {
+                wrlock(c);
+                fsd_fs_forget(&c->fs, st.st_ino, 1);
+                unlock(c);
+        }
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m) {
@@ -302,7 +379,25 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m) {
         reply_erofs(req);
 }
 
+/* The notifier withdraws a name: IN_DELETE for the directory, and for the
+ * file's watchers IN_ATTRIB (link count) and IN_DELETE_SELF. */
 static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n) {
+        fsd_ctx *c = req_ctx(req);
+        struct timespec now;
+        int r;
+
+        if (p != FSD_ROOT_INO || !from_notifier(req)) {
+                reply_erofs(req);
+                return;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        wrlock(c);
+        r = fsd_fs_unlink(&c->fs, n, now);
+        unlock(c);
+        fuse_reply_err(req, -r);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t p, const char *n) {
         (void) p, (void) n;
         reply_erofs(req);
 }
@@ -312,9 +407,27 @@ static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *
         reply_erofs(req);
 }
 
+/* The notifier moves a staged generation over its name, as a careful
+ * writer replaces a file: IN_MOVED_FROM/IN_MOVED_TO for the directory,
+ * IN_ATTRIB and IN_DELETE_SELF for watchers of the old file. */
 static void op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn, unsigned f) {
-        (void) p, (void) n, (void) np, (void) nn, (void) f;
-        reply_erofs(req);
+        fsd_ctx *c = req_ctx(req);
+        struct timespec now;
+        const char *final;
+        size_t len;
+        int r;
+
+        final = fsd_stage_name(n, &len);
+        if (p != FSD_ROOT_INO || np != FSD_ROOT_INO || f != 0 || !final || strlen(nn) != len ||
+            memcmp(final, nn, len) != 0 || !from_notifier(req)) {
+                reply_erofs(req);
+                return;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        wrlock(c);
+        r = fsd_fs_commit(&c->fs, nn, now, false, NULL);
+        unlock(c);
+        fuse_reply_err(req, -r);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t i, fuse_ino_t np, const char *nn) {
@@ -370,7 +483,7 @@ const struct fuse_lowlevel_ops fsd_ops = {
         .mknod = op_mknod,
         .mkdir = op_mkdir,
         .unlink = op_unlink,
-        .rmdir = op_unlink,
+        .rmdir = op_rmdir,
         .symlink = op_symlink,
         .rename = op_rename,
         .link = op_link,

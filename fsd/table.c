@@ -410,7 +410,7 @@ int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change *
         for (size_t i = 0; i < fs->n_nodes; i++) {
                 fsd_node *x = fs->nodes[i];
 
-                if (!x->current && x->nlookup == 0)
+                if (!x->current && !x->staged && x->nlookup == 0)
                         node_free(x);
                 else
                         all[n_all++] = x;
@@ -435,7 +435,7 @@ static void stat_fill(const fsd_node *n, struct stat *st) {
         *st = (struct stat) {
                 .st_ino = n->ino,
                 .st_mode = S_IFREG | n->mode,
-                .st_nlink = n->current ? 1 : 0,
+                .st_nlink = n->current || n->staged ? 1 : 0,
                 .st_uid = n->uid,
                 .st_gid = n->gid,
                 .st_size = (off_t) n->blob->len,
@@ -447,13 +447,156 @@ static void stat_fill(const fsd_node *n, struct stat *st) {
         };
 }
 
+/* Removes x from the ino-sorted array of live nodes (not freed). */
+static void nodes_remove(fsd_fs *fs, const fsd_node *x) {
+        for (size_t i = 0; i < fs->n_nodes; i++)
+                if (fs->nodes[i] == x) {
+                        memmove(fs->nodes + i, fs->nodes + i + 1, (fs->n_nodes - i - 1) * sizeof(*fs->nodes));
+                        fs->n_nodes--;
+                        return;
+                }
+}
+
+/* No longer reachable by name: kept while the kernel references it. */
+static void node_retire(fsd_fs *fs, fsd_node *x) {
+        x->current = x->staged = false;
+        if (x->nlookup > 0)
+                return;
+        nodes_remove(fs, x);
+        node_free(x);
+}
+
+/* Index of name in the name-sorted current array, or where it would go;
+ * true if it is there. */
+static bool current_index(const fsd_fs *fs, const char *name, size_t *ret) {
+        size_t lo = 0, hi = fs->n_current;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(fs->current[mid]->name, name);
+
+                if (c == 0) {
+                        *ret = mid;
+                        return true;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret = lo;
+        return false;
+}
+
+int fsd_fs_stage(fsd_fs *fs, fsd_spec *spec, uint64_t *ret_ino) {
+        fsd_node **v, *n;
+
+        if (fsd_fs_find_staged(fs, spec->name))
+                return -EEXIST;
+        n = calloc(1, sizeof(*n));
+        v = realloc(fs->nodes, (fs->n_nodes + 1) * sizeof(*v));
+        if (!n || !v) {
+                free(n);
+                if (v)
+                        fs->nodes = v;
+                return -ENOMEM;
+        }
+        *n = (fsd_node) {
+                .ino = fs->next_ino++,
+                .blob = TAKE_PTR(spec->blob),
+                .mode = spec->mode,
+                .uid = spec->uid,
+                .gid = spec->gid,
+                .mtime = spec->mtime,
+                .staged = true,
+        };
+        strcpy(n->name, spec->name);
+        /* The newest number: the array stays sorted by ino. */
+        fs->nodes = v;
+        fs->nodes[fs->n_nodes++] = n;
+        if (ret_ino)
+                *ret_ino = n->ino;
+        return 0;
+}
+
+fsd_node *fsd_fs_find_staged(const fsd_fs *fs, const char *name) {
+        /* Staged nodes are the newest, at the end. */
+        for (size_t i = fs->n_nodes; i > 0; i--)
+                if (fs->nodes[i - 1]->staged && streq(fs->nodes[i - 1]->name, name))
+                        return fs->nodes[i - 1];
+        return NULL;
+}
+
+const char *fsd_stage_name(const char *tmp, size_t *ret_len) {
+        size_t lp = strlen(FSD_STAGE_PREFIX), ls = strlen(FSD_STAGE_SUFFIX), n = strnlen(tmp, FSD_NAME_MAX + 64);
+
+        if (n <= lp + ls || n - lp - ls > FSD_NAME_MAX || strncmp(tmp, FSD_STAGE_PREFIX, lp) != 0 ||
+            strcmp(tmp + n - ls, FSD_STAGE_SUFFIX) != 0)
+                return NULL;
+        *ret_len = n - lp - ls;
+        return tmp + lp;
+}
+
+int fsd_fs_commit(fsd_fs *fs, const char *name, struct timespec now, bool take_ref, struct stat *ret) {
+        fsd_node *n = fsd_fs_find_staged(fs, name), *old = NULL;
+        size_t i;
+
+        if (!n)
+                return -ENOENT;
+        if (current_index(fs, name, &i)) {
+                old = fs->current[i];
+                fs->current[i] = n;
+        } else {
+                fsd_node **v = realloc(fs->current, (fs->n_current + 1) * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                fs->current = v;
+                memmove(fs->current + i + 1, fs->current + i, (fs->n_current - i) * sizeof(*v));
+                fs->current[i] = n;
+                fs->n_current++;
+        }
+        n->staged = false;
+        n->current = true;
+        if (take_ref)
+                n->nlookup++;
+        if (old)
+                node_retire(fs, old);
+        fs->root_mtime = now;
+        if (ret)
+                stat_fill(n, ret);
+        return 0;
+}
+
+int fsd_fs_unlink(fsd_fs *fs, const char *name, struct timespec now) {
+        fsd_node *old;
+        size_t i;
+
+        if (!current_index(fs, name, &i))
+                return -ENOENT;
+        old = fs->current[i];
+        memmove(fs->current + i, fs->current + i + 1, (fs->n_current - i - 1) * sizeof(*fs->current));
+        fs->n_current--;
+        node_retire(fs, old);
+        fs->root_mtime = now;
+        return 0;
+}
+
+void fsd_fs_unstage_all(fsd_fs *fs) {
+        /* Backwards: node_retire() may remove the node at i - 1. */
+        for (size_t i = fs->n_nodes; i > 0; i--)
+                if (fs->nodes[i - 1]->staged)
+                        node_retire(fs, fs->nodes[i - 1]);
+}
+
+
 int fsd_fs_stat(const fsd_fs *fs, uint64_t ino, struct stat *ret) {
         const fsd_node *n;
 
         if (ino == FSD_ROOT_INO) {
                 *ret = (struct stat) {
                         .st_ino = FSD_ROOT_INO,
-                        .st_mode = S_IFDIR | 0555,
+                        .st_mode = S_IFDIR | 0755,
                         .st_nlink = 2,
                         .st_size = (off_t) fs->n_current,
                         .st_blksize = FSD_BLKSIZE,
@@ -492,15 +635,10 @@ void fsd_fs_forget(fsd_fs *fs, uint64_t ino, uint64_t n) {
         if (!x)
                 return;
         x->nlookup = n >= x->nlookup ? 0 : x->nlookup - n;
-        if (x->nlookup > 0 || x->current)
+        if (x->nlookup > 0 || x->current || x->staged)
                 return;
-        /* Retired and unreferenced: remove from the ino-sorted array. */
-        for (size_t i = 0; i < fs->n_nodes; i++)
-                if (fs->nodes[i] == x) {
-                        memmove(fs->nodes + i, fs->nodes + i + 1, (fs->n_nodes - i - 1) * sizeof(*fs->nodes));
-                        fs->n_nodes--;
-                        break;
-                }
+        /* Retired and unreferenced. */
+        nodes_remove(fs, x);
         node_free(x);
 }
 

@@ -75,7 +75,8 @@ typedef struct fsd_node {
         gid_t gid;
         struct timespec mtime;
         uint64_t nlookup; /* references the kernel holds (lookup count) */
-        bool current;     /* reachable by name; else retired */
+        bool current;     /* reachable by name; else retired or staged */
+        bool staged;      /* a new generation waiting for its name (see fsd_fs_stage) */
 } fsd_node;
 
 /* What a reload changes for one name: old_ino 0 = new name, new_ino 0 =
@@ -107,10 +108,36 @@ int fsd_fs_plan(const fsd_fs *fs, const fsd_specs *specs, fsd_change **ret, size
  * specs. Returns the changes like fsd_fs_plan; fs is untouched on error. */
 int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change **ret, size_t *ret_n);
 
+/* Name changes one at a time, so that each can be a real VFS operation
+ * on the mount (notify.c) and raise the inotify events of a real
+ * filesystem. fsd_fs_stage() adds the new generation of spec->name as a
+ * staged inode: not reachable by that name yet, only through
+ * fsd_fs_find_staged() (the daemon's own lookup of the temporary name,
+ * FSD_STAGE_PREFIX + name + FSD_STAGE_SUFFIX). Takes the blob out of
+ * spec. -EEXIST if that name already has a staged inode. */
+#define FSD_STAGE_PREFIX "."
+#define FSD_STAGE_SUFFIX ".new"
+int fsd_fs_stage(fsd_fs *fs, fsd_spec *spec, uint64_t *ret_ino);
+fsd_node *fsd_fs_find_staged(const fsd_fs *fs, const char *name);
+/* The final name behind a temporary one, or NULL if tmp is not of that
+ * form; points into tmp, not NUL-terminated: *ret_len is its length. */
+const char *fsd_stage_name(const char *tmp, size_t *ret_len);
+/* Makes the staged inode of name current, retiring the generation it
+ * replaces (freed at once if the kernel holds no reference). With
+ * take_ref the kernel gets a reference (a create reply). *ret (if not
+ * NULL) gets its attributes. -ENOENT if nothing is staged for name. */
+int fsd_fs_commit(fsd_fs *fs, const char *name, struct timespec now, bool take_ref, struct stat *ret);
+/* Retires the current generation of name. -ENOENT if there is none. */
+int fsd_fs_unlink(fsd_fs *fs, const char *name, struct timespec now);
+/* Retires whatever is still staged (a name change that did not happen). */
+void fsd_fs_unstage_all(fsd_fs *fs);
+
 fsd_node *fsd_fs_find_name(const fsd_fs *fs, const char *name);
 fsd_node *fsd_fs_find_ino(const fsd_fs *fs, uint64_t ino);
 
-/* Attributes of an inode (the root or any live node). -ENOENT if unknown. */
+/* Attributes of an inode (the root or any live node). -ENOENT if unknown.
+ * The root is 0755: its owner, uid 0, may change names, which only the
+ * daemon's own calls through its private read-write view get to do. */
 int fsd_fs_stat(const fsd_fs *fs, uint64_t ino, struct stat *ret);
 /* Looks up name in parent and takes one kernel reference on the result.
  * -ENOTDIR (parent not the root), -ENAMETOOLONG, -ENOENT. */
@@ -124,8 +151,10 @@ int fsd_fs_read(const fsd_fs *fs, uint64_t ino, uint64_t off, size_t size, const
 /* Policy for calls that would change something. open: -EROFS for any
  * write access, truncation or creation, else -ENOSYS (so the kernel stops
  * sending opens: FUSE no-open support). setattr: only a time change by
- * the daemon's own notifier thread (its inotify touch) is allowed (0);
- * everything else -EROFS. */
+ * the daemon's own notifier thread (its fallback inotify touch) is
+ * allowed (0); everything else -EROFS. Name changes (mknod, rename,
+ * unlink) are taken from the notifier thread only (ops.c), as the
+ * fsd_fs_commit()/fsd_fs_unlink() of what it staged. */
 int fsd_open_policy(int flags);
 int fsd_setattr_policy(bool from_notifier, int to_set_mask, int allowed_time_mask);
 

@@ -15,4 +15,5 @@ pytest_plugins = [
     "fixtures.ca",
     "fixtures.keyring",
     "fixtures.fsd",
+    "fixtures.nspawn",
 ]

@@ -158,7 +158,7 @@ def test_bad_config_refused(ca_dir, edit, message):
     open(path, "w").write(edit(conf))
     db_before = open(os.path.join(ca_dir, "ca.db"), "rb").read()
     cp = run([ca_binary(), "serve", "--dir", ca_dir, "--listen", f"127.0.0.1:{free_port()}"], check=False, timeout=20)
-    assert cp.returncode == 1
+    assert cp.returncode == 78  # EX_CONFIG: the unit's RestartPreventExitStatus= does not retry it
     assert message in cp.stderr, cp.stderr
     assert b"ca.conf" in cp.stderr
     assert open(os.path.join(ca_dir, "ca.db"), "rb").read() == db_before
@@ -173,7 +173,7 @@ def test_world_readable_key_refused(ca_dir):
 
 def test_sd_notify_ready_and_stopping(tmp_path, procs):
     """With NOTIFY_SOCKET set (as systemd does for Type=notify), serve
-    sends READY=1 once it listens and STOPPING=1 on SIGTERM."""
+    sends STATUS= and READY=1 once it listens and STOPPING=1 on SIGTERM."""
     d = str(tmp_path / "ca")
     port = free_port()
     ca_init(d, port)
@@ -184,10 +184,12 @@ def test_sd_notify_ready_and_stopping(tmp_path, procs):
     try:
         proc = procs([ca_binary(), "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], "serve-notify",
                      env={**os.environ, "NOTIFY_SOCKET": sock_path})
-        msg = ns.recv(4096)
-        assert b"READY=1" in msg
-        # READY comes after the listener is up.
+        msgs = [ns.recv(4096)]
+        while b"READY=1" not in msgs[-1]:
+            msgs.append(ns.recv(4096))
+        # READY comes after the listener is up; a STATUS= line says where.
         assert port_open("127.0.0.1", port)
+        assert any(m.startswith(b"STATUS=") and f"(port {port})".encode() in m for m in msgs), msgs
         os.kill(proc.pid, signal.SIGTERM)
         msg = ns.recv(4096)
         assert b"STOPPING=1" in msg

@@ -17,7 +17,7 @@ import pytest
 
 from fixtures.ca import ca_cli, ca_init, start_ca_server
 from fixtures.fsd import wait_for
-from fixtures.procs import build_path, free_port, require_tool, verify_units
+from fixtures.procs import build_path, built_unit, free_port, require_tool, run, verify_units
 from test_enroll import Device, check_account, check_device_cert, files_with_private_keys, openssl_verify
 
 
@@ -252,32 +252,21 @@ def test_enrolld_disabled_device_stops_renewing_and_keeps_serving(daemon):
     assert daemon.proc.popen.wait(10) == 0
 
 
-def test_enrolld_bad_config_is_exit_1(tmp_path):
+def test_enrolld_bad_config_is_exit_78(tmp_path):
     binary = build_path("enroll", "deviceid-enrolld")
     cfg = tmp_path / "bad.conf"
     cfg.write_text("[ca]\nurl = https://localhost:1\nroot = /nonexistent\n[renewal]\nrenew_at = 2\n")
     cp = subprocess.run([binary, "--config", cfg, "--foreground"], capture_output=True, timeout=10)
-    assert cp.returncode == 1 and b"line 5" in cp.stderr and b"renew_at" in cp.stderr, cp.stderr
-
-
-def unit_text(name, binary_dir, binary):
-    src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-    text = open(os.path.join(src, "units", name)).read()
-    assert f"ExecStart=/usr/sbin/{binary}" in text or f"ExecStart=/usr/bin/{binary}" in text
-    path = build_path(binary_dir, binary)
-    return "\n".join(line.replace(f"/usr/sbin/{binary}", path).replace(f"/usr/bin/{binary}", path)
-                     for line in text.splitlines()) + "\n"
+    # EX_CONFIG: the unit's RestartPreventExitStatus= does not retry it.
+    assert cp.returncode == 78 and b"line 5" in cp.stderr and b"renew_at" in cp.stderr, cp.stderr
 
 
 def test_enrolld_and_ca_service_units_verify(tmp_path):
-    (tmp_path / "deviceid-enrolld.service").write_text(unit_text("deviceid-enrolld.service", "enroll",
-                                                                 "deviceid-enrolld"))
-    (tmp_path / "deviceid-ca.service").write_text(unit_text("deviceid-ca.service", "ca", "deviceid-ca"))
     for u in ("deviceid-enrolld.service", "deviceid-ca.service"):
-        text = (tmp_path / u).read_text()
-        assert "Type=notify" in text and "ProtectSystem=strict" in text, u
-        # --man=no: the man pages are not installed where the test runs.
-        verify_units(tmp_path / u, args=("--man=no",))
+        unit = built_unit(tmp_path, u)
+        text = unit.read_text()
+        assert "Type=notify" in text and "ProtectSystem=strict" in text and "RestartPreventExitStatus=78" in text, u
+        verify_units(unit, args=("--man=no",))
 
 
 def test_enrolld_sighup_rereads_the_config(daemon):

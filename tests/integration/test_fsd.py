@@ -6,6 +6,7 @@ no torn reads, inotify, mount namespaces, restarts and many readers."""
 import errno
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -17,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from fixtures.fsd import mounted_at, wait_for
-from fixtures.procs import require_tool, run, verify_units
+from fixtures.procs import built_unit, require_tool, run, verify_units
 
 NOBODY = 65534
 
@@ -74,7 +75,9 @@ def test_layout_modes_and_content(fsd, world, pki):
     for n in names:
         assert stat.S_ISREG(modes[n].st_mode) and modes[n].st_uid == 0 and modes[n].st_gid == 0
     root = os.stat(fsd.mnt)
-    assert stat.S_ISDIR(root.st_mode) and stat.S_IMODE(root.st_mode) == 0o555
+    # 0755: root may change names, which only the daemon's own calls through
+    # its private read-write view get to do (every other write is EROFS).
+    assert stat.S_ISDIR(root.st_mode) and stat.S_IMODE(root.st_mode) == 0o755
 
     wifi = world["wifi"]
     assert read(fsd.path("wifi.pem")) == wifi["chain_pem"]
@@ -279,11 +282,130 @@ def test_inotify_on_file_and_directory_sees_each_renewal(fsd, world, pki, procs,
         fsd.publish("wifi", g["chain"], g["key"])
         assert fw.popen.wait(20) == 0, fw.log_text()
         assert f"{fsd.path('wifi.pem')} ATTRIB" in fw.log_text(), fw.log_text()
-        wait_for(lambda: dirwatch.log_text().count("ATTRIB wifi.pem") >= i + 1, what="directory event")
-        wait_for(lambda: dirwatch.log_text().count("ATTRIB,ISDIR") >= i + 1, what="event on the directory")
+        # The new generation is moved over the name, as a careful writer replaces a file.
+        wait_for(lambda: dirwatch.log_text().count("MOVED_TO wifi.pem") >= i + 1, what="directory event")
         # Whoever reacts to the event reads the new generation.
         assert read(fsd.path("wifi.pem")) == g["chain_pem"]
     assert dirwatch.alive()
+
+
+class Inotify:
+    """inotify(7) through libc, for exact event sequences."""
+    IN_ATTRIB, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE = 0x4, 0x40, 0x80, 0x100
+    IN_DELETE, IN_DELETE_SELF, IN_IGNORED = 0x200, 0x400, 0x8000
+    NAMES = {IN_ATTRIB: "ATTRIB", IN_MOVED_FROM: "MOVED_FROM", IN_MOVED_TO: "MOVED_TO", IN_CREATE: "CREATE",
+             IN_DELETE: "DELETE", IN_DELETE_SELF: "DELETE_SELF", IN_IGNORED: "IGNORED"}
+
+    def __init__(self):
+        import ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        assert self.fd >= 0, os.strerror(ctypes.get_errno())
+        self.paths = {}
+
+    def watch(self, path, mask=IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF):
+        import ctypes
+        wd = self.libc.inotify_add_watch(self.fd, os.fsencode(path), mask)
+        assert wd >= 0, os.strerror(ctypes.get_errno())
+        self.paths[wd] = path
+        return wd
+
+    def read(self):
+        """Pending events as (path, [event names], name, cookie), in order."""
+        import struct
+        out = []
+        while True:
+            try:
+                buf = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return out
+            off = 0
+            while off < len(buf):
+                wd, mask, cookie, n = struct.unpack_from("iIII", buf, off)
+                name = buf[off + 16:off + 16 + n].rstrip(b"\0").decode()
+                off += 16 + n
+                out.append((self.paths.get(wd), [v for k, v in self.NAMES.items() if mask & k], name, cookie))
+
+    def close(self):
+        os.close(self.fd)
+
+
+def test_name_changes_raise_the_events_of_a_real_filesystem(fsd, pki):
+    """New names: IN_CREATE; renewals: IN_MOVED_FROM/IN_MOVED_TO on the directory,
+    IN_ATTRIB and IN_DELETE_SELF on the old file; removals: IN_DELETE."""
+    dev = pki.issue("device-1")
+    fsd.publish("device", dev["chain"])
+    fsd.start()
+    ino = Inotify()
+    try:
+        ino.watch(fsd.mnt)
+        first = pki.issue("wifi-1")
+        fsd.publish("wifi", first["chain"], first["key"])
+        ev = [(e[1], e[2]) for e in ino.read() if e[2]]
+        # Keys and bundles first, the certificate after them, status.json last.
+        assert ev == [(["CREATE"], "wifi.bundle.pem"), (["CREATE"], "wifi.key.pem"), (["CREATE"], "wifi.pem"),
+                      (["MOVED_FROM"], ".status.json.new"), (["MOVED_TO"], "status.json")], ev
+        assert read(fsd.path("wifi.pem")) == first["chain_pem"]
+
+        old_ino = os.stat(fsd.path("wifi.pem")).st_ino
+        ino.watch(fsd.path("wifi.pem"))
+        second = pki.issue("wifi-2")
+        fsd.publish("wifi", second["chain"], second["key"])
+        events = ino.read()
+        on_dir = [(e[1], e[2], e[3]) for e in events if e[0] == fsd.mnt and e[2] in (".wifi.pem.new", "wifi.pem")]
+        assert [x[:2] for x in on_dir] == [(["MOVED_FROM"], ".wifi.pem.new"), (["MOVED_TO"], "wifi.pem")], events
+        assert on_dir[0][2] == on_dir[1][2] != 0  # one rename: one cookie
+        on_file = [e[1] for e in events if e[0] == fsd.path("wifi.pem")]
+        assert on_file[0] == ["ATTRIB"] and ["DELETE_SELF"] in on_file, events
+        assert read(fsd.path("wifi.pem")) == second["chain_pem"]
+        assert os.stat(fsd.path("wifi.pem")).st_ino != old_ino
+        # Nothing of the temporary names is left.
+        assert sorted(os.listdir(fsd.mnt)) == ["device.pem", "status.json", "wifi.bundle.pem", "wifi.key.pem",
+                                               "wifi.pem"]
+        assert not os.path.exists(fsd.path(".wifi.pem.new"))
+
+        fsd.remove("wifi")
+        ev = [(e[1], e[2]) for e in ino.read() if e[0] == fsd.mnt and e[2]]
+        assert ev == [(["DELETE"], "wifi.bundle.pem"), (["DELETE"], "wifi.key.pem"), (["DELETE"], "wifi.pem"),
+                      (["MOVED_FROM"], ".status.json.new"), (["MOVED_TO"], "status.json")], ev
+        assert not os.path.exists(fsd.path("wifi.pem"))
+    finally:
+        ino.close()
+
+
+def test_a_name_watched_before_it_exists_is_seen_appearing(fsd, pki, procs, tmp_path):
+    """What a systemd PathChanged= unit does for a file that does not exist
+    yet: it watches the directory for the name to be created or moved in."""
+    fsd.start()
+    assert not os.path.exists(fsd.path("vpn.pem"))  # a cached negative entry, too
+    w = start_inotifywait(procs, tmp_path, "inotify-appear", ["-e", "create,moved_to", fsd.mnt])
+    first = pki.issue("vpn-1")
+    fsd.publish("vpn", first["chain"], first["key"])
+    assert w.popen.wait(20) == 0, w.log_text()
+    assert "CREATE" in w.log_text(), w.log_text()
+    assert read(fsd.path("vpn.pem")) == first["chain_pem"]
+
+
+def test_name_operations_are_refused_to_everyone_but_the_daemon(fsd, world):
+    """The daemon takes a create, a rename of a temporary name over a file
+    and an unlink from its own notifier thread only. Anyone else, even root
+    through its read-write view, gets EROFS, and the temporary names do not
+    resolve for them (test_erofs_on_every_write_path covers the rest)."""
+    rw = fsd.rw_view()
+    with pytest.raises(OSError) as e:
+        os.mknod(os.path.join(rw, "x.pem"), 0o400 | stat.S_IFREG)
+    assert e.value.errno == errno.EROFS
+    for view in (rw, fsd.mnt):
+        with pytest.raises(OSError) as e:
+            os.rename(os.path.join(view, ".wifi.pem.new"), os.path.join(view, "wifi.pem"))
+        assert e.value.errno in (errno.ENOENT, errno.EROFS), e.value
+        assert not os.path.exists(os.path.join(view, ".wifi.pem.new"))
+    with pytest.raises(OSError) as e:
+        os.rename(os.path.join(rw, "wifi.key.pem"), os.path.join(rw, ".wifi.pem.new"))
+    assert e.value.errno == errno.EROFS
+    assert sorted(os.listdir(fsd.mnt)) == ["device.pem", "roots.pem", "status.json", "wifi.bundle.pem",
+                                           "wifi.key.pem", "wifi.pem"]
+    assert read(fsd.path("wifi.pem")) == world["wifi"]["chain_pem"]
 
 
 def test_example_path_unit_verifies(tmp_path):
@@ -291,20 +413,16 @@ def test_example_path_unit_verifies(tmp_path):
     for unit in ("example-renewal.path", "example-renewal.service"):
         (tmp_path / unit).write_text(open(os.path.join(src, "units", unit)).read())
     text = (tmp_path / "example-renewal.path").read_text()
-    assert "PathChanged=/run/deviceid/" in text
-    verify_units(tmp_path / "example-renewal.path", tmp_path / "example-renewal.service")
+    assert "PathChanged=/run/deviceid/" in text and "After=sysinit.target deviceid-fsd.service" in text
+    verify_units(built_unit(tmp_path, "deviceid-fsd.service"), tmp_path / "example-renewal.path",
+                 tmp_path / "example-renewal.service", args=("--man=no",))
 
 
 def test_fsd_service_unit_verifies(tmp_path):
-    from fixtures.procs import build_path
-    src = os.environ.get("DEVICEID_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-    text = open(os.path.join(src, "units", "deviceid-fsd.service")).read()
-    assert "ExecStart=/usr/sbin/deviceid-fsd" in text or "ExecStart=@sbindir@/deviceid-fsd" in text
-    binary = build_path("fsd", "deviceid-fsd")
-    lines = [f"ExecStart={binary} --foreground" if line.startswith("ExecStart=") else line
-             for line in text.splitlines()]
-    (tmp_path / "deviceid-fsd.service").write_text("\n".join(lines) + "\n")
-    verify_units(tmp_path / "deviceid-fsd.service")
+    unit = built_unit(tmp_path, "deviceid-fsd.service")
+    text = unit.read_text()
+    assert "Type=notify" in text and "RestartPreventExitStatus=78" in text and "Before=deviceid.service" not in text
+    verify_units(unit, args=("--man=no",))
 
 
 def test_bind_mount_in_private_namespace_sees_renewals(fsd, world, pki, procs, tmp_path):
@@ -405,7 +523,7 @@ def test_second_instance_refuses_a_live_mount(fsd, world):
 
 def test_world_readable_key_config_refused(fsd, pki):
     p = fsd.start(config="[account:wifi]\nMode=0444\n", wait=False)
-    assert p.popen.wait(20) != 0
+    assert p.popen.wait(20) == 78  # EX_CONFIG: the unit's RestartPreventExitStatus= does not retry it
     assert "accessible to every user" in p.log_text()
     assert mounted_at(fsd.mnt) == []
 

@@ -3,7 +3,8 @@
  * Unit tests of the deviceid-fsd name table and inode store
  * (fsd/table.c) with fixed entries: layout, bytes, modes, status.json,
  * one inode per generation, retirement until forget, read windows,
- * directory snapshots and the write policies.
+ * directory snapshots, name changes one at a time (stage, commit,
+ * unlink) and the write policies.
  */
 #include <fcntl.h>
 
@@ -279,7 +280,7 @@ static void test_lookup_errors_and_dir(void) {
         is_err(fsd_fs_lookup(&fs, FSD_ROOT_INO, longname, &st), -ENAMETOOLONG, "over-long name");
 
         is_ok(fsd_fs_stat(&fs, FSD_ROOT_INO, &st), "stat root");
-        is_int(st.st_mode, S_IFDIR | 0555, "root mode 0555");
+        is_int(st.st_mode, S_IFDIR | 0755, "root mode 0755");
         is_int(st.st_mtim.tv_sec, 42, "root mtime is the last change");
         is_err(fsd_fs_stat(&fs, 999, &st), -ENOENT, "stat unknown");
 
@@ -290,6 +291,90 @@ static void test_lookup_errors_and_dir(void) {
         is_str(d->v[2].name, "roots.pem", "roots.pem listed");
         is_str(d->v[3].name, "status.json", "status.json listed");
         is_err(fsd_fs_opendir(&fs, d->v[2].ino, &d), -ENOTDIR, "opendir on a file");
+        fsd_fs_done(&fs);
+}
+
+static fsd_spec *spec_mut(fsd_specs *s, const char *name) {
+        return (fsd_spec *) spec_find(s, name);
+}
+
+/* The notifier's path: stage, then commit or unlink one name at a time. */
+static void test_staging(void) {
+        keyring_entry w1 = entry("wifi", 1, CHAIN_A, KEY_A, KEYRING_KEY_PKCS8, 1800000000, 1700000000);
+        keyring_entry w2 = entry("wifi", 2, CHAIN_B, KEY_B, KEYRING_KEY_PKCS8, 1800003600, 1700000100);
+        const keyring_entry *g1[] = { &w1 }, *g2[] = { &w2 };
+        struct timespec now = { .tv_sec = 1700000500 }, later = { .tv_sec = 1700000600 };
+        _cleanup_free_ fsd_change *plan = NULL;
+        fsd_specs s = {};
+        struct stat st;
+        uint64_t old_ino, new_ino, other;
+        const char *final;
+        size_t np = 0, len;
+        fsd_node *n;
+        fsd_fs fs;
+
+        final = fsd_stage_name(".wifi.pem.new", &len);
+        ok(final && len == 8 && strncmp(final, "wifi.pem", len) == 0, "temporary name maps to its final name");
+        ok(!fsd_stage_name("wifi.pem", &len), "an ordinary name is not temporary");
+        ok(!fsd_stage_name("..new", &len) && !fsd_stage_name(".new", &len), "empty final name refused");
+        ok(!fsd_stage_name(".wifi.pem.ne", &len), "wrong suffix refused");
+
+        fsd_fs_init(&fs, now);
+        is_ok(build(g1, 1, &s), "generation 1 builds");
+        is_ok(fsd_fs_plan(&fs, &s, &plan, &np), "plan");
+        is_int(np, 4, "four new names");
+        is_ok(fsd_fs_stage(&fs, spec_mut(&s, "wifi.bundle.pem"), &new_ino), "stage one");
+        ok(spec_mut(&s, "wifi.bundle.pem")->blob == NULL, "the blob was taken");
+        is_err(fsd_fs_stage(&fs, spec_mut(&s, "wifi.bundle.pem"), &other), -EEXIST, "a name is staged once");
+        fsd_specs_done(&s);
+
+        /* Staged: not reachable by name, found as staged, stat says linked. */
+        ok(!fsd_fs_find_name(&fs, "wifi.bundle.pem"), "staged name not current");
+        is_err(fsd_fs_lookup(&fs, FSD_ROOT_INO, "wifi.bundle.pem", &st), -ENOENT, "lookup does not see it");
+        n = fsd_fs_find_staged(&fs, "wifi.bundle.pem");
+        ok(n && n->ino == new_ino, "found as staged");
+        is_ok(fsd_fs_stat(&fs, new_ino, &st), "stat staged");
+        is_int(st.st_nlink, 1, "staged inode shows one link");
+        fsd_fs_forget(&fs, new_ino, 1);
+        ok(fsd_fs_find_ino(&fs, new_ino) != NULL, "forget does not drop a staged inode");
+
+        /* A create: the kernel takes a reference. */
+        is_ok(fsd_fs_commit(&fs, "wifi.bundle.pem", later, true, &st), "commit");
+        is_int(st.st_ino, new_ino, "committed inode");
+        ok(fsd_fs_find_name(&fs, "wifi.bundle.pem") && fsd_fs_find_name(&fs, "wifi.bundle.pem")->nlookup == 1,
+           "current with one reference");
+        ok(!fsd_fs_find_staged(&fs, "wifi.bundle.pem"), "no longer staged");
+        is_err(fsd_fs_commit(&fs, "wifi.bundle.pem", later, true, &st), -ENOENT, "nothing left to commit");
+        is_ok(fsd_fs_stat(&fs, FSD_ROOT_INO, &st), "stat root");
+        is_int(st.st_mtim.tv_sec, later.tv_sec, "root mtime follows");
+        old_ino = new_ino;
+
+        /* A rename over: the new inode got its reference at the lookup. */
+        is_ok(build(g2, 1, &s), "generation 2 builds");
+        is_ok(fsd_fs_stage(&fs, spec_mut(&s, "wifi.bundle.pem"), &new_ino), "stage the next generation");
+        fsd_specs_done(&s);
+        ok(new_ino > old_ino, "fresh inode number");
+        fsd_fs_find_staged(&fs, "wifi.bundle.pem")->nlookup++;
+        ok(fsd_fs_find_name(&fs, "wifi.bundle.pem")->ino == old_ino, "the old generation still has the name");
+        is_ok(fsd_fs_commit(&fs, "wifi.bundle.pem", later, false, NULL), "commit over the old one");
+        ok(fsd_fs_find_name(&fs, "wifi.bundle.pem")->ino == new_ino, "the name is the new generation");
+        is_ok(fsd_fs_stat(&fs, old_ino, &st), "the old generation is retired, not gone");
+        is_int(st.st_nlink, 0, "and unlinked");
+        fsd_fs_forget(&fs, old_ino, 1);
+        ok(fsd_fs_find_ino(&fs, old_ino) == NULL, "freed at its last forget");
+
+        /* An unlink. */
+        is_ok(fsd_fs_unlink(&fs, "wifi.bundle.pem", later), "unlink");
+        ok(!fsd_fs_find_name(&fs, "wifi.bundle.pem"), "name gone");
+        ok(fsd_fs_find_ino(&fs, new_ino) != NULL, "referenced inode kept");
+        is_err(fsd_fs_unlink(&fs, "wifi.bundle.pem", later), -ENOENT, "second unlink");
+
+        /* What did not happen is retired: unreferenced staged inodes go. */
+        is_ok(build(g1, 1, &s), "generation 1 again");
+        is_ok(fsd_fs_stage(&fs, spec_mut(&s, "wifi.key.pem"), &other), "stage another");
+        fsd_specs_done(&s);
+        fsd_fs_unstage_all(&fs);
+        ok(fsd_fs_find_ino(&fs, other) == NULL && !fsd_fs_find_staged(&fs, "wifi.key.pem"), "unstaged and freed");
         fsd_fs_done(&fs);
 }
 
@@ -314,6 +399,7 @@ int main(void) {
         test_refusals();
         test_generations();
         test_lookup_errors_and_dir();
+        test_staging();
         test_policies();
         return tap_done();
 }
