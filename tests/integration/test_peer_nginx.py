@@ -31,7 +31,7 @@ def test_client_certificate_from_deviceid_gets_in_others_do_not(nginx, ca_dir, t
     assert "client SSL certificate verify error" in r.error_log, r.error_log
     assert "unable to get local issuer certificate" in r.error_log, r.error_log
 
-    log = web.access_log_text()
+    log = web.wait_access_log('verify=SUCCESS dn="CN=wifi"', "verify=NONE", "verify=FAILED:")
     assert 'verify=SUCCESS dn="CN=wifi"' in log
     assert "verify=NONE" in log and "verify=FAILED:" in log
 
