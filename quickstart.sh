@@ -36,6 +36,10 @@ PACKAGES=(
     pebble lego certbot inotify-tools strace util-linux procps curl
     python3 python3-pytest python3-cryptography python3-tpm2-pytss python3-cbor2
     systemd systemd-container debootstrap
+    # resources that consume certificates, a stock step-ca (built from
+    # Debian's library by the tests), PostgreSQL; their services stay off
+    freeradius eapoltest nginx golang-go golang-github-smallstep-certificates-dev
+    postgresql
     # sanitizer and fuzzing builds
     clang libclang-rt-14-dev
 )
@@ -49,12 +53,38 @@ need_root() {
     fi
 }
 
+# Packages whose system service the tests never use (they run their own
+# instances on free loopback ports): installing them must not start it.
+SERVICE_PACKAGES="freeradius nginx postgresql"
+
 deps() {
     need_root
     log "Installing Debian packages"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+    local p rc=0 policy=/usr/sbin/policy-rc.d own_policy= new_services=()
+    for p in $SERVICE_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || new_services+=("$p")
+    done
+    # policy-rc.d exit 101: maintainer scripts start no service
+    # (invoke-rc.d and deb-systemd-invoke both ask it). Only ours is removed.
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# deviceid quickstart.sh: no service starts during its install\nexit 101\n' > "$policy"
+        chmod 0755 "$policy"
+        own_policy=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null || rc=$?
+    if [ -n "$own_policy" ]; then
+        rm -f "$policy"
+        trap - EXIT
+    fi
+    [ "$rc" = 0 ] || return "$rc"
+    # Under a running systemd, services that this install brought in stay
+    # disabled; services that were already there are left as they were.
+    if [ -d /run/systemd/system ] && [ ${#new_services[@]} -gt 0 ]; then
+        systemctl disable --now --quiet "${new_services[@]}" 2>/dev/null || true
+    fi
 }
 
 build() {

@@ -15,5 +15,11 @@ pytest_plugins = [
     "fixtures.ca",
     "fixtures.keyring",
     "fixtures.fsd",
+    "fixtures.heavy",
+    "fixtures.freeradius",
+    "fixtures.nginx",
+    "fixtures.ocsp",
+    "fixtures.stepca",
+    "fixtures.postgres",
     "fixtures.nspawn",
 ]
