@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The admin HTTP API under /admin/ (device inventory), authenticated by
- * the admin client certificate that init creates, and the inventory
- * operations it shares with the `device` command.
+ * The admin HTTP API under /admin/devices (device inventory), for the
+ * admin client certificate that init creates or a console session
+ * (admin-auth.h), and the inventory operations it shares with the
+ * `device` command.
  */
 #pragma once
 
@@ -16,15 +17,9 @@
 
 #define ADMIN_IMPORT_MAX_BODY (4 * 1024 * 1024)
 
-/* Registers the /admin/ routes. root is the CA root that admin
- * certificates must chain to (borrowed, must outlive the server). */
-int admin_api_register(http_server *srv, store *st, X509 *root);
-
-/* Checks a client chain for the admin identity: 0 if the leaf was issued
- * directly by root, is valid for client authentication now, and carries
- * the URI SAN CA_ADMIN_URI; -EACCES if there is no chain or it does not
- * verify (401), -EPERM if it verifies but is not the admin (403). */
-int admin_check_chain(STACK_OF(X509) *chain, X509 *root);
+/* Registers the /admin/devices routes; callers are authenticated by
+ * admin_authorize() (admin_auth_setup() first). */
+int admin_api_register(http_server *srv, store *st);
 
 /* Imports a JSON/CSV file into the inventory in one transaction: either
  * every record is added or none. Returns the number added, or -errno with

@@ -2,13 +2,16 @@
 /*
  * `deviceid-ca device ...`: the inventory from the command line. Works on
  * the database directly (also while the server runs: SQLite WAL), so it
- * needs no admin certificate, only access to the CA directory.
+ * needs no admin certificate, only access to the CA directory. Changes are
+ * recorded in the audit log (as the user running the command) in the
+ * transaction that makes them.
  */
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 
 #include "admin-api.h"
+#include "audit.h"
 #include "cli.h"
 #include "devices.h"
 #include "log.h"
@@ -93,6 +96,36 @@ static void print_device(const device *d) {
                d->owner ?: "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
 }
 
+/* Ends a change begun with store_begin(): records it in the audit log and
+ * commits with r >= 0, rolls back otherwise. Returns r or the error. */
+static int finish_change(store *st, int r, const char *action, int64_t id, const char *ek_uri, int revoked) {
+        _cleanup_json_ json_object *detail = NULL;
+        audit_actor who;
+        char target[48];
+        int k;
+
+        if (r < 0) {
+                (void) store_rollback(st);
+                return r;
+        }
+        audit_actor_cli(&who);
+        detail = json_object_new_object();
+        k = detail ? 0 : -ENOMEM;
+        if (k >= 0 && ek_uri)
+                k = json_add_string(detail, "ek_uri", ek_uri);
+        if (k >= 0 && revoked >= 0)
+                k = json_add_int64(detail, streq(action, "device.import") ? "imported" : "revoked_certificates",
+                                   revoked);
+        snprintf(target, sizeof(target), "device %" PRId64, id);
+        if (k >= 0)
+                k = audit_record(st, &who, action, id > 0 ? target : NULL, detail);
+        if (k >= 0)
+                k = store_commit(st);
+        else
+                (void) store_rollback(st);
+        return k < 0 ? k : r;
+}
+
 static int do_add(store *st, const device_args *a) {
         _cleanup_(device_done) device d = {};
         _cleanup_free_ char *pub = NULL, *cert = NULL;
@@ -120,7 +153,11 @@ static int do_add(store *st, const device_args *a) {
                 return log_error_errno(r, "Cannot add the device: %s.", why ?: "invalid");
         if (r < 0)
                 return log_error_errno(r, "Cannot add the device: %m");
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the device: %m");
         r = devices_add(st, &d);
+        r = finish_change(st, r, "device.add", d.id, d.ek_uri, -1);
         if (r == -EEXIST)
                 return log_error_errno(r, "A device with EK URI \"%s\" is already in the inventory.", d.ek_uri);
         if (r < 0)
@@ -194,10 +231,16 @@ static int do_change(store *st, const device_args *a, const char *verb) {
         r = find_device(st, a->rest[0], &d);
         if (r < 0)
                 return r;
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
         if (streq(verb, "remove"))
                 r = devices_remove(st, d.id);
         else
                 r = devices_set_status(st, d.id, streq(verb, "disable") ? DEVICE_DISABLED : DEVICE_ACTIVE);
+        r = finish_change(st, r, streq(verb, "remove") ? "device.remove" : streq(verb, "disable") ? "device.disable"
+                                                                                                  : "device.enable",
+                          d.id, d.ek_uri, streq(verb, "enable") ? -1 : r);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
         printf("%s device %" PRId64 " (%s); %d certificate(s) revoked\n",
@@ -223,7 +266,11 @@ static int do_import(store *st, const device_args *a) {
         r = read_file_at(AT_FDCWD, a->rest[0], IMPORT_MAX_SIZE, &buf, &len);
         if (r < 0)
                 return log_error_errno(r, "Failed to read \"%s\": %m", a->rest[0]);
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Import of \"%s\" failed: %m", a->rest[0]);
         r = inventory_import(st, buf, len, fmt, &error);
+        r = finish_change(st, r, "device.import", 0, NULL, r);
         if (r < 0)
                 return log_error_errno(r, "Import of \"%s\" failed, nothing was imported: %s", a->rest[0],
                                        error ?: "database error");

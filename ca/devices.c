@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "issuer.h"
 #include "log.h"
+#include "query.h"
 #include "x509.h"
 
 #define EK_MAX_DER (16 * 1024)
@@ -323,6 +324,67 @@ int devices_list(store *s, device **ret, size_t *ret_n) {
                         device_done(&v[i]);
                 free(v);
                 return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+#define DEVICE_WHERE                                                                                       \
+        " FROM devices WHERE (? IS NULL OR LOWER(COALESCE(name, '')) LIKE ? ESCAPE '\\'"                \
+        " OR LOWER(COALESCE(serial, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(owner, '')) LIKE ? ESCAPE '\\'" \
+        " OR LOWER(ek_uri) LIKE ? ESCAPE '\\') AND (? IS NULL OR status = ?)"
+
+int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total) {
+        _cleanup_(store_stmt_freep) store_stmt *st = NULL;
+        _cleanup_free_ char *like = NULL;
+        const char *status = q->status < 0 ? NULL : device_status_to_string((device_status) q->status);
+        device *v = NULL;
+        size_t n = 0;
+        int r;
+
+        if (q->limit > DEVICE_LIST_MAX)
+                return -EINVAL;
+        if (q->q && *q->q) {
+                r = query_like_contains(q->q, &like);
+                if (r < 0)
+                        return r;
+        }
+        r = store_prepare(s, "SELECT COUNT(*)" DEVICE_WHERE, &st);
+        if (r >= 0)
+                r = store_bind(st, "ttttttt", like, like, like, like, like, status, status);
+        if (r >= 0)
+                r = store_step(st);
+        if (r < 0)
+                return r;
+        if (ret_total)
+                *ret_total = r > 0 ? (size_t) store_column_int64(st, 0) : 0;
+        store_stmt_free(TAKE_PTR(st));
+        if (q->limit > 0) {
+                r = store_prepare(s, "SELECT " DEVICE_COLUMNS DEVICE_WHERE " ORDER BY id LIMIT ? OFFSET ?", &st);
+                if (r >= 0)
+                        r = store_bind(st, "tttttttii", like, like, like, like, like, status, status,
+                                       (int64_t) q->limit, (int64_t) q->offset);
+                if (r < 0)
+                        return r;
+                while ((r = store_step(st)) > 0) {
+                        device *nv = realloc(v, (n + 1) * sizeof(*v));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        r = device_from_row(st, &v[n]);
+                        if (r < 0)
+                                break;
+                        n++;
+                }
+                if (r < 0) {
+                        for (size_t i = 0; i < n; i++)
+                                device_done(&v[i]);
+                        free(v);
+                        return r;
+                }
         }
         *ret = v;
         *ret_n = n;

@@ -71,6 +71,18 @@ int devices_get(store *st, int64_t id, device *ret);
 int devices_get_by_ek_uri(store *st, const char *ek_uri, device *ret);
 /* Every device ordered by id; *ret_n entries in *ret (free each with device_done, then free()). */
 int devices_list(store *st, device **ret, size_t *ret_n);
+/* A page of the inventory: devices whose name, serial, owner or EK URI
+ * contains q (case-insensitive; NULL: all) with the given status (-1:
+ * any), ordered by id, limit of them (at most DEVICE_LIST_MAX; 0: count
+ * only) from offset. *ret_total is the number of matches. Returns 0,
+ * -EINVAL for a bad query, or -errno. */
+#define DEVICE_LIST_MAX 500
+typedef struct device_query {
+        const char *q;
+        int status;
+        size_t limit, offset;
+} device_query;
+int devices_search(store *st, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total);
 /* Sets the status; disabling revokes the device's certificates (reason 5,
  * cessationOfOperation). -ENOENT if not found. Returns the number of
  * certificates revoked. */

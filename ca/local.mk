@@ -6,6 +6,7 @@
 
 CA_ACME_SOURCES =
 include ca/acme.mk
+include ca/console/console.mk
 
 noinst_LIBRARIES += ca/libca.a
 ca_libca_a_SOURCES = \
@@ -20,7 +21,9 @@ ca_libca_a_SOURCES = \
 	ca/x5c-token.c ca/x5c-token.h \
 	ca/sign-req.c ca/sign-req.h \
 	ca/sign.c ca/sign.h ca/refusal.h \
-	ca/acme-hook.h
+	ca/acme-hook.h \
+	$(CA_CONSOLE_LIB_SOURCES)
+ca_libca_a_CPPFLAGS = $(AM_CPPFLAGS) $(CA_CONSOLE_CPPFLAGS)
 ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)
 
@@ -43,7 +46,9 @@ ca_deviceid_ca_SOURCES = \
 	ca/admin-api.c ca/admin-api.h \
 	ca/sign-api.c ca/sign-api.h \
 	$(CA_ATTEST_SOURCES) \
-	$(CA_ACME_SOURCES)
+	$(CA_ACME_SOURCES) \
+	$(CA_CONSOLE_SOURCES)
+ca_deviceid_ca_CPPFLAGS = $(ca_libca_a_CPPFLAGS)
 ca_deviceid_ca_CFLAGS = $(ca_libca_a_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
 ca_deviceid_ca_LDADD = $(TPM2UTIL_LIBS) $(HTTP_CLIENT_LIBS) $(CA_LIBS) $(CBOR_LIBS)
 

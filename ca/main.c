@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * deviceid-ca: the CA service's command line. Dispatches to init, serve
- * and device, and holds the helpers they share.
+ * deviceid-ca: the CA service's command line. Dispatches to init, serve,
+ * device, admin and audit, and holds the helpers they share.
  */
 #include <fcntl.h>
 #include <getopt.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "devices.h"
+#include "session.h"
 #include "issuer.h"
 #include "log.h"
 
@@ -37,6 +39,10 @@ int ca_store_open(const ca_config *cfg, const char *dir, store **ret) {
         r = issuer_store_migrate(st);
         if (r >= 0)
                 r = devices_store_migrate(st);
+        if (r >= 0)
+                r = audit_store_migrate(st);
+        if (r >= 0)
+                r = console_store_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to apply the database schema to \"%s\": %m", url);
         *ret = TAKE_PTR(st);
@@ -53,6 +59,10 @@ static void help(void) {
                "                      Run the CA's HTTPS server in the foreground\n"
                "  device add|list|show|disable|enable|remove|import --dir DIR ...\n"
                "                      Manage the device inventory\n"
+               "  admin login-link --dir DIR [--ttl 10m] [--name LABEL]\n"
+               "                      Print a one-time sign-in link for the web console\n"
+               "  audit list --dir DIR [--limit N] [--before ID] [--json]\n"
+               "                      Print the audit log, newest first\n"
                "\nSee deviceid-ca(8).\n");
 }
 
@@ -76,6 +86,10 @@ int main(int argc, char **argv) {
                 return cmd_serve(argc - 1, argv + 1);
         if (streq(argv[1], "device"))
                 return cmd_device(argc - 1, argv + 1);
+        if (streq(argv[1], "admin"))
+                return cmd_admin(argc - 1, argv + 1);
+        if (streq(argv[1], "audit"))
+                return cmd_audit(argc - 1, argv + 1);
         log_error("Unknown command \"%s\"; see deviceid-ca --help.", argv[1]);
         return 2;
 }

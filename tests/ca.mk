@@ -2,7 +2,7 @@
 # Unit tests and fuzz targets of ca (the deviceid-ca service): config
 # parsing, import parsers and EK URIs, store/issuer/inventory.
 
-CA_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+CA_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca -I$(top_srcdir)/ca/console $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 
 # ---- unit tests ----
 check_PROGRAMS += \
