@@ -408,6 +408,13 @@ static const route *route_find(const http_server *s, const char *method, const c
         return best;
 }
 
+bool http_server_has_route(const http_server *s, const char *method, const char *path) {
+        char allow[128];
+        bool known;
+
+        return route_find(s, method, path, &known, allow, sizeof(allow)) != NULL;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r) {
         struct MHD_Response *m;
         enum MHD_Result ret;

@@ -27,6 +27,7 @@ static const char *const security_headers[][2] = {
 };
 
 static struct {
+        http_server *srv;
         store *st;
         issuer *iss;
         console_files *files;
@@ -146,6 +147,16 @@ static int session_json(const audit_actor *who, const console_session *s, json_o
                         r = json_add_int64(o, "expires_at", (int64_t) s->expires_at);
                 if (r >= 0)
                         r = json_add_int64(o, "idle_timeout", (int64_t) (the_console.limits.idle ?: CONSOLE_SESSION_IDLE_DEFAULT));
+        }
+        /* Optional parts of the admin API, so the console shows only what
+         * this server has. */
+        if (r >= 0) {
+                json_object *f = json_object_new_object();
+                if (!f || json_add_bool(f, "accounts", http_server_has_route(the_console.srv, "GET", "/admin/accounts")) < 0) {
+                        json_object_put(f);
+                        return -ENOMEM;
+                }
+                r = json_add_object(o, "features", f);
         }
         if (r < 0)
                 return r;
@@ -279,6 +290,7 @@ static void console_shutdown(void *userdata) {
 int console_register(http_server *srv, store *st, issuer *iss, const console_options *opts) {
         int r;
 
+        the_console.srv = srv;
         the_console.st = st;
         the_console.iss = iss;
         the_console.limits = opts->limits;
