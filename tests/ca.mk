@@ -9,12 +9,14 @@ check_PROGRAMS += \
 	tests/unit/test-ca-config \
 	tests/unit/test-ca-import \
 	tests/unit/test-ca-issuer \
-	tests/unit/test-ca-http
+	tests/unit/test-ca-http \
+	tests/unit/test-ca-console
 TESTS += \
 	tests/unit/test-ca-config \
 	tests/unit/test-ca-import \
 	tests/unit/test-ca-issuer \
-	tests/unit/test-ca-http
+	tests/unit/test-ca-http \
+	tests/unit/test-ca-console
 
 tests_unit_test_ca_config_SOURCES = tests/unit/test-ca-config.c
 tests_unit_test_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
@@ -32,15 +34,21 @@ tests_unit_test_ca_http_SOURCES = tests/unit/test-ca-http.c
 tests_unit_test_ca_http_CFLAGS = $(CA_TEST_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_ca_http_LDADD = $(CA_LIBS) $(CURL_LIBS)
 
+tests_unit_test_ca_console_SOURCES = tests/unit/test-ca-console.c
+tests_unit_test_ca_console_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_test_ca_console_LDADD = $(CA_LIBS)
+
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \
 	tests/fuzz/fuzz-ca-config \
 	tests/fuzz/fuzz-ca-import-json \
-	tests/fuzz/fuzz-ca-import-csv
+	tests/fuzz/fuzz-ca-import-csv \
+	tests/fuzz/fuzz-ca-console-cookie
 TESTS += \
 	tests/fuzz/fuzz-ca-config \
 	tests/fuzz/fuzz-ca-import-json \
-	tests/fuzz/fuzz-ca-import-csv
+	tests/fuzz/fuzz-ca-import-csv \
+	tests/fuzz/fuzz-ca-console-cookie
 
 tests_fuzz_fuzz_ca_config_SOURCES = tests/fuzz/fuzz-ca-config.c $(FUZZER_MAIN)
 tests_fuzz_fuzz_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
@@ -56,3 +64,8 @@ tests_fuzz_fuzz_ca_import_csv_SOURCES = tests/fuzz/fuzz-ca-import-csv.c $(FUZZER
 tests_fuzz_fuzz_ca_import_csv_CFLAGS = $(CA_TEST_CFLAGS)
 tests_fuzz_fuzz_ca_import_csv_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_ca_import_csv_LDADD = $(CA_LIBS)
+
+tests_fuzz_fuzz_ca_console_cookie_SOURCES = tests/fuzz/fuzz-ca-console-cookie.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_ca_console_cookie_CFLAGS = $(CA_TEST_CFLAGS)
+tests_fuzz_fuzz_ca_console_cookie_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_ca_console_cookie_LDADD = $(CA_LIBS)

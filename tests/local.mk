@@ -47,4 +47,4 @@ check-local: check-TESTS
 	exit $$rc
 
 clean-local:
-	rm -rf $(abs_top_builddir)/tests/tmp
+	rm -rf $(abs_top_builddir)/tests/tmp $(abs_top_builddir)/tests/artifacts
