@@ -70,8 +70,11 @@ static int finish_change(int r, const audit_actor *who, const char *action, cons
 
         if (r >= 0) {
                 k = audit_record(the_admin.st, who, action, target, detail);
-                if (k >= 0)
-                        k = store_commit(the_admin.st); /* rolls back itself when it fails */
+                if (k < 0) {
+                        (void) store_rollback(the_admin.st);
+                        return k;
+                }
+                k = store_commit(the_admin.st); /* rolls back itself when it fails */
                 return k < 0 ? k : r;
         }
         (void) store_rollback(the_admin.st);
@@ -161,7 +164,7 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         const char *ek_uri = NULL, *ek_pub = NULL, *ek_cert = NULL, *name = NULL, *serial = NULL,
                    *owner = NULL, *why = NULL;
         size_t pub_len = 0, cert_len = 0;
-        char location[64], target[48];
+        char location[64], target[48] = "";
         _cleanup_json_ json_object *detail = NULL;
         audit_actor who;
         int r;
@@ -302,7 +305,7 @@ static http_response *handle_device(const http_request *req, void *userdata) {
         char target[48];
         audit_actor who;
         int64_t id;
-        int r, revoked;
+        int r, revoked = 0;
 
         if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;

@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from fixtures.ca import ca_cli
+from fixtures.ca import UI_DIR, ca_cli
 from fixtures.console import COOKIE, ConsoleSession, ek_uri, issue_for_device, login_link, redeem, token_of
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
@@ -118,6 +118,12 @@ def test_session_csrf_and_cross_site(ca_server):
     # Neither: 401.
     status, _, _ = ca_server.get("/admin/devices")
     assert status == 401
+    # The admin certificate is who it is, with no session and no token.
+    status, _, body = ca_server.get("/admin/session", admin=True)
+    body = json.loads(body)
+    assert status == 200 and body["kind"] == "certificate" and "csrf_token" not in body
+    status, _, _ = ca_server.request("DELETE", "/admin/session", admin=True)
+    assert status == 400
 
 
 def test_session_end_and_expiry(ca_server):
@@ -288,7 +294,7 @@ def test_console_files_and_headers(ca_server):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
     # No inline script anywhere: every script is a file of this origin.
-    for name in os.listdir(os.path.join(os.environ["DEVICEID_SRCDIR"], "ca", "ui")):
+    for name in os.listdir(UI_DIR):
         if name.endswith(".html"):
             html = ca_server.get(f"/ui/{name}")[2].decode()
             assert "<script>" not in html and "onclick" not in html and "style=" not in html
