@@ -8,6 +8,7 @@
  *   DELETE /admin/devices/ID            remove (revokes)
  *   POST   /admin/devices/ID/disable    disable (revokes)
  *   POST   /admin/devices/ID/enable     enable
+ *   PUT    /admin/devices/ID/tags       replace the tags ({"tags": [...]})
  * Every request must carry the admin client certificate or a console
  * session (console/admin-auth.h); every change is recorded in the audit
  * log in the transaction that makes it.
@@ -90,6 +91,8 @@ static int device_detail(const device *d, int revoked, json_object **ret) {
         r = json_add_string(o, "ek_uri", d->ek_uri);
         if (r >= 0 && d->name)
                 r = json_add_string(o, "name", d->name);
+        if (r >= 0 && d->tags)
+                r = json_add_string(o, "tags", d->tags);
         if (r >= 0 && revoked >= 0)
                 r = json_add_int64(o, "revoked_certificates", revoked);
         if (r < 0)
@@ -104,7 +107,8 @@ static http_response *handle_list(const http_request *req, void *userdata) {
         audit_actor who;
         const char *status = http_request_query(req, "status"), *q = http_request_query(req, "q");
         const char *limit_s = http_request_query(req, "limit"), *offset_s = http_request_query(req, "offset");
-        device_query dq = { .q = q, .status = -1 };
+        const char *tag = http_request_query(req, "tag");
+        device_query dq = { .q = q, .status = -1, .tag = tag && *tag ? tag : NULL };
         uint64_t limit, offset;
         device *v = NULL;
         size_t n = 0, total = 0;
@@ -124,12 +128,14 @@ static http_response *handle_list(const http_request *req, void *userdata) {
         }
         /* Without paging parameters or filters: the whole inventory, as
          * before paging existed. */
-        if (query_parse_count(limit_s, (q || dq.status >= 0 || offset_s) ? 50 : 0, DEVICE_LIST_MAX, &limit) < 0 ||
+        if (query_parse_count(limit_s, (q || dq.status >= 0 || dq.tag || offset_s) ? 50 : 0, DEVICE_LIST_MAX, &limit) < 0 ||
             query_parse_count(offset_s, 0, INT32_MAX, &offset) < 0)
                 return http_response_error(400, "limit must be 0 to 500, offset a count");
         if (q && strlen(q) > QUERY_SEARCH_MAX)
                 return http_response_error(400, "search text too long");
-        if (limit == 0 && !limit_s) {
+        if (dq.tag && strlen(dq.tag) > DEVICE_TAG_MAX)
+                return http_response_error(400, "tag too long");
+        if (limit == 0 && !limit_s && !dq.tag) {
                 r = devices_list(the_admin.st, &v, &n);
                 total = n;
         } else {
@@ -138,7 +144,7 @@ static http_response *handle_list(const http_request *req, void *userdata) {
                 r = devices_search(the_admin.st, &dq, &v, &n, &total);
         }
         if (r == -EINVAL)
-                return http_response_error(400, "invalid search text");
+                return http_response_error(400, "invalid search text or tag");
         if (r < 0)
                 return store_error(r, "list devices");
         for (size_t i = 0; i < n; i++) {
@@ -160,7 +166,9 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         _cleanup_json_ json_object *o = NULL;
         _cleanup_(device_done) device d = {};
         _cleanup_free_ uint8_t *pub = NULL, *cert = NULL;
+        _cleanup_free_ char *tags = NULL;
         http_response *resp = NULL;
+        json_object *tags_v;
         const char *ek_uri = NULL, *ek_pub = NULL, *ek_cert = NULL, *name = NULL, *serial = NULL,
                    *owner = NULL, *why = NULL;
         size_t pub_len = 0, cert_len = 0;
@@ -179,13 +187,20 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         json_object_object_foreach(o, key, val) {
                 (void) val;
                 if (!streq(key, "ek_uri") && !streq(key, "ek_pub") && !streq(key, "ek_cert") &&
-                    !streq(key, "name") && !streq(key, "serial") && !streq(key, "owner"))
+                    !streq(key, "name") && !streq(key, "serial") && !streq(key, "owner") && !streq(key, "tags"))
                         return http_response_error(400, "unknown member in the device object");
         }
         if (json_get_string_opt(o, "ek_uri", &ek_uri) < 0 || json_get_string_opt(o, "ek_pub", &ek_pub) < 0 ||
             json_get_string_opt(o, "ek_cert", &ek_cert) < 0 || json_get_string_opt(o, "name", &name) < 0 ||
             json_get_string_opt(o, "serial", &serial) < 0 || json_get_string_opt(o, "owner", &owner) < 0)
                 return http_response_error(400, "device members must be strings");
+        if (json_object_object_get_ex(o, "tags", &tags_v) && tags_v) {
+                r = device_tags_from_json(tags_v, &tags);
+                if (r == -EINVAL)
+                        return http_response_error(400, "invalid tags: a list of at most 16 tags is required");
+                if (r < 0)
+                        return NULL;
+        }
 
         /* ek_pub / ek_cert: PEM text or standard base64 DER, as in imports. */
         if (ek_pub) {
@@ -208,7 +223,7 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         }
         device_spec spec = {
                 .ek_uri = ek_uri, .ek_pub = pub, .ek_pub_len = pub_len, .ek_cert = cert,
-                .ek_cert_len = cert_len, .name = name, .serial = serial, .owner = owner,
+                .ek_cert_len = cert_len, .name = name, .serial = serial, .owner = owner, .tags = tags,
         };
         r = device_from_spec(&spec, &d, &why);
         if (r == -EINVAL)
@@ -297,6 +312,52 @@ static int parse_id_path(const char *rest, int64_t *ret_id, const char **ret_act
         return 0;
 }
 
+/* PUT /admin/devices/ID/tags: {"tags": [...]} replaces the device's tags. */
+static http_response *handle_tags(const http_request *req, int64_t id, const audit_actor *who, const char *target) {
+        _cleanup_(device_done) device d = {};
+        _cleanup_json_ json_object *o = NULL, *detail = NULL;
+        _cleanup_free_ char *text = NULL, *tags = NULL;
+        http_response *resp;
+        json_object *v = NULL;
+        const char *why = NULL;
+        int r;
+
+        if (!streq(req->method, "PUT")) {
+                resp = http_response_error(405, "method not allowed");
+                if (resp)
+                        (void) http_response_add_header(resp, "Allow", "PUT");
+                return resp;
+        }
+        if (!content_type_is(req, "application/json"))
+                return http_response_error(415, "Content-Type must be application/json");
+        if (json_parse_object((const char *) req->body, req->body_len, ADMIN_JSON_MAX, &o) < 0 ||
+            !json_object_object_get_ex(o, "tags", &v) || json_object_object_length(o) != 1)
+                return http_response_error(400, "a JSON object with only \"tags\" is required");
+        r = v ? device_tags_from_json(v, &text) : 0;
+        if (r == -EINVAL)
+                return http_response_error(400, "invalid tags: a list of at most 16 tags is required");
+        if (r < 0)
+                return NULL;
+        r = device_tags_parse(text, &tags, &why);
+        if (r == -EINVAL)
+                return http_response_error(400, why);
+        if (r < 0)
+                return NULL;
+        r = store_begin(the_admin.st);
+        if (r < 0)
+                return store_error(r, "tag a device");
+        r = devices_set_tags(the_admin.st, id, tags);
+        if (r >= 0)
+                r = devices_get(the_admin.st, id, &d);
+        if (r >= 0)
+                r = device_detail(&d, -1, &detail);
+        r = finish_change(r, who, "device.tags", target, detail);
+        if (r < 0)
+                return store_error(r, "tag a device");
+        log_info("Admin API: device %" PRId64 " tagged \"%s\".", id, tags ?: "");
+        return device_response(200, &d, -1);
+}
+
 static http_response *handle_device(const http_request *req, void *userdata) {
         _cleanup_(device_done) device d = {};
         _cleanup_json_ json_object *detail = NULL;
@@ -363,6 +424,8 @@ static http_response *handle_device(const http_request *req, void *userdata) {
                          disable ? "disabled" : "enabled", id, revoked);
                 return device_response(200, &d, revoked);
         }
+        if (streq(action, "tags"))
+                return handle_tags(req, id, &who, target);
         return http_response_error(404, "not found");
 }
 

@@ -20,7 +20,7 @@
 
 typedef struct device_args {
         const char *dir;
-        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *format;
+        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *tags, *format;
         bool json;
         char **rest;
         int n_rest;
@@ -29,6 +29,7 @@ typedef struct device_args {
 static void device_help(void) {
         printf("Usage: deviceid-ca device COMMAND --dir DIR [OPTIONS]\n\n"
                "  add (--ek-uri URI | --ek-pub FILE | --ek-cert FILE) [--name N] [--serial S] [--owner O]\n"
+               "      [--tags T,...]\n"
                "  list [--json]\n"
                "  show ID|EK-URI [--json]\n"
                "  disable ID|EK-URI      (revokes the device's certificates)\n"
@@ -90,10 +91,11 @@ static void print_device(const device *d) {
                "name:    %s\n"
                "serial:  %s\n"
                "owner:   %s\n"
+               "tags:    %.*s\n"
                "ek_pub:  %s\n"
                "ek_cert: %s\n",
                d->id, d->ek_uri, device_status_to_string(d->status), d->name ?: "-", d->serial ?: "-",
-               d->owner ?: "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
+               d->owner ?: "-", d->tags ? (int) strlen(d->tags) - 2 : 1, d->tags ? d->tags + 1 : "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
 }
 
 /* Ends a change begun with store_begin(): records it in the audit log and
@@ -146,7 +148,7 @@ static int do_add(store *st, const device_args *a) {
         device_spec spec = {
                 .ek_uri = a->ek_uri, .ek_pub = (const uint8_t *) pub, .ek_pub_len = pub_len,
                 .ek_cert = (const uint8_t *) cert, .ek_cert_len = cert_len,
-                .name = a->name, .serial = a->serial, .owner = a->owner,
+                .name = a->name, .serial = a->serial, .owner = a->owner, .tags = a->tags,
         };
         r = device_from_spec(&spec, &d, &why);
         if (r == -EINVAL)
@@ -287,6 +289,7 @@ int cmd_device(int argc, char **argv) {
                 { "name", required_argument, NULL, 'n' },
                 { "serial", required_argument, NULL, 's' },
                 { "owner", required_argument, NULL, 'o' },
+                { "tags", required_argument, NULL, 't' },
                 { "format", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -312,6 +315,7 @@ int cmd_device(int argc, char **argv) {
                 case 'n': a.name = optarg; break;
                 case 's': a.serial = optarg; break;
                 case 'o': a.owner = optarg; break;
+                case 't': a.tags = optarg; break;
                 case 'f': a.format = optarg; break;
                 case 'j': a.json = true; break;
                 case 'h':

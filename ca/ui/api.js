@@ -44,6 +44,7 @@ async function request(method, path, body, contentType) {
 
 export const get = (path) => request('GET', path);
 export const post = (path, body, contentType) => request('POST', path, body, contentType);
+export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);
 
 // Who is signed in: {kind: "session"|"certificate", name, csrf_token, ...}.

@@ -121,6 +121,12 @@ export function table(caption, headers, rows) {
       h('tbody', {}, rows)));
 }
 
+// A device's tags as small labels, or '-'.
+export function tagList(tags) {
+  if (!Array.isArray(tags) || !tags.length) return '-';
+  return h('ul', { class: 'tags' }, tags.map((t) => h('li', { class: 'tag' }, t)));
+}
+
 export function badge(state) {
   return h('span', { class: `badge badge-${state}` }, state);
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // One device: its identity, the TPM (from its newest AK certificate), its
-// status with disable/enable/remove, and the certificates issued to it
-// (device and account certificates) with revoke.
-import { get, query } from './api.js';
-import { badge, clear, formatTime, h, pager, table } from './dom.js';
-import { changeDevice } from './page-devices.js';
+// status with disable/enable/remove, its tags, and the certificates issued
+// to it (device and account certificates) with revoke.
+import { get, put, query } from './api.js';
+import { badge, clear, field, formatTime, h, pager, showError, table, tagList } from './dom.js';
+import { changeDevice, splitTags } from './page-devices.js';
 import { certificateRows } from './page-certificates.js';
 
 const PAGE = 25;
@@ -14,6 +14,30 @@ async function tpmInfo(id) {
   if (!r.certificates.length) return null;
   const c = await get(`/admin/certificates/${encodeURIComponent(r.certificates[0].serial)}`);
   return c.tpm || null;
+}
+
+function tagsForm(dev) {
+  const shown = h('div', { id: 'device-tags' }, tagList(dev.tags));
+  const f = field('Tags', h('input', { name: 'tags', maxlength: 600, autocomplete: 'off',
+    value: (dev.tags || []).join(' ') }), 'Separated by spaces or commas; empty removes them all.');
+  const done = h('p', { class: 'success', role: 'status' });
+  const form = h('form', { class: 'inline', novalidate: true }, f.row,
+    h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Save tags')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError(f.error, '');
+    done.textContent = '';
+    try {
+      const d = await put(`/admin/devices/${dev.id}/tags`, { tags: splitTags(f.input.value) });
+      clear(shown).append(tagList(d.tags));
+      f.input.value = (d.tags || []).join(' ');
+      done.textContent = 'Tags saved.';
+    } catch (e) {
+      showError(f.error, e.message);
+      f.input.focus();
+    }
+  });
+  return h('div', {}, shown, form, done);
 }
 
 export async function render(root, [id]) {
@@ -59,7 +83,7 @@ export async function render(root, [id]) {
       h('dt', {}, 'TPM manufacturer'), h('dd', {}, tpm ? tpm.manufacturer || '-' : 'not known until the device attests'),
       h('dt', {}, 'TPM model'), h('dd', {}, tpm ? tpm.model || '-' : '-'),
       h('dt', {}, 'TPM firmware'), h('dd', {}, tpm ? tpm.version || '-' : '-'),
-      h('dt', {}, 'Last certificate issued'), h('dd', {}, last ? `${formatTime(last.created_at)} (${last.ca})` : 'never'),
+      h('dt', {}, 'Last contact'), h('dd', {}, last ? `${formatTime(last.created_at)} (${last.ca} certificate issued)` : 'never'),
       h('dt', {}, 'Added'), h('dd', {}, formatTime(dev.created_at)),
       h('dt', {}, 'Changed'), h('dd', {}, formatTime(dev.updated_at))),
     h('div', { class: 'actions' },
@@ -68,6 +92,8 @@ export async function render(root, [id]) {
         : h('button', { type: 'button', class: 'secondary', onclick: () => act('enable') }, 'Enable device'),
       h('button', { type: 'button', class: 'danger', onclick: () => act('remove') }, 'Remove device')),
     actionError,
+    h('h2', {}, 'Tags'),
+    tagsForm(dev),
     h('h2', {}, 'Certificates'),
     certs);
   await loadCerts();

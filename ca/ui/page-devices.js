@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Devices: search and filter the inventory, page through it, add one
-// device, import a CSV or JSON file (all or nothing), disable, enable or
-// remove with confirmation.
+// Devices: search and filter the inventory (text, status, tag), page
+// through it, add one device, import a CSV or JSON file (all or nothing),
+// disable, enable or remove with confirmation.
 import { get, post, del, query } from './api.js';
-import { badge, clear, confirmDialog, field, h, pager, showError, table } from './dom.js';
+import { badge, clear, confirmDialog, field, h, pager, showError, table, tagList } from './dom.js';
 
 const PAGE = 25;
-const state = { q: '', status: '', offset: 0 };
+const state = { q: '', status: '', tag: '', offset: 0 };
 
 // Which form field an API message is about, so it shows next to it.
 function fieldFor(message) {
@@ -14,6 +14,7 @@ function fieldFor(message) {
   if (m.includes('name')) return 'name';
   if (m.includes('serial')) return 'serial';
   if (m.includes('owner')) return 'owner';
+  if (m.includes('tag')) return 'tags';
   if (m.includes('ek') || m.includes('exactly one')) return 'identity';
   return 'form';
 }
@@ -32,6 +33,10 @@ export async function changeDevice(dev, action) {
   return post(`/admin/devices/${dev.id}/${action}`, '', 'text/plain');
 }
 
+export function splitTags(text) {
+  return text.split(/[\s,;]+/).filter((t) => t !== '');
+}
+
 function addForm(onAdded) {
   const kind = h('select', { name: 'kind' },
     h('option', { value: 'ek_uri' }, 'EK URI'),
@@ -47,6 +52,8 @@ function addForm(onAdded) {
     name: field('Name (optional)', h('input', { name: 'name', maxlength: 256 })),
     serial: field('Serial (optional)', h('input', { name: 'serial', maxlength: 256 })),
     owner: field('Owner (optional)', h('input', { name: 'owner', maxlength: 256 })),
+    tags: field('Tags (optional)', h('input', { name: 'tags', maxlength: 600, autocomplete: 'off' }),
+      'Separated by spaces or commas: letters, digits, ".", "_" and "-", up to 16.'),
   };
   const formError = h('p', { class: 'field-error', role: 'alert' });
   const done = h('p', { class: 'success', role: 'status' });
@@ -74,6 +81,8 @@ function addForm(onAdded) {
       const v = fields[k].input.value.trim();
       if (v) body[k] = v;
     }
+    const tags = splitTags(fields.tags.input.value);
+    if (tags.length) body.tags = tags;
     try {
       const dev = await post('/admin/devices', body);
       form.reset();
@@ -94,7 +103,7 @@ function addForm(onAdded) {
 function importForm(onImported) {
   const file = h('input', { type: 'file', name: 'file', accept: '.csv,.json,text/csv,application/json' });
   const f = field('CSV or JSON file', file,
-    'Columns or members: ek_uri, ek_pub, ek_cert, name, serial, owner. All records are added, or none.');
+    'Columns or members: ek_uri, ek_pub, ek_cert, name, serial, owner, tags (separated by spaces or semicolons). All records are added, or none.');
   const done = h('p', { class: 'success', role: 'status' });
   const form = h('form', { novalidate: true }, f.row,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Import')), done);
@@ -144,6 +153,7 @@ function deviceRow(dev, reload) {
     h('td', { class: 'mono' }, dev.ek_uri),
     h('td', {}, dev.serial || '-'),
     h('td', {}, dev.owner || '-'),
+    h('td', {}, tagList(dev.tags)),
     h('td', {}, badge(dev.status)),
     h('td', {}, actions));
 }
@@ -156,13 +166,13 @@ export async function render(root) {
     listError.textContent = '';
     let r;
     try {
-      r = await get(`/admin/devices${query({ q: state.q, status: state.status, limit: PAGE, offset: state.offset })}`);
+      r = await get(`/admin/devices${query({ q: state.q, status: state.status, tag: state.tag, limit: PAGE, offset: state.offset })}`);
     } catch (e) {
       listError.textContent = e.message;
       return;
     }
     clear(list).append(
-      table('Devices', ['ID', 'Name', 'EK URI', 'Serial', 'Owner', 'Status', 'Actions'],
+      table('Devices', ['ID', 'Name', 'EK URI', 'Serial', 'Owner', 'Tags', 'Status', 'Actions'],
         r.devices.map((d) => deviceRow(d, load))),
       pager({ offset: state.offset, limit: PAGE, total: r.total, count: r.devices.length,
         onPage: (o) => { state.offset = o; load(); } }));
@@ -174,14 +184,17 @@ export async function render(root) {
     h('option', { value: 'active' }, 'active'),
     h('option', { value: 'disabled' }, 'disabled'));
   status.value = state.status;
+  const tag = h('input', { type: 'text', name: 'tag', value: state.tag, maxlength: 32, autocomplete: 'off' });
   const searchForm = h('form', { class: 'inline', role: 'search' },
     field('Search name, serial, owner or EK URI', search).row,
     field('Status', status).row,
+    field('Tag', tag).row,
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Search')));
   searchForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     state.q = search.value.trim();
     state.status = status.value;
+    state.tag = tag.value.trim();
     state.offset = 0;
     load();
   });

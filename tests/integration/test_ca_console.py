@@ -284,6 +284,63 @@ def test_devices_search_and_paging(ca_server):
         assert ca_server.get(f"/admin/devices{bad}", admin=True)[0] == 400, bad
 
 
+def test_device_tags(ca_server):
+    s = ConsoleSession.sign_in(ca_server, name="alice")
+    status, one = s.json("POST", "/admin/devices", {"ek_uri": ek_uri("t1"), "tags": ["Lab", "site-a", "lab"]})
+    assert status == 201 and one["tags"] == ["lab", "site-a"]
+    status, body = s.json("POST", "/admin/devices", {"ek_uri": ek_uri("t2"), "tags": ["<b>x</b>"]})
+    assert status == 400 and "tag" in body["message"]
+    status, body = s.json("POST", "/admin/devices", {"ek_uri": ek_uri("t2"), "tags": ["a b"]})
+    assert status == 400
+    status, body = s.json("POST", "/admin/devices", {"ek_uri": ek_uri("t2"), "tags": [f"t{i}" for i in range(17)]})
+    assert status == 400
+    csv = f"ek_uri,name,tags\n{ek_uri('t2')},two,site-a;kiosk\n{ek_uri('t3')},three,\n".encode()
+    status, body = s.json("POST", "/admin/devices/import", csv, content_type="text/csv")
+    assert status == 200 and body["imported"] == 2, body
+
+    def ids(q):
+        status, body = s.json("GET", f"/admin/devices{q}")
+        assert status == 200, body
+        return body["total"], [d["id"] for d in body["devices"]]
+
+    assert ids("?tag=site-a") == (2, [1, 2])
+    assert ids("?tag=SITE-A") == (2, [1, 2])
+    assert ids("?tag=kiosk&q=two") == (1, [2])
+    # A tag is matched whole, and LIKE wildcards are plain characters.
+    assert ids("?tag=site") == (0, [])
+    assert ids("?tag=site_a") == (0, [])
+    for bad in ("?tag=a%20b", "?tag=x!", "?tag=" + "a" * 33):
+        assert s.json("GET", f"/admin/devices{bad}")[0] == 400, bad
+
+    # Replacing the tags: a change like any other (CSRF token, audit log).
+    status, _ = s.json("PUT", "/admin/devices/3/tags", {"tags": ["kiosk"]}, csrf=False)
+    assert status == 403
+    status, body = s.json("PUT", "/admin/devices/3/tags", {"tags": ["kiosk", "Floor-2"]})
+    assert status == 200 and body["tags"] == ["floor-2", "kiosk"]
+    assert ids("?tag=kiosk") == (2, [2, 3])
+    status, body = s.json("PUT", "/admin/devices/1/tags", {"tags": []})
+    assert status == 200 and body["tags"] == []
+    assert ids("?tag=lab") == (0, [])
+    status, body = s.json("PUT", "/admin/devices/1/tags", {"tags": ["ok"], "name": "x"})
+    assert status == 400
+    status, body = s.json("PUT", "/admin/devices/1/tags", {"tags": ["no way"]})
+    assert status == 400
+    assert s.json("PUT", "/admin/devices/99/tags", {"tags": ["x"]})[0] == 404
+    assert s.json("POST", "/admin/devices/1/tags", {"tags": ["x"]})[0] == 405
+    with db(ca_server) as d:
+        assert d.execute("SELECT tags FROM devices ORDER BY id").fetchall() == [
+            (None,), (",kiosk,site-a,",), (",floor-2,kiosk,",)]
+    tagged = [(e["action"], e["target"], e["detail"].get("tags")) for e in audit_api(ca_server)
+              if e["action"] == "device.tags"]
+    assert tagged == [("device.tags", "device 1", None), ("device.tags", "device 3", ",floor-2,kiosk,")]
+    # The command line sets and shows them too.
+    ca_cli(ca_server.dir, "device", "add", "--ek-uri", ek_uri("t4"), "--tags", "cli Kiosk")
+    assert ids("?tag=kiosk") == (3, [2, 3, 4])
+    out = ca_cli(ca_server.dir, "device", "show", "3").stdout
+    out = out.decode() if isinstance(out, bytes) else out
+    assert "tags:    floor-2,kiosk" in out
+
+
 def test_console_files_and_headers(ca_server):
     for path, ctype in (("/ui/", "text/html"), ("/ui/login", "text/html"), ("/ui/app.js", "text/javascript"),
                         ("/ui/console.css", "text/css"), ("/ui/favicon.svg", "image/svg+xml")):

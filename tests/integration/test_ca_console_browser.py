@@ -3,9 +3,9 @@
 against a real deviceid-ca serving the console from the source tree.
 Sign-in with a login link (a used or an expired one fails), adding a
 device, an import with a bad row (named, nothing imported), disabling a
-device and seeing its certificates revoked, revoking one certificate, a
-device whose name is markup shown as text, and every page loading with no
-console error and no request to another origin. Each test saves
+device and seeing its certificates revoked, tags (filter, edit), revoking
+one certificate, a device whose name is markup shown as text, and every
+page loading with no console error and no request to another origin. Each test saves
 screenshots under BUILDDIR/tests/artifacts/ui/."""
 import json
 import os
@@ -130,6 +130,42 @@ def test_add_device(browser, ca_server):
     who = db_rows(ca_server, "SELECT actor_kind, actor FROM audit_log WHERE action = 'device.add'")
     assert who == [("session", "alice")]
     check_clean(browser, ca_server, "add device")
+
+
+def test_device_tags(browser, ca_server):
+    ca_server.post("/admin/devices", {"ek_uri": ek_uri("tag-1"), "name": "Lab PC", "tags": ["lab"]}, admin=True)
+    ca_server.post("/admin/devices", {"ek_uri": ek_uri("tag-2"), "name": "Kiosk"}, admin=True)
+    sign_in(browser, ca_server)
+    browser.get(ca_server.base_url + "/ui/#/devices")
+    wait_for(browser, ".pager p", text="of 2")
+    # The tag filter lists only the tagged device.
+    tag = css(browser, "form[role=search] input[name=tag]")[0]
+    tag.send_keys("lab")
+    css(browser, "form[role=search] button[type=submit]")[0].click()
+    wait_for(browser, ".pager p", text="of 1")
+    assert [td.text for td in css(browser, "#device-list td.device-name")] == ["Lab PC"]
+    assert [li.text for li in css(browser, "#device-list .tag")] == ["lab"]
+    browser.shot("devices-by-tag")
+
+    # Tags edited on the device page; a bad one is named next to the field.
+    browser.get(ca_server.base_url + "/ui/#/devices/2")
+    wait_for(browser, "main h1", text="Kiosk")
+    field = css(browser, "#main input[name=tags]")[0]
+    field.send_keys("lobby, Floor-2")
+    field.submit()
+    wait_for(browser, "#device-tags", text="floor-2")
+    assert [li.text for li in css(browser, "#device-tags .tag")] == ["floor-2", "lobby"]
+    field = css(browser, "#main input[name=tags]")[0]
+    field.clear()
+    field.send_keys("bad!")
+    field.submit()
+    wait_for(browser, f"#{field.get_attribute('id')}-error", text="invalid tag")
+    browser.shot("device-tags")
+    browser.console_errors()  # the 400 above is logged by the browser
+    assert db_rows(ca_server, "SELECT tags FROM devices WHERE id = 2") == [(",floor-2,lobby,",)]
+    who = db_rows(ca_server, "SELECT actor_kind, actor, target FROM audit_log WHERE action = 'device.tags'")
+    assert who == [("session", "alice", "device 2")]
+    check_clean(browser, ca_server, "device tags")
 
 
 def test_import_csv_with_bad_row(browser, ca_server, tmp_path):
