@@ -22,6 +22,20 @@ static int apply(fsd_fs *fs, fsd_specs *s, struct timespec now, fsd_change **ch,
         return fsd_fs_apply(fs, s, now, ch, n);
 }
 
+/* Builds the specs of v and applies them, each step one check named
+ * after what: "WHAT builds", "WHAT applies". */
+static void load(fsd_fs *fs, const keyring_entry *const *v, size_t nv, struct timespec now, fsd_change **ch,
+                 size_t *n, const char *what) {
+        char m[64];
+        fsd_specs s = {};
+
+        snprintf(m, sizeof(m), "%s builds", what);
+        is_ok(build(v, nv, &s), m);
+        snprintf(m, sizeof(m), "%s applies", what);
+        is_ok(apply(fs, &s, now, ch, n), m);
+        fsd_specs_done(&s);
+}
+
 static void test_generations(void) {
         keyring_entry w1 = entry("wifi", 1, CHAIN_A, KEY_A, KEYRING_KEY_PKCS8, 1800000000, 1700000000);
         keyring_entry w2 = entry("wifi", 2, CHAIN_B, KEY_B, KEYRING_KEY_PKCS8, 1800003600, 1700000100);
@@ -76,9 +90,7 @@ static void test_generations(void) {
         is_int(st.st_mode, S_IFREG | 0444, "mode");
         is_int(st.st_nlink, 1, "one link");
 
-        is_ok(build(g2, 2, &s), "generation 2 builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "generation 2 applies");
-        fsd_specs_done(&s);
+        load(&fs, g2, 2, now, &ch, &n, "generation 2");
         is_int(n, 4, "wifi's three files and status.json change");
         for (size_t i = 0; i < n; i++)
                 ok(ch[i].old_ino && ch[i].new_ino && ch[i].new_ino > ch[i].old_ino && !streq(ch[i].name, "roots.pem"),
@@ -114,9 +126,7 @@ static void test_generations(void) {
         ok(fsd_fs_find_ino(&fs, st.st_ino) != NULL, "current node kept after forget");
 
         /* Removal of the account. */
-        is_ok(build(g3, 1, &s), "generation 3 builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "generation 3 applies");
-        fsd_specs_done(&s);
+        load(&fs, g3, 1, now, &ch, &n, "generation 3");
         is_int(n, 4, "three removed, status.json changed");
         for (size_t i = 0; i < n; i++)
                 if (!streq(ch[i].name, "status.json"))
@@ -133,15 +143,12 @@ static void test_lookup_errors_and_dir(void) {
         _cleanup_free_ fsd_change *ch = NULL;
         _cleanup_free_ fsd_dir *d = NULL;
         char longname[FSD_NAME_MAX + 2];
-        fsd_specs s = {};
         struct stat st;
         size_t n;
         fsd_fs fs;
 
         fsd_fs_init(&fs, now);
-        is_ok(build(g, 1, &s), "builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "applies");
-        fsd_specs_done(&s);
+        load(&fs, g, 1, now, &ch, &n, "roots");
 
         is_err(fsd_fs_lookup(&fs, FSD_ROOT_INO, "nope.pem", &st), -ENOENT, "missing name");
         is_err(fsd_fs_lookup(&fs, fsd_fs_find_name(&fs, "roots.pem")->ino, "x", &st), -ENOTDIR,
@@ -278,15 +285,12 @@ static void test_readdir(void) {
         _cleanup_free_ fsd_dir *d = NULL;
         fsd_node *roots, *status, *wifi;
         fake_reply rep;
-        fsd_specs s = {};
         uint64_t wifi1_ino;
         size_t n;
         fsd_fs fs;
 
         fsd_fs_init(&fs, now);
-        is_ok(build(g1, 2, &s), "builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "applies");
-        fsd_specs_done(&s);
+        load(&fs, g1, 2, now, &ch, &n, "wifi and roots");
         is_ok(fsd_fs_opendir(&fs, FSD_ROOT_INO, &d), "snapshot");
         is_int(d->n, 5, "., .., roots.pem, status.json, wifi.pem");
         roots = fsd_fs_find_name(&fs, "roots.pem");
@@ -324,9 +328,7 @@ static void test_readdir(void) {
 
         /* wifi.pem is renewed after the snapshot: readdir still names the
          * old inode, readdirplus hands out the current generation only. */
-        is_ok(build(g2, 2, &s), "renewal builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "renewal applies");
-        fsd_specs_done(&s);
+        load(&fs, g2, 2, now, &ch, &n, "renewal");
         wifi = fsd_fs_find_name(&fs, "wifi.pem");
         ok(wifi && wifi->ino != wifi1_ino, "wifi.pem renewed");
         rep = (fake_reply) { .room = 8 };
