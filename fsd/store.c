@@ -58,6 +58,20 @@ fsd_node *fsd_fs_find_ino(const fsd_fs *fs, uint64_t ino) {
         return p ? *p : NULL;
 }
 
+/* A new generation of spec's file as inode ino, taking spec's blob; not
+ * yet current nor staged. */
+static void node_init(fsd_node *n, uint64_t ino, fsd_spec *spec) {
+        *n = (fsd_node) {
+                .ino = ino,
+                .blob = TAKE_PTR(spec->blob),
+                .mode = spec->mode,
+                .uid = spec->uid,
+                .gid = spec->gid,
+                .mtime = spec->mtime,
+        };
+        strcpy(n->name, spec->name);
+}
+
 static bool node_matches(const fsd_node *n, const fsd_spec *s) {
         return n->mode == s->mode && n->uid == s->uid && n->gid == s->gid && n->blob->len == s->blob->len &&
                n->mtime.tv_sec == s->mtime.tv_sec && memcmp(n->blob->data, s->blob->data, s->blob->len) == 0;
@@ -153,16 +167,8 @@ int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change *
                 if (sp) {
                         fsd_node *nn = fresh[n_fresh++];
 
-                        *nn = (fsd_node) {
-                                .ino = next++,
-                                .blob = TAKE_PTR(sp->blob),
-                                .mode = sp->mode,
-                                .uid = sp->uid,
-                                .gid = sp->gid,
-                                .mtime = sp->mtime,
-                                .current = true,
-                        };
-                        strcpy(nn->name, sp->name);
+                        node_init(nn, next++, sp);
+                        nn->current = true;
                         cur[n_cur++] = nn;
                 }
         });
@@ -285,16 +291,8 @@ int fsd_fs_stage(fsd_fs *fs, fsd_spec *spec, uint64_t *ret_ino) {
                         fs->nodes = v;
                 return -ENOMEM;
         }
-        *n = (fsd_node) {
-                .ino = fs->next_ino++,
-                .blob = TAKE_PTR(spec->blob),
-                .mode = spec->mode,
-                .uid = spec->uid,
-                .gid = spec->gid,
-                .mtime = spec->mtime,
-                .staged = true,
-        };
-        strcpy(n->name, spec->name);
+        node_init(n, fs->next_ino++, spec);
+        n->staged = true;
         /* The newest number: the array stays sorted by ino. */
         fs->nodes = v;
         fs->nodes[fs->n_nodes++] = n;
