@@ -118,7 +118,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
         unlock(c);
         if (r == -ENOENT) {
                 /* A cached negative entry: names appear only through
-                 * notify.c, which invalidates them. */
+                 * reload.c, whose VFS calls (or, should one fail,
+                 * invalidations) update the kernel's cache. */
                 e = (struct fuse_entry_param) { .ino = 0, .entry_timeout = FSD_ENTRY_TIMEOUT };
                 fuse_reply_entry(req, &e);
                 return;
