@@ -1,13 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# Account CA (ca/x5c-token.c, ca/sign-req.c, ca/sign*.c): unit tests, fuzz
-# targets, and ca-issue, the driver that gives the integration tests
-# device certificates. Included from tests/local.mk.
-
-# Built with `make` (not only `make check`) so that pytest can run alone.
-noinst_PROGRAMS += tests/ca-issue
-tests_ca_issue_SOURCES = tests/unit/ca-issue.c
-tests_ca_issue_CFLAGS = $(CA_TEST_CFLAGS)
-tests_ca_issue_LDADD = $(CA_LIBS)
+# Account CA (ca/x5c-token.c, ca/sign-req.c, ca/sign*.c): unit tests and
+# fuzz targets. Included from tests/local.mk.
 
 check_PROGRAMS += tests/unit/test-ca-x5c-token tests/unit/test-ca-sign-req
 TESTS += tests/unit/test-ca-x5c-token tests/unit/test-ca-sign-req

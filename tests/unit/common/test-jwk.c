@@ -10,7 +10,7 @@
 
 #include "crypto.h"
 #include "jwk.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 /* RFC 7515 appendix A.3 key as PKCS#8, converted once from the RFC's JWK
  * (x, y, d) with python3-cryptography; the test checks x and y below. */

@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 
 #include "crypto.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "tpm2util.h"
 
 #ifndef TPM2_TESTDATA

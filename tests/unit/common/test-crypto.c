@@ -7,9 +7,9 @@
  */
 #include <openssl/pem.h>
 
-#include "crypto-testdata.h"
+#include "tests/unit/crypto-testdata.h"
 #include "crypto.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static void test_type_names(void) {
         is_int(crypto_key_type_from_string("ec256"), CRYPTO_KEY_EC_P256, "ec256");

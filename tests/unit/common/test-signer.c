@@ -7,9 +7,9 @@
  * from either side must verify on the other. Also the ops contract of
  * signer_new (userdata ownership, digest hand-off) and its refusals.
  */
-#include "crypto-testdata.h"
+#include "tests/unit/crypto-testdata.h"
 #include "signer.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static void test_defaults(void) {
         static const struct {

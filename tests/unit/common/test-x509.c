@@ -12,9 +12,9 @@
  */
 #include <openssl/pem.h>
 
-#include "crypto-testdata.h"
+#include "tests/unit/crypto-testdata.h"
 #include "log.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "x509.h"
 
 #define EK_URI "urn:ek:sha256:qrs0rAYhg1e7wzq8lq6yIV-xxiAIlNumV7a6zESJcjM"

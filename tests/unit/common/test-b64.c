@@ -6,7 +6,7 @@
  */
 #include "b64.h"
 #include "macro.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static const struct {
         const char *in, *std, *url;

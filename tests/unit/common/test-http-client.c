@@ -19,11 +19,11 @@
 #include <sys/socket.h>
 #include <openssl/ssl.h>
 
-#include "cert-builder.h"
-#include "crypto-testdata.h"
+#include "tests/unit/cert-builder.h"
+#include "tests/unit/crypto-testdata.h"
 #include "http-client.h"
 #include "log.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 typedef enum server_mode {
         SERVE_TLS,    /* answer with `response` over TLS */

@@ -6,7 +6,7 @@
  * their -opt forms, the setters, and compact serialization.
  */
 #include "json.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static int parse_str(const char *s, json_object **ret) {
         return json_parse(s, strlen(s), 4096, ret);

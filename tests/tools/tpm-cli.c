@@ -471,7 +471,7 @@ int main(int argc, char *argv[]) {
 
         log_parse_environment();
         if (argc < 2) {
-                fprintf(stderr, "usage: see the comment at the top of test-tpm-cli.c\n");
+                fprintf(stderr, "usage: see the comment at the top of tests/tools/tpm-cli.c\n");
                 return 2;
         }
         cmd = argv[1];

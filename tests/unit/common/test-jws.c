@@ -11,7 +11,7 @@
 #include "crypto.h"
 #include "jwk.h"
 #include "jws.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 /* RFC 7515 appendix A.2 RSA key (n, e, d, p, q, dp, dq, qi as printed),
  * as PKCS#8, converted once with python3-cryptography after checking

@@ -1,143 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the deviceid-fsd name table and inode store
- * (fsd/table.c) with fixed entries: layout, bytes, modes, status.json,
- * one inode per generation, retirement until forget, read windows,
- * directory snapshots, name changes one at a time (stage, commit,
- * unlink) and the write policies.
+ * Unit tests of the deviceid-fsd inode store (fsd/store.c) with fixed
+ * tables: one inode per generation, retirement until forget, read
+ * windows, directory snapshots and listings, name changes one at a time
+ * (stage, commit, unlink) in their order, and the write policies.
  */
 #include <fcntl.h>
 
-#include "fsd/table.h"
+#include "fsd/store.h"
+#include "tests/unit/fsd/fsd-entries.h"
 #include "tests/unit/tap.h"
-
-#define CHAIN_A "-----BEGIN CERTIFICATE-----\nTEVBRi1B\n-----END CERTIFICATE-----\n" \
-                "-----BEGIN CERTIFICATE-----\nQ0EtQQ==\n-----END CERTIFICATE-----\n"
-#define CHAIN_B "-----BEGIN CERTIFICATE-----\nTEVBRi1CLWxvbmdlcg==\n-----END CERTIFICATE-----\n" \
-                "-----BEGIN CERTIFICATE-----\nQ0EtQQ==\n-----END CERTIFICATE-----\n"
-/* No trailing newline on purpose: the bundle must add one. */
-#define KEY_A "-----BEGIN PRIVATE KEY-----\nS0VZLUE=\n-----END PRIVATE KEY-----"
-#define KEY_B "-----BEGIN PRIVATE KEY-----\nS0VZLUI=\n-----END PRIVATE KEY-----\n"
-#define ROOTS "-----BEGIN CERTIFICATE-----\nUk9PVA==\n-----END CERTIFICATE-----\n"
-
-static keyring_entry entry(const char *name, uint64_t gen, const char *chain, const char *key,
-                           keyring_key_kind kind, time_t not_after, time_t published) {
-        keyring_entry e = {
-                .generation = gen,
-                .chain_pem = (char *) chain,
-                .chain_len = strlen(chain),
-                .key_pem = (char *) key,
-                .key_len = key ? strlen(key) : 0,
-                .key_kind = kind,
-                .not_after = not_after,
-                .published = published,
-        };
-        snprintf(e.name, sizeof(e.name), "%s", name);
-        return e;
-}
-
-static const fsd_spec *spec_find(const fsd_specs *s, const char *name) {
-        for (size_t i = 0; i < s->n; i++)
-                if (streq(s->v[i].name, name))
-                        return &s->v[i];
-        return NULL;
-}
-
-static void test_status_json(void) {
-        keyring_entry d = entry("device", 3, CHAIN_A, NULL, KEYRING_KEY_NONE, 1800000000, 1700000000);
-        keyring_entry w = entry("wifi", 7, CHAIN_A, KEY_A, KEYRING_KEY_PKCS8, 1800003600, 1700000100);
-        keyring_entry r = entry("roots", 1, ROOTS, NULL, KEYRING_KEY_NONE, 0, 1700000200);
-        const keyring_entry *v[] = { &d, &r, &w };
-        _cleanup_free_ char *s = NULL;
-        size_t len;
-
-        is_ok(fsd_status_json(v, 3, &s, &len), "status.json builds");
-        is_str(s,
-               "{\"version\":1,\"entries\":["
-               "{\"name\":\"device\",\"generation\":3,\"keyKind\":\"none\",\"notAfter\":\"2027-01-15T08:00:00Z\","
-               "\"notAfterUnix\":1800000000,\"published\":\"2023-11-14T22:13:20Z\",\"files\":[\"device.pem\"]},"
-               "{\"name\":\"roots\",\"generation\":1,\"keyKind\":\"none\",\"published\":\"2023-11-14T22:16:40Z\","
-               "\"files\":[\"roots.pem\"]},"
-               "{\"name\":\"wifi\",\"generation\":7,\"keyKind\":\"pkcs8\",\"notAfter\":\"2027-01-15T09:00:00Z\","
-               "\"notAfterUnix\":1800003600,\"published\":\"2023-11-14T22:15:00Z\","
-               "\"files\":[\"wifi.pem\",\"wifi.key.pem\",\"wifi.bundle.pem\"]}]}",
-               "status.json bytes");
-        is_int(len, strlen(s), "length");
-}
-
-static void test_layout(void) {
-        static const char *const names[] = { "device.pem",   "roots.pem",     "status.json", "vpn.bundle.pem",
-                                             "vpn.key.pem",  "vpn.pem",       "web.pem",     "wifi.bundle.pem",
-                                             "wifi.key.pem", "wifi.pem" };
-        keyring_entry w = entry("wifi", 7, CHAIN_A, KEY_A, KEYRING_KEY_PKCS8, 1800003600, 1700000100);
-        keyring_entry p = entry("vpn", 2, CHAIN_B, KEY_B, KEYRING_KEY_TSS2, 1800003600, 1700000000);
-        keyring_entry d = entry("device", 3, CHAIN_A, NULL, KEYRING_KEY_NONE, 1800000000, 1700000000);
-        keyring_entry r = entry("roots", 1, ROOTS, NULL, KEYRING_KEY_NONE, 0, 1700000200);
-        keyring_entry x = entry("web", 1, CHAIN_B, NULL, KEYRING_KEY_NONE, 1800000000, 1700000000);
-        const keyring_entry *v[] = { &w, &p, &d, &r, &x };
-        _cleanup_(fsd_config_freep) fsd_config *cfg = NULL;
-        _cleanup_(fsd_specs_done) fsd_specs s = {};
-        const fsd_spec *sp;
-        static const char cfgtext[] = "[account:wifi]\nUser=101\nGroup=102\nMode=0440\n";
-
-        is_ok(fsd_config_parse(cfgtext, strlen(cfgtext), &cfg, NULL), "config parses");
-        is_ok(fsd_specs_build(v, ELEMENTSOF(v), cfg, &s), "specs build");
-        is_int(s.n, ELEMENTSOF(names), "file count");
-        for (size_t i = 0; i < s.n && i < ELEMENTSOF(names); i++)
-                is_str(s.v[i].name, names[i], "name in sorted order");
-
-        sp = spec_find(&s, "wifi.pem");
-        ok(sp && sp->blob->len == strlen(CHAIN_A) && memcmp(sp->blob->data, CHAIN_A, sp->blob->len) == 0,
-           "wifi.pem is the chain");
-        ok(sp && sp->mode == 0444 && sp->uid == 0 && sp->gid == 0, "wifi.pem 0444 root");
-        ok(sp && !sp->blob->secret, "chain not secret");
-        ok(sp && sp->mtime.tv_sec == 1700000100, "mtime is the publication time");
-
-        sp = spec_find(&s, "wifi.key.pem");
-        ok(sp && sp->blob->len == strlen(KEY_A) && memcmp(sp->blob->data, KEY_A, sp->blob->len) == 0,
-           "wifi.key.pem is the key");
-        ok(sp && sp->mode == 0440 && sp->uid == 101 && sp->gid == 102, "wifi.key.pem from the config");
-        ok(sp && sp->blob->secret, "key secret");
-
-        sp = spec_find(&s, "wifi.bundle.pem");
-        ok(sp && sp->blob->len == strlen(KEY_A "\n" CHAIN_A) &&
-                   memcmp(sp->blob->data, KEY_A "\n" CHAIN_A, sp->blob->len) == 0,
-           "bundle is key, newline, chain");
-        ok(sp && sp->mode == 0440 && sp->uid == 101 && sp->gid == 102 && sp->blob->secret, "bundle like the key");
-
-        sp = spec_find(&s, "vpn.bundle.pem");
-        ok(sp && sp->blob->len == strlen(KEY_B CHAIN_B) && memcmp(sp->blob->data, KEY_B CHAIN_B, sp->blob->len) == 0,
-           "bundle adds no newline when the key has one");
-        sp = spec_find(&s, "vpn.key.pem");
-        ok(sp && sp->mode == FSD_DEFAULT_KEY_MODE && sp->uid == 0, "unconfigured key 0400 root");
-
-        sp = spec_find(&s, "device.pem");
-        ok(sp && sp->mode == 0444 && sp->blob->len == strlen(CHAIN_A), "device.pem");
-        ok(!spec_find(&s, "device.key.pem"), "no device key file");
-        sp = spec_find(&s, "roots.pem");
-        ok(sp && sp->blob->len == strlen(ROOTS), "roots.pem");
-        sp = spec_find(&s, "status.json");
-        ok(sp && sp->mode == 0444 && sp->blob->len > 0 && sp->blob->data[sp->blob->len - 1] == '\n',
-           "status.json ends in a newline");
-        ok(sp && sp->mtime.tv_sec == 1700000200, "status.json mtime is the newest publication");
-}
-
-static void test_refusals(void) {
-        keyring_entry a = entry("wifi", 1, CHAIN_A, NULL, KEYRING_KEY_NONE, 0, 0);
-        keyring_entry b = entry("wifi", 2, CHAIN_A, NULL, KEYRING_KEY_NONE, 0, 0);
-        keyring_entry bad = entry("Bad.Name", 1, CHAIN_A, NULL, KEYRING_KEY_NONE, 0, 0);
-        keyring_entry big = entry("big", 1, CHAIN_A, NULL, KEYRING_KEY_NONE, 0, 0);
-        const keyring_entry *dup[] = { &a, &b }, *inv[] = { &bad }, *large[] = { &big };
-        fsd_specs s = {};
-
-        big.chain_len = KEYRING_MAX_CHAIN + 1;
-        is_err(fsd_specs_build(dup, 2, NULL, &s), -EINVAL, "duplicate entry refused");
-        is_err(fsd_specs_build(inv, 1, NULL, &s), -EINVAL, "invalid name refused");
-        is_err(fsd_specs_build(large, 1, NULL, &s), -E2BIG, "oversized chain refused");
-        is_ok(fsd_specs_build(NULL, 0, NULL, &s), "empty keyring builds");
-        is_int(s.n, 1, "only status.json");
-        fsd_specs_done(&s);
-}
 
 static int build(const keyring_entry *const *v, size_t n, fsd_specs *s) {
         return fsd_specs_build(v, n, NULL, s);
@@ -148,6 +20,20 @@ static int apply(fsd_fs *fs, fsd_specs *s, struct timespec now, fsd_change **ch,
         free(*ch);
         *ch = NULL;
         return fsd_fs_apply(fs, s, now, ch, n);
+}
+
+/* Builds the specs of v and applies them, each step one check named
+ * after what: "WHAT builds", "WHAT applies". */
+static void load(fsd_fs *fs, const keyring_entry *const *v, size_t nv, struct timespec now, fsd_change **ch,
+                 size_t *n, const char *what) {
+        char m[64];
+        fsd_specs s = {};
+
+        snprintf(m, sizeof(m), "%s builds", what);
+        is_ok(build(v, nv, &s), m);
+        snprintf(m, sizeof(m), "%s applies", what);
+        is_ok(apply(fs, &s, now, ch, n), m);
+        fsd_specs_done(&s);
 }
 
 static void test_generations(void) {
@@ -204,9 +90,7 @@ static void test_generations(void) {
         is_int(st.st_mode, S_IFREG | 0444, "mode");
         is_int(st.st_nlink, 1, "one link");
 
-        is_ok(build(g2, 2, &s), "generation 2 builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "generation 2 applies");
-        fsd_specs_done(&s);
+        load(&fs, g2, 2, now, &ch, &n, "generation 2");
         is_int(n, 4, "wifi's three files and status.json change");
         for (size_t i = 0; i < n; i++)
                 ok(ch[i].old_ino && ch[i].new_ino && ch[i].new_ino > ch[i].old_ino && !streq(ch[i].name, "roots.pem"),
@@ -242,9 +126,7 @@ static void test_generations(void) {
         ok(fsd_fs_find_ino(&fs, st.st_ino) != NULL, "current node kept after forget");
 
         /* Removal of the account. */
-        is_ok(build(g3, 1, &s), "generation 3 builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "generation 3 applies");
-        fsd_specs_done(&s);
+        load(&fs, g3, 1, now, &ch, &n, "generation 3");
         is_int(n, 4, "three removed, status.json changed");
         for (size_t i = 0; i < n; i++)
                 if (!streq(ch[i].name, "status.json"))
@@ -261,15 +143,12 @@ static void test_lookup_errors_and_dir(void) {
         _cleanup_free_ fsd_change *ch = NULL;
         _cleanup_free_ fsd_dir *d = NULL;
         char longname[FSD_NAME_MAX + 2];
-        fsd_specs s = {};
         struct stat st;
         size_t n;
         fsd_fs fs;
 
         fsd_fs_init(&fs, now);
-        is_ok(build(g, 1, &s), "builds");
-        is_ok(apply(&fs, &s, now, &ch, &n), "applies");
-        fsd_specs_done(&s);
+        load(&fs, g, 1, now, &ch, &n, "roots");
 
         is_err(fsd_fs_lookup(&fs, FSD_ROOT_INO, "nope.pem", &st), -ENOENT, "missing name");
         is_err(fsd_fs_lookup(&fs, fsd_fs_find_name(&fs, "roots.pem")->ino, "x", &st), -ENOTDIR,
@@ -292,10 +171,6 @@ static void test_lookup_errors_and_dir(void) {
         is_str(d->v[3].name, "status.json", "status.json listed");
         is_err(fsd_fs_opendir(&fs, d->v[2].ino, &d), -ENOTDIR, "opendir on a file");
         fsd_fs_done(&fs);
-}
-
-static fsd_spec *spec_mut(fsd_specs *s, const char *name) {
-        return (fsd_spec *) spec_find(s, name);
 }
 
 /* The notifier's path: stage, then commit or unlink one name at a time. */
@@ -323,9 +198,9 @@ static void test_staging(void) {
         is_ok(build(g1, 1, &s), "generation 1 builds");
         is_ok(fsd_fs_plan(&fs, &s, &plan, &np), "plan");
         is_int(np, 4, "four new names");
-        is_ok(fsd_fs_stage(&fs, spec_mut(&s, "wifi.bundle.pem"), &new_ino), "stage one");
-        ok(spec_mut(&s, "wifi.bundle.pem")->blob == NULL, "the blob was taken");
-        is_err(fsd_fs_stage(&fs, spec_mut(&s, "wifi.bundle.pem"), &other), -EEXIST, "a name is staged once");
+        is_ok(fsd_fs_stage(&fs, fsd_specs_find(&s, "wifi.bundle.pem"), &new_ino), "stage one");
+        ok(fsd_specs_find(&s, "wifi.bundle.pem")->blob == NULL, "the blob was taken");
+        is_err(fsd_fs_stage(&fs, fsd_specs_find(&s, "wifi.bundle.pem"), &other), -EEXIST, "a name is staged once");
         fsd_specs_done(&s);
 
         /* Staged: not reachable by name, found as staged, stat says linked. */
@@ -351,7 +226,7 @@ static void test_staging(void) {
 
         /* A rename over: the new inode got its reference at the lookup. */
         is_ok(build(g2, 1, &s), "generation 2 builds");
-        is_ok(fsd_fs_stage(&fs, spec_mut(&s, "wifi.bundle.pem"), &new_ino), "stage the next generation");
+        is_ok(fsd_fs_stage(&fs, fsd_specs_find(&s, "wifi.bundle.pem"), &new_ino), "stage the next generation");
         fsd_specs_done(&s);
         ok(new_ino > old_ino, "fresh inode number");
         fsd_fs_find_staged(&fs, "wifi.bundle.pem")->nlookup++;
@@ -371,11 +246,126 @@ static void test_staging(void) {
 
         /* What did not happen is retired: unreferenced staged inodes go. */
         is_ok(build(g1, 1, &s), "generation 1 again");
-        is_ok(fsd_fs_stage(&fs, spec_mut(&s, "wifi.key.pem"), &other), "stage another");
+        is_ok(fsd_fs_stage(&fs, fsd_specs_find(&s, "wifi.key.pem"), &other), "stage another");
         fsd_specs_done(&s);
         fsd_fs_unstage_all(&fs);
         ok(fsd_fs_find_ino(&fs, other) == NULL && !fsd_fs_find_staged(&fs, "wifi.key.pem"), "unstaged and freed");
         fsd_fs_done(&fs);
+}
+
+/* A reply buffer that holds `room` entries and records what it took. */
+typedef struct fake_reply {
+        size_t room;
+        size_t n;
+        fsd_dir_item v[8];
+        char names[8][FSD_NAME_MAX + 1];
+} fake_reply;
+
+static bool fake_add(const fsd_dir_item *it, void *userdata) {
+        fake_reply *r = userdata;
+
+        if (r->n >= r->room || r->n >= ELEMENTSOF(r->v))
+                return false;
+        r->v[r->n] = *it;
+        snprintf(r->names[r->n], sizeof(r->names[r->n]), "%s", it->name);
+        r->v[r->n].name = r->names[r->n];
+        r->n++;
+        return true;
+}
+
+/* Listings from a snapshot: where they resume, what readdirplus leaves
+ * out, and the references it hands out. */
+static void test_readdir(void) {
+        keyring_entry w1 = entry("wifi", 1, CHAIN_A, NULL, KEYRING_KEY_NONE, 0, 1700000000);
+        keyring_entry w2 = entry("wifi", 2, CHAIN_B, NULL, KEYRING_KEY_NONE, 0, 1700000100);
+        keyring_entry r = entry("roots", 1, ROOTS, NULL, KEYRING_KEY_NONE, 0, 1700000000);
+        const keyring_entry *g1[] = { &w1, &r }, *g2[] = { &w2, &r };
+        struct timespec now = { .tv_sec = 1700000500 };
+        _cleanup_free_ fsd_change *ch = NULL;
+        _cleanup_free_ fsd_dir *d = NULL;
+        fsd_node *roots, *status, *wifi;
+        fake_reply rep;
+        uint64_t wifi1_ino;
+        size_t n;
+        fsd_fs fs;
+
+        fsd_fs_init(&fs, now);
+        load(&fs, g1, 2, now, &ch, &n, "wifi and roots");
+        is_ok(fsd_fs_opendir(&fs, FSD_ROOT_INO, &d), "snapshot");
+        is_int(d->n, 5, "., .., roots.pem, status.json, wifi.pem");
+        roots = fsd_fs_find_name(&fs, "roots.pem");
+        status = fsd_fs_find_name(&fs, "status.json");
+        wifi1_ino = fsd_fs_find_name(&fs, "wifi.pem")->ino;
+
+        /* readdir: the whole snapshot, no references. */
+        rep = (fake_reply) { .room = 8 };
+        is_int(fsd_fs_readdir(&fs, d, 0, false, fake_add, &rep), 5, "readdir lists all five");
+        is_str(rep.v[0].name, ".", "dot first");
+        ok(S_ISDIR(rep.v[0].st.st_mode) && rep.v[0].st.st_ino == FSD_ROOT_INO, "dot is the root directory");
+        ok(S_ISDIR(rep.v[1].st.st_mode) && !rep.v[1].counted, "dotdot a directory, not counted");
+        is_str(rep.v[2].name, "roots.pem", "then the names in order");
+        ok(S_ISREG(rep.v[2].st.st_mode) && rep.v[2].st.st_ino == roots->ino, "a file with its inode");
+        is_int(rep.v[2].st.st_size, 0, "readdir carries no attributes");
+        ok(!rep.v[2].counted && !rep.v[4].counted, "readdir takes no reference");
+        is_int(rep.v[4].next_off, 5, "the last entry resumes at the end");
+        is_int(roots->nlookup, 0, "roots.pem not referenced");
+
+        /* A full reply stops the listing; the next call resumes there. */
+        rep = (fake_reply) { .room = 2 };
+        is_int(fsd_fs_readdir(&fs, d, 0, true, fake_add, &rep), 2, "two fit");
+        is_int(rep.v[1].next_off, 2, "resume after dotdot");
+        rep = (fake_reply) { .room = 1 };
+        is_int(fsd_fs_readdir(&fs, d, 2, true, fake_add, &rep), 1, "one fits");
+        is_str(rep.v[0].name, "roots.pem", "resumed at roots.pem");
+        ok(rep.v[0].counted, "readdirplus counts a name");
+        is_int(rep.v[0].st.st_size, strlen(ROOTS), "with its attributes");
+        is_int(rep.v[0].st.st_mode, S_IFREG | 0444, "and mode");
+        is_int(roots->nlookup, 1, "one reference taken for the entry that fit");
+        is_int(status->nlookup, 0, "none for the one that did not");
+        rep = (fake_reply) { .room = 8 };
+        is_int(fsd_fs_readdir(&fs, d, 5, true, fake_add, &rep), 0, "nothing past the end");
+        is_int(fsd_fs_readdir(&fs, d, 99, false, fake_add, &rep), 0, "nor far past it");
+
+        /* wifi.pem is renewed after the snapshot: readdir still names the
+         * old inode, readdirplus hands out the current generation only. */
+        load(&fs, g2, 2, now, &ch, &n, "renewal");
+        wifi = fsd_fs_find_name(&fs, "wifi.pem");
+        ok(wifi && wifi->ino != wifi1_ino, "wifi.pem renewed");
+        rep = (fake_reply) { .room = 8 };
+        is_int(fsd_fs_readdir(&fs, d, 4, false, fake_add, &rep), 1, "readdir lists the snapshot");
+        is_int(rep.v[0].st.st_ino, wifi1_ino, "with the inode it had");
+        rep = (fake_reply) { .room = 8 };
+        is_int(fsd_fs_readdir(&fs, d, 4, true, fake_add, &rep), 1, "readdirplus lists the name");
+        is_int(rep.v[0].st.st_ino, wifi->ino, "as its current generation");
+        is_int(wifi->nlookup, 1, "which takes the reference");
+
+        /* status.json goes (it never does in life; any name would): a
+         * name gone since the snapshot is left out of readdirplus. */
+        is_ok(fsd_fs_unlink(&fs, "status.json", now), "unlink status.json");
+        rep = (fake_reply) { .room = 8 };
+        is_int(fsd_fs_readdir(&fs, d, 2, true, fake_add, &rep), 2, "readdirplus skips the gone name");
+        is_str(rep.v[0].name, "roots.pem", "roots.pem");
+        is_str(rep.v[1].name, "wifi.pem", "wifi.pem");
+        is_int(rep.v[1].next_off, 5, "offsets stay those of the snapshot");
+        rep = (fake_reply) { .room = 8 };
+        is_int(fsd_fs_readdir(&fs, d, 2, false, fake_add, &rep), 3, "readdir still names it");
+        fsd_fs_done(&fs);
+}
+
+/* Keys and bundles first, certificates, status.json last; by name within. */
+static void test_changes_order(void) {
+        static const char *const in[] = { "status.json", "wifi.pem", "device.pem", "wifi.bundle.pem",
+                                           "vpn.key.pem", "roots.pem", "wifi.key.pem", "vpn.pem" };
+        static const char *const want[] = { "vpn.key.pem", "wifi.bundle.pem", "wifi.key.pem", "device.pem",
+                                             "roots.pem",   "vpn.pem",         "wifi.pem",     "status.json" };
+        fsd_change v[ELEMENTSOF(in)] = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(in); i++)
+                snprintf(v[i].name, sizeof(v[i].name), "%s", in[i]);
+        fsd_changes_order(v, ELEMENTSOF(v));
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                is_str(v[i].name, want[i], "change order");
+        fsd_changes_order(NULL, 0); /* nothing to order */
 }
 
 static void test_policies(void) {
@@ -394,12 +384,11 @@ static void test_policies(void) {
 }
 
 int main(void) {
-        test_status_json();
-        test_layout();
-        test_refusals();
         test_generations();
         test_lookup_errors_and_dir();
         test_staging();
+        test_readdir();
+        test_changes_order();
         test_policies();
         return tap_done();
 }

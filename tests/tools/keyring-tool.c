@@ -2,7 +2,7 @@
 /*
  * A helper of the keyring integration tests (not a test by itself): reads
  * and checks entries through keyring.h the way fsd does, loops reading
- * while another process publishes, publishes (also as test-keyring-kill,
+ * while another process publishes, publishes (also as keyring-kill,
  * which SIGKILLs itself before a chosen keyutils call), and inspects or
  * sabotages the test keyring with keyutils directly.
  *
@@ -288,6 +288,6 @@ int main(int argc, char *argv[]) {
                 return do_rawread(argv[2]);
         if (streq(verb, "plant") && argc == 5)
                 return add_key(argv[2], argv[3], argv[4], strlen(argv[4]), ring_id(k)) < 0 ? 1 : 0;
-        fprintf(stderr, "usage: see the top of test-keyring-tool.c\n");
+        fprintf(stderr, "usage: see the top of tests/tools/keyring-tool.c\n");
         return 2;
 }
