@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#include "config.h"
-#include "store.h"
+#include "ca/core/config.h"
+#include "ca/core/store.h"
 
 /* Each returns the process exit status (0 success, 1 failure, 2 usage). */
 int cmd_init(int argc, char **argv);

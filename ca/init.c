@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "issuer.h"
+#include "ca/core/issuer.h"
 #include "log.h"
 
 #define ROOT_LIFETIME (20ULL * 365 * 86400)

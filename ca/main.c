@@ -7,8 +7,8 @@
 #include <getopt.h>
 
 #include "cli.h"
-#include "devices.h"
-#include "issuer.h"
+#include "ca/inventory/devices.h"
+#include "ca/core/issuer.h"
 #include "log.h"
 
 int ca_dir_open(const char *dir, int *ret_fd) {

@@ -10,14 +10,14 @@
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
-#include "acme-hook.h"
-#include "admin-api.h"
-#include "attest.h"
+#include "ca/acme/acme-hook.h"
+#include "ca/inventory/admin-api.h"
+#include "ca/attest/attest.h"
 #include "cli.h"
-#include "http.h"
-#include "issuer.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
 #include "log.h"
-#include "sign-api.h"
+#include "ca/sign/sign-api.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 

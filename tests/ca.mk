@@ -2,7 +2,7 @@
 # Unit tests and fuzz targets of ca (the deviceid-ca service): config
 # parsing, import parsers and EK URIs, store/issuer/inventory.
 
-CA_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+CA_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 
 # ---- unit tests ----
 check_PROGRAMS += \
@@ -18,7 +18,7 @@ TESTS += \
 
 tests_unit_test_ca_config_SOURCES = tests/unit/test-ca-config.c
 tests_unit_test_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_test_ca_config_LDADD = $(CA_LIBS)
+tests_unit_test_ca_config_LDADD = $(CA_CORE_LIBS)
 
 tests_unit_test_ca_import_SOURCES = tests/unit/test-ca-import.c
 tests_unit_test_ca_import_CFLAGS = $(CA_TEST_CFLAGS)
@@ -30,7 +30,7 @@ tests_unit_test_ca_issuer_LDADD = $(CA_LIBS)
 
 tests_unit_test_ca_http_SOURCES = tests/unit/test-ca-http.c
 tests_unit_test_ca_http_CFLAGS = $(CA_TEST_CFLAGS) $(CURL_CFLAGS)
-tests_unit_test_ca_http_LDADD = $(CA_LIBS) $(CURL_LIBS)
+tests_unit_test_ca_http_LDADD = $(CA_CORE_LIBS) $(CURL_LIBS)
 
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \
@@ -45,7 +45,7 @@ TESTS += \
 tests_fuzz_fuzz_ca_config_SOURCES = tests/fuzz/fuzz-ca-config.c $(FUZZER_MAIN)
 tests_fuzz_fuzz_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
 tests_fuzz_fuzz_ca_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
-tests_fuzz_fuzz_ca_config_LDADD = $(CA_LIBS)
+tests_fuzz_fuzz_ca_config_LDADD = $(CA_CORE_LIBS)
 
 tests_fuzz_fuzz_ca_import_json_SOURCES = tests/fuzz/fuzz-ca-import-json.c $(FUZZER_MAIN)
 tests_fuzz_fuzz_ca_import_json_CFLAGS = $(CA_TEST_CFLAGS)

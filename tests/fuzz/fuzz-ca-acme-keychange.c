@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "acme-payload.h"
+#include "ca/acme/acme-payload.h"
 #include "crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "acme-payload.h"
+#include "ca/acme/acme-payload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest-req.h"
+#include "ca/attest/attest-req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

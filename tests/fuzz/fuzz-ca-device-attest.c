@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "device-attest.h"
+#include "ca/acme/challenges/device-attest.h"
 #include "macro.h"
 #include "tpm2util.h"
 

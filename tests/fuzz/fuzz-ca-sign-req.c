@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sign-req.h"
+#include "ca/sign/sign-req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

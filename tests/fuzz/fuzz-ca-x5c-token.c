@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x5c-token.h"
+#include "ca/sign/x5c-token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

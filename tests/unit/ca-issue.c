@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ca/config.h"
-#include "devices.h"
-#include "issuer.h"
+#include "ca/core/config.h"
+#include "ca/inventory/devices.h"
+#include "ca/core/issuer.h"
 #include "log.h"
 
 int main(int argc, char **argv) {

@@ -10,9 +10,9 @@
  */
 #include <fcntl.h>
 
-#include "challenge-dns-txt.h"
-#include "challenge-tlsalpn.h"
-#include "challenge.h"
+#include "ca/acme/challenges/challenge-dns-txt.h"
+#include "ca/acme/challenges/challenge-tlsalpn.h"
+#include "ca/acme/challenges/challenge.h"
 #include "crypto.h"
 #include "jwk.h"
 #include "tap.h"

@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 
-#include "acme-db.h"
+#include "ca/acme/acme-db.h"
 #include "tap.h"
 
 static acme_account_row account(const char *id, const char *thumb) {

@@ -4,7 +4,7 @@
  * forgotten when the ring wraps, and foreign or forged values are refused.
  * The clock is driven by the test.
  */
-#include "acme-nonce.h"
+#include "ca/acme/acme-nonce.h"
 #include "tap.h"
 
 int main(void) {

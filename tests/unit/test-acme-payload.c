@@ -5,9 +5,9 @@
  * validation (ca/acme-payload.c), and the finalize CSR policy
  * (ca/acme-csr.c) with CSRs built through common/x509-csr.c.
  */
-#include "acme-payload.h"
-#include "acme-problem.h"
-#include "acme.h"
+#include "ca/acme/acme-payload.h"
+#include "ca/acme/acme-problem.h"
+#include "ca/acme/acme.h"
 #include "crypto.h"
 #include "signer.h"
 #include "tap.h"

@@ -16,10 +16,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
-#include "attest-pending.h"
-#include "attest-req.h"
-#include "attest.h"
-#include "devices.h"
+#include "ca/attest/attest-pending.h"
+#include "ca/attest/attest-req.h"
+#include "ca/attest/attest.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 #include "tap.h"
 #include "tpm2util.h"

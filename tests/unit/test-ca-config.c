@@ -3,7 +3,7 @@
  * Unit tests of ca.conf parsing: the file init writes, durations, listen
  * addresses, and each kind of mistake with its line number.
  */
-#include "ca/config.h"
+#include "ca/core/config.h"
 #include "tap.h"
 
 static const char good[] =

@@ -10,7 +10,7 @@
 
 #include "b64.h"
 #include "crypto.h"
-#include "device-attest.h"
+#include "ca/acme/challenges/device-attest.h"
 #include "tap.h"
 #include "tpm2util.h"
 #include "x509.h"

@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <curl/curl.h>
 
-#include "http.h"
-#include "issuer.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
 #include "tap.h"
 
 static char *root_pem, *server_pem, *server_key_pem, *client_pem, *client_key_pem;

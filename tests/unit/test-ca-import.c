@@ -5,8 +5,8 @@
  * derivation (vector computed independently with `openssl pkey -outform
  * DER | openssl dgst -sha256 -binary | base64`) and device specs.
  */
-#include "devices.h"
-#include "import.h"
+#include "ca/inventory/devices.h"
+#include "ca/inventory/import.h"
 #include "tap.h"
 
 static const char ek_pub_pem[] =

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <openssl/x509v3.h>
 
-#include "devices.h"
-#include "issuer.h"
+#include "ca/inventory/devices.h"
+#include "ca/core/issuer.h"
 #include "log.h"
-#include "store.h"
+#include "ca/core/store.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-issuer-XXXXXX";

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "sign-req.h"
+#include "ca/sign/sign-req.h"
 #include "tap.h"
 
 #define NOW ((time_t) 1790000000)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "x5c-token.h"
+#include "ca/sign/x5c-token.h"
 #include "x5c-testdata.h"
 
 static const char *const audiences[] = { "https://ca.example.org:8443/1.0/sign#x5c/devices", X5C_AUD, NULL };

@@ -13,7 +13,7 @@
 
 #include "attest-pending.h"
 #include "attest.h"
-#include "devices.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 #include "tpm2util.h"
 #include "x509.h"

@@ -7,7 +7,7 @@
  */
 #include "acme.h"
 #include "crypto.h"
-#include "devices.h"
+#include "ca/inventory/devices.h"
 #include "x509.h"
 
 bool acme_provisioner_is_device(const ca_provisioner *p) {

@@ -21,9 +21,9 @@
 #include <stdbool.h>
 #include <openssl/evp.h>
 
-#include "acme-payload.h"
-#include "acme-problem.h"
-#include "config.h"
+#include "ca/acme/acme-payload.h"
+#include "ca/acme/acme-problem.h"
+#include "ca/core/config.h"
 
 typedef struct challenge_ctx {
         const char *type;              /* "http-01", ... */

@@ -7,8 +7,8 @@
 
 #include <openssl/x509.h>
 
-#include "acme-payload.h"
-#include "acme-problem.h"
+#include "ca/acme/acme-payload.h"
+#include "ca/acme/acme-problem.h"
 
 /* 0 if cert proves key_authorization for the identifier; -EPROTO with
  * *p set (incorrectResponse) if not; -errno on failure. */

@@ -6,10 +6,10 @@
  * that the device is active in the inventory, and records the attested
  * key with the order for finalize (acme-device.c).
  */
-#include "acme.h"
+#include "ca/acme/acme.h"
 #include "crypto.h"
 #include "device-attest.h"
-#include "devices.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 
 #define ATTEST_ROOTS_MAX_SIZE (256 * 1024)

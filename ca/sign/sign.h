@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "config.h"
-#include "issuer.h"
-#include "refusal.h"
-#include "store.h"
+#include "ca/core/config.h"
+#include "ca/core/issuer.h"
+#include "ca/core/refusal.h"
+#include "ca/core/store.h"
 
 /* status: 400, 401, 403, 503 */
 typedef ca_refusal sign_refusal;

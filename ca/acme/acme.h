@@ -16,9 +16,9 @@
 #include "acme-nonce.h"
 #include "acme-payload.h"
 #include "acme-problem.h"
-#include "challenge.h"
-#include "http.h"
-#include "issuer.h"
+#include "ca/acme/challenges/challenge.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
 #include "jws.h"
 
 #define ACME_NONCE_LIFETIME 3600           /* seconds */

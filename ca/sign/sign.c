@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "devices.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 #include "sign-req.h"
 #include "sign.h"

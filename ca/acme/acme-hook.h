@@ -11,9 +11,9 @@
  */
 #pragma once
 
-#include "config.h"
-#include "http.h"
-#include "issuer.h"
-#include "store.h"
+#include "ca/core/config.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
+#include "ca/core/store.h"
 
 int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, const ca_config *cfg);

@@ -9,10 +9,10 @@
 #include <openssl/x509.h>
 
 #include "devices.h"
-#include "http.h"
+#include "ca/core/http.h"
 #include "import.h"
-#include "issuer.h"
-#include "store.h"
+#include "ca/core/issuer.h"
+#include "ca/core/store.h"
 
 #define ADMIN_IMPORT_MAX_BODY (4 * 1024 * 1024)
 

@@ -7,7 +7,7 @@
 
 #include "b64.h"
 #include "devices.h"
-#include "issuer.h"
+#include "ca/core/issuer.h"
 #include "log.h"
 #include "x509.h"
 

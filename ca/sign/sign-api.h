@@ -5,10 +5,10 @@
  */
 #pragma once
 
-#include "config.h"
-#include "http.h"
-#include "issuer.h"
-#include "store.h"
+#include "ca/core/config.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
+#include "ca/core/store.h"
 
 #define SIGN_PATH "/1.0/sign"
 #define RENEW_PATH "/1.0/renew"

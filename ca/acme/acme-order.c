@@ -6,7 +6,7 @@
  */
 #include "acme.h"
 #include "crypto.h"
-#include "issuer.h"
+#include "ca/core/issuer.h"
 #include "log.h"
 #include "time-util.h"
 #include "x509.h"

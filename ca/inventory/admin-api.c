@@ -14,7 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "admin-api.h"
-#include "cli.h"
+#include "ca/cli.h"
 #include "log.h"
 #include "x509.h"
 

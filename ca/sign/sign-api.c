@@ -9,7 +9,7 @@
  */
 #include <inttypes.h>
 
-#include "http.h"
+#include "ca/core/http.h"
 #include "log.h"
 #include "sign-api.h"
 #include "sign.h"

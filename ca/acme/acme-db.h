@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "acme-payload.h"
-#include "store.h"
+#include "ca/core/store.h"
 
 int acme_db_migrate(store *st);
 

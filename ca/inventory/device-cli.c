@@ -9,7 +9,7 @@
 #include <inttypes.h>
 
 #include "admin-api.h"
-#include "cli.h"
+#include "ca/cli.h"
 #include "devices.h"
 #include "log.h"
 

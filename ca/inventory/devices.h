@@ -15,7 +15,7 @@
 
 #include "crypto.h"
 #include "json.h"
-#include "store.h"
+#include "ca/core/store.h"
 
 #define DEVICE_FIELD_MAX 256 /* name, serial, owner: bytes */
 #define EK_URI_PREFIX "urn:ek:sha256:"

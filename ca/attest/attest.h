@@ -23,11 +23,11 @@
 #include <time.h>
 
 #include "attest-req.h"
-#include "config.h"
-#include "http.h"
-#include "issuer.h"
-#include "refusal.h"
-#include "store.h"
+#include "ca/core/config.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
+#include "ca/core/refusal.h"
+#include "ca/core/store.h"
 
 #define ATTEST_PATH_PREFIX "/attestation"
 
