@@ -11,13 +11,15 @@
 #include <systemd/sd-daemon.h>
 
 #include "ca/acme/acme-hook.h"
-#include "ca/inventory/admin-api.h"
 #include "ca/attest/attest.h"
-#include "cli.h"
+#include "ca/core/ca-dir.h"
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
-#include "log.h"
+#include "ca/inventory/admin-api.h"
+#include "ca/inventory/inventory.h"
 #include "ca/sign/sign-api.h"
+#include "cli.h"
+#include "log.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 
@@ -61,7 +63,7 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
                 if (!cfg->listen)
                         return log_oom();
         }
-        r = ca_store_open(cfg, dir, &st);
+        r = inventory_store_open(cfg, dir, &st);
         if (r < 0)
                 return r;
         r = issuer_load(dirfd, st, &iss);

@@ -7,6 +7,7 @@ ca_core_libcacore_a_SOURCES = \
 	ca/core/store.c ca/core/store.h \
 	ca/core/config.c ca/core/config.h \
 	ca/core/issuer.c ca/core/issuer.h \
+	ca/core/ca-dir.c ca/core/ca-dir.h \
 	ca/core/refusal.h
 CA_CORE_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The admin HTTP API under /admin/ (device inventory), authenticated by
- * the admin client certificate that init creates, and the inventory
- * operations it shares with the `device` command.
+ * the admin client certificate that init creates.
  */
 #pragma once
 
 #include <openssl/x509.h>
 
-#include "devices.h"
 #include "ca/core/http.h"
-#include "import.h"
-#include "ca/core/issuer.h"
 #include "ca/core/store.h"
 
 #define ADMIN_IMPORT_MAX_BODY (4 * 1024 * 1024)
+
+/* The identity every admin client certificate carries (URI SAN); init
+ * issues the certificate, the admin API checks it. */
+#define CA_ADMIN_URI "urn:deviceid-ca:admin"
 
 /* Registers the /admin/ routes. root is the CA root that admin
  * certificates must chain to (borrowed, must outlive the server). */
@@ -25,8 +25,3 @@ int admin_api_register(http_server *srv, store *st, X509 *root);
  * the URI SAN CA_ADMIN_URI; -EACCES if there is no chain or it does not
  * verify (401), -EPERM if it verifies but is not the admin (403). */
 int admin_check_chain(STACK_OF(X509) *chain, X509 *root);
-
-/* Imports a JSON/CSV file into the inventory in one transaction: either
- * every record is added or none. Returns the number added, or -errno with
- * a message in *ret_error naming the record. */
-int inventory_import(store *st, const char *buf, size_t len, import_format fmt, char **ret_error);

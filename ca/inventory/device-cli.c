@@ -8,9 +8,10 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "admin-api.h"
-#include "ca/cli.h"
+#include "ca/core/ca-dir.h"
+#include "device-cli.h"
 #include "devices.h"
+#include "inventory.h"
 #include "log.h"
 
 #define DEVICE_FILE_MAX (64 * 1024)
@@ -45,7 +46,7 @@ static int open_inventory(const char *dir, store **ret) {
         r = ca_config_load(dirfd, &cfg);
         if (r < 0)
                 return r;
-        return ca_store_open(cfg, dir, ret);
+        return inventory_store_open(cfg, dir, ret);
 }
 
 /* A device named by its numeric id or its EK URI. */

@@ -6,6 +6,7 @@ ca_inventory_libcainventory_a_SOURCES = \
 	ca/inventory/devices.c ca/inventory/devices.h \
 	ca/inventory/import.c ca/inventory/import.h \
 	ca/inventory/admin-api.c ca/inventory/admin-api.h \
-	ca/inventory/device-cli.c
+	ca/inventory/inventory.c ca/inventory/inventory.h \
+	ca/inventory/device-cli.c ca/inventory/device-cli.h
 ca_inventory_libcainventory_a_CFLAGS = $(CA_CORE_CFLAGS)
 CA_INVENTORY_LIBS = ca/inventory/libcainventory.a $(CA_CORE_LIBS)
