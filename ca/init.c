@@ -12,7 +12,8 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
-#include "ca/core/issuer.h"
+#include "ca/core/cert-build.h"
+#include "ca/core/certificates.h"
 #include "ca/inventory/admin-api.h"
 #include "ca/inventory/inventory.h"
 #include "cli.h"

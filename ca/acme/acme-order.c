@@ -679,7 +679,7 @@ http_response *acme_handle_revoke(acme_ctx *c) {
         r = x509_cert_serial_hex(cert, &serial);
         if (r < 0)
                 return acme_reply_error(c, r);
-        r = issuer_lookup(c->srv->iss, serial, &info);
+        r = certificates_lookup(c->srv->st, serial, &info);
         if (r == -ENOENT || (r >= 0 && (info.der_len != rv.cert_len || memcmp(info.der, rv.cert_der, rv.cert_len) != 0 ||
                                         !streq_ptr(info.ca, "agent")))) {
                 issued_info_done(&info);
@@ -702,7 +702,7 @@ http_response *acme_handle_revoke(acme_ctx *c) {
                 return problem(c, ACME_ERR_ALREADY_REVOKED, "The certificate is already revoked.");
         }
         issued_info_done(&info);
-        r = issuer_revoke_serial(c->srv->iss, serial, rv.reason);
+        r = certificates_revoke_serial(c->srv->st, serial, rv.reason);
         if (r == -EALREADY)
                 return problem(c, ACME_ERR_ALREADY_REVOKED, "The certificate is already revoked.");
         if (r < 0)

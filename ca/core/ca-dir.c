@@ -5,7 +5,7 @@
 #include <fcntl.h>
 
 #include "ca-dir.h"
-#include "issuer.h"
+#include "certificates.h"
 #include "log.h"
 
 int ca_dir_open(const char *dir, int *ret_fd) {
@@ -31,7 +31,7 @@ int ca_store_open(const ca_config *cfg, const char *dir, store **ret) {
         r = store_open(url, &st);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the database \"%s\": %m", url);
-        r = issuer_store_migrate(st);
+        r = certificates_store_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to apply the database schema to \"%s\": %m", url);
         *ret = TAKE_PTR(st);

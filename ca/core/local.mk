@@ -6,6 +6,8 @@ ca_core_libcacore_a_SOURCES = \
 	ca/core/http.c ca/core/http.h \
 	ca/core/store.c ca/core/store.h \
 	ca/core/config.c ca/core/config.h \
+	ca/core/cert-build.c ca/core/cert-build.h \
+	ca/core/certificates.c ca/core/certificates.h \
 	ca/core/issuer.c ca/core/issuer.h \
 	ca/core/ca-dir.c ca/core/ca-dir.h \
 	ca/core/refusal.h

@@ -7,7 +7,7 @@
 
 #include "b64.h"
 #include "devices.h"
-#include "ca/core/issuer.h"
+#include "ca/core/certificates.h"
 #include "log.h"
 #include "x509.h"
 

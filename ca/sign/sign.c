@@ -225,7 +225,7 @@ static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what,
         r = x509_cert_to_der(cert, &der, &len);
         if (r < 0)
                 return r;
-        r = issuer_lookup(ca->iss, serial, &info);
+        r = certificates_lookup(ca->st, serial, &info);
         if (r == -ENOENT)
                 return ca_refuse(ref, 401, "the %s (serial %s) was not issued by this CA", what, serial);
         if (r < 0)

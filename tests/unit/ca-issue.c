@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
                 return 1;
         r = store_open(url, &st);
         if (r >= 0)
-                r = issuer_store_migrate(st);
+                r = certificates_store_migrate(st);
         if (r >= 0)
                 r = devices_store_migrate(st);
         if (r >= 0)

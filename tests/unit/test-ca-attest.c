@@ -494,7 +494,7 @@ static void setup(fixture *f) {
                 save(dirfd, stems[i], c, k);
         }
         snprintf(db, sizeof(db), "sqlite:%s/ca.db", tmpdir);
-        if (store_open(db, &f->st) < 0 || issuer_store_migrate(f->st) < 0 || devices_store_migrate(f->st) < 0 ||
+        if (store_open(db, &f->st) < 0 || certificates_store_migrate(f->st) < 0 || devices_store_migrate(f->st) < 0 ||
             issuer_load(dirfd, f->st, &f->iss) < 0)
                 abort();
         is_err(attest_ca_new(f->st, f->iss, 0, &f->ca), -EINVAL, "zero lifetime refused");
@@ -644,7 +644,7 @@ static void check_ak_cert(fixture *f, const issued_cert *c, EVP_PKEY *ek, const 
         is_int(X509_check_issued(issuer_ca_cert(f->iss, CA_ATTESTATION), c->cert), X509_V_OK,
                "issued by the Attestation CA");
         ok(c->chain_pem && strstr(c->chain_pem + 1, "-----BEGIN CERTIFICATE-----"), "chain of two");
-        is_ok(issuer_lookup(f->iss, c->serial, &info), "recorded");
+        is_ok(certificates_lookup(f->st, c->serial, &info), "recorded");
         is_str(info.ca, "attestation", "recorded as attestation");
         is_int(info.device_id, device_id, "linked to the device");
         issued_info_done(&info);

@@ -241,7 +241,7 @@ static void test_issuer(store *st) {
         test_profiles(root_key, root);
 
         dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        is_ok(issuer_store_migrate(st), "issuer: certificates schema");
+        is_ok(certificates_store_migrate(st), "issuer: certificates schema");
         is_ok(devices_store_migrate(st), "issuer: devices schema");
         is_ok(issuer_load(dirfd, st, &iss), "issuer: CA directory loads");
         if (!iss)
@@ -271,7 +271,7 @@ static void test_issuer(store *st) {
                         is_ok(x509_chain_verify(sk_X509_value(chain, 0), chain, roots, 0, false),
                               "issuer: chain verifies to the root");
         }
-        is_ok(issuer_lookup(iss, c.serial, &info), "issuer: lookup by serial");
+        is_ok(certificates_lookup(st, c.serial, &info), "issuer: lookup by serial");
         is_int(info.device_id, 42, "issuer: device link stored");
         is_str(info.account, "acct-1", "issuer: account link stored");
         ok(!info.revoked, "issuer: not revoked");
@@ -282,11 +282,11 @@ static void test_issuer(store *st) {
                 for (char *p = upper; *p; p++)
                         if (*p >= 'a' && *p <= 'f')
                                 *p = (char) (*p - 'a' + 'A');
-                is_ok(issuer_revoke_serial(iss, upper, CRL_REASON_KEY_COMPROMISE), "issuer: revoke by serial (any case)");
+                is_ok(certificates_revoke_serial(st, upper, CRL_REASON_KEY_COMPROMISE), "issuer: revoke by serial (any case)");
         }
-        is_err(issuer_revoke_serial(iss, c.serial, 0), -EALREADY, "issuer: revoking twice");
-        is_err(issuer_revoke_serial(iss, "abcdef", 0), -ENOENT, "issuer: unknown serial");
-        is_ok(issuer_lookup(iss, c.serial, &info), "issuer: lookup after revoke");
+        is_err(certificates_revoke_serial(st, c.serial, 0), -EALREADY, "issuer: revoking twice");
+        is_err(certificates_revoke_serial(st, "abcdef", 0), -ENOENT, "issuer: unknown serial");
+        is_ok(certificates_lookup(st, c.serial, &info), "issuer: lookup after revoke");
         ok(info.revoked && info.reason == CRL_REASON_KEY_COMPROMISE && info.revoked_at > 0, "issuer: revocation recorded");
         issued_info_done(&info);
         issued_cert_done(&c);
@@ -295,8 +295,8 @@ static void test_issuer(store *st) {
         issued_cert_done(&c);
         is_ok(issuer_issue(iss, &req, &c), "issuer: third for the device");
         issued_cert_done(&c);
-        is_int(issuer_revoke_device(iss, 42, CRL_REASON_CESSATION_OF_OPERATION), 2, "issuer: device revocation counts");
-        is_int(issuer_revoke_device(iss, 42, 0), 0, "issuer: nothing left to revoke");
+        is_int(certificates_revoke_device(st, 42, CRL_REASON_CESSATION_OF_OPERATION), 2, "issuer: device revocation counts");
+        is_int(certificates_revoke_device(st, 42, 0), 0, "issuer: nothing left to revoke");
 
         {
                 _cleanup_(signer_freep) signer *sg = NULL;
@@ -321,7 +321,7 @@ static void test_issuer(store *st) {
                         x509_cert_get_sans(c.cert, &got);
                         ok(got && got->n == 2 && streq(got->items[1].value, "spiffe://example.org/w"),
                            "issuer: SANs from the CSR");
-                        is_ok(issuer_lookup(iss, c.serial, &info), "issuer: CSR cert recorded");
+                        is_ok(certificates_lookup(st, c.serial, &info), "issuer: CSR cert recorded");
                         is_int(info.device_id, 0, "issuer: no device link stored as 0");
                         ok(info.account == NULL, "issuer: no account");
                         issued_info_done(&info);
