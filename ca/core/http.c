@@ -2,9 +2,10 @@
 /*
  * libmicrohttpd glue for http.h: our own listening socket handed to MHD
  * (so port 0 and quiesce work), a thread per connection, request bodies
- * collected up to the limit, the GnuTLS client chain copied out, the route
- * table, and the graceful stop (quiesce, wait for in-flight requests,
- * stop). Only this file includes microhttpd.h or gnutls.
+ * collected up to the limit, the GnuTLS client chain copied out, dispatch
+ * through the route table (http-router.c), responses (http-response.c)
+ * handed to MHD, and the graceful stop (quiesce, wait for in-flight
+ * requests, stop). Only this file includes microhttpd.h or gnutls.
  */
 #include <ctype.h>
 #include <netdb.h>
@@ -20,6 +21,8 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "http-response.h"
+#include "http-router.h"
 #include "http.h"
 #include "log.h"
 
@@ -31,32 +34,6 @@
  * 413; a larger announced body is refused from the headers alone. */
 #define HTTP_DISCARD_MAX (1024 * 1024)
 
-typedef struct http_header {
-        char *name, *value;
-} http_header;
-
-struct http_response {
-        unsigned status;
-        void *body;
-        size_t body_len;
-        char *content_type;
-        http_header *headers;
-        size_t n_headers;
-};
-
-typedef struct route {
-        char *method; /* NULL: any */
-        char *path;
-        bool prefix;
-        http_handler handler;
-        void *userdata;
-} route;
-
-typedef struct body_limit {
-        char *prefix;
-        size_t max;
-} body_limit;
-
 typedef struct hook {
         void (*fn)(void *);
         void *userdata;
@@ -65,12 +42,9 @@ typedef struct hook {
 struct http_server {
         char *listen, *cert_pem, *key_pem, *client_ca_pem;
         size_t max_body;
-        route *routes;
-        size_t n_routes;
+        http_router router;
         hook *hooks;
         size_t n_hooks;
-        body_limit *limits;
-        size_t n_limits;
         struct MHD_Daemon *mhd;
         int listen_fd;
         unsigned port;
@@ -94,102 +68,6 @@ typedef struct request_ctx {
         uint8_t *certs[HTTP_MAX_CLIENT_CERTS];
         size_t cert_lens[HTTP_MAX_CLIENT_CERTS];
 } request_ctx;
-
-/* ---- responses ---- */
-
-http_response *http_response_new(unsigned status) {
-        http_response *r = calloc(1, sizeof(*r));
-
-        if (r)
-                r->status = status;
-        return r;
-}
-
-void http_response_free(http_response *r) {
-        if (!r)
-                return;
-        free(r->body);
-        free(r->content_type);
-        for (size_t i = 0; i < r->n_headers; i++) {
-                free(r->headers[i].name);
-                free(r->headers[i].value);
-        }
-        free(r->headers);
-        free(r);
-}
-
-int http_response_take_body(http_response *r, void *data, size_t len, const char *content_type) {
-        char *ct = NULL;
-
-        if (content_type) {
-                ct = strdup(content_type);
-                if (!ct) {
-                        free(data);
-                        return -ENOMEM;
-                }
-        }
-        free(r->body);
-        free(r->content_type);
-        r->body = data;
-        r->body_len = len;
-        r->content_type = ct;
-        return 0;
-}
-
-int http_response_set_body(http_response *r, const void *data, size_t len, const char *content_type) {
-        void *copy = malloc(len ?: 1);
-
-        if (!copy)
-                return -ENOMEM;
-        if (len)
-                memcpy(copy, data, len);
-        return http_response_take_body(r, copy, len, content_type);
-}
-
-int http_response_add_header(http_response *r, const char *name, const char *value) {
-        http_header *h;
-
-        h = realloc(r->headers, (r->n_headers + 1) * sizeof(*h));
-        if (!h)
-                return -ENOMEM;
-        r->headers = h;
-        h[r->n_headers].name = strdup(name);
-        h[r->n_headers].value = strdup(value);
-        if (!h[r->n_headers].name || !h[r->n_headers].value) {
-                free(h[r->n_headers].name);
-                free(h[r->n_headers].value);
-                return -ENOMEM;
-        }
-        r->n_headers++;
-        return 0;
-}
-
-http_response *http_response_json(unsigned status, json_object *o, const char *content_type) {
-        _cleanup_(http_response_freep) http_response *r = http_response_new(status);
-        char *s = NULL;
-
-        if (!r || json_to_string_dup(o, &s) < 0)
-                return NULL;
-        if (http_response_take_body(r, s, strlen(s), content_type ?: "application/json") < 0)
-                return NULL;
-        return TAKE_PTR(r);
-}
-
-http_response *http_response_error(unsigned status, const char *message) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-
-        if (!o || json_add_int64(o, "status", status) < 0 || json_add_string(o, "message", message) < 0)
-                return NULL;
-        return http_response_json(status, o, NULL);
-}
-
-http_response *http_response_text(unsigned status, const char *text) {
-        _cleanup_(http_response_freep) http_response *r = http_response_new(status);
-
-        if (!r || http_response_set_body(r, text, strlen(text), "text/plain; charset=utf-8") < 0)
-                return NULL;
-        return TAKE_PTR(r);
-}
 
 /* ---- requests ---- */
 
@@ -286,15 +164,8 @@ void http_server_free(http_server *s) {
         if (s->mhd)
                 MHD_stop_daemon(s->mhd);
         safe_close(s->listen_fd);
-        for (size_t i = 0; i < s->n_routes; i++) {
-                free(s->routes[i].method);
-                free(s->routes[i].path);
-        }
-        free(s->routes);
+        http_router_done(&s->router);
         free(s->hooks);
-        for (size_t i = 0; i < s->n_limits; i++)
-                free(s->limits[i].prefix);
-        free(s->limits);
         free(s->listen);
         free(s->cert_pem);
         if (s->key_pem)
@@ -307,54 +178,15 @@ void http_server_free(http_server *s) {
 
 int http_server_route(http_server *s, const char *method, const char *path, bool prefix,
                       http_handler handler, void *userdata) {
-        route *n;
-
-        if (!path || path[0] != '/' || !handler || s->mhd)
+        if (s->mhd)
                 return -EINVAL;
-        n = realloc(s->routes, (s->n_routes + 1) * sizeof(*n));
-        if (!n)
-                return -ENOMEM;
-        s->routes = n;
-        n = &s->routes[s->n_routes];
-        *n = (route) { .prefix = prefix, .handler = handler, .userdata = userdata };
-        n->path = strdup(path);
-        n->method = method ? strdup(method) : NULL;
-        if (!n->path || (method && !n->method)) {
-                free(n->path);
-                free(n->method);
-                return -ENOMEM;
-        }
-        s->n_routes++;
-        return 0;
+        return http_router_add(&s->router, method, path, prefix, handler, userdata);
 }
 
 int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_body) {
-        body_limit *l;
-
-        if (!prefix || prefix[0] != '/' || max_body == 0 || s->mhd)
+        if (s->mhd)
                 return -EINVAL;
-        l = realloc(s->limits, (s->n_limits + 1) * sizeof(*l));
-        if (!l)
-                return -ENOMEM;
-        s->limits = l;
-        l[s->n_limits].prefix = strdup(prefix);
-        if (!l[s->n_limits].prefix)
-                return -ENOMEM;
-        l[s->n_limits++].max = max_body;
-        return 0;
-}
-
-static size_t body_limit_for(const http_server *s, const char *url) {
-        size_t best = 0, max = s->max_body;
-
-        for (size_t i = 0; i < s->n_limits; i++) {
-                size_t n = strlen(s->limits[i].prefix);
-                if (n > best && strncmp(url, s->limits[i].prefix, n) == 0) {
-                        best = n;
-                        max = s->limits[i].max;
-                }
-        }
-        return max;
+        return http_router_set_body_limit(&s->router, prefix, max_body);
 }
 
 int http_server_add_shutdown_hook(http_server *s, void (*fn)(void *userdata), void *userdata) {
@@ -365,47 +197,6 @@ int http_server_add_shutdown_hook(http_server *s, void (*fn)(void *userdata), vo
         s->hooks = h;
         h[s->n_hooks++] = (hook) { fn, userdata };
         return 0;
-}
-
-/* Finds the route for (method, path). Sets *ret_path_known when some route
- * matches the path under another method (405 rather than 404). */
-static const route *route_find(const http_server *s, const char *method, const char *path,
-                               bool *ret_path_known, char *allow, size_t allow_size) {
-        const route *best = NULL;
-        size_t best_len = 0;
-        bool best_exact = false;
-
-        *ret_path_known = false;
-        allow[0] = '\0';
-        for (size_t i = 0; i < s->n_routes; i++) {
-                const route *r = &s->routes[i];
-                size_t len = strlen(r->path);
-                bool match = r->prefix ? strncmp(path, r->path, len) == 0 : streq(path, r->path);
-
-                if (!match)
-                        continue;
-                if (r->method && !streq(r->method, method)) {
-                        *ret_path_known = true;
-                        if (strlen(allow) + strlen(r->method) + 3 < allow_size) {
-                                if (allow[0])
-                                        strcat(allow, ", ");
-                                strcat(allow, r->method);
-                        }
-                        continue;
-                }
-                if (!r->prefix) {
-                        if (!best_exact) {
-                                best = r;
-                                best_exact = true;
-                        }
-                        continue;
-                }
-                if (!best_exact && len > best_len) {
-                        best = r;
-                        best_len = len;
-                }
-        }
-        return best;
 }
 
 static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r) {
@@ -470,14 +261,14 @@ static void remote_address(request_ctx *c) {
 static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *method) {
         http_server *s = c->server;
         _cleanup_(http_response_freep) http_response *resp = NULL;
-        const route *r;
+        const http_route *r;
         bool known;
         char allow[128];
 
         if (c->too_large)
                 return queue_simple(c->conn, 413, "request body too large");
 
-        r = route_find(s, method, url, &known, allow, sizeof(allow));
+        r = http_router_find(&s->router, method, url, &known, allow, sizeof(allow));
         if (!r) {
                 if (known) {
                         resp = http_response_error(405, "method not allowed");
@@ -523,7 +314,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         return MHD_NO;
                 c->server = s;
                 c->conn = conn;
-                c->max_body = body_limit_for(s, url);
+                c->max_body = http_router_body_limit(&s->router, url, s->max_body);
                 *con_cls = c;
                 pthread_mutex_lock(&s->lock);
                 s->in_flight++;
