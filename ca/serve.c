@@ -15,6 +15,7 @@
 #include "ca/core/ca-dir.h"
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
+#include "ca/core/trust.h"
 #include "ca/inventory/admin-api.h"
 #include "ca/inventory/inventory.h"
 #include "ca/sign/sign-api.h"
@@ -39,6 +40,7 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
         _cleanup_(issuer_freep) issuer *iss = NULL;
+        _cleanup_(ca_trust_freep) ca_trust *trust = NULL;
         _cleanup_(http_server_freep) http_server *srv = NULL;
         _cleanup_free_ char *cert_pem = NULL, *host = NULL;
         _cleanup_pkey_ EVP_PKEY *tls_key = NULL;
@@ -69,6 +71,9 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
         r = issuer_load(dirfd, st, &iss);
         if (r < 0)
                 return r;
+        r = ca_trust_load(dirfd, cfg, iss, &trust);
+        if (r < 0)
+                return r;
 
         r = read_file_at(dirfd, "tls.pem", TLS_FILE_MAX, &cert_pem, &len);
         if (r < 0)
@@ -94,16 +99,16 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
 
         r = http_server_route(srv, "GET", "/health", false, handle_health, NULL);
         if (r >= 0)
-                r = admin_api_register(srv, st, issuer_root(iss));
+                r = admin_api_register(srv, st, ca_trust_root(trust));
         if (r < 0)
                 return log_error_errno(r, "Failed to register routes: %m");
         r = attest_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Attestation CA: %m");
-        r = sign_routes_register(srv, dirfd, st, iss, cfg);
+        r = sign_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Account CA: %m");
-        r = acme_routes_register(srv, dirfd, st, iss, cfg);
+        r = acme_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
 

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The seam between the CA server (ca/serve.c) and the ACME server: serve
- * calls acme_routes_register() once, after the store is migrated for "ca"
- * and before the HTTP server starts. The ACME module (ca/acme*.c, which
- * implements this function) registers its routes under /acme/, runs its
- * own store_migrate(st, "acme", ...), and registers a shutdown hook with
- * http_server_add_shutdown_hook() for any background work it starts.
- * dirfd is the CA directory (files named in ca.conf are relative to
- * it; read during the call only). All pointers outlive the server. Returns 0 or -errno (serve then exits).
+ * The ACME server's one door (ca/serve.c calls it once, after the store is
+ * migrated for "ca" and "inventory" and before the HTTP server starts):
+ * acme_routes_register() registers the routes under /acme/, applies the
+ * ACME tables' schema (store module "acme"), and registers a shutdown hook
+ * with http_server_add_shutdown_hook() for the background validation it
+ * starts. trust holds each device provisioner's attestation roots. All
+ * pointers outlive the server. Returns 0 or -errno (serve then exits).
  */
 #pragma once
 
@@ -15,5 +14,6 @@
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
 #include "ca/core/store.h"
+#include "ca/core/trust.h"
 
-int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, const ca_config *cfg);
+int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg);

@@ -388,11 +388,10 @@ static void acme_server_shutdown(void *userdata) {
         s->validator = NULL;
         acme_nonce_pool_free(s->nonces);
         s->nonces = NULL;
-        acme_attest_roots_free(s->attest_roots, s->cfg->n_provisioners);
         free(s);
 }
 
-int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, const ca_config *cfg) {
+int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg) {
         acme_server *s;
         int r;
 
@@ -410,21 +409,20 @@ int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, co
         s->st = st;
         s->iss = iss;
         s->cfg = cfg;
-        r = acme_device_attest_setup(dirfd, cfg, iss, &s->attest_roots);
+        s->trust = trust;
+        r = acme_device_attest_setup(cfg);
         if (r < 0) {
                 free(s);
                 return r;
         }
         r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
         if (r < 0) {
-                acme_attest_roots_free(s->attest_roots, cfg->n_provisioners);
                 free(s);
                 return log_error_errno(r, "Failed to create the nonce pool: %m");
         }
         r = acme_validator_start(s, 4, &s->validator);
         if (r < 0) {
                 acme_nonce_pool_free(s->nonces);
-                acme_attest_roots_free(s->attest_roots, cfg->n_provisioners);
                 free(s);
                 return log_error_errno(r, "Failed to start the ACME validation workers: %m");
         }

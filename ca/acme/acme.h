@@ -38,9 +38,7 @@ typedef struct acme_server {
         const ca_config *cfg;
         acme_nonce_pool *nonces;
         acme_validator *validator;
-        /* Per cfg->provisioners[i]: the device-attest-01 trust anchors,
-         * NULL for provisioners without that challenge. */
-        STACK_OF(X509) **attest_roots;
+        const ca_trust *trust; /* device-attest-01: each provisioner's attestation roots */
         atomic_bool stopping;
 } acme_server;
 
@@ -127,13 +125,9 @@ unsigned acme_provisioner_attempts(const ca_provisioner *p);
 unsigned acme_provisioner_retry_delay(const ca_provisioner *p);
 
 /* device-attest-01 (challenge-device-attest.c): registers the challenge
- * type and loads each device provisioner's attestation roots (key
- * attestation_roots = PEM bundle relative to dirfd; default: the CA's
- * root) into *ret, one slot per cfg->provisioners entry. Refuses a
- * provisioner that mixes device-attest-01 with other challenges. Logs;
- * returns 0 or -errno. */
-int acme_device_attest_setup(int dirfd, const ca_config *cfg, issuer *iss, STACK_OF(X509) ***ret);
-void acme_attest_roots_free(STACK_OF(X509) **roots, size_t n);
+ * type and refuses a provisioner that mixes device-attest-01 with other
+ * challenges. Logs; returns 0 or -errno. */
+int acme_device_attest_setup(const ca_config *cfg);
 extern const challenge_type challenge_deviceattest01;
 
 /* True if the provisioner issues device identities (device-attest-01). */

@@ -23,45 +23,28 @@
 
 typedef struct admin_ctx {
         store *st;
-        X509 *root;
+        const ca_anchors *roots;
 } admin_ctx;
 
 static admin_ctx the_admin; /* one server per process */
 
-int admin_check_chain(STACK_OF(X509) *chain, X509 *root) {
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *untrusted = NULL;
+int admin_check_chain(STACK_OF(X509) *chain, const ca_anchors *roots) {
         _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
+        bool from_root = false, admin = false;
         X509 *leaf;
-        bool admin = false;
         int r;
 
         if (!chain || sk_X509_num(chain) < 1)
                 return -EACCES;
-        leaf = sk_X509_value(chain, 0);
-        roots = sk_X509_new_null();
-        untrusted = sk_X509_new_null();
-        if (!roots || !untrusted || !X509_up_ref(root))
-                return -ENOMEM;
-        if (!sk_X509_push(roots, root)) {
-                X509_free(root);
-                return -ENOMEM;
-        }
-        for (int i = 1; i < sk_X509_num(chain); i++) {
-                X509 *c = sk_X509_value(chain, i);
-                if (!X509_up_ref(c))
-                        return -ENOMEM;
-                if (!sk_X509_push(untrusted, c)) {
-                        X509_free(c);
-                        return -ENOMEM;
-                }
-        }
-        r = x509_chain_verify(leaf, untrusted, roots, 0, true);
+        r = x509_chain_verify_stack(chain, roots->anchors, 0, true);
         if (r < 0)
                 return -EACCES;
         /* Admin certificates come straight from the root; anything an
          * intermediate issued (ACME, devices) is never an admin. */
-        if (X509_check_issued(root, leaf) != X509_V_OK)
+        leaf = sk_X509_value(chain, 0);
+        for (int i = 0; i < sk_X509_num(roots->anchors); i++)
+                from_root = from_root || X509_check_issued(sk_X509_value(roots->anchors, i), leaf) == X509_V_OK;
+        if (!from_root)
                 return -EPERM;
         r = x509_cert_get_sans(leaf, &sans);
         if (r < 0)
@@ -83,7 +66,7 @@ static bool admin_ok(const http_request *req, http_response **ret) {
                 *ret = NULL;
                 return false;
         }
-        r = r < 0 ? -EACCES : admin_check_chain(chain, the_admin.root);
+        r = r < 0 ? -EACCES : admin_check_chain(chain, the_admin.roots);
         if (r == 0)
                 return true;
         if (r == -EPERM) {
@@ -333,10 +316,10 @@ static http_response *handle_device(const http_request *req, void *userdata) {
         return http_response_error(404, "not found");
 }
 
-int admin_api_register(http_server *srv, store *st, X509 *root) {
+int admin_api_register(http_server *srv, store *st, const ca_anchors *roots) {
         int r;
 
-        the_admin = (admin_ctx) { .st = st, .root = root };
+        the_admin = (admin_ctx) { .st = st, .roots = roots };
         r = http_server_route(srv, "GET", "/admin/devices", false, handle_list, NULL);
         if (r >= 0)
                 r = http_server_route(srv, "POST", "/admin/devices", false, handle_add, NULL);

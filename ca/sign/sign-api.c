@@ -108,17 +108,17 @@ static void api_free(void *userdata) {
         free(api);
 }
 
-int sign_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, const ca_config *cfg) {
+int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg) {
         sign_api *api;
         int r;
 
-        if (!srv || !st || !iss || !cfg)
+        if (!srv || !st || !iss || !trust || !cfg)
                 return -EINVAL;
         api = calloc(1, sizeof(*api));
         if (!api)
                 return -ENOMEM;
         api->iss = iss;
-        r = sign_ca_new(dirfd, st, iss, cfg, &api->ca);
+        r = sign_ca_new(st, iss, trust, cfg, &api->ca);
         if (r < 0) {
                 free(api);
                 return r;

@@ -16,20 +16,18 @@
 #include "sign.h"
 #include "x5c-token.h"
 
-#define ROOTS_FILE_MAX (256 * 1024)
-#define ROOTS_MAX_CERTS 64
 #define AUD_PATH "/1.0/sign#x5c/"
 
 typedef struct x5c_prov {
         char *name;
-        STACK_OF(X509) *anchors;
-        STACK_OF(X509) *intermediates;
-        char **audiences; /* NULL-terminated */
+        const ca_anchors *trust; /* the provisioner's roots */
+        char **audiences;        /* NULL-terminated */
 } x5c_prov;
 
 struct sign_ca {
         store *st;
         issuer *iss;
+        const ca_anchors *accounts; /* what account certificates chain to */
         uint64_t lifetime;
         x5c_prov *provs;
         size_t n_provs;
@@ -63,8 +61,6 @@ void sign_result_done(sign_result *r) {
 
 static void prov_done(x5c_prov *p) {
         free(p->name);
-        x509_stack_free(p->anchors);
-        x509_stack_free(p->intermediates);
         if (p->audiences)
                 for (char **a = p->audiences; *a; a++)
                         free(*a);
@@ -78,45 +74,6 @@ void sign_ca_free(sign_ca *ca) {
                 prov_done(&ca->provs[i]);
         free(ca->provs);
         free(ca);
-}
-
-static int push_dup(STACK_OF(X509) *sk, X509 *cert) {
-        if (X509_up_ref(cert) != 1)
-                return -ENOMEM;
-        if (!sk_X509_push(sk, cert)) {
-                X509_free(cert);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int prov_load_roots(int dirfd, issuer *iss, const ca_provisioner *cp, x5c_prov *p) {
-        _cleanup_x509_stack_ STACK_OF(X509) *bundle = NULL;
-        _cleanup_free_ char *pem = NULL;
-        const char *file = ca_provisioner_get(cp, "roots") ?: "agent-ca.pem";
-        size_t len;
-        int r;
-
-        r = read_file_at(dirfd, file, ROOTS_FILE_MAX, &pem, &len);
-        if (r < 0)
-                return log_error_errno(r, "x5c provisioner \"%s\": failed to read roots \"%s\": %m", cp->name, file);
-        r = x509_chain_from_pem(pem, len, ROOTS_MAX_CERTS, &bundle);
-        if (r < 0)
-                return log_error_errno(r, "x5c provisioner \"%s\": \"%s\" is not a PEM certificate bundle: %m",
-                                       cp->name, file);
-        p->anchors = sk_X509_new_null();
-        p->intermediates = sk_X509_new_null();
-        if (!p->anchors || !p->intermediates)
-                return log_oom();
-        if (push_dup(p->anchors, issuer_root(iss)) < 0)
-                return log_oom();
-        for (int i = 0; i < sk_X509_num(bundle); i++) {
-                X509 *c = sk_X509_value(bundle, i);
-                bool self_signed = X509_check_issued(c, c) == X509_V_OK;
-                if (push_dup(self_signed ? p->anchors : p->intermediates, c) < 0)
-                        return log_oom();
-        }
-        return 0;
 }
 
 static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
@@ -140,17 +97,18 @@ static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
         return 0;
 }
 
-int sign_ca_new(int dirfd, store *st, issuer *iss, const ca_config *cfg, sign_ca **ret) {
+int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, sign_ca **ret) {
         _cleanup_(sign_ca_freep) sign_ca *ca = NULL;
         int r;
 
-        if (dirfd < 0 || !st || !iss || !cfg || !ret)
+        if (!st || !iss || !trust || !cfg || !ret)
                 return -EINVAL;
         ca = calloc(1, sizeof(*ca));
         if (!ca)
                 return log_oom();
         ca->st = st;
         ca->iss = iss;
+        ca->accounts = ca_trust_issued_by(trust, CA_ACCOUNT);
         ca->lifetime = cfg->lifetime_account;
         ca->provs = calloc(cfg->n_provisioners ?: 1, sizeof(x5c_prov));
         if (!ca->provs)
@@ -165,9 +123,9 @@ int sign_ca_new(int dirfd, store *st, issuer *iss, const ca_config *cfg, sign_ca
                 p->name = strdup(cp->name);
                 if (!p->name)
                         return log_oom();
-                r = prov_load_roots(dirfd, iss, cp, p);
-                if (r < 0)
-                        return r;
+                p->trust = ca_trust_provisioner(trust, cp->name);
+                if (!p->trust)
+                        return log_error_errno(-EINVAL, "x5c provisioner \"%s\" has no roots.", cp->name);
                 r = prov_audiences(cfg, p);
                 if (r < 0)
                         return log_error_errno(r, "x5c provisioner \"%s\": failed to build its audiences: %m",
@@ -336,7 +294,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
-        r = x5c_token_verify_leaf(t, p->anchors, p->intermediates, now, &why);
+        r = x5c_token_verify_leaf(t, p->trust->anchors, p->trust->intermediates, now, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -438,7 +396,6 @@ int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_re
                   sign_refusal *ret_refusal) {
         _cleanup_(issued_info_done) issued_info info = {};
         _cleanup_(sign_result_done) sign_result res = {};
-        _cleanup_x509_stack_ STACK_OF(X509) *anchors = NULL, *untrusted = NULL;
         _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
         _cleanup_free_ char *cn = NULL;
         time_t limit, nb, na;
@@ -452,13 +409,7 @@ int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_re
                 return ca_refuse(ret_refusal, 401, "renewal needs the current account certificate as TLS client certificate");
         leaf = sk_X509_value(client_chain, 0);
 
-        anchors = sk_X509_new_null();
-        untrusted = sk_X509_new_null();
-        if (!anchors || !untrusted)
-                return -ENOMEM;
-        if (push_dup(anchors, issuer_root(ca->iss)) < 0 || push_dup(untrusted, issuer_ca_cert(ca->iss, CA_ACCOUNT)) < 0)
-                return -ENOMEM;
-        r = x509_chain_verify(leaf, untrusted, anchors, now, true);
+        r = x509_chain_verify(leaf, ca->accounts->intermediates, ca->accounts->anchors, now, true);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

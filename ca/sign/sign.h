@@ -27,22 +27,21 @@
 #include "ca/core/issuer.h"
 #include "ca/core/refusal.h"
 #include "ca/core/store.h"
+#include "ca/core/trust.h"
 
 /* status: 400, 401, 403, 503 */
 typedef ca_refusal sign_refusal;
 
 typedef struct sign_ca sign_ca;
 
-/* Sets up every x5c provisioner of cfg: its roots (ca.conf "roots", a PEM
- * bundle relative to dirfd; default agent-ca.pem) and its accepted
+/* Sets up every x5c provisioner of cfg: its roots (from trust, which
+ * parsed ca.conf's "roots" bundle; see ca_trust_load()) and its accepted
  * audiences: "https://NAME/1.0/sign#x5c/PROV" and
  * "https://NAME:PORT/1.0/sign#x5c/PROV" for every [server] dns_names NAME,
- * PORT being the listen port. Self-signed certificates of the bundle are
- * trust anchors, the others intermediates through which the leaf must
- * chain; root.pem is always an anchor. Borrowed st, iss and cfg must
+ * PORT being the listen port. Borrowed st, iss, trust and cfg must
  * outlive the result. Logs what is wrong. 0 (also when there is no x5c
  * provisioner: then every token is refused) or -errno. */
-int sign_ca_new(int dirfd, store *st, issuer *iss, const ca_config *cfg, sign_ca **ret);
+int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, sign_ca **ret);
 void sign_ca_free(sign_ca *ca);
 DEFINE_TRIVIAL_CLEANUP_FUNC(sign_ca *, sign_ca_free);
 

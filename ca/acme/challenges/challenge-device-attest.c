@@ -12,9 +12,6 @@
 #include "ca/inventory/devices.h"
 #include "log.h"
 
-#define ATTEST_ROOTS_MAX_SIZE (256 * 1024)
-#define ATTEST_ROOTS_MAX_CERTS 64
-
 /* The challenge is not met: 0, with the problem (validate()'s contract). */
 static int set_bad(acme_problem *p, const char *why) {
         (void) acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "%s.", why);
@@ -22,14 +19,9 @@ static int set_bad(acme_problem *p, const char *why) {
 }
 
 static STACK_OF(X509) *roots_of(const acme_server *srv, const ca_provisioner *p) {
-        ptrdiff_t i;
+        const ca_anchors *a = p ? ca_trust_provisioner(srv->trust, p->name) : NULL;
 
-        if (!srv->attest_roots || !p)
-                return NULL;
-        i = p - srv->cfg->provisioners;
-        if (i < 0 || (size_t) i >= srv->cfg->n_provisioners)
-                return NULL;
-        return srv->attest_roots[i];
+        return a ? a->anchors : NULL;
 }
 
 static int device_attest_validate(const challenge_ctx *ctx, json_object *payload, acme_problem *problem) {
@@ -90,56 +82,12 @@ const challenge_type challenge_deviceattest01 = {
         .validate = device_attest_validate,
 };
 
-static int load_roots(int dirfd, const ca_provisioner *p, issuer *iss, STACK_OF(X509) **ret) {
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
-        _cleanup_free_ char *pem = NULL;
-        const char *file = ca_provisioner_get(p, "attestation_roots");
-        size_t len;
-        int r;
-
-        if (!file) {
-                /* Out of the box: the CA's own root, which the Attestation
-                 * CA's AK certificates chain to. */
-                X509 *root = issuer_root(iss);
-
-                roots = sk_X509_new_null();
-                if (!roots || !root || X509_up_ref(root) != 1)
-                        return log_oom();
-                if (!sk_X509_push(roots, root)) {
-                        X509_free(root);
-                        return log_oom();
-                }
-                *ret = TAKE_PTR(roots);
-                return 0;
-        }
-        r = read_file_at(dirfd, file, ATTEST_ROOTS_MAX_SIZE, &pem, &len);
-        if (r < 0)
-                return log_error_errno(r, "Provisioner \"%s\": failed to read attestation_roots \"%s\": %m", p->name,
-                                       file);
-        r = x509_chain_from_pem(pem, len, ATTEST_ROOTS_MAX_CERTS, &roots);
-        if (r < 0)
-                return log_error_errno(r, "Provisioner \"%s\": attestation_roots \"%s\" holds no usable certificates: %m",
-                                       p->name, file);
-        *ret = TAKE_PTR(roots);
-        return 0;
-}
-
-void acme_attest_roots_free(STACK_OF(X509) **roots, size_t n) {
-        for (size_t i = 0; roots && i < n; i++)
-                x509_stack_free(roots[i]);
-        free(roots);
-}
-
-int acme_device_attest_setup(int dirfd, const ca_config *cfg, issuer *iss, STACK_OF(X509) ***ret) {
-        STACK_OF(X509) **roots;
+int acme_device_attest_setup(const ca_config *cfg) {
         int r;
 
         r = challenge_register_type(&challenge_deviceattest01);
         if (r < 0 && r != -EEXIST)
                 return log_error_errno(r, "Failed to register device-attest-01: %m");
-        roots = calloc(cfg->n_provisioners ?: 1, sizeof(*roots));
-        if (!roots)
-                return log_oom();
         for (size_t i = 0; i < cfg->n_provisioners; i++) {
                 const ca_provisioner *p = &cfg->provisioners[i];
 
@@ -148,18 +96,10 @@ int acme_device_attest_setup(int dirfd, const ca_config *cfg, issuer *iss, STACK
                 /* A device provisioner issues device identities only: its
                  * orders and finalize follow section 2, not the usual rules. */
                 for (char **t = p->challenges; *t; t++)
-                        if (!streq(*t, "device-attest-01")) {
-                                acme_attest_roots_free(roots, cfg->n_provisioners);
+                        if (!streq(*t, "device-attest-01"))
                                 return log_error_errno(EINVAL,
                                                        "Provisioner \"%s\": device-attest-01 cannot be combined with \"%s\".",
                                                        p->name, *t);
-                        }
-                r = load_roots(dirfd, p, iss, &roots[i]);
-                if (r < 0) {
-                        acme_attest_roots_free(roots, cfg->n_provisioners);
-                        return r;
-                }
         }
-        *ret = roots;
         return 0;
 }
