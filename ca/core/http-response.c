@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Responses of the HTTP server (http.h): a status, a body, headers. No
- * microhttpd here: handlers build these and http.c hands them to MHD.
+ * Responses of the HTTP server (http-response.h): handlers build these
+ * and http.c hands them to microhttpd.
  */
 #include "http-response.h"
-#include "http.h"
 
 http_response *http_response_new(unsigned status) {
         http_response *r = calloc(1, sizeof(*r));

@@ -10,7 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http.h"
+typedef struct http_request http_request;   /* http.h */
+typedef struct http_response http_response; /* http-response.h */
+
+/* Handlers return a response they created (ownership passes to the server)
+ * or NULL, which is answered with 500. */
+typedef http_response *(*http_handler)(const http_request *req, void *userdata);
 
 typedef struct http_route {
         char *method; /* NULL: any */

@@ -21,8 +21,6 @@
 
 #include "config.h"
 #include "crypto.h"
-#include "http-response.h"
-#include "http-router.h"
 #include "http.h"
 #include "log.h"
 

@@ -24,13 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "http-response.h"
+#include "http-router.h"
 #include "macro.h"
 
 #define HTTP_MAX_BODY_DEFAULT (64 * 1024)
 
 typedef struct http_server http_server;
-typedef struct http_response http_response;
 
 /* One request, valid only during the handler call. All strings are
  * NUL-terminated and borrowed. */
@@ -60,32 +60,6 @@ const char *http_request_query(const http_request *req, const char *name);
 /* The media type of Content-Type without parameters, lower-cased into buf
  * (e.g. "application/jose+json"); NULL if absent or longer than size-1. */
 const char *http_request_content_type(const http_request *req, char *buf, size_t size);
-
-/* Handlers return a response they created (ownership passes to the server)
- * or NULL, which is answered with 500. */
-typedef http_response *(*http_handler)(const http_request *req, void *userdata);
-
-/* Response builder. All functions copy their arguments. */
-http_response *http_response_new(unsigned status);
-/* Sets the body (copied) and its Content-Type (NULL: none). Returns 0 or -ENOMEM. */
-int http_response_set_body(http_response *r, const void *data, size_t len, const char *content_type);
-/* Takes ownership of a malloc'ed body, also on failure. */
-int http_response_take_body(http_response *r, void *data, size_t len, const char *content_type);
-/* Adds a header; several headers of the same name (Link) are all sent.
- * Returns 0 or -ENOMEM. */
-int http_response_add_header(http_response *r, const char *name, const char *value);
-void http_response_free(http_response *r);
-DEFINE_TRIVIAL_CLEANUP_FUNC(http_response *, http_response_free);
-
-/* Conveniences; NULL on out-of-memory only. */
-/* Serialises o (not consumed) with the given content type
- * (NULL: "application/json"). */
-http_response *http_response_json(unsigned status, json_object *o, const char *content_type);
-/* {"status": status, "message": message} as application/json: the error
- * shape of the admin API and of step-ca's /1.0 endpoints. */
-http_response *http_response_error(unsigned status, const char *message);
-/* Text body, "text/plain; charset=utf-8". */
-http_response *http_response_text(unsigned status, const char *text);
 
 typedef struct http_server_config {
         const char *listen;      /* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (all addresses) */
