@@ -4,12 +4,13 @@
  * onlyReturnExisting), account update and deactivation, the orders list,
  * and keyChange with its nested JWS.
  */
-#include "acme.h"
+#include "acme-handlers.h"
+#include "acme-reply.h"
 #include "crypto.h"
 #include "jwk.h"
 #include "log.h"
 
-json_object *acme_account_json(const acme_ctx *c, const acme_account_row *a) {
+static json_object *account_json(const acme_ctx *c, const acme_account_row *a) {
         _cleanup_json_ json_object *o = json_object_new_object(), *contact = NULL;
         _cleanup_free_ char *orders = acme_url(c, "account", a->id, "orders");
 
@@ -24,7 +25,7 @@ json_object *acme_account_json(const acme_ctx *c, const acme_account_row *a) {
 }
 
 static http_response *reply_account(acme_ctx *c, unsigned status, const acme_account_row *a) {
-        _cleanup_json_ json_object *o = acme_account_json(c, a);
+        _cleanup_json_ json_object *o = account_json(c, a);
         _cleanup_free_ char *loc = acme_url(c, "account", a->id, NULL);
         http_response *r;
 

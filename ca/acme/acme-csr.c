@@ -7,7 +7,7 @@
  */
 #include <ctype.h>
 
-#include "acme.h"
+#include "acme-csr.h"
 #include "crypto.h"
 #include "x509.h"
 

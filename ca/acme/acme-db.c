@@ -227,6 +227,12 @@ void acme_authz_row_done(acme_authz_row *a) {
         *a = (acme_authz_row) {};
 }
 
+void acme_authz_rows_free(acme_authz_row *a, size_t n) {
+        for (size_t i = 0; a && i < n; i++)
+                acme_authz_row_done(&a[i]);
+        free(a);
+}
+
 void acme_chall_row_done(acme_chall_row *c) {
         free(c->id);
         free(c->authz_id);

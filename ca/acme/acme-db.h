@@ -62,6 +62,8 @@ typedef struct acme_authz_row {
         int64_t expires;
 } acme_authz_row;
 void acme_authz_row_done(acme_authz_row *a);
+/* Each row's strings, then the array (n rows). */
+void acme_authz_rows_free(acme_authz_row *a, size_t n);
 
 typedef struct acme_chall_row {
         char *id;

@@ -5,14 +5,10 @@
  * asks for beyond that key (and an optional CN equal to the identifier)
  * makes it into the certificate.
  */
-#include "acme.h"
-#include "crypto.h"
+#include "acme-device.h"
 #include "ca/inventory/devices.h"
+#include "crypto.h"
 #include "x509.h"
-
-bool acme_provisioner_is_device(const ca_provisioner *p) {
-        return p && ca_provisioner_has_challenge(p, "device-attest-01") > 0;
-}
 
 int acme_device_csr_check(acme_ctx *c, const acme_order_row *o, X509_REQ *csr, const acme_identifier *ids,
                           size_t n_ids, int64_t *ret_device_id, char **ret_cn) {

@@ -1,222 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The ACME server's front: acme_routes_register() (ca/acme-hook.h), the
- * router for /acme/<provisioner>/..., request authentication (RFC 8555
- * section 6: JWS, nonce, url, account), the directory and newNonce, and
- * the response helpers that put Replay-Nonce and Link rel="index" on
- * every answer.
+ * The ACME server's front: acme_routes_register() (acme-hook.h) sets up
+ * the shared state (nonces, the validation workers) and the router for
+ * /acme/<provisioner>/..., which answers the directory and newNonce itself
+ * and hands everything else to a handler (acme-handlers.h). Calls go one
+ * way: this file calls the handlers, the handlers call the layers below
+ * (context, replies, policy, validation, the store), never this file.
  */
-#include <stdarg.h>
-#include <time.h>
-
 #include <ctype.h>
 
-#include "acme.h"
-#include "b64.h"
-#include "crypto.h"
+#include "acme-handlers.h"
+#include "acme-hook.h"
+#include "acme-policy.h"
+#include "acme-reply.h"
+#include "acme-validate.h"
 #include "http-client.h"
-#include "jwk.h"
 #include "log.h"
-
-uint64_t acme_now(void) {
-        return (uint64_t) time(NULL);
-}
-
-int acme_id_new(char **ret) {
-        return crypto_random_b64url(16, ret);
-}
-
-char *acme_url(const acme_ctx *c, const char *kind, const char *id, const char *suffix) {
-        char *s;
-
-        if (asprintf(&s, "%s%s%s%s%s%s", c->base, kind, id ? "/" : "", id ?: "", suffix ? "/" : "",
-                     suffix ?: "") < 0)
-                return NULL;
-        return s;
-}
-
-int acme_add_header_fmt(http_response *r, const char *name, const char *fmt, ...) {
-        _cleanup_free_ char *v = NULL;
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(&v, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        return http_response_add_header(r, name, v);
-}
-
-/* ---- responses ---- */
-
-http_response *acme_reply(acme_ctx *c, http_response *r) {
-        char nonce[ACME_NONCE_STRLEN + 1];
-
-        if (!r)
-                return NULL;
-        if (acme_nonce_issue(c->srv->nonces, acme_now(), nonce) < 0 ||
-            http_response_add_header(r, "Replay-Nonce", nonce) < 0 ||
-            (c->base && acme_add_header_fmt(r, "Link", "<%sdirectory>;rel=\"index\"", c->base) < 0)) {
-                http_response_free(r);
-                return NULL;
-        }
-        return r;
-}
-
-http_response *acme_reply_json(acme_ctx *c, unsigned status, json_object *o) {
-        if (!o)
-                return NULL;
-        return acme_reply(c, http_response_json(status, o, "application/json"));
-}
-
-http_response *acme_reply_problem(acme_ctx *c) {
-        _cleanup_json_ json_object *o = acme_problem_to_json(&c->problem);
-
-        if (!o)
-                return NULL;
-        if (c->problem.type == ACME_ERR_BAD_SIGNATURE_ALGORITHM) {
-                json_object *algs = json_object_new_array();
-
-                if (!algs)
-                        return NULL;
-                json_object_array_add(algs, json_object_new_string("ES256"));
-                json_object_array_add(algs, json_object_new_string("ES384"));
-                json_object_array_add(algs, json_object_new_string("RS256"));
-                if (json_add_object(o, "algorithms", algs) < 0)
-                        return NULL;
-        }
-        log_debug("ACME %s %s: %s: %s", c->req->method, c->req->path,
-                  acme_error_name(c->problem.type), c->problem.detail);
-        return acme_reply(c, http_response_json(acme_problem_http_status(&c->problem), o,
-                                                 "application/problem+json"));
-}
-
-http_response *acme_reply_error(acme_ctx *c, int r) {
-        if (r != -EPROTO) {
-                log_error_errno(r, "ACME request %s \"%s\" failed: %m", c->req->method, c->req->path);
-                (void) acme_problem_set(&c->problem, ACME_ERR_SERVER_INTERNAL, "Internal error.");
-        }
-        return acme_reply_problem(c);
-}
-
-/* ---- authentication ---- */
-
-bool acme_is_post_as_get(const acme_ctx *c) {
-        return c->jws && c->jws->payload_len == 0;
-}
-
-const char *acme_account_id_from_url(const acme_ctx *c, const char *url) {
-        size_t n = strlen(c->base);
-        const char *id;
-
-        if (!url || strncmp(url, c->base, n) != 0 || strncmp(url + n, "account/", 8) != 0)
-                return NULL;
-        id = url + n + 8;
-        if (*id == '\0' || strchr(id, '/'))
-                return NULL;
-        return id;
-}
-
-int acme_authenticate(acme_ctx *c, unsigned flags) {
-        json_object *jwk_obj = NULL, *kid_obj = NULL, *tmp;
-        const char *nonce, *url;
-        char ctype[64];
-        jws_alg key_alg;
-        int r;
-
-        if (!http_request_content_type(c->req, ctype, sizeof(ctype)) ||
-            !streq(ctype, "application/jose+json"))
-                return acme_problem_set_status(&c->problem, ACME_ERR_MALFORMED, 415,
-                                               "Content-Type must be application/jose+json.");
-        if (c->req->body_len > ACME_MAX_JWS)
-                return acme_problem_set_status(&c->problem, ACME_ERR_MALFORMED, 413,
-                                               "Request body is larger than %d bytes.", ACME_MAX_JWS);
-
-        r = jws_parse_flattened((const char *) c->req->body, c->req->body_len, ACME_MAX_JWS, JWS_ALG_ALL,
-                                &c->jws);
-        if (r == -ENOMEM)
-                return r;
-        if (r == -EPROTONOSUPPORT)
-                return acme_problem_set(&c->problem, ACME_ERR_BAD_SIGNATURE_ALGORITHM,
-                                        "The JWS algorithm is not one of ES256, ES384, RS256.");
-        if (r < 0)
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED, "The request is not a valid flattened JWS.");
-
-        (void) json_object_object_get_ex(c->jws->header, "jwk", &jwk_obj);
-        (void) json_object_object_get_ex(c->jws->header, "kid", &kid_obj);
-        if (!!jwk_obj == !!kid_obj)
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED,
-                                        "The JWS header must have exactly one of \"jwk\" and \"kid\".");
-        if (jwk_obj && !(flags & ACME_AUTH_JWK))
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED,
-                                        "This resource needs a \"kid\", not a \"jwk\".");
-        if (kid_obj && !(flags & ACME_AUTH_KID))
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED,
-                                        "This resource needs a \"jwk\", not a \"kid\".");
-        if (json_object_object_get_ex(c->jws->header, "x5c", &tmp) ||
-            json_object_object_get_ex(c->jws->header, "jku", &tmp) ||
-            json_object_object_get_ex(c->jws->header, "x5u", &tmp))
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED, "Unsupported JWS key parameter.");
-
-        /* Nonce (RFC 8555 section 6.5): missing, unknown or reused -> badNonce. */
-        if (json_get_string(c->jws->header, "nonce", &nonce) < 0)
-                return acme_problem_set(&c->problem, ACME_ERR_BAD_NONCE, "The JWS header has no \"nonce\".");
-        if (acme_nonce_consume(c->srv->nonces, nonce, acme_now()) < 0)
-                return acme_problem_set(&c->problem, ACME_ERR_BAD_NONCE, "The nonce is unknown, used or expired.");
-
-        /* url (section 6.4): exactly the URL this request went to. */
-        if (json_get_string(c->jws->header, "url", &url) < 0)
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED, "The JWS header has no \"url\".");
-        if (!streq(url, c->url))
-                return acme_problem_set(&c->problem, ACME_ERR_UNAUTHORIZED,
-                                        "The JWS \"url\" does not match the request URL.");
-
-        if (jwk_obj) {
-                r = jwk_to_pkey(jwk_obj, &c->key);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        return acme_problem_set(&c->problem, ACME_ERR_BAD_PUBLIC_KEY,
-                                                "The JWK is not a supported public key.");
-        } else {
-                _cleanup_json_ json_object *stored = NULL;
-                const char *kid, *id;
-
-                if (!json_object_is_type(kid_obj, json_type_string))
-                        return acme_problem_set(&c->problem, ACME_ERR_MALFORMED, "\"kid\" must be a string.");
-                kid = json_object_get_string(kid_obj);
-                id = acme_account_id_from_url(c, kid);
-                if (!id)
-                        return acme_problem_set(&c->problem, ACME_ERR_ACCOUNT_DOES_NOT_EXIST,
-                                                "\"kid\" is not an account URL of this server.");
-                r = acme_db_account_get(c->srv->st, c->prov->name, id, &c->account);
-                if (r == -ENOENT)
-                        return acme_problem_set(&c->problem, ACME_ERR_ACCOUNT_DOES_NOT_EXIST,
-                                                "No account at \"%.200s\".", kid);
-                if (r < 0)
-                        return r;
-                c->has_account = true;
-                if (!streq(c->account.status, "valid"))
-                        return acme_problem_set(&c->problem, ACME_ERR_UNAUTHORIZED, "The account is %s.",
-                                                c->account.status);
-                r = json_parse_object(c->account.jwk, strlen(c->account.jwk), 64 * 1024, &stored);
-                if (r >= 0)
-                        r = jwk_to_pkey(stored, &c->key);
-                if (r < 0)
-                        return r;
-        }
-
-        if (jws_alg_for_key(c->key, &key_alg) < 0 || key_alg != c->jws->alg)
-                return acme_problem_set(&c->problem, ACME_ERR_BAD_SIGNATURE_ALGORITHM,
-                                        "The JWS algorithm does not fit the key.");
-        r = jws_verify(c->jws, c->key);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return acme_problem_set(&c->problem, ACME_ERR_MALFORMED, "The JWS signature does not verify.");
-        return 0;
-}
 
 /* ---- directory and nonces ---- */
 
@@ -260,14 +59,6 @@ static bool host_valid(const char *h) {
                 if (!(isalnum((unsigned char) *p) || strchr(".-:[]_", *p)))
                         return false;
         return true;
-}
-
-static void acme_ctx_done(acme_ctx *c) {
-        free(c->base);
-        free(c->url);
-        jws_free(c->jws);
-        EVP_PKEY_free(c->key);
-        acme_account_row_done(&c->account);
 }
 
 static http_response *method_not_allowed(acme_ctx *c, const char *allow) {
@@ -392,9 +183,14 @@ static void acme_server_shutdown(void *userdata) {
 }
 
 int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg) {
+        const ca_provisioner *bad;
+        const char *other;
         acme_server *s;
         int r;
 
+        if (acme_provisioners_check(cfg, &bad, &other) < 0)
+                return log_error_errno(-EINVAL, "Provisioner \"%s\": device-attest-01 cannot be combined with \"%s\".",
+                                       bad->name, other);
         r = acme_db_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to migrate the ACME tables: %m");
@@ -410,11 +206,6 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->iss = iss;
         s->cfg = cfg;
         s->trust = trust;
-        r = acme_device_attest_setup(cfg);
-        if (r < 0) {
-                free(s);
-                return r;
-        }
         r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
         if (r < 0) {
                 free(s);

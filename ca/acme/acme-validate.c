@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Asynchronous challenge validation (RFC 8555 section 8.2): worker threads
- * take challenge ids from a time-ordered queue, run the type's validate(),
- * and record the outcome. A failed attempt is written to the challenge's
- * "error" and retried after a growing delay (the client sees it, and a
- * Retry-After, while the challenge is "processing"); after the
- * provisioner's number of attempts the challenge, its authorization and
- * the order become invalid. Challenges still "processing" when the server
- * starts are resumed.
+ * Challenge validation (acme-validate.h). acme_challenge_run() is one
+ * validation; the validator runs it for asynchronous types (RFC 8555
+ * section 8.2): worker threads take challenge ids from a time-ordered
+ * queue, run the type's validate(), and record the outcome. A failed
+ * attempt is written to the challenge's "error" and retried after a
+ * growing delay (the client sees it, and a Retry-After, while the
+ * challenge is "processing"); after the provisioner's number of attempts
+ * the challenge, its authorization and the order become invalid.
+ * Challenges still "processing" when the server starts are resumed.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 
-#include "acme.h"
+#include "acme-policy.h"
+#include "acme-validate.h"
 #include "jwk.h"
 #include "log.h"
 
@@ -34,18 +36,33 @@ struct acme_validator {
         unsigned n_threads;
 };
 
-unsigned acme_provisioner_attempts(const ca_provisioner *p) {
-        const char *v = p ? ca_provisioner_get(p, "challenge_attempts") : NULL;
-        unsigned long n = v ? strtoul(v, NULL, 10) : 0;
+int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const challenge_type *ct,
+                       const acme_authz_row *a, const acme_chall_row *ch, EVP_PKEY *account_key,
+                       json_object *payload, acme_problem *problem) {
+        const ca_anchors *roots = ca_trust_provisioner(srv->trust, prov->name);
+        _cleanup_free_ char *keyauth = NULL;
+        int r;
 
-        return n >= 1 && n <= 20 ? (unsigned) n : ACME_DEFAULT_ATTEMPTS;
-}
-
-unsigned acme_provisioner_retry_delay(const ca_provisioner *p) {
-        const char *v = p ? ca_provisioner_get(p, "challenge_retry_delay") : NULL;
-        unsigned long n = v ? strtoul(v, NULL, 10) : 0;
-
-        return n >= 1 && n <= 3600 ? (unsigned) n : ACME_DEFAULT_RETRY_DELAY;
+        r = challenge_key_authorization(ch->token, account_key, &keyauth);
+        if (r < 0)
+                return r;
+        return ct->validate(&(challenge_ctx) {
+                                    .type = ct->name,
+                                    .id_type = acme_id_type_from_string(a->id_type),
+                                    .id_value = a->id_value,
+                                    .wildcard = a->wildcard,
+                                    .token = ch->token,
+                                    .key_authorization = keyauth,
+                                    .account_key = account_key,
+                                    .provisioner = prov,
+                                    .account_id = a->account_id,
+                                    .order_id = a->order_id,
+                                    .authz_id = a->id,
+                                    .st = srv->st,
+                                    .attestation_roots = roots ? roots->anchors : NULL,
+                                    .cancel = &srv->stopping,
+                            },
+                            payload, problem);
 }
 
 int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t delay) {
@@ -79,11 +96,10 @@ static int attempt(acme_validator *v, const char *chall_id) {
         _cleanup_(acme_account_row_done) acme_account_row acct = {};
         _cleanup_json_ json_object *jwk = NULL, *err = NULL;
         _cleanup_pkey_ EVP_PKEY *key = NULL;
-        _cleanup_free_ char *keyauth = NULL, *err_text = NULL;
+        _cleanup_free_ char *err_text = NULL;
         const ca_provisioner *prov;
         const challenge_type *ct;
         acme_problem p = {};
-        challenge_ctx cc;
         int r, k;
 
         r = acme_db_chall_get(srv->st, chall_id, &ch);
@@ -101,8 +117,6 @@ static int attempt(acme_validator *v, const char *chall_id) {
                 r = json_parse_object(acct.jwk, strlen(acct.jwk), 64 * 1024, &jwk);
         if (r >= 0)
                 r = jwk_to_pkey(jwk, &key);
-        if (r >= 0)
-                r = challenge_key_authorization(ch.token, key, &keyauth);
         if (r < 0)
                 return r;
 
@@ -116,22 +130,7 @@ static int attempt(acme_validator *v, const char *chall_id) {
                 k = 0;
                 ch.attempts = 1000;
         } else {
-                cc = (challenge_ctx) {
-                        .type = ct->name,
-                        .id_type = acme_id_type_from_string(a.id_type),
-                        .id_value = a.id_value,
-                        .wildcard = a.wildcard,
-                        .token = ch.token,
-                        .key_authorization = keyauth,
-                        .account_key = key,
-                        .provisioner = prov,
-                        .account_id = a.account_id,
-                        .order_id = a.order_id,
-                        .authz_id = a.id,
-                        .userdata = srv,
-                        .cancel = &srv->stopping,
-                };
-                k = ct->validate(&cc, NULL, &p);
+                k = acme_challenge_run(srv, prov, ct, &a, &ch, key, NULL, &p);
                 if (k == -ECANCELED || atomic_load(&srv->stopping))
                         return 0; /* resumed at the next start */
                 if (k < 0) {
@@ -160,7 +159,7 @@ static int attempt(acme_validator *v, const char *chall_id) {
                 return r < 0 ? r : 0;
         }
         {
-                uint64_t delay = (uint64_t) acme_provisioner_retry_delay(prov) << (ch.attempts - 1);
+                uint64_t delay = acme_retry_delay(prov, (unsigned) ch.attempts);
 
                 free(ch.error);
                 ch.error = TAKE_PTR(err_text);

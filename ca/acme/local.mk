@@ -6,18 +6,24 @@
 
 noinst_LIBRARIES += ca/acme/libcaacme.a
 ca_acme_libcaacme_a_SOURCES = \
-	ca/acme/acme-hook.h ca/acme/acme.h \
+	ca/acme/acme-hook.h \
 	ca/acme/acme-problem.c ca/acme/acme-problem.h \
 	ca/acme/acme-nonce.c ca/acme/acme-nonce.h \
 	ca/acme/acme-payload.c ca/acme/acme-payload.h \
 	ca/acme/acme-keychange.c \
 	ca/acme/acme-db.c ca/acme/acme-db.h \
-	ca/acme/acme-csr.c \
-	ca/acme/acme-server.c \
+	ca/acme/acme-policy.c ca/acme/acme-policy.h \
+	ca/acme/acme-context.c ca/acme/acme-context.h \
+	ca/acme/acme-reply.c ca/acme/acme-reply.h \
+	ca/acme/acme-validate.c ca/acme/acme-validate.h \
+	ca/acme/acme-csr.c ca/acme/acme-csr.h \
+	ca/acme/acme-device.c ca/acme/acme-device.h \
+	ca/acme/acme-handlers.h \
 	ca/acme/acme-account.c \
 	ca/acme/acme-order.c \
-	ca/acme/acme-device.c \
-	ca/acme/acme-validate.c \
+	ca/acme/acme-authz.c \
+	ca/acme/acme-cert.c \
+	ca/acme/acme-server.c \
 	ca/acme/challenges/challenge.c ca/acme/challenges/challenge.h \
 	ca/acme/challenges/challenge-http.c \
 	ca/acme/challenges/challenge-dns.c \

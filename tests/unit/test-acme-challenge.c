@@ -2,7 +2,8 @@
 /*
  * Unit tests for the challenge layer's pure parts: key authorizations
  * (RFC 8555 section 8.1 over the RFC 7638 section 3.1 thumbprint
- * example), the type table, the DNS TXT answer parser of dns-01
+ * example), the type table (device-attest-01's refusals that need no
+ * store), the DNS TXT answer parser of dns-01
  * (hand-assembled RFC 1035 messages) and the RFC 8737 certificate checks
  * of tls-alpn-01 (certificates made with `openssl req -x509 -addext
  * 1.3.6.1.5.5.7.1.31=critical,DER:0420<SHA-256(keyAuthorization)>`, in
@@ -40,51 +41,38 @@ static void test_key_authorization(void) {
         ok(strcmp(tok, tok2) != 0, "tokens differ");
 }
 
-static int fake_attest_validate(const challenge_ctx *ctx, json_object *payload, acme_problem *p) {
-        const char *att;
-
-        if (!payload || json_get_string(payload, "attObj", &att) < 0)
-                return acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "no attObj") == -EPROTO ? 0 : -1;
-        return 1;
-}
-
-static const challenge_type fake_attest = { .name = "device-attest-01",
-                                            .id_mask = ACME_ID_MASK(ACME_ID_PERMANENT),
-                                            .sync = true,
-                                            .validate = fake_attest_validate };
-
 static void test_type_table(void) {
-        static const challenge_type fake = { .name = "device-attest-02", .id_mask = ACME_ID_MASK(ACME_ID_PERMANENT),
-                                             .sync = true, .validate = NULL };
         const challenge_type *h = challenge_type_find("http-01"), *d = challenge_type_find("dns-01"),
-                             *t = challenge_type_find("tls-alpn-01");
+                             *t = challenge_type_find("tls-alpn-01"), *a = challenge_type_find("device-attest-01");
 
-        ok(h && d && t, "built-in types found");
-        ok(!challenge_type_find("device-attest-01"), "device-attest-01 not built in");
+        ok(h && d && t && a, "every type found");
+        ok(a == &challenge_deviceattest01, "device-attest-01 is in the table");
         ok(challenge_type_applies(h, ACME_ID_IP, false), "http-01 proves IPs (RFC 8738)");
         ok(!challenge_type_applies(d, ACME_ID_IP, false), "dns-01 does not prove IPs");
         ok(challenge_type_applies(d, ACME_ID_DNS, true), "dns-01 proves wildcards");
         ok(!challenge_type_applies(h, ACME_ID_DNS, true), "http-01 does not prove wildcards");
         ok(!challenge_type_applies(t, ACME_ID_PERMANENT, false), "tls-alpn-01 does not prove permanent ids");
         ok(!h->sync && !d->sync && !t->sync, "network types are asynchronous");
-        is_err(challenge_register_type(&fake), -EINVAL, "a type needs validate()");
-        is_err(challenge_register_type(h), -EEXIST, "names are unique");
-
-        /* How part 2 plugs device-attest-01 in: a synchronous type. */
-        is_ok(challenge_register_type(&fake_attest), "synchronous type registered");
-        ok(challenge_type_find("device-attest-01") == &fake_attest, "and found by name");
-        ok(challenge_type_applies(&fake_attest, ACME_ID_PERMANENT, false), "proves permanent identifiers");
-        ok(!challenge_type_applies(&fake_attest, ACME_ID_DNS, false), "not dns names");
+        ok(a->sync, "device-attest-01 is synchronous");
+        ok(!challenge_type_find("device-attest-02"), "an unknown name finds no type");
+        ok(!challenge_type_find(NULL), "no name finds no type");
+        ok(challenge_type_applies(a, ACME_ID_PERMANENT, false), "device-attest-01 proves permanent identifiers");
+        ok(!challenge_type_applies(a, ACME_ID_DNS, false), "not dns names");
+        ok(!challenge_type_applies(a, ACME_ID_PERMANENT, true), "nor wildcards");
         {
-                _cleanup_json_ json_object *payload = json_object_new_object();
+                /* What device-attest-01 refuses before it needs the store
+                 * or the attestation roots. */
+                _cleanup_json_ json_object *empty = json_object_new_object(), *garbage = json_object_new_object();
                 challenge_ctx ctx = { .type = "device-attest-01", .id_type = ACME_ID_PERMANENT,
                                       .id_value = "urn:ek:sha256:x", .token = "t", .key_authorization = "t.x" };
                 acme_problem p = {};
 
-                json_add_string(payload, "attObj", "AAAA");
-                is_int(fake_attest.validate(&ctx, payload, &p), 1, "validate sees the POST payload");
-                is_int(fake_attest.validate(&ctx, NULL, &p), 0, "no payload, no proof");
+                json_add_string(garbage, "attObj", "AAAA");
+                is_int(a->validate(&ctx, empty, &p), 0, "no attObj, no proof");
                 is_int(p.type, ACME_ERR_BAD_ATTESTATION_STATEMENT, "badAttestationStatement");
+                is_int(a->validate(&ctx, garbage, &p), 0, "an attObj that does not parse is no proof");
+                ctx.id_type = ACME_ID_DNS;
+                is_int(a->validate(&ctx, garbage, &p), 0, "device-attest-01 proves only permanent identifiers");
         }
 }
 

@@ -7,7 +7,7 @@
  */
 #include "ca/acme/acme-payload.h"
 #include "ca/acme/acme-problem.h"
-#include "ca/acme/acme.h"
+#include "ca/acme/acme-csr.h"
 #include "crypto.h"
 #include "signer.h"
 #include "tap.h"

@@ -6,10 +6,13 @@
  * that the device is active in the inventory, and records the attested
  * key with the order for finalize (acme-device.c).
  */
-#include "ca/acme/acme.h"
+#include <time.h>
+
+#include "ca/acme/acme-db.h"
+#include "ca/inventory/devices.h"
+#include "challenge.h"
 #include "crypto.h"
 #include "device-attest.h"
-#include "ca/inventory/devices.h"
 #include "log.h"
 
 /* The challenge is not met: 0, with the problem (validate()'s contract). */
@@ -18,14 +21,7 @@ static int set_bad(acme_problem *p, const char *why) {
         return 0;
 }
 
-static STACK_OF(X509) *roots_of(const acme_server *srv, const ca_provisioner *p) {
-        const ca_anchors *a = p ? ca_trust_provisioner(srv->trust, p->name) : NULL;
-
-        return a ? a->anchors : NULL;
-}
-
 static int device_attest_validate(const challenge_ctx *ctx, json_object *payload, acme_problem *problem) {
-        const acme_server *srv = ctx->userdata;
         _cleanup_(device_attest_stmt_done) device_attest_stmt s = {};
         _cleanup_(device_done) device d = {};
         _cleanup_pkey_ EVP_PKEY *key = NULL;
@@ -44,7 +40,7 @@ static int device_attest_validate(const challenge_ctx *ctx, json_object *payload
         if (r < 0)
                 return set_bad(problem, why ?: "attObj does not parse");
 
-        r = device_attest_verify(&s, roots_of(srv, ctx->provisioner), ctx->id_value, ctx->key_authorization, 0,
+        r = device_attest_verify(&s, ctx->attestation_roots, ctx->id_value, ctx->key_authorization, 0,
                                  &key, &why);
         if (r == -EPROTO) {
                 log_info("ACME provisioner \"%s\": device-attest-01 for \"%s\" failed: %s.",
@@ -54,7 +50,7 @@ static int device_attest_validate(const challenge_ctx *ctx, json_object *payload
         if (r < 0)
                 return r;
 
-        r = devices_get_by_ek_uri(srv->st, ctx->id_value, &d);
+        r = devices_get_by_ek_uri(ctx->st, ctx->id_value, &d);
         if (r == -ENOENT)
                 return set_bad(problem, "The device is not in the inventory");
         if (r < 0)
@@ -65,8 +61,8 @@ static int device_attest_validate(const challenge_ctx *ctx, json_object *payload
         r = crypto_pubkey_to_der(key, &spki, &spki_len);
         if (r < 0)
                 return r;
-        r = acme_db_attested_key_put(srv->st, ctx->order_id, ctx->authz_id, d.id, spki, spki_len,
-                                     (int64_t) acme_now());
+        r = acme_db_attested_key_put(ctx->st, ctx->order_id, ctx->authz_id, d.id, spki, spki_len,
+                                     (int64_t) time(NULL));
         if (r < 0)
                 return r;
         log_info("ACME provisioner \"%s\": device \"%s\" attested a key for order \"%s\".", ctx->provisioner->name,
@@ -81,25 +77,3 @@ const challenge_type challenge_deviceattest01 = {
         .sync = true,
         .validate = device_attest_validate,
 };
-
-int acme_device_attest_setup(const ca_config *cfg) {
-        int r;
-
-        r = challenge_register_type(&challenge_deviceattest01);
-        if (r < 0 && r != -EEXIST)
-                return log_error_errno(r, "Failed to register device-attest-01: %m");
-        for (size_t i = 0; i < cfg->n_provisioners; i++) {
-                const ca_provisioner *p = &cfg->provisioners[i];
-
-                if (!ca_provisioner_has_challenge(p, "device-attest-01"))
-                        continue;
-                /* A device provisioner issues device identities only: its
-                 * orders and finalize follow section 2, not the usual rules. */
-                for (char **t = p->challenges; *t; t++)
-                        if (!streq(*t, "device-attest-01"))
-                                return log_error_errno(EINVAL,
-                                                       "Provisioner \"%s\": device-attest-01 cannot be combined with \"%s\".",
-                                                       p->name, *t);
-        }
-        return 0;
-}

@@ -8,39 +8,20 @@
 #include "crypto.h"
 #include "jwk.h"
 
-#define MAX_EXTRA_TYPES 8
-
-static const challenge_type *extra_types[MAX_EXTRA_TYPES];
-
 const challenge_type *challenge_type_find(const char *name) {
-        static const challenge_type *const builtin[] = {
+        static const challenge_type *const types[] = {
                 &challenge_http01,
                 &challenge_dns01,
                 &challenge_tlsalpn01,
+                &challenge_deviceattest01,
         };
 
         if (!name)
                 return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
-                if (streq(builtin[i]->name, name))
-                        return builtin[i];
-        for (size_t i = 0; i < MAX_EXTRA_TYPES && extra_types[i]; i++)
-                if (streq(extra_types[i]->name, name))
-                        return extra_types[i];
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (streq(types[i]->name, name))
+                        return types[i];
         return NULL;
-}
-
-int challenge_register_type(const challenge_type *t) {
-        if (!t || !t->name || !t->validate)
-                return -EINVAL;
-        if (challenge_type_find(t->name))
-                return -EEXIST;
-        for (size_t i = 0; i < MAX_EXTRA_TYPES; i++)
-                if (!extra_types[i]) {
-                        extra_types[i] = t;
-                        return 0;
-                }
-        return -ENOSPC;
 }
 
 bool challenge_type_applies(const challenge_type *t, acme_id_type id_type, bool wildcard) {

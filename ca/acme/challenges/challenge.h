@@ -12,18 +12,23 @@
  *    the challenge POST with the client's payload ({"attObj": ...}); the
  *    outcome is final.
  *
- * A new type is one more challenge_type (challenge_register_type() at
- * startup, before the server serves).
+ * A new type is one more challenge_type in the table of challenge.c.
+ *
+ * The types stand below the ACME server: they may use its base (problems,
+ * payload types, the ACME tables), core, the inventory's device lookups
+ * and common/, and are handed everything else in their challenge_ctx.
  */
 #pragma once
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "ca/acme/acme-payload.h"
 #include "ca/acme/acme-problem.h"
 #include "ca/core/config.h"
+#include "ca/core/store.h"
 
 typedef struct challenge_ctx {
         const char *type;              /* "http-01", ... */
@@ -35,7 +40,8 @@ typedef struct challenge_ctx {
         EVP_PKEY *account_key;
         const ca_provisioner *provisioner; /* ports, resolver, provisioner keys */
         const char *account_id, *order_id, *authz_id;
-        void *userdata;                /* the server's, for types that need more (store, roots) */
+        store *st;                     /* the CA store (device-attest-01 records the attested key) */
+        STACK_OF(X509) *attestation_roots; /* device-attest-01: the provisioner's; NULL for others */
         const atomic_bool *cancel;     /* set when the server stops; may be NULL */
 } challenge_ctx;
 
@@ -53,9 +59,6 @@ typedef struct challenge_type {
 
 /* The type of that name, or NULL. */
 const challenge_type *challenge_type_find(const char *name);
-/* Adds a type (at most a few; names unique). 0, -EEXIST or -ENOSPC. Not
- * thread-safe: call before serving. */
-int challenge_register_type(const challenge_type *t);
 
 /* 1 if type t can prove an identifier of that type (and wildcard-ness). */
 bool challenge_type_applies(const challenge_type *t, acme_id_type id_type, bool wildcard);
@@ -65,10 +68,12 @@ int challenge_token_new(char **ret);
 /* token "." base64url(SHA-256 thumbprint of key); malloc'ed. */
 int challenge_key_authorization(const char *token, EVP_PKEY *account_key, char **ret);
 
-/* The built-in types (challenge-http.c, challenge-dns.c, challenge-tlsalpn.c). */
+/* The types (challenge-http.c, challenge-dns.c, challenge-tlsalpn.c,
+ * challenge-device-attest.c). */
 extern const challenge_type challenge_http01;
 extern const challenge_type challenge_dns01;
 extern const challenge_type challenge_tlsalpn01;
+extern const challenge_type challenge_deviceattest01;
 
 /* Timeouts of one validation attempt, seconds. */
 #define CHALLENGE_CONNECT_TIMEOUT 5
