@@ -11,37 +11,37 @@ DEVICE_ATTEST_TEST_CFLAGS = $(ACME_TEST_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
 
 # ---- unit tests ----
 check_PROGRAMS += \
-	tests/unit/test-acme-payload \
-	tests/unit/test-acme-nonce \
-	tests/unit/test-acme-challenge \
-	tests/unit/test-acme-db \
-	tests/unit/test-ca-device-attest
+	tests/unit/ca/acme/test-acme-payload \
+	tests/unit/ca/acme/test-acme-nonce \
+	tests/unit/ca/acme/challenges/test-challenge \
+	tests/unit/ca/acme/test-acme-db \
+	tests/unit/ca/acme/challenges/test-device-attest
 TESTS += \
-	tests/unit/test-acme-payload \
-	tests/unit/test-acme-nonce \
-	tests/unit/test-acme-challenge \
-	tests/unit/test-acme-db \
-	tests/unit/test-ca-device-attest
+	tests/unit/ca/acme/test-acme-payload \
+	tests/unit/ca/acme/test-acme-nonce \
+	tests/unit/ca/acme/challenges/test-challenge \
+	tests/unit/ca/acme/test-acme-db \
+	tests/unit/ca/acme/challenges/test-device-attest
 
-tests_unit_test_acme_payload_SOURCES = tests/unit/test-acme-payload.c
-tests_unit_test_acme_payload_CFLAGS = $(ACME_TEST_CFLAGS)
-tests_unit_test_acme_payload_LDADD = $(CA_ACME_LIBS)
+tests_unit_ca_acme_test_acme_payload_SOURCES = tests/unit/ca/acme/test-acme-payload.c
+tests_unit_ca_acme_test_acme_payload_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_ca_acme_test_acme_payload_LDADD = $(CA_ACME_LIBS)
 
-tests_unit_test_acme_nonce_SOURCES = tests/unit/test-acme-nonce.c
-tests_unit_test_acme_nonce_CFLAGS = $(ACME_TEST_CFLAGS)
-tests_unit_test_acme_nonce_LDADD = $(CA_ACME_LIBS)
+tests_unit_ca_acme_test_acme_nonce_SOURCES = tests/unit/ca/acme/test-acme-nonce.c
+tests_unit_ca_acme_test_acme_nonce_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_ca_acme_test_acme_nonce_LDADD = $(CA_ACME_LIBS)
 
-tests_unit_test_acme_challenge_SOURCES = tests/unit/test-acme-challenge.c
-tests_unit_test_acme_challenge_CFLAGS = $(ACME_TEST_CFLAGS)
-tests_unit_test_acme_challenge_LDADD = $(CA_ACME_LIBS)
+tests_unit_ca_acme_challenges_test_challenge_SOURCES = tests/unit/ca/acme/challenges/test-challenge.c
+tests_unit_ca_acme_challenges_test_challenge_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_ca_acme_challenges_test_challenge_LDADD = $(CA_ACME_LIBS)
 
-tests_unit_test_acme_db_SOURCES = tests/unit/test-acme-db.c
-tests_unit_test_acme_db_CFLAGS = $(ACME_TEST_CFLAGS)
-tests_unit_test_acme_db_LDADD = $(CA_ACME_LIBS)
+tests_unit_ca_acme_test_acme_db_SOURCES = tests/unit/ca/acme/test-acme-db.c
+tests_unit_ca_acme_test_acme_db_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_ca_acme_test_acme_db_LDADD = $(CA_ACME_LIBS)
 
-tests_unit_test_ca_device_attest_SOURCES = tests/unit/test-ca-device-attest.c
-tests_unit_test_ca_device_attest_CFLAGS = $(DEVICE_ATTEST_TEST_CFLAGS)
-tests_unit_test_ca_device_attest_LDADD = $(CA_ACME_LIBS)
+tests_unit_ca_acme_challenges_test_device_attest_SOURCES = tests/unit/ca/acme/challenges/test-device-attest.c
+tests_unit_ca_acme_challenges_test_device_attest_CFLAGS = $(DEVICE_ATTEST_TEST_CFLAGS)
+tests_unit_ca_acme_challenges_test_device_attest_LDADD = $(CA_ACME_LIBS)
 
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \

@@ -6,11 +6,11 @@
 CA_ATTEST_TEST_CFLAGS = $(CA_TEST_CFLAGS) $(TSS2_CFLAGS) \
 	-DTPM2_TESTDATA='"$(abs_top_srcdir)/tests/unit/data/tpm2"'
 
-check_PROGRAMS += tests/unit/test-ca-attest
-TESTS += tests/unit/test-ca-attest
-tests_unit_test_ca_attest_SOURCES = tests/unit/test-ca-attest.c
-tests_unit_test_ca_attest_CFLAGS = $(CA_ATTEST_TEST_CFLAGS)
-tests_unit_test_ca_attest_LDADD = $(CA_ATTEST_LIBS)
+check_PROGRAMS += tests/unit/ca/attest/test-attest
+TESTS += tests/unit/ca/attest/test-attest
+tests_unit_ca_attest_test_attest_SOURCES = tests/unit/ca/attest/test-attest.c
+tests_unit_ca_attest_test_attest_CFLAGS = $(CA_ATTEST_TEST_CFLAGS)
+tests_unit_ca_attest_test_attest_LDADD = $(CA_ATTEST_LIBS)
 
 check_PROGRAMS += tests/fuzz/fuzz-ca-attest-req
 TESTS += tests/fuzz/fuzz-ca-attest-req

@@ -9,14 +9,14 @@ tests_ca_issue_SOURCES = tests/unit/ca-issue.c
 tests_ca_issue_CFLAGS = $(CA_TEST_CFLAGS)
 tests_ca_issue_LDADD = $(CA_LIBS)
 
-check_PROGRAMS += tests/unit/test-ca-x5c-token tests/unit/test-ca-sign-req
-TESTS += tests/unit/test-ca-x5c-token tests/unit/test-ca-sign-req
-tests_unit_test_ca_x5c_token_SOURCES = tests/unit/test-ca-x5c-token.c tests/unit/x5c-testdata.h
-tests_unit_test_ca_x5c_token_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_test_ca_x5c_token_LDADD = $(CA_SIGN_LIBS)
-tests_unit_test_ca_sign_req_SOURCES = tests/unit/test-ca-sign-req.c
-tests_unit_test_ca_sign_req_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_test_ca_sign_req_LDADD = $(CA_SIGN_LIBS)
+check_PROGRAMS += tests/unit/ca/sign/test-x5c-token tests/unit/ca/sign/test-sign-req
+TESTS += tests/unit/ca/sign/test-x5c-token tests/unit/ca/sign/test-sign-req
+tests_unit_ca_sign_test_x5c_token_SOURCES = tests/unit/ca/sign/test-x5c-token.c tests/unit/ca/sign/x5c-testdata.h
+tests_unit_ca_sign_test_x5c_token_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_sign_test_x5c_token_LDADD = $(CA_SIGN_LIBS)
+tests_unit_ca_sign_test_sign_req_SOURCES = tests/unit/ca/sign/test-sign-req.c
+tests_unit_ca_sign_test_sign_req_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_sign_test_sign_req_LDADD = $(CA_SIGN_LIBS)
 
 check_PROGRAMS += tests/fuzz/fuzz-ca-x5c-token tests/fuzz/fuzz-ca-sign-req
 TESTS += tests/fuzz/fuzz-ca-x5c-token tests/fuzz/fuzz-ca-sign-req

@@ -6,31 +6,31 @@ CA_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 
 # ---- unit tests ----
 check_PROGRAMS += \
-	tests/unit/test-ca-config \
-	tests/unit/test-ca-import \
-	tests/unit/test-ca-issuer \
-	tests/unit/test-ca-http
+	tests/unit/ca/core/test-config \
+	tests/unit/ca/inventory/test-import \
+	tests/unit/ca/core/test-issuer \
+	tests/unit/ca/core/test-http
 TESTS += \
-	tests/unit/test-ca-config \
-	tests/unit/test-ca-import \
-	tests/unit/test-ca-issuer \
-	tests/unit/test-ca-http
+	tests/unit/ca/core/test-config \
+	tests/unit/ca/inventory/test-import \
+	tests/unit/ca/core/test-issuer \
+	tests/unit/ca/core/test-http
 
-tests_unit_test_ca_config_SOURCES = tests/unit/test-ca-config.c
-tests_unit_test_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_test_ca_config_LDADD = $(CA_CORE_LIBS)
+tests_unit_ca_core_test_config_SOURCES = tests/unit/ca/core/test-config.c
+tests_unit_ca_core_test_config_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_config_LDADD = $(CA_CORE_LIBS)
 
-tests_unit_test_ca_import_SOURCES = tests/unit/test-ca-import.c
-tests_unit_test_ca_import_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_test_ca_import_LDADD = $(CA_LIBS)
+tests_unit_ca_inventory_test_import_SOURCES = tests/unit/ca/inventory/test-import.c
+tests_unit_ca_inventory_test_import_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_inventory_test_import_LDADD = $(CA_LIBS)
 
-tests_unit_test_ca_issuer_SOURCES = tests/unit/test-ca-issuer.c
-tests_unit_test_ca_issuer_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_test_ca_issuer_LDADD = $(CA_LIBS)
+tests_unit_ca_core_test_issuer_SOURCES = tests/unit/ca/core/test-issuer.c
+tests_unit_ca_core_test_issuer_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_issuer_LDADD = $(CA_LIBS)
 
-tests_unit_test_ca_http_SOURCES = tests/unit/test-ca-http.c
-tests_unit_test_ca_http_CFLAGS = $(CA_TEST_CFLAGS) $(CURL_CFLAGS)
-tests_unit_test_ca_http_LDADD = $(CA_CORE_LIBS) $(CURL_LIBS)
+tests_unit_ca_core_test_http_SOURCES = tests/unit/ca/core/test-http.c
+tests_unit_ca_core_test_http_CFLAGS = $(CA_TEST_CFLAGS) $(CURL_CFLAGS)
+tests_unit_ca_core_test_http_LDADD = $(CA_CORE_LIBS) $(CURL_LIBS)
 
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \

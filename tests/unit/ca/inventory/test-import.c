@@ -7,7 +7,7 @@
  */
 #include "ca/inventory/devices.h"
 #include "ca/inventory/import.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static const char ek_pub_pem[] =
         "-----BEGIN PUBLIC KEY-----\n"

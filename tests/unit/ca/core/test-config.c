@@ -4,7 +4,7 @@
  * addresses, and each kind of mistake with its line number.
  */
 #include "ca/core/config.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static const char good[] =
         "# comment\n"

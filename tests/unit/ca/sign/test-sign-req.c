@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ca/sign/sign-req.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 #define NOW ((time_t) 1790000000)
 #define DAY 86400

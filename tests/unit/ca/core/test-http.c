@@ -12,7 +12,7 @@
 
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static char *root_pem, *server_pem, *server_key_pem, *client_pem, *client_key_pem;
 static unsigned port;

@@ -11,7 +11,7 @@
 #include "b64.h"
 #include "crypto.h"
 #include "ca/acme/challenges/device-attest.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "tpm2util.h"
 #include "x509.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "ca/acme/acme-db.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static acme_account_row account(const char *id, const char *thumb) {
         return (acme_account_row) { .id = (char *) id, .provisioner = (char *) "acme", .status = (char *) "valid",

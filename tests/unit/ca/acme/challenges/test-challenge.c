@@ -16,7 +16,7 @@
 #include "ca/acme/challenges/challenge.h"
 #include "crypto.h"
 #include "jwk.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "x509.h"
 
 /* RFC 7638 section 3.1 example key; thumbprint NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs. */

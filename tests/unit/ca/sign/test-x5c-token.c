@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "ca/sign/x5c-token.h"
 #include "x5c-testdata.h"
 

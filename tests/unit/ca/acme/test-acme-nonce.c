@@ -5,7 +5,7 @@
  * The clock is driven by the test.
  */
 #include "ca/acme/acme-nonce.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 int main(void) {
         _cleanup_(acme_nonce_pool_freep) acme_nonce_pool *p = NULL;

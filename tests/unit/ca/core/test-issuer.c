@@ -16,7 +16,7 @@
 #include "ca/core/issuer.h"
 #include "log.h"
 #include "ca/core/store.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-issuer-XXXXXX";
 

@@ -10,7 +10,7 @@
 #include "ca/acme/acme-csr.h"
 #include "crypto.h"
 #include "signer.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "x509.h"
 
 #define P(s) (const uint8_t *) (s), strlen(s)

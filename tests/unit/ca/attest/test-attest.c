@@ -21,7 +21,7 @@
 #include "ca/attest/attest.h"
 #include "ca/inventory/devices.h"
 #include "log.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "tpm2util.h"
 
 #define MANUFACTURER_DEC "1229081888" /* 0x49424d20, "IBM " */
