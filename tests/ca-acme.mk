@@ -11,17 +11,23 @@ DEVICE_ATTEST_TEST_CFLAGS = $(ACME_TEST_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
 
 # ---- unit tests ----
 check_PROGRAMS += \
+	tests/unit/ca/acme/test-acme-policy \
 	tests/unit/ca/acme/test-acme-payload \
 	tests/unit/ca/acme/test-acme-nonce \
 	tests/unit/ca/acme/challenges/test-challenge \
 	tests/unit/ca/acme/test-acme-db \
 	tests/unit/ca/acme/challenges/test-device-attest
 TESTS += \
+	tests/unit/ca/acme/test-acme-policy \
 	tests/unit/ca/acme/test-acme-payload \
 	tests/unit/ca/acme/test-acme-nonce \
 	tests/unit/ca/acme/challenges/test-challenge \
 	tests/unit/ca/acme/test-acme-db \
 	tests/unit/ca/acme/challenges/test-device-attest
+
+tests_unit_ca_acme_test_acme_policy_SOURCES = tests/unit/ca/acme/test-acme-policy.c
+tests_unit_ca_acme_test_acme_policy_CFLAGS = $(ACME_TEST_CFLAGS)
+tests_unit_ca_acme_test_acme_policy_LDADD = $(CA_ACME_LIBS)
 
 tests_unit_ca_acme_test_acme_payload_SOURCES = tests/unit/ca/acme/test-acme-payload.c
 tests_unit_ca_acme_test_acme_payload_CFLAGS = $(ACME_TEST_CFLAGS)

@@ -4,7 +4,8 @@
  * savepoints and migrations on a temporary SQLite file; certificate
  * profiles (extensions checked through OpenSSL's own accessors); an
  * issuer loaded from a CA directory built here, issuing, recording and
- * revoking certificates, and refusing a group-readable key.
+ * revoking certificates, and refusing a group-readable key; the trust
+ * anchors built from it and from the bundles a ca.conf names.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,10 +13,11 @@
 #include <sys/stat.h>
 #include <openssl/x509v3.h>
 
-#include "ca/inventory/devices.h"
+#include "ca/core/config.h"
 #include "ca/core/issuer.h"
-#include "log.h"
 #include "ca/core/store.h"
+#include "ca/core/trust.h"
+#include "log.h"
 #include "tests/unit/tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-issuer-XXXXXX";
@@ -211,6 +213,109 @@ static void test_profiles(EVP_PKEY *root_key, X509 *root) {
         ok(cert_create(root, root_key, k, NULL, NULL, 0, &p, &leaf) == -EINVAL, "profile: empty subject without SAN refused");
 }
 
+/* Trust anchors from the issuer's certificates and the bundles a ca.conf
+ * names: which certificates each set holds, and a path through one. */
+static bool is_cert(STACK_OF(X509) *sk, int i, X509 *want) {
+        return sk && i < sk_X509_num(sk) && want && X509_cmp(sk_X509_value(sk, i), want) == 0;
+}
+
+static void test_trust(int dirfd, issuer *iss, X509 *root) {
+        static const char conf[] =
+                "[server]\nlisten = 127.0.0.1:8443\ndns_names = ca.test\n"
+                "[provisioner \"devices\"]\ntype = x5c\n"
+                "[provisioner \"bundled\"]\ntype = x5c\nroots = bundle.pem\n"
+                "[provisioner \"agents\"]\ntype = acme\nchallenges = device-attest-01\n"
+                "[provisioner \"tpms\"]\ntype = acme\nchallenges = device-attest-01\nattestation_roots = bundle.pem\n"
+                "[provisioner \"web\"]\ntype = acme\nchallenges = http-01\n";
+        static const char conf_missing[] =
+                "[server]\nlisten = :1\ndns_names = a\n[provisioner \"x\"]\ntype = x5c\nroots = nope.pem\n";
+        static const char conf_garbage[] =
+                "[server]\nlisten = :1\ndns_names = a\n[provisioner \"x\"]\ntype = acme\n"
+                "challenges = device-attest-01\nattestation_roots = garbage.pem\n";
+        _cleanup_(ca_config_freep) ca_config *cfg = NULL, *missing = NULL, *garbage = NULL;
+        _cleanup_(ca_trust_freep) ca_trust *t = NULL, *t2 = NULL;
+        _cleanup_pkey_ EVP_PKEY *other_key = NULL, *leaf_key = NULL;
+        _cleanup_x509_ X509 *other = NULL, *agent = NULL;
+        _cleanup_free_ char *other_pem = NULL, *agent_pem = NULL, *bundle = NULL;
+        cert_profile cap = { .lifetime = 86400, .key_usage = CERT_KU_KEY_CERT_SIGN, .is_ca = true, .path_len = 0 };
+        const ca_anchors *a;
+        issued_cert c = {};
+        int saved;
+
+        /* bundle.pem: a root of its own (an anchor) and the Agent CA (an
+         * intermediate for x5c; for attestation, every certificate is an anchor). */
+        agent = X509_dup(issuer_ca_cert(iss, CA_AGENT));
+        crypto_key_generate(CRYPTO_KEY_EC_P256, &other_key);
+        cert_create(NULL, other_key, other_key, "Other Root", NULL, 0, &cap, &other);
+        if (!agent || !other || x509_cert_to_pem(other, &other_pem) < 0 || x509_cert_to_pem(agent, &agent_pem) < 0 ||
+            asprintf(&bundle, "%s%s", other_pem, agent_pem) < 0) {
+                ok(false, "trust: test bundle made");
+                return;
+        }
+        write_file("bundle.pem", bundle, 0644);
+        write_file("garbage.pem", "not a certificate\n", 0644);
+
+        is_ok(ca_config_parse(conf, strlen(conf), &cfg, NULL), "trust: config parsed");
+        if (!cfg)
+                return;
+        is_ok(ca_trust_load(dirfd, cfg, iss, &t), "trust: loaded");
+        if (!t)
+                return;
+        a = ca_trust_root(t);
+        ok(sk_X509_num(a->anchors) == 1 && is_cert(a->anchors, 0, root) && sk_X509_num(a->intermediates) == 0,
+           "trust: the root alone");
+        a = ca_trust_issued_by(t, CA_ACCOUNT);
+        ok(a && is_cert(a->anchors, 0, root) && sk_X509_num(a->intermediates) == 1 &&
+                   is_cert(a->intermediates, 0, issuer_ca_cert(iss, CA_ACCOUNT)),
+           "trust: issued by the Account CA: the root through it");
+        ok(!ca_trust_issued_by(t, (ca_kind) 7), "trust: no set for an unknown CA");
+        a = ca_trust_provisioner(t, "devices");
+        ok(a && sk_X509_num(a->anchors) == 1 && is_cert(a->anchors, 0, root) && sk_X509_num(a->intermediates) == 1 &&
+                   is_cert(a->intermediates, 0, agent),
+           "trust: x5c without roots: the root through the Agent CA");
+        a = ca_trust_provisioner(t, "bundled");
+        ok(a && sk_X509_num(a->anchors) == 2 && is_cert(a->anchors, 0, root) && is_cert(a->anchors, 1, other) &&
+                   sk_X509_num(a->intermediates) == 1 && is_cert(a->intermediates, 0, agent),
+           "trust: x5c roots: self-signed ones and the root anchor, the others are intermediates");
+        a = ca_trust_provisioner(t, "agents");
+        ok(a && sk_X509_num(a->anchors) == 1 && is_cert(a->anchors, 0, root) && sk_X509_num(a->intermediates) == 0,
+           "trust: attestation roots default to the root");
+        a = ca_trust_provisioner(t, "tpms");
+        ok(a && sk_X509_num(a->anchors) == 2 && is_cert(a->anchors, 0, other) && is_cert(a->anchors, 1, agent),
+           "trust: attestation_roots: every certificate an anchor");
+        ok(!ca_trust_provisioner(t, "web") && !ca_trust_provisioner(t, "nope"),
+           "trust: no set for a provisioner without one");
+
+        /* A certificate of the Account CA chains to its set, not to the root alone. */
+        crypto_key_generate(CRYPTO_KEY_EC_P256, &leaf_key);
+        issue_request req = {
+                .ca = CA_ACCOUNT, .public_key = leaf_key, .subject_cn = "account",
+                .profile = cert_profile_leaf(leaf_key, CERT_EKU_CLIENT_AUTH, 600),
+        };
+        is_ok(issuer_issue(iss, &req, &c), "trust: an account certificate");
+        if (c.cert) {
+                a = ca_trust_issued_by(t, CA_ACCOUNT);
+                is_ok(x509_chain_verify(c.cert, a->intermediates, a->anchors, 0, true),
+                      "trust: it verifies through the Account CA");
+                a = ca_trust_root(t);
+                ok(x509_chain_verify(c.cert, a->intermediates, a->anchors, 0, true) < 0,
+                   "trust: not against the root alone");
+        }
+        issued_cert_done(&c);
+
+        saved = log_get_max_level();
+        log_set_max_level(LOG_EMERG);
+        is_ok(ca_config_parse(conf_missing, strlen(conf_missing), &missing, NULL),
+              "trust: config naming a missing bundle");
+        if (missing)
+                is_err(ca_trust_load(dirfd, missing, iss, &t2), -ENOENT, "trust: a missing bundle is refused");
+        is_ok(ca_config_parse(conf_garbage, strlen(conf_garbage), &garbage, NULL),
+              "trust: config naming a bundle of no certificates");
+        if (garbage)
+                ok(ca_trust_load(dirfd, garbage, iss, &t2) < 0 && !t2, "trust: a bundle of no certificates is refused");
+        log_set_max_level(saved);
+}
+
 static void test_issuer(store *st) {
         static const char *const stems[] = { "attestation-ca", "agent-ca", "account-ca" };
         _cleanup_pkey_ EVP_PKEY *root_key = NULL, *leaf_key = NULL;
@@ -242,7 +347,6 @@ static void test_issuer(store *st) {
 
         dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         is_ok(certificates_store_migrate(st), "issuer: certificates schema");
-        is_ok(devices_store_migrate(st), "issuer: devices schema");
         is_ok(issuer_load(dirfd, st, &iss), "issuer: CA directory loads");
         if (!iss)
                 return;
@@ -332,6 +436,8 @@ static void test_issuer(store *st) {
         req.ca = (ca_kind) 7;
         is_err(issuer_issue(iss, &req, &c), -EINVAL, "issuer: unknown CA refused");
 
+        test_trust(dirfd, iss, root);
+
         /* A key readable by others must not load. */
         issuer_free(TAKE_PTR(iss));
         snprintf(path, sizeof(path), "%s/agent-ca.key", tmpdir);
@@ -342,29 +448,6 @@ static void test_issuer(store *st) {
                 is_err(issuer_load(dirfd, st, &iss), -EPERM, "issuer: group-readable key refused");
                 log_set_max_level(saved);
         }
-}
-
-static void test_devices(store *st) {
-        _cleanup_(device_done) device d = {}, got = {};
-        _cleanup_(device_done) device d2 = {};
-        device_spec spec = { .ek_uri = "urn:ek:sha256:NHgvkZPoFoagjgrFb2a02qAEhp4o9tvWaZu/hkmE2WA=", .name = "n" };
-
-        is_ok(device_from_spec(&spec, &d, NULL), "devices: spec");
-        is_ok(devices_add(st, &d), "devices: add");
-        ok(d.id > 0, "devices: id assigned");
-        is_ok(device_from_spec(&spec, &d2, NULL), "devices: same spec again");
-        is_err(devices_add(st, &d2), -EEXIST, "devices: duplicate EK refused");
-        is_ok(devices_get_by_ek_uri(st, spec.ek_uri, &got), "devices: lookup by EK URI");
-        is_str(got.name, "n", "devices: name stored");
-        store_run(st,
-                  "INSERT INTO certificates (serial, ca, device_id, not_before, not_after, der, created_at)"
-                  " VALUES ('aa01', 'agent', ?, 0, 1, x'00', 0)",
-                  "i", d.id);
-        is_int(devices_set_status(st, d.id, DEVICE_DISABLED), 1, "devices: disable revokes one certificate");
-        is_int(devices_set_status(st, d.id, DEVICE_ACTIVE), 0, "devices: enable revokes nothing");
-        is_int(devices_remove(st, d.id), 0, "devices: remove (already revoked)");
-        is_err(devices_remove(st, d.id), -ENOENT, "devices: remove again");
-        is_err(devices_set_status(st, 9999, DEVICE_DISABLED), -ENOENT, "devices: unknown id");
 }
 
 int main(void) {
@@ -379,7 +462,6 @@ int main(void) {
         test_store(st);
         test_store_threads(st);
         test_issuer(st);
-        test_devices(st);
         store_close(TAKE_PTR(st));
         if (nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
                 printf("# could not remove %s\n", tmpdir);
