@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "b64.h"
-#include "devices.h"
 #include "ca/core/certificates.h"
+#include "devices.h"
 #include "log.h"
 #include "x509.h"
 

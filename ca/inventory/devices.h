@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ca/core/store.h"
 #include "crypto.h"
 #include "json.h"
-#include "ca/core/store.h"
 
 #define DEVICE_FIELD_MAX 256 /* name, serial, owner: bytes */
 #define EK_URI_PREFIX "urn:ek:sha256:"

@@ -11,7 +11,7 @@
  * claims against the provisioner; x5c_token_verify_leaf() checks the leaf
  * as a device certificate (chain, EKU clientAuth, KU digitalSignature,
  * PermanentIdentifier SAN). What the store knows (revocation, the device
- * link) is the caller's business (ca/sign.c).
+ * link) is the caller's business (ca/sign/sign.c).
  */
 #pragma once
 

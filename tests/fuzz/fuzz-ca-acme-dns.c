@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target for dns_txt_parse() (ca/challenge-dns-txt.c): any bytes as
+ * Fuzz target for dns_txt_parse() (ca/acme/challenges/challenge-dns-txt.c): any bytes as
  * a DNS response to dns-01's TXT query.
  */
 #include <stdint.h>

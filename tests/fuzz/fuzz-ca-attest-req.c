@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the Attestation CA request parsers (ca/attest-req.c) on the
+ * Fuzz target: the Attestation CA request parsers (ca/attest/attest-req.c) on the
  * same bytes: the /attest body, the /secret body, and the X-Request-Id
  * check on a NUL-terminated copy. Checks the contracts too: a success
  * respects every limit, a failure other than -ENOMEM comes with a message.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target: the /1.0/sign body parser and the validity rules
- * (ca/sign-req.c). Checks the contracts: a parsed body respects the
+ * (ca/sign/sign-req.c). Checks the contracts: a parsed body respects the
  * limits; an accepted validity lies between the minimum and maximum
  * lifetime and never past the limit.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the X5C one-time token parser (ca/x5c-token.c) and, on
+ * Fuzz target: the X5C one-time token parser (ca/sign/x5c-token.c) and, on
  * what parses, the claim and signature checks. Checks the contract too: a
  * parsed token respects every limit, a refusal comes with a reason.
  */

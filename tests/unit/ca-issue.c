@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "ca/core/config.h"
-#include "ca/inventory/devices.h"
 #include "ca/core/issuer.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 
 int main(int argc, char **argv) {

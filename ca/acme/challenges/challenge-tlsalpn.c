@@ -15,8 +15,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "challenge.h"
 #include "challenge-tlsalpn.h"
+#include "challenge.h"
 #include "crypto.h"
 #include "log.h"
 #include "x509.h"

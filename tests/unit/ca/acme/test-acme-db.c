@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for ca/acme-db.c on a temporary SQLite store: the schema
+ * Unit tests for ca/acme/acme-db.c on a temporary SQLite store: the schema
  * migrates (twice, idempotently), accounts are unique per key, and the
  * status machine of RFC 8555 section 7.1.6 holds when validations finish:
  * an order becomes ready only when every authorization is valid, one

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for ca/acme-nonce.c: nonces are single use, expire, are
+ * Unit tests for ca/acme/acme-nonce.c: nonces are single use, expire, are
  * forgotten when the ring wraps, and foreign or forged values are refused.
  * The clock is driven by the test.
  */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for the ACME server's pure cores: problem documents
- * (ca/acme-problem.c), request payload parsers and identifier/contact
- * validation (ca/acme-payload.c), and the finalize CSR policy
- * (ca/acme-csr.c) with CSRs built through common/x509-csr.c.
+ * (ca/acme/acme-problem.c), request payload parsers and identifier/contact
+ * validation (ca/acme/acme-payload.c), and the finalize CSR policy
+ * (ca/acme/acme-csr.c) with CSRs built through common/x509-csr.c.
  */
+#include "ca/acme/acme-csr.h"
 #include "ca/acme/acme-payload.h"
 #include "ca/acme/acme-problem.h"
-#include "ca/acme/acme-csr.h"
 #include "crypto.h"
 #include "signer.h"
 #include "tests/unit/tap.h"

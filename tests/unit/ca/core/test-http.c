@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Tests of the CA's HTTPS layer (ca/http.c) on loopback, with libcurl as
+ * Tests of the CA's HTTPS layer (ca/core/http.c) on loopback, with libcurl as
  * the client: TLS verified against a root made here, the router's
  * matching rules (exact over prefix, longest prefix, 404, 405 + Allow),
  * headers and query arguments, repeated response headers, body limits,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the /1.0/sign body and validity rules (ca/sign-req.c):
+ * Unit tests of the /1.0/sign body and validity rules (ca/sign/sign-req.c):
  * members and limits, RFC 3339 and duration times, and every branch of
  * sign_validity() (default, clamp to the device certificate, explicit
  * notAfter past it, minimum and maximum lifetimes).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the X5C one-time token (ca/x5c-token.c) with the fixed
+ * Unit tests of the X5C one-time token (ca/sign/x5c-token.c) with the fixed
  * vectors of x5c-testdata.h (gen-vectors.py): a valid token, each claim
  * missing or wrong, alg none and HS256, a bad signature, expired and
  * not-yet-valid tokens, x5c limits, and the leaf checks (chain to the
@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "tests/unit/tap.h"
 #include "ca/sign/x5c-token.h"
+#include "tests/unit/tap.h"
 #include "x5c-testdata.h"
 
 static const char *const audiences[] = { "https://ca.example.org:8443/1.0/sign#x5c/devices", X5C_AUD, NULL };

@@ -9,8 +9,8 @@
 #include <fcntl.h>
 
 #include "b64.h"
-#include "crypto.h"
 #include "ca/acme/challenges/device-attest.h"
+#include "crypto.h"
 #include "tests/unit/tap.h"
 #include "tpm2util.h"
 #include "x509.h"
