@@ -25,3 +25,4 @@ ca_deviceid_ca_LDADD = $(CA_ACME_LIBS) $(CA_ATTEST_LIBS) $(CA_SIGN_LIBS)
 
 dist_man_MANS += docs/deviceid-ca.8
 EXTRA_DIST += docs/ca.md
+EXTRA_DIST += ca/README.md

@@ -11,7 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "ca/acme/acme-hook.h"
-#include "ca/attest/attest.h"
+#include "ca/attest/attest-api.h"
 #include "ca/core/ca-dir.h"
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"

@@ -37,3 +37,4 @@ CA_ACME_LIBS = ca/acme/libcaacme.a $(TPM2UTIL_LIBS) $(HTTP_CLIENT_LIBS) $(CA_INV
 
 # Documentation of the ACME server (its man page section is in docs/deviceid-ca.8).
 EXTRA_DIST += docs/acme.md
+EXTRA_DIST += ca/acme/README.md ca/acme/challenges/README.md

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The Attestation CA over HTTPS (attest.h):
+ * The Attestation CA over HTTPS (attest-api.h, attest.h):
  *   POST /attestation/attest   {tpmInfo, ek, ekCerts, params} -> 201 {credential, secret}
  *   POST /attestation/secret   {secret}                       -> 201 {chain}
  * Both want an X-Request-Id UUID and a JSON body (a Content-Type, if
@@ -10,6 +10,7 @@
  * Each handler checks the headers, hands the body to attest_ca, and logs
  * the outcome once: refusals and issued certificates at info.
  */
+#include "attest-api.h"
 #include "attest.h"
 #include "log.h"
 #include "x509.h"

@@ -23,13 +23,9 @@
 #include <time.h>
 
 #include "attest-req.h"
-#include "ca/core/config.h"
-#include "ca/core/http.h"
 #include "ca/core/issuer.h"
 #include "ca/core/refusal.h"
 #include "ca/core/store.h"
-
-#define ATTEST_PATH_PREFIX "/attestation"
 
 /* status: 400, 403, 404, 409, 429, 503 */
 typedef ca_refusal attest_refusal;
@@ -82,8 +78,3 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
  * -errno as above. */
 int attest_ca_activate(attest_ca *ca, const char *request_id, const char *body, size_t body_len, time_t now,
                        issued_cert *ret, char **ret_ek_uri, attest_refusal *ret_refusal);
-
-/* Registers POST ATTEST_PATH_PREFIX "/attest" and "/secret" on srv, with
- * an attest_ca freed by a shutdown hook. All pointers must outlive the
- * server. 0 or -errno. */
-int attest_routes_register(http_server *srv, store *st, issuer *iss, const ca_config *cfg);
