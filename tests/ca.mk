@@ -4,6 +4,7 @@
 # server and its route table; import parsers, EK URIs, the devices table.
 
 CA_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+EXTRA_DIST += tests/unit/ca/ca-test.h
 
 # ---- unit tests: ca/core ----
 check_PROGRAMS += \

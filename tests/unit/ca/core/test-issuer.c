@@ -9,7 +9,6 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <openssl/x509v3.h>
 
@@ -18,13 +17,10 @@
 #include "ca/core/store.h"
 #include "ca/core/trust.h"
 #include "log.h"
+#include "tests/unit/ca/ca-test.h"
 #include "tests/unit/tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-issuer-XXXXXX";
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
-}
 
 static int count_rows(store *st, const char *sql) {
         _cleanup_(store_stmt_freep) store_stmt *s = NULL;
@@ -452,18 +448,13 @@ static void test_issuer(store *st) {
 
 int main(void) {
         _cleanup_(store_closep) store *st = NULL;
-        char db[300];
 
-        if (!mkdtemp(tmpdir))
-                return 1;
-        snprintf(db, sizeof(db), "sqlite:%s/test.db", tmpdir);
-        if (!is_ok(store_open(db, &st), "store: open"))
+        if (ca_test_store_open(tmpdir, &st) < 0)
                 return tap_done();
         test_store(st);
         test_store_threads(st);
         test_issuer(st);
         store_close(TAKE_PTR(st));
-        if (nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
-                printf("# could not remove %s\n", tmpdir);
+        ca_test_dir_remove(tmpdir);
         return tap_done();
 }

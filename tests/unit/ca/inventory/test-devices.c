@@ -4,18 +4,12 @@
  * duplicate EKs, lookups, and disabling or removing a device revoking its
  * certificates.
  */
-#include <ftw.h>
-#include <sys/stat.h>
-
 #include "ca/core/certificates.h"
 #include "ca/inventory/devices.h"
+#include "tests/unit/ca/ca-test.h"
 #include "tests/unit/tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-devices-XXXXXX";
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
-}
 
 static void test_devices(store *st) {
         _cleanup_(device_done) device d = {}, got = {};
@@ -42,18 +36,13 @@ static void test_devices(store *st) {
 
 int main(void) {
         _cleanup_(store_closep) store *st = NULL;
-        char db[300];
 
-        if (!mkdtemp(tmpdir))
-                return 1;
-        snprintf(db, sizeof(db), "sqlite:%s/test.db", tmpdir);
-        if (!is_ok(store_open(db, &st), "store: open"))
+        if (ca_test_store_open(tmpdir, &st) < 0)
                 return tap_done();
         is_ok(certificates_store_migrate(st), "certificates schema");
         is_ok(devices_store_migrate(st), "devices schema");
         test_devices(st);
         store_close(TAKE_PTR(st));
-        if (nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
-                printf("# could not remove %s\n", tmpdir);
+        ca_test_dir_remove(tmpdir);
         return tap_done();
 }
