@@ -11,7 +11,7 @@ TOOLS_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 # CA's own issuing code.
 noinst_PROGRAMS += tests/tools/ca-issue
 tests_tools_ca_issue_SOURCES = tests/tools/ca-issue.c
-tests_tools_ca_issue_CFLAGS = $(TOOLS_CFLAGS) -I$(top_srcdir)/ca $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+tests_tools_ca_issue_CFLAGS = $(CA_TEST_CFLAGS)
 tests_tools_ca_issue_LDADD = $(CA_LIBS)
 
 # The TPM layer from the command line, against swtpm

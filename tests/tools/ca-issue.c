@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ca/config.h"
-#include "devices.h"
-#include "issuer.h"
+#include "ca/core/config.h"
+#include "ca/core/issuer.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 
 int main(int argc, char **argv) {
@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
                 return 1;
         r = store_open(url, &st);
         if (r >= 0)
-                r = issuer_store_migrate(st);
+                r = certificates_store_migrate(st);
         if (r >= 0)
                 r = devices_store_migrate(st);
         if (r >= 0)
