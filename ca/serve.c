@@ -11,16 +11,19 @@
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
-#include "acme-hook.h"
-#include "admin-api.h"
-#include "attest.h"
-#include "cert-api.h"
+#include "ca/acme/acme-hook.h"
+#include "ca/attest/attest-api.h"
+#include "ca/console/cert-api.h"
+#include "ca/console/console-api.h"
+#include "ca/core/ca-dir.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
+#include "ca/core/trust.h"
+#include "ca/inventory/admin-api.h"
+#include "ca/inventory/inventory.h"
+#include "ca/sign/sign-api.h"
 #include "cli.h"
-#include "console-api.h"
-#include "http.h"
-#include "issuer.h"
 #include "log.h"
-#include "sign-api.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 
@@ -40,6 +43,7 @@ static int run_server(const char *dir, const char *listen_override, const char *
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
         _cleanup_(issuer_freep) issuer *iss = NULL;
+        _cleanup_(ca_trust_freep) ca_trust *trust = NULL;
         _cleanup_(http_server_freep) http_server *srv = NULL;
         _cleanup_free_ char *cert_pem = NULL, *host = NULL;
         _cleanup_pkey_ EVP_PKEY *tls_key = NULL;
@@ -64,10 +68,13 @@ static int run_server(const char *dir, const char *listen_override, const char *
                 if (!cfg->listen)
                         return log_oom();
         }
-        r = ca_store_open(cfg, dir, &st);
+        r = inventory_store_open(cfg, dir, &st);
         if (r < 0)
                 return r;
         r = issuer_load(dirfd, st, &iss);
+        if (r < 0)
+                return r;
+        r = ca_trust_load(dirfd, cfg, iss, &trust);
         if (r < 0)
                 return r;
 
@@ -96,6 +103,7 @@ static int run_server(const char *dir, const char *listen_override, const char *
         console_options co = {
                 .ui_dir = ui_dir ?: cfg->console_ui_dir ?: CA_UI_DIR,
                 .limits = { .lifetime = cfg->console_session_lifetime, .idle = cfg->console_session_idle },
+                .admin_roots = ca_trust_root(trust),
         };
         r = console_register(srv, st, iss, &co);
         if (r < 0)
@@ -110,10 +118,10 @@ static int run_server(const char *dir, const char *listen_override, const char *
         r = attest_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Attestation CA: %m");
-        r = sign_routes_register(srv, dirfd, st, iss, cfg);
+        r = sign_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Account CA: %m");
-        r = acme_routes_register(srv, dirfd, st, iss, cfg);
+        r = acme_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
 

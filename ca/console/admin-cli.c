@@ -7,11 +7,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "audit.h"
-#include "cli.h"
+#include "ca/auth/session.h"
+#include "ca/core/audit.h"
+#include "ca/core/ca-dir.h"
+#include "console-cli.h"
 #include "duration.h"
 #include "log.h"
-#include "session.h"
 #include "time-util.h"
 
 static void admin_help(void) {
@@ -71,6 +72,9 @@ static int login_link(const char *dir, const char *ttl_s, const char *name) {
         r = ca_store_open(cfg, dir, &st);
         if (r < 0)
                 return r;
+        r = console_store_migrate(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to apply the console's database schema: %m");
         r = console_link_create(st, &who, name, ttl, &token, &expires);
         if (r < 0)
                 return log_error_errno(r, "Failed to make a login link: %m");

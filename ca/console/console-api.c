@@ -5,7 +5,7 @@
  */
 #include <inttypes.h>
 
-#include "admin-auth.h"
+#include "ca/auth/admin-auth.h"
 #include "console-api.h"
 #include "files.h"
 #include "log.h"
@@ -311,7 +311,10 @@ int console_register(http_server *srv, store *st, issuer *iss, const console_opt
                         log_info("Console: %zu files from \"%s\" under /ui/.", console_files_count(the_console.files),
                                  opts->ui_dir);
         }
-        admin_auth_setup(st, issuer_root(iss), &opts->limits);
+        r = console_store_migrate(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to apply the console's database schema: %m");
+        admin_auth_setup(st, opts->admin_roots, &opts->limits);
         r = http_server_add_shutdown_hook(srv, console_shutdown, NULL);
         if (r >= 0)
                 r = http_server_route(srv, NULL, "/ui/", true, handle_ui, NULL);

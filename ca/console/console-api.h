@@ -13,10 +13,11 @@
  */
 #pragma once
 
-#include "http.h"
-#include "issuer.h"
-#include "session.h"
-#include "store.h"
+#include "ca/auth/session.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
+#include "ca/core/store.h"
+#include "ca/core/trust.h"
 
 #define CONSOLE_SIGNIN_BURST 5            /* failed sign-ins at once */
 #define CONSOLE_SIGNIN_INTERVAL_MS 12000  /* then one per 12 s */
@@ -25,8 +26,11 @@
 typedef struct console_options {
         const char *ui_dir;  /* NULL or missing: /ui/ answers 404 */
         console_limits limits;
+        const ca_anchors *admin_roots; /* what admin certificates chain to (borrowed) */
 } console_options;
 
-/* Loads the console's files and registers the routes. Returns 0 or -errno
+/* Applies the sessions' schema, sets up the admin API's caller check
+ * (admin_auth_setup()), loads the console's files and registers the
+ * routes. Returns 0 or -errno
  * (a ui_dir that exists but cannot be loaded is an error; logs). */
 int console_register(http_server *srv, store *st, issuer *iss, const console_options *opts);

@@ -7,8 +7,8 @@
  */
 #include <stdint.h>
 
-#include "cookie.h"
-#include "ratelimit.h"
+#include "ca/auth/cookie.h"
+#include "ca/console/ratelimit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
