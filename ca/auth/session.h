@@ -42,6 +42,8 @@ typedef struct console_session {
         time_t created_at, expires_at;         /* expires_at: the absolute end */
 } console_session;
 
+/* Schema of the links and sessions tables (store module "console"),
+ * applied by their users: console_register() and `admin login-link`. */
 int console_store_migrate(store *st);
 
 /* True if label is 1 to CONSOLE_LABEL_MAX printable ASCII characters. */

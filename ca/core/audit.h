@@ -2,7 +2,7 @@
 /*
  * The audit log: one row per change an administrator made (a device
  * added, imported, disabled, enabled or removed, a certificate revoked, a
- * console sign-in or sign-out, a login link made), saying who (an admin
+ * console sign-in or sign-out, a login link made, tags set), saying who (an admin
  * client certificate, a console session, or the command line), when, what
  * and on what. Callers record the entry in the same transaction as the
  * change, so the log holds exactly the changes that happened. Read by
@@ -41,6 +41,7 @@ void audit_actor_cli(audit_actor *ret);
 /* Copies name into the actor, cut at AUDIT_NAME_MAX bytes. */
 void audit_actor_set_name(audit_actor *a, const char *name);
 
+/* Schema of the table, applied by ca_store_open(). */
 int audit_store_migrate(store *st);
 
 /* Appends an entry; joins the caller's transaction. action is a dotted

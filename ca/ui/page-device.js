@@ -18,7 +18,7 @@ async function tpmInfo(id) {
 
 function tagsForm(dev) {
   const shown = h('div', { id: 'device-tags' }, tagList(dev.tags));
-  const f = field('Tags', h('input', { name: 'tags', maxlength: 600, autocomplete: 'off',
+  const f = field('Set the tags', h('input', { name: 'tags', maxlength: 600, autocomplete: 'off',
     value: (dev.tags || []).join(' ') }), 'Separated by spaces or commas; empty removes them all.');
   const done = h('p', { class: 'success', role: 'status' });
   const form = h('form', { class: 'inline', novalidate: true }, f.row,
