@@ -196,18 +196,25 @@ int device_from_spec(const device_spec *spec, device *ret, const char **ret_why)
 }
 
 int devices_add(store *st, device *d) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
         time_t now = time(NULL);
         int r;
 
-        r = store_run(st,
-                      "INSERT INTO devices (ek_uri, ek_pub, ek_cert, name, serial, owner, status,"
-                      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      "tbbttttii", d->ek_uri, d->ek_pub, d->ek_pub_len, d->ek_cert, d->ek_cert_len,
-                      d->name, d->serial, d->owner, device_status_to_string(d->status), (int64_t) now,
-                      (int64_t) now);
+        r = store_prepare(st,
+                          "INSERT INTO devices (ek_uri, ek_pub, ek_cert, name, serial, owner, status,"
+                          " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          &s);
+        if (r >= 0)
+                r = store_bind(s, "tbbttttii", d->ek_uri, d->ek_pub, d->ek_pub_len, d->ek_cert, d->ek_cert_len,
+                               d->name, d->serial, d->owner, device_status_to_string(d->status), (int64_t) now,
+                               (int64_t) now);
+        if (r >= 0)
+                r = store_step(s);
+        if (r == 0)
+                r = -EIO;
         if (r < 0)
                 return r;
-        d->id = store_last_insert_id(st);
+        d->id = store_column_int64(s, 0);
         d->created_at = d->updated_at = now;
         return 0;
 }

@@ -10,7 +10,9 @@ include ca/acme.mk
 noinst_LIBRARIES += ca/libca.a
 ca_libca_a_SOURCES = \
 	ca/http.c ca/http.h \
-	ca/store.c ca/store.h \
+	ca/store.c ca/store.h ca/store-backend.h \
+	ca/store-sqlite.c \
+	ca/store-pg.c ca/store-sql.c ca/store-sql.h \
 	ca/config.c ca/config.h \
 	ca/issuer.c ca/issuer.h \
 	ca/devices.c ca/devices.h \
@@ -22,10 +24,10 @@ ca_libca_a_SOURCES = \
 	ca/sign.c ca/sign.h ca/refusal.h \
 	ca/acme-hook.h
 ca_libca_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
-	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)
+	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(SYSTEMD_CFLAGS)
 
 CA_LIBS = ca/libca.a $(CONF_LIBS) $(COMMON_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) $(SQLITE_LIBS) \
-	$(SYSTEMD_LIBS) -lpthread
+	$(PQ_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 # The Attestation CA (AK certificates, protocols.md 1): its logic needs
 # the pure TPM helpers (common/libtpm2util.a); its request parsers and

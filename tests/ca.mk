@@ -8,13 +8,20 @@ CA_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/ca $(OPENSSL_CFLAGS) $(JSONC_CFLAG
 check_PROGRAMS += \
 	tests/unit/test-ca-config \
 	tests/unit/test-ca-import \
+	tests/unit/test-store \
+	tests/unit/test-store-sql \
 	tests/unit/test-ca-issuer \
 	tests/unit/test-ca-http
 TESTS += \
 	tests/unit/test-ca-config \
 	tests/unit/test-ca-import \
+	tests/unit/test-store \
+	tests/unit/test-store-sql \
 	tests/unit/test-ca-issuer \
 	tests/unit/test-ca-http
+# The database of the storage tests (SQLite here; test_ca_store.py runs
+# them on PostgreSQL too).
+EXTRA_DIST += tests/unit/test-db.h
 
 tests_unit_test_ca_config_SOURCES = tests/unit/test-ca-config.c
 tests_unit_test_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
@@ -23,6 +30,14 @@ tests_unit_test_ca_config_LDADD = $(CA_LIBS)
 tests_unit_test_ca_import_SOURCES = tests/unit/test-ca-import.c
 tests_unit_test_ca_import_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_test_ca_import_LDADD = $(CA_LIBS)
+
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(CA_LIBS)
+
+tests_unit_test_store_sql_SOURCES = tests/unit/test-store-sql.c ca/store-sql.c
+tests_unit_test_store_sql_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_test_store_sql_LDADD = $(COMMON_LIBS)
 
 tests_unit_test_ca_issuer_SOURCES = tests/unit/test-ca-issuer.c
 tests_unit_test_ca_issuer_CFLAGS = $(CA_TEST_CFLAGS)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for ca/acme-db.c on a temporary SQLite store: the schema
+ * Unit tests for ca/acme-db.c on test-db.h's database: the schema
  * migrates (twice, idempotently), accounts are unique per key, and the
  * status machine of RFC 8555 section 7.1.6 holds when validations finish:
  * an order becomes ready only when every authorization is valid, one
@@ -11,6 +11,7 @@
 
 #include "acme-db.h"
 #include "tap.h"
+#include "test-db.h"
 
 static acme_account_row account(const char *id, const char *thumb) {
         return (acme_account_row) { .id = (char *) id, .provisioner = (char *) "acme", .status = (char *) "valid",
@@ -49,7 +50,7 @@ static const char *order_status(store *st, const char *id, char *buf, size_t siz
 }
 
 int main(void) {
-        char dir[] = "/tmp/test-acme-db-XXXXXX", path[256], buf[32];
+        char dir[] = "/tmp/test-acme-db-XXXXXX", path[1024], buf[32];
         _cleanup_(store_closep) store *st = NULL;
         acme_account_row a1 = account("acct1", "thumb1"), a2 = account("acct2", "thumb2"), got = {};
         acme_chall_row ch = {};
@@ -58,7 +59,7 @@ int main(void) {
 
         if (!mkdtemp(dir))
                 return 1;
-        snprintf(path, sizeof(path), "%s/ca.db", dir);
+        test_db_url(dir, path, sizeof(path));
         is_ok(store_open(path, &st), "store opened");
         is_ok(acme_db_migrate(st), "schema migrated");
         is_ok(acme_db_migrate(st), "migration is idempotent");
@@ -116,11 +117,10 @@ int main(void) {
         acme_strv_free(ids);
 
         store_close(TAKE_PTR(st));
-        (void) unlink(path);
-        snprintf(path, sizeof(path), "%s/ca.db-wal", dir);
-        (void) unlink(path);
-        snprintf(path, sizeof(path), "%s/ca.db-shm", dir);
-        (void) unlink(path);
+        for (const char *const *f = (const char *const[]) { "test.db", "test.db-wal", "test.db-shm", NULL }; *f; f++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, *f);
+                (void) unlink(path);
+        }
         (void) rmdir(dir);
         return tap_done();
 }

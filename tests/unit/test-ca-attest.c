@@ -22,6 +22,7 @@
 #include "devices.h"
 #include "log.h"
 #include "tap.h"
+#include "test-db.h"
 #include "tpm2util.h"
 
 #define MANUFACTURER_DEC "1229081888" /* 0x49424d20, "IBM " */
@@ -478,7 +479,7 @@ static void setup(fixture *f) {
         cert_profile cap = { .lifetime = 3650 * 86400ULL, .key_usage = CERT_KU_KEY_CERT_SIGN | CERT_KU_CRL_SIGN,
                              .is_ca = true, .path_len = 1 };
         _cleanup_close_ int dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        char db[300];
+        char db[1024];
 
         if (dirfd < 0 || crypto_key_generate(CRYPTO_KEY_EC_P256, &f->root_key) < 0 ||
             cert_create(NULL, f->root_key, f->root_key, "Attest Test Root", NULL, 0, &cap, &f->root) < 0)
@@ -493,7 +494,7 @@ static void setup(fixture *f) {
                         abort();
                 save(dirfd, stems[i], c, k);
         }
-        snprintf(db, sizeof(db), "sqlite:%s/ca.db", tmpdir);
+        test_db_url(tmpdir, db, sizeof(db));
         if (store_open(db, &f->st) < 0 || issuer_store_migrate(f->st) < 0 || devices_store_migrate(f->st) < 0 ||
             issuer_load(dirfd, f->st, &f->iss) < 0)
                 abort();
