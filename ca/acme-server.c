@@ -93,7 +93,14 @@ http_response *acme_reply_problem(acme_ctx *c) {
 }
 
 http_response *acme_reply_error(acme_ctx *c, int r) {
-        if (r != -EPROTO) {
+        if (r == -EBUSY) {
+                /* The database is busy or unreachable: come back later
+                 * (the HTTP layer adds Retry-After to every 503). */
+                log_info("ACME request %s \"%s\": database busy or unreachable, answered 503.", c->req->method,
+                         c->req->path);
+                (void) acme_problem_set_status(&c->problem, ACME_ERR_SERVER_INTERNAL, 503,
+                                               "The database is busy or unreachable; retry later.");
+        } else if (r != -EPROTO) {
                 log_error_errno(r, "ACME request %s \"%s\" failed: %m", c->req->method, c->req->path);
                 (void) acme_problem_set(&c->problem, ACME_ERR_SERVER_INTERNAL, "Internal error.");
         }
@@ -162,8 +169,11 @@ int acme_authenticate(acme_ctx *c, unsigned flags) {
         /* Nonce (RFC 8555 section 6.5): missing, unknown or reused -> badNonce. */
         if (json_get_string(c->jws->header, "nonce", &nonce) < 0)
                 return acme_problem_set(&c->problem, ACME_ERR_BAD_NONCE, "The JWS header has no \"nonce\".");
-        if (acme_nonce_consume(c->srv->nonces, nonce, acme_now()) < 0)
+        r = acme_nonce_consume(c->srv->nonces, nonce, acme_now());
+        if (r == -EBADMSG || r == -ESTALE)
                 return acme_problem_set(&c->problem, ACME_ERR_BAD_NONCE, "The nonce is unknown, used or expired.");
+        if (r < 0)
+                return r;
 
         /* url (section 6.4): exactly the URL this request went to. */
         if (json_get_string(c->jws->header, "url", &url) < 0)
@@ -415,7 +425,7 @@ int acme_routes_register(http_server *srv, int dirfd, store *st, issuer *iss, co
                 free(s);
                 return r;
         }
-        r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
+        r = acme_nonce_pool_new(st, ACME_NONCE_LIFETIME, &s->nonces);
         if (r < 0) {
                 acme_attest_roots_free(s->attest_roots, cfg->n_provisioners);
                 free(s);

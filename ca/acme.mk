@@ -16,6 +16,7 @@ CA_ACME_SOURCES += \
 	$(CA_ACME_PURE_SOURCES) \
 	ca/acme.h \
 	ca/acme-server.c \
+	ca/acme-nonce-pool.c \
 	ca/acme-account.c \
 	ca/acme-order.c \
 	ca/acme-csr.c \

@@ -36,9 +36,9 @@ tests_unit_test_acme_payload_SOURCES = tests/unit/test-acme-payload.c \
 tests_unit_test_acme_payload_CFLAGS = $(ACME_TEST_CFLAGS)
 tests_unit_test_acme_payload_LDADD = $(COMMON_LIBS)
 
-tests_unit_test_acme_nonce_SOURCES = tests/unit/test-acme-nonce.c ca/acme-nonce.c
+tests_unit_test_acme_nonce_SOURCES = tests/unit/test-acme-nonce.c ca/acme-nonce.c ca/acme-nonce-pool.c
 tests_unit_test_acme_nonce_CFLAGS = $(ACME_TEST_CFLAGS)
-tests_unit_test_acme_nonce_LDADD = $(COMMON_LIBS) -lpthread
+tests_unit_test_acme_nonce_LDADD = $(CA_LIBS)
 
 tests_unit_test_acme_challenge_SOURCES = tests/unit/test-acme-challenge.c $(ACME_CHALLENGE_SOURCES)
 tests_unit_test_acme_challenge_CFLAGS = $(ACME_TEST_CFLAGS)

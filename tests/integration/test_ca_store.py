@@ -12,7 +12,7 @@ import pytest
 
 from fixtures.procs import build_path
 
-PROGRAMS = ["test-store", "test-ca-issuer", "test-acme-db", "test-ca-attest"]
+PROGRAMS = ["test-store", "test-ca-issuer", "test-acme-db", "test-acme-nonce", "test-ca-attest"]
 
 
 def run_tap(program, url, tmp_path):
