@@ -344,8 +344,10 @@ int devices_set_status(store *st, int64_t id, device_status status) {
         if (r < 0)
                 return r;
         in_tx = true;
-        r = store_run(st, "UPDATE devices SET status = ?, updated_at = ? WHERE id = ?", "tii",
-                      device_status_to_string(status), (int64_t) time(NULL), id);
+        r = devices_lock(st, id, true);
+        if (r >= 0)
+                r = store_run(st, "UPDATE devices SET status = ?, updated_at = ? WHERE id = ?", "tii",
+                              device_status_to_string(status), (int64_t) time(NULL), id);
         if (r == 0)
                 r = -ENOENT;
         if (r >= 0 && status == DEVICE_DISABLED)
@@ -358,6 +360,13 @@ int devices_set_status(store *st, int64_t id, device_status status) {
         return r < 0 ? r : revoked;
 }
 
+int devices_lock(store *st, int64_t id, bool exclusive) {
+        char name[48];
+
+        snprintf(name, sizeof(name), "device:%lld", (long long) id);
+        return store_lock(st, name, exclusive);
+}
+
 int devices_remove(store *st, int64_t id) {
         bool in_tx;
         int r, revoked = 0;
@@ -366,7 +375,9 @@ int devices_remove(store *st, int64_t id) {
         if (r < 0)
                 return r;
         in_tx = true;
-        r = store_run(st, "DELETE FROM devices WHERE id = ?", "i", id);
+        r = devices_lock(st, id, true);
+        if (r >= 0)
+                r = store_run(st, "DELETE FROM devices WHERE id = ?", "i", id);
         if (r == 0)
                 r = -ENOENT;
         if (r >= 0)
