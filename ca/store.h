@@ -8,8 +8,9 @@
  * (BIGINT/TEXT/BYTEA there), times as INTEGER Unix seconds, booleans as
  * INTEGER 0/1, database-numbered keys as `id INTEGER PRIMARY KEY
  * AUTOINCREMENT` (BIGSERIAL there) read back with `RETURNING id`. Both
- * understand `INSERT ... ON CONFLICT (cols) DO NOTHING` and
- * `INSERT/UPDATE/DELETE ... RETURNING`; nothing else of either dialect
+ * understand `INSERT ... ON CONFLICT (cols) DO NOTHING` or `DO UPDATE SET
+ * c = excluded.c`, and `INSERT/UPDATE/DELETE ... RETURNING`; nothing
+ * else of either dialect
  * (no INSERT OR REPLACE, no pragmas, no blob literals, no FOR UPDATE:
  * use store_lock()).
  *
