@@ -21,5 +21,6 @@ pytest_plugins = [
     "fixtures.ocsp",
     "fixtures.stepca",
     "fixtures.postgres",
+    "fixtures.fleet",
     "fixtures.nspawn",
 ]
