@@ -70,7 +70,7 @@ def csr_pem(cn="ignored"):
 
 def make_devices(ca_dir, n, tmp_path):
     """n devices: one bulk import into the inventory, then a device
-    certificate each from tests/ca-issue (--link ties it to the device)."""
+    certificate each from tests/tools/ca-issue (--link ties it to the device)."""
     keys, uris = [], []
     for _ in range(n):
         ek = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
@@ -81,7 +81,7 @@ def make_devices(ca_dir, n, tmp_path):
     inventory.write_text(json.dumps([{"ek_uri": u, "name": f"dev{i}"} for i, u in enumerate(uris)]))
     ca_cli(ca_dir, "device", "import", str(inventory))
     agent_ca = x509.load_pem_x509_certificate(open(os.path.join(ca_dir, "agent-ca.pem"), "rb").read())
-    tool = build_path("tests", "ca-issue")
+    tool = build_path("tests", "tools", "ca-issue")
 
     def issue(i):
         pub = tmp_path / f"dev{i}-pub.pem"

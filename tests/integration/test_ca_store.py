@@ -3,7 +3,7 @@
 CA's database (the store itself, certificates and inventory, ACME
 objects, nonces, pending attestations) run once on a SQLite file and once
 on a private PostgreSQL cluster, each program on a fresh database of its
-own (DEVICEID_TEST_DATABASE, tests/unit/test-db.h). The PostgreSQL run
+own (DEVICEID_TEST_DATABASE, tests/unit/ca/test-db.h). The PostgreSQL run
 is heavy."""
 import os
 import subprocess
@@ -12,11 +12,12 @@ import pytest
 
 from fixtures.procs import build_path
 
-PROGRAMS = ["test-store", "test-ca-issuer", "test-acme-db", "test-acme-nonce", "test-ca-attest"]
+PROGRAMS = ["core/test-store", "core/test-issuer", "inventory/test-devices", "acme/test-acme-db",
+            "acme/test-acme-nonce", "attest/test-attest"]
 
 
 def run_tap(program, url, tmp_path):
-    path = build_path("tests", "unit", program)
+    path = build_path("tests", "unit", "ca", *program.split("/"))
     assert os.access(path, os.X_OK), f"{path} is not built"
     env = {**os.environ, "DEVICEID_TEST_DATABASE": url}
     env.pop("DEVICEID_LOG_LEVEL", None)
@@ -35,9 +36,9 @@ def test_storage_suite_on_both_backends(backend, request, tmp_path):
     for program in PROGRAMS:
         if backend == "postgres":
             pg = request.getfixturevalue("postgres")
-            url = pg.create_database(program.replace("-", "_"))
+            url = pg.create_database(program.replace("-", "_").replace("/", "_"))
         else:
-            url = f"sqlite:{tmp_path}/{program}.db"
+            url = f"sqlite:{tmp_path}/{program.replace('/', '_')}.db"
         counts[program] = run_tap(program, url, tmp_path)
         if backend == "postgres":
             # Every table is where PostgreSQL says it is, with 64-bit
@@ -50,4 +51,4 @@ def test_storage_suite_on_both_backends(backend, request, tmp_path):
     assert all(n > 10 for n in counts.values()), counts
     if backend == "sqlite":
         # The SQLite runs wrote their own files, nothing else.
-        assert {p.name for p in tmp_path.glob("*.db")} == {f"{p}.db" for p in PROGRAMS}
+        assert {p.name for p in tmp_path.glob("*.db")} == {f"{p.replace('/', '_')}.db" for p in PROGRAMS}
