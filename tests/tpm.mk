@@ -3,7 +3,7 @@
 # tpm-cli driver the integration tests run against swtpm.
 
 TPM_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
-TPM_TEST_LIBS = $(ENROLL_LIBS) $(COMMON_LIBS)
+TPM_TEST_LIBS = $(TPM_LIBS) $(COMMON_LIBS)
 
 # Driver for tests/integration/test_tpm*.py (not a TAP test itself).
 check_PROGRAMS += tests/tpm-cli

@@ -4,7 +4,7 @@
  * input is tried as a directory, an order, an authorization, a challenge,
  * a problem document and (NUL-terminated) a Retry-After value.
  */
-#include "enroll/acme-client.h"
+#include "enroll/client/acme-client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

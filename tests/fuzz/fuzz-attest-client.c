@@ -6,7 +6,7 @@
  * checks, so hostile certificates reach those too.
  */
 #include "crypto.h"
-#include "enroll/attest-client.h"
+#include "enroll/client/attest-client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

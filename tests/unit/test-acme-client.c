@@ -9,7 +9,7 @@
  * Retry-After, problem documents turned into REFUSED, and the download's
  * Accept header.
  */
-#include "enroll/acme-client.h"
+#include "enroll/client/acme-client.h"
 #include "http-client.h"
 #include "json.h"
 #include "jws.h"

@@ -10,7 +10,7 @@
  */
 #include <stdarg.h>
 
-#include "enroll/attest-client.h"
+#include "enroll/client/attest-client.h"
 #include "b64.h"
 #include "cert-builder.h"
 #include "crypto-testdata.h"

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "enroll/enrolld-config.h"
+#include "enroll/agent/enrolld-config.h"
 #include "tests/unit/tap.h"
 
 #define CA "[ca]\nurl = https://ca.example.org:8443\nroot = /etc/deviceid/root.pem\n"

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "enroll/enrolld-schedule.h"
+#include "enroll/agent/enrolld-schedule.h"
 #include "macro.h"
 #include "tests/unit/tap.h"
 

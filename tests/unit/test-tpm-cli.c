@@ -28,7 +28,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "x509.h"
-#include "enroll/tpm.h"
+#include "enroll/tpm/tpm.h"
 #include "tpm2util.h"
 
 static int write_at(const char *dir, const char *name, const void *data, size_t len) {

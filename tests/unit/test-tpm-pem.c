@@ -8,7 +8,7 @@
  */
 #include "b64.h"
 #include "crypto.h"
-#include "enroll/tpm-internal.h"
+#include "enroll/tpm/tpm-internal.h"
 #include "tap.h"
 
 static const char ours_pem[] =

@@ -4,7 +4,7 @@
  * every layer, including the handle/parameter/session numbers that
  * format-one TPM codes carry.
  */
-#include "enroll/tpm-internal.h"
+#include "enroll/tpm/tpm-internal.h"
 #include "tap.h"
 
 int main(void) {

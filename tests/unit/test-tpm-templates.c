@@ -5,7 +5,7 @@
  * digests, the marshalled SRK template of tpm2-openssl, and the EK and key
  * template fields.
  */
-#include "enroll/tpm-internal.h"
+#include "enroll/tpm/tpm-internal.h"
 #include "tap.h"
 #include "tpm2util.h"
 

@@ -8,7 +8,7 @@
  * with a chosen TSS2_RC.
  */
 #include "crypto.h"
-#include "enroll/tpm-internal.h"
+#include "enroll/tpm/tpm-internal.h"
 #include "tap.h"
 #include "tpm2util.h"
 
