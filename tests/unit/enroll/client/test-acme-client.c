@@ -13,7 +13,7 @@
 #include "http-client.h"
 #include "json.h"
 #include "jws.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 int __wrap_http_client_perform(const http_client_request *req, http_client_response **ret, char *error);
 

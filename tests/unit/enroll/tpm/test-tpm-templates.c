@@ -6,7 +6,7 @@
  * template fields.
  */
 #include "enroll/tpm/tpm-internal.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "tpm2util.h"
 
 static size_t unhex(const char *s, uint8_t *out) {

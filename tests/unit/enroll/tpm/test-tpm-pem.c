@@ -9,7 +9,7 @@
 #include "b64.h"
 #include "crypto.h"
 #include "enroll/tpm/tpm-internal.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static const char ours_pem[] =
         "-----BEGIN TSS2 PRIVATE KEY-----\n"

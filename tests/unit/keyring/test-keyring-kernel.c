@@ -11,7 +11,7 @@
 #include <keyutils.h>
 
 #include "keyring/payload.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "test-keyring-vectors.h"
 
 static char ring_name[KEYRING_MAX_NAME + 1];

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "keyring/keyring.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 static char dir[] = "/tmp/test-keyring-notify-XXXXXX";
 

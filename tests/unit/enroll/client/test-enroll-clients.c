@@ -10,15 +10,15 @@
 #include <cbor.h>
 
 #include "b64.h"
-#include "cert-builder.h"
-#include "crypto-testdata.h"
+#include "tests/unit/cert-builder.h"
+#include "tests/unit/crypto-testdata.h"
 #include "enroll/client/acme-client.h"
 #include "enroll/client/device-attest-client.h"
 #include "enroll/client/sign-client.h"
 #include "json.h"
 #include "jwk.h"
 #include "jws.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "x509.h"
 
 #define EK_URI "urn:ek:sha256:kUEFyBs0VW2RSo9uEz2cWmnMvn+7ZGU/Zu/XxXL6Ctg="

@@ -5,7 +5,7 @@
  * format-one TPM codes carry.
  */
 #include "enroll/tpm/tpm-internal.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 int main(void) {
         is_int(tpm_rc_to_errno(TSS2_RC_SUCCESS), 0, "success");

@@ -9,7 +9,7 @@
  */
 #include "crypto.h"
 #include "enroll/tpm/tpm-internal.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 #include "tpm2util.h"
 
 /* ---- the fake ---- */

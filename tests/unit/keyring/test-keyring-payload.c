@@ -5,7 +5,7 @@
  * against a fixed byte vector, its rejections, and the counter format.
  */
 #include "keyring/payload.h"
-#include "tap.h"
+#include "tests/unit/tap.h"
 
 /* A frame for entry "vpn", generation 7, kind pkcs8, not_after
  * 0x0102030405, published 0x0a0b0c0d, chain "CHAIN", key "KEY". */
