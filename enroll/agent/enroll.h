@@ -17,10 +17,10 @@
 #include <openssl/x509.h>
 
 #include "enroll/client/attest-client.h"
-#include "keyring/keyring.h"
 #include "enroll/client/sign-client.h"
+#include "enroll/tpm/tpm-key.h"
+#include "keyring/keyring.h"
 #include "signer.h"
-#include "enroll/tpm/tpm.h"
 
 #define ENROLL_ROOT_FILE_MAX (1024 * 1024)
 

@@ -7,6 +7,7 @@
  * logged above debug here: the caller reports the attest_client_error.
  */
 #include "enroll/client/attest-client.h"
+#include "enroll/tpm/tpm-activate.h"
 #include "http-client.h"
 #include "log.h"
 #include "x509.h"

@@ -22,7 +22,9 @@
 #include <time.h>
 #include <openssl/x509.h>
 
-#include "enroll/tpm/tpm.h"
+#include "enroll/tpm/tpm-ek.h"
+#include "enroll/tpm/tpm-info.h"
+#include "enroll/tpm/tpm-key.h"
 
 /* Limits on what the CA may send. A response body above
  * ATTEST_CLIENT_MAX_RESPONSE is refused before parsing. The credential and

@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 
 #include "enroll/client/attest-client.h"
-#include "enroll/tpm/tpm.h"
+#include "enroll/tpm/tpm-key.h"
 
 #define DEVICE_ATTEST_MAX_X5C 4u
 #define DEVICE_ATTEST_MAX_CHAIN 8u

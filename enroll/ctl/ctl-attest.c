@@ -14,13 +14,13 @@
 #include <openssl/bn.h>
 #include <openssl/x509.h>
 
-#include "enroll/client/attest-client.h"
 #include "crypto.h"
+#include "enroll/client/attest-client.h"
 #include "enroll/ctl/ctl.h"
+#include "enroll/tpm/tpm-key.h"
 #include "json.h"
 #include "log.h"
 #include "time-util.h"
-#include "enroll/tpm/tpm.h"
 #include "x509.h"
 
 #define ROOT_FILE_MAX (1024 * 1024)

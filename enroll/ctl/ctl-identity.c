@@ -9,9 +9,10 @@
 
 #include "crypto.h"
 #include "enroll/ctl/ctl.h"
+#include "enroll/tpm/tpm-ek.h"
+#include "enroll/tpm/tpm-info.h"
 #include "json.h"
 #include "log.h"
-#include "enroll/tpm/tpm.h"
 
 static void identity_help(FILE *f) {
         fprintf(f,

@@ -14,7 +14,7 @@
 
 #include "crypto.h"
 #include "enroll/ctl/ctl.h"
-#include "enroll/tpm/tpm.h"
+#include "enroll/tpm/tpm-key.h"
 #include "json.h"
 #include "keyring/keyring.h"
 #include "log.h"

@@ -4,9 +4,54 @@
  * makes the EK usable, satisfies the EK's policy in a policy session and
  * recovers the secret the Attestation CA wrapped for this AK and EK.
  */
-#include "log.h"
+#include "enroll/tpm/tpm-activate.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "log.h"
 #include "tpm2util.h"
+
+/* Makes the EK usable as the keyHandle of ActivateCredential: an ESYS_TR
+ * for the persistent handle (*ret_transient = false: close, don't flush)
+ * or the recreated primary (flush). The public area must still match. */
+static int ek_load(tpm_ctx *t, const tpm_ek *ek, ESYS_TR *ret, bool *ret_transient) {
+        _cleanup_esys_ TPM2B_PUBLIC *pub = NULL;
+        TPM2B_PUBLIC tmpl;
+        ESYS_TR tr = ESYS_TR_NONE;
+        bool transient;
+        int r;
+
+        if (ek->handle != 0) {
+                r = tpm_esys_tr_from_public(t, ek->handle, &tr);
+                if (r < 0)
+                        return r;
+                r = tpm_esys_read_public(t, tr, &pub);
+                transient = false;
+        } else {
+                r = tpm_template_ek(ek->type, &tmpl);
+                if (r < 0)
+                        return r;
+                r = tpm_esys_create_primary(t, ESYS_TR_RH_ENDORSEMENT, &tmpl, &tr, &pub);
+                transient = true;
+        }
+        if (r >= 0) {
+                /* The object found must still be the EK we reported. */
+                TPM2B_NAME a, b;
+
+                if (tpm2_public_name(&pub->publicArea, &a) < 0 ||
+                    tpm2_public_name(&ek->public.publicArea, &b) < 0 || a.size != b.size ||
+                    memcmp(a.name, b.name, a.size) != 0)
+                        r = -ESTALE;
+        }
+        if (r < 0) {
+                if (transient)
+                        (void) tpm_esys_flush(t, &tr);
+                else
+                        (void) tpm_esys_tr_close(t, &tr);
+                return r;
+        }
+        *ret = tr;
+        *ret_transient = transient;
+        return 0;
+}
 
 /* Satisfies the EK's authPolicy: PolicyA (PolicySecret(TPM_RH_ENDORSEMENT))
  * for the low-range templates; PolicyB = PolicyOR(PolicyA, PolicyC) for the
@@ -76,7 +121,7 @@ int tpm_activate_credential(tpm_ctx *t, const tpm_key *ak, const tpm_ek *ek,
         r = tpm_keys_load(t, (const tpm_key *const[]) { ak }, 1, &akh);
         if (r < 0)
                 return r;
-        r = tpm_ek_load(t, ek, &ekh, &ek_transient);
+        r = ek_load(t, ek, &ekh, &ek_transient);
         if (r < 0)
                 goto finish;
         r = ek_policy_session(t, &ek->public.publicArea, &session);

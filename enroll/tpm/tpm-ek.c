@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The endorsement key: read from its persistent handle or recreated from
- * the TCG default template, its certificate read from NV, and loading it
- * for TPM2_ActivateCredential.
+ * The endorsement key (tpm-ek.h): read from its persistent handle or
+ * recreated from the TCG default template, its certificate read from NV.
  */
-#include "crypto.h"
-#include "log.h"
+#include "enroll/tpm/tpm-ek.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "log.h"
 #include "tpm2util.h"
 
 /* TCG EK Credential Profile 2.x, section 2.2.1.4 (low range) and 2.2.1.5
@@ -263,48 +262,4 @@ int tpm_ek_default(tpm_ctx *t, tpm_ek **ret) {
         if (r < 0)
                 return r;
         return ek_finish(t, TPM_EK_ECC_P256, 0, &pub, ret);
-}
-
-/* Makes the EK usable as the keyHandle of ActivateCredential: an ESYS_TR
- * for the persistent handle (*ret_transient = false: close, don't flush)
- * or the recreated primary (flush). The public area must still match. */
-int tpm_ek_load(tpm_ctx *t, const tpm_ek *ek, ESYS_TR *ret, bool *ret_transient) {
-        _cleanup_esys_ TPM2B_PUBLIC *pub = NULL;
-        TPM2B_PUBLIC tmpl;
-        ESYS_TR tr = ESYS_TR_NONE;
-        bool transient;
-        int r;
-
-        if (ek->handle != 0) {
-                r = tpm_esys_tr_from_public(t, ek->handle, &tr);
-                if (r < 0)
-                        return r;
-                r = tpm_esys_read_public(t, tr, &pub);
-                transient = false;
-        } else {
-                r = tpm_template_ek(ek->type, &tmpl);
-                if (r < 0)
-                        return r;
-                r = tpm_esys_create_primary(t, ESYS_TR_RH_ENDORSEMENT, &tmpl, &tr, &pub);
-                transient = true;
-        }
-        if (r >= 0) {
-                /* The object found must still be the EK we reported. */
-                TPM2B_NAME a, b;
-
-                if (tpm2_public_name(&pub->publicArea, &a) < 0 ||
-                    tpm2_public_name(&ek->public.publicArea, &b) < 0 || a.size != b.size ||
-                    memcmp(a.name, b.name, a.size) != 0)
-                        r = -ESTALE;
-        }
-        if (r < 0) {
-                if (transient)
-                        (void) tpm_esys_flush(t, &tr);
-                else
-                        (void) tpm_esys_tr_close(t, &tr);
-                return r;
-        }
-        *ret = tr;
-        *ret_transient = transient;
-        return 0;
 }

@@ -5,8 +5,9 @@
  * select the key's own scheme), decodes the TSS2_RC once through tpm_rc()
  * and returns 0 or -errno. Unit tests replace Esys_* at link time.
  */
-#include "log.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-rc.h"
+#include "log.h"
 
 int tpm_esys_get_capability(tpm_ctx *t, TPM2_CAP cap, uint32_t property, uint32_t count,
                             TPMS_CAPABILITY_DATA **ret) {
@@ -187,4 +188,15 @@ int tpm_esys_nv_read(tpm_ctx *t, ESYS_TR auth, ESYS_TR nv, uint16_t size, uint16
         return tpm_rc(Esys_NV_Read(t->esys, auth, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
                                    size, offset, ret),
                       "Esys_NV_Read");
+}
+
+int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle) {
+        _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+        int r;
+
+        r = tpm_esys_get_capability(t, TPM2_CAP_HANDLES, handle, 1, &cap);
+        if (r < 0)
+                return r;
+        return cap->capability == TPM2_CAP_HANDLES && cap->data.handles.count >= 1 &&
+               cap->data.handles.handle[0] == handle;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Internals shared by enroll/tpm*.c: the context, the key object, the
- * TSS2_RC -> -errno decoder, and one thin wrapper per Esys_* call (in
- * tpm-esys.c) that decodes the return code once and logs the TSS message
- * at debug. Nothing outside enroll/tpm*.c includes this header.
+ * Internals shared by the files of enroll/tpm/: the context, the key, one
+ * thin wrapper per Esys_* call (tpm-esys.c) that decodes the return code
+ * once (tpm-rc.h) and logs the TSS message at debug, and the helpers the
+ * files share. Nothing outside enroll/tpm/ includes this header, except
+ * the unit tests of the TPM layer.
  */
 #pragma once
 
+#include <openssl/evp.h>
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_tctildr.h>
 
@@ -30,15 +32,9 @@ static inline void esys_freep(void *p) {
 }
 #define _cleanup_esys_ _cleanup_(esys_freep)
 
-/* Maps a TSS2_RC (any layer) to a negative errno; 0 for TSS2_RC_SUCCESS. */
-int tpm_rc_to_errno(TSS2_RC rc);
-/* Logs rc with Tss2_RC_Decode at debug, naming the call, and maps it. */
-int tpm_rc(TSS2_RC rc, const char *call);
-
-/* 1 if the persistent handle or NV index exists, 0 if not (tpm.c). */
-int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle);
-
 /* ---- Esys wrappers (tpm-esys.c). All return 0 or -errno. ---- */
+/* 1 if the persistent handle or NV index exists, 0 if not. */
+int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle);
 int tpm_esys_get_capability(tpm_ctx *t, TPM2_CAP cap, uint32_t property, uint32_t count,
                             TPMS_CAPABILITY_DATA **ret);
 int tpm_esys_tr_from_public(tpm_ctx *t, TPM2_HANDLE handle, ESYS_TR *ret);
@@ -97,9 +93,6 @@ int tpm_template_key(tpm_key_alg alg, bool restricted, TPM2B_PUBLIC *ret);
  * PolicyB = PolicyOR(A, C) is the authPolicy of high-range templates. */
 int tpm_ek_policy_digests(TPMI_ALG_HASH hash, TPM2B_DIGEST *ret_a, TPM2B_DIGEST *ret_b,
                           TPM2B_DIGEST *ret_c);
-
-/* tpm-ek.c: the EK as keyHandle of ActivateCredential; see there. */
-int tpm_ek_load(tpm_ctx *t, const tpm_ek *ek, ESYS_TR *ret, bool *ret_transient);
 
 /* tpm-pem.c: the DER TPMKey of exactly our shape (emptyAuth TRUE, parent
  * 0x40000001) from TPM2B_PUBLIC / TPM2B_PRIVATE bytes, and the strict

@@ -5,8 +5,9 @@
  * keys with TPM2_Certify, and TPM2_Sign.
  */
 #include "crypto.h"
-#include "log.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
+#include "log.h"
 #include "tpm2util.h"
 
 int tpm_key_alg_from_string(const char *s) {

@@ -15,8 +15,9 @@
  * Keys with policies, an import secret or a non-empty auth are refused.
  */
 #include "b64.h"
-#include "log.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
+#include "log.h"
 #include "tpm2util.h"
 
 #define PEM_BEGIN "-----BEGIN TSS2 PRIVATE KEY-----"

@@ -6,8 +6,8 @@
  */
 #include <tss2/tss2_rc.h>
 
+#include "enroll/tpm/tpm-rc.h"
 #include "log.h"
-#include "enroll/tpm/tpm-internal.h"
 
 /* TPM 2.0 Part 2, 6.6: format-one codes carry the handle/parameter/session
  * number above bit 7 and a P bit at 0x40; the error itself is bits 0-5. */

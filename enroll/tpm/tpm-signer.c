@@ -5,6 +5,7 @@
  * the key for every signature, so nothing stays loaded between uses.
  */
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
 
 typedef struct tpm_signer {
         tpm_ctx *tpm;

@@ -5,6 +5,7 @@
  * at its first byte, as a pair of TPM2B_PUBLIC / TPM2B_PRIVATE blobs.
  */
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,6 +9,7 @@
 #include "b64.h"
 #include "crypto.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
 #include "tests/unit/tap.h"
 
 static const char ours_pem[] =

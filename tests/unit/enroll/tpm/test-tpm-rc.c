@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * TSS2_RC -> -errno decoding (enroll/tpm-rc.c) with fixed return codes of
+ * TSS2_RC -> -errno decoding (enroll/tpm/tpm-rc.c) with fixed return codes of
  * every layer, including the handle/parameter/session numbers that
  * format-one TPM codes carry.
  */
-#include "enroll/tpm/tpm-internal.h"
+#include <errno.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "enroll/tpm/tpm-rc.h"
 #include "tests/unit/tap.h"
 
 int main(void) {

@@ -5,7 +5,9 @@
  * digests, the marshalled SRK template of tpm2-openssl, and the EK and key
  * template fields.
  */
+#include "enroll/tpm/tpm-ek.h"
 #include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
 #include "tests/unit/tap.h"
 #include "tpm2util.h"
 

@@ -8,6 +8,8 @@
  * with a chosen TSS2_RC.
  */
 #include "crypto.h"
+#include "enroll/tpm/tpm-activate.h"
+#include "enroll/tpm/tpm-info.h"
 #include "enroll/tpm/tpm-internal.h"
 #include "tests/unit/tap.h"
 #include "tpm2util.h"
