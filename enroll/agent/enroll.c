@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "enroll/client/device-attest-client.h"
 #include "enroll/agent/enroll.h"
+#include "enroll/client/device-attest-client.h"
 #include "log.h"
 #include "x509.h"
 

@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "macro.h"
 #include "enroll/client/sign-client.h"
+#include "macro.h"
 
 #define ENROLLD_CONFIG_MAX_SIZE (64 * 1024)
 #define ENROLLD_CONFIG_MAX_ACCOUNTS 16

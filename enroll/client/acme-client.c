@@ -7,8 +7,8 @@
  */
 #include <time.h>
 
-#include "enroll/client/acme-client.h"
 #include "crypto.h"
+#include "enroll/client/acme-client.h"
 #include "http-client.h"
 #include "jwk.h"
 #include "jws.h"

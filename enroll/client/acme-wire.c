@@ -7,8 +7,8 @@
 #include <ctype.h>
 
 #include "enroll/client/acme-client.h"
-#include "jwk.h"
 #include "json.h"
+#include "jwk.h"
 
 #define ACME_MAX_TYPE 64u
 

@@ -9,9 +9,9 @@
 #include <strings.h>
 #include <openssl/objects.h>
 
-#include "enroll/client/attest-client.h"
 #include "b64.h"
 #include "crypto.h"
+#include "enroll/client/attest-client.h"
 #include "json.h"
 #include "log.h"
 #include "x509.h"

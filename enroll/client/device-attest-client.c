@@ -6,9 +6,9 @@
  */
 #include <cbor.h>
 
-#include "enroll/client/acme-client.h"
 #include "b64.h"
 #include "crypto.h"
+#include "enroll/client/acme-client.h"
 #include "enroll/client/device-attest-client.h"
 #include "json.h"
 #include "log.h"

@@ -8,11 +8,11 @@
 
 #include "b64.h"
 #include "crypto.h"
+#include "enroll/client/sign-client.h"
 #include "http-client.h"
 #include "json.h"
 #include "jws.h"
 #include "log.h"
-#include "enroll/client/sign-client.h"
 #include "x509.h"
 
 #define SIGN_CONNECT_TIMEOUT 10

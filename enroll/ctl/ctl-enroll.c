@@ -12,8 +12,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "enroll/ctl/ctl.h"
 #include "enroll/agent/enroll.h"
+#include "enroll/ctl/ctl.h"
 #include "json.h"
 #include "keyring/keyring.h"
 #include "log.h"

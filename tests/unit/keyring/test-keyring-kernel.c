@@ -11,8 +11,8 @@
 #include <keyutils.h>
 
 #include "keyring/payload.h"
-#include "tests/unit/tap.h"
 #include "test-keyring-vectors.h"
+#include "tests/unit/tap.h"
 
 static char ring_name[KEYRING_MAX_NAME + 1];
 

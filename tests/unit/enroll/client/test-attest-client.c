@@ -10,12 +10,12 @@
  */
 #include <stdarg.h>
 
-#include "enroll/client/attest-client.h"
 #include "b64.h"
-#include "tests/unit/cert-builder.h"
-#include "tests/unit/crypto-testdata.h"
+#include "enroll/client/attest-client.h"
 #include "json.h"
 #include "log.h"
+#include "tests/unit/cert-builder.h"
+#include "tests/unit/crypto-testdata.h"
 #include "tests/unit/tap.h"
 
 #define EK_URI "urn:ek:sha256:kUEFyBs0VW2RSo9uEz2cWmnMvn+7ZGU/Zu/XxXL6Ctg="

@@ -10,14 +10,14 @@
 #include <cbor.h>
 
 #include "b64.h"
-#include "tests/unit/cert-builder.h"
-#include "tests/unit/crypto-testdata.h"
 #include "enroll/client/acme-client.h"
 #include "enroll/client/device-attest-client.h"
 #include "enroll/client/sign-client.h"
 #include "json.h"
 #include "jwk.h"
 #include "jws.h"
+#include "tests/unit/cert-builder.h"
+#include "tests/unit/crypto-testdata.h"
 #include "tests/unit/tap.h"
 #include "x509.h"
 
