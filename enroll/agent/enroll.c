@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "enroll/agent/enroll.h"
 #include "enroll/client/device-attest-client.h"
+#include "enroll/client/url.h"
 #include "log.h"
 #include "x509.h"
 
@@ -39,9 +40,9 @@ int enroll_ca_load(const char *url, const char *root_path, enroll_ca *ret, const
         c.root_path = strdup(root_path);
         if (!c.url || !c.root_path)
                 return -ENOMEM;
-        r = attest_client_url(url, "attestation", &c.attest_url);
+        r = client_url(url, "attestation", &c.attest_url);
         if (r >= 0)
-                r = attest_client_url(url, "acme/agents/directory", &c.dir_url);
+                r = client_url(url, "acme/agents/directory", &c.dir_url);
         if (r < 0)
                 goto fail;
         what = "read";
@@ -69,7 +70,7 @@ static bool errno_speaks_for_itself(int r) {
 
 int enroll_failure_format(int r, const enroll_failure *f, const char *root_path, const char *tcti,
                           char **ret_msg) {
-        const attest_client_error *e = &f->e;
+        const client_failure *e = &f->e;
         const char *url = e->url[0] ? e->url : (f->url ?: "");
         const char *sep = e->detail[0] ? ": " : "";
         const char *who = f->who ?: "CA";
@@ -77,8 +78,8 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
         char *m = NULL;
         int cls, n;
 
-        switch (f->who ? e->kind : (e->kind == ATTEST_FAIL_TPM ? ATTEST_FAIL_TPM : ATTEST_FAIL_LOCAL)) {
-        case ATTEST_FAIL_CONNECT:
+        switch (f->who ? e->kind : (e->kind == CLIENT_FAIL_TPM ? CLIENT_FAIL_TPM : CLIENT_FAIL_LOCAL)) {
+        case CLIENT_FAIL_CONNECT:
                 cls = ENROLL_EXIT_CA_UNREACHABLE;
                 if (r == -EKEYREJECTED)
                         n = asprintf(&m, "The %s at %s presented a TLS certificate that does not verify against %s%s%s",
@@ -89,7 +90,7 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
                         n = asprintf(&m, "Failed to reach the %s at %s: %s%s%s%s", who, url, err,
                                      e->detail[0] ? " (" : "", e->detail, e->detail[0] ? ")" : "");
                 break;
-        case ATTEST_FAIL_REFUSED:
+        case CLIENT_FAIL_REFUSED:
                 cls = ENROLL_EXIT_CA_REFUSED;
                 if (e->status > 0)
                         n = asprintf(&m, "The %s at %s refused to %s (HTTP %ld)%s%s", who, url, e->step ?: "answer",
@@ -98,17 +99,17 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
                         n = asprintf(&m, "The %s at %s refused to %s%s%s", who, url, e->step ?: "answer", sep,
                                      e->detail);
                 break;
-        case ATTEST_FAIL_RESPONSE:
+        case CLIENT_FAIL_RESPONSE:
                 cls = ENROLL_EXIT_CA_BAD_RESPONSE;
                 n = asprintf(&m, "Bad response from the %s at %s (%s): %s%s%s", who, url, e->step ?: "?", err, sep,
                              e->detail);
                 break;
-        case ATTEST_FAIL_CHECK:
+        case CLIENT_FAIL_CHECK:
                 cls = ENROLL_EXIT_CA_BAD_RESPONSE;
                 n = asprintf(&m, "Refusing the certificate from the %s at %s%s%s", who, f->url ?: url, sep,
                              e->detail);
                 break;
-        case ATTEST_FAIL_TPM:
+        case CLIENT_FAIL_TPM:
                 cls = ENROLL_EXIT_LOCAL;
                 if (f->name)
                         n = asprintf(&m, "Failed to %s of account \"%s\" via \"%s\": %s%s%s", e->step ?: "use the TPM",
@@ -131,10 +132,10 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
 }
 
 bool enroll_failure_is_removed(int r, const enroll_failure *f) {
-        return r < 0 && f->who && f->e.kind == ATTEST_FAIL_REFUSED && f->e.status == 403;
+        return r < 0 && f->who && f->e.kind == CLIENT_FAIL_REFUSED && f->e.status == 403;
 }
 
-static void fail_local(enroll_failure *f, attest_client_failure kind, const char *step, const char *name) {
+static void fail_local(enroll_failure *f, client_failure_kind kind, const char *step, const char *name) {
         *f = (enroll_failure) { .e = { .kind = kind, .step = step }, .name = name };
 }
 
@@ -173,14 +174,14 @@ static int device_complete(tpm_ctx *t, enroll_device *d, enroll_failure *f) {
 
         r = tpm_key_signer(t, d->key, &d->signer);
         if (r < 0) {
-                fail_local(f, ATTEST_FAIL_TPM, "use the device key", NULL);
+                fail_local(f, CLIENT_FAIL_TPM, "use the device key", NULL);
                 return r;
         }
         r = x5c_chain(d->chain, &d->x5c);
         if (r >= 0)
                 r = x509_cert_get_validity(sk_X509_value(d->chain, 0), &d->not_before, &d->not_after);
         if (r < 0)
-                fail_local(f, ATTEST_FAIL_LOCAL, "read the device certificate", NULL);
+                fail_local(f, CLIENT_FAIL_LOCAL, "read the device certificate", NULL);
         return r;
 }
 
@@ -274,14 +275,14 @@ static int account_key(tpm_ctx *t, const sign_client_account *spec, tpm_key_alg 
 
                 r = tpm_key_create(t, alg, &k);
                 if (r < 0) {
-                        fail_local(f, ATTEST_FAIL_TPM, "create the key", spec->name);
+                        fail_local(f, CLIENT_FAIL_TPM, "create the key", spec->name);
                         return r;
                 }
                 r = tpm_key_signer(t, k, &s);
                 if (r >= 0)
                         r = tpm_key_to_pem(k, ret_pem, ret_len);
                 if (r < 0) {
-                        fail_local(f, ATTEST_FAIL_TPM, "use the TPM key", spec->name);
+                        fail_local(f, CLIENT_FAIL_TPM, "use the TPM key", spec->name);
                         return r;
                 }
         } else {
@@ -293,7 +294,7 @@ static int account_key(tpm_ctx *t, const sign_client_account *spec, tpm_key_alg 
                 if (r >= 0)
                         r = crypto_key_to_pem_pkcs8(pkey, ret_pem, ret_len);
                 if (r < 0) {
-                        fail_local(f, ATTEST_FAIL_LOCAL, "generate the key", spec->name);
+                        fail_local(f, CLIENT_FAIL_LOCAL, "generate the key", spec->name);
                         return r;
                 }
         }
@@ -319,7 +320,7 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *d
         if (r >= 0)
                 r = x509_cert_get_validity(sk_X509_value(a.chain, 0), &a.not_before, &a.not_after);
         if (r < 0) {
-                fail_local(f, ATTEST_FAIL_LOCAL, "encode the certificate", spec->name);
+                fail_local(f, CLIENT_FAIL_LOCAL, "encode the certificate", spec->name);
                 return r;
         }
         *ret = a;

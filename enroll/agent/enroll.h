@@ -52,7 +52,7 @@ int enroll_ca_load(const char *url, const char *root_path, enroll_ca *ret, const
 
 /* What went wrong in an exchange, for enroll_failure_format(). */
 typedef struct enroll_failure {
-        attest_client_error e;
+        client_failure e;
         const char *who;   /* "Attestation CA", "Agent CA", "Account CA"; NULL: local */
         const char *url;   /* the URL tried when e.url is empty */
         const char *name;  /* the account, for local failures; may be NULL */

@@ -184,7 +184,7 @@ static int note_failure(enrolld *d, int r, const enroll_failure *f) {
 }
 
 static int publish_failure(enrolld *d, int r, const char *name) {
-        enroll_failure f = { .e = { .kind = ATTEST_FAIL_LOCAL, .step = "publish into the keyring" }, .name = name };
+        enroll_failure f = { .e = { .kind = CLIENT_FAIL_LOCAL, .step = "publish into the keyring" }, .name = name };
 
         return note_failure(d, r, &f);
 }

@@ -3,7 +3,7 @@
  * The ACME protocol, client side (acme-client.h): nonce bookkeeping, JWS
  * requests, and the order steps, over http-client.h. Bodies are read by
  * the pure acme-wire.c. Logs at debug only; failures go into the
- * attest_client_error for the caller to report once.
+ * client_failure for the caller to report once.
  */
 #include <time.h>
 
@@ -13,6 +13,7 @@
 #include "jwk.h"
 #include "jws.h"
 #include "log.h"
+#include "signer.h"
 #include "time-util.h"
 
 #define ACME_CONNECT_TIMEOUT 10
@@ -45,21 +46,21 @@ EVP_PKEY *acme_client_account_key(const acme_client *c) {
         return c ? c->key : NULL;
 }
 
-static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
+static int fail(client_failure *e, client_failure_kind kind, const char *step, int r,
                 const char *detail) {
-        return attest_client_fail(e, kind, "ACME", step, r, detail);
+        return client_fail(e, kind, "ACME", step, r, detail);
 }
 
 /* Failure of a body parser: LOCAL for -ENOMEM, else RESPONSE. */
-static int fail_parse(attest_client_error *e, const char *step, int r, const char *what) {
-        return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_RESPONSE, step, r,
+static int fail_parse(client_failure *e, const char *step, int r, const char *what) {
+        return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE, step, r,
                     r == -E2BIG ? "the response exceeds a limit" : what);
 }
 
 /* One HTTP exchange; keeps the Replay-Nonce. Any status is returned. */
 static int acme_http(acme_client *c, const char *method, const char *url, const char *body,
                      const char *accept, const char *step, http_client_response **ret,
-                     attest_client_error *e) {
+                     client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         static const char *const capture[] = { "Replay-Nonce", "Location", "Retry-After", NULL };
         const char *headers[] = { accept, NULL };
@@ -83,14 +84,14 @@ static int acme_http(acme_client *c, const char *method, const char *url, const 
         (void) snprintf(e->url, sizeof(e->url), "%s", url);
         r = http_client_perform(&req, &resp, text);
         if (r < 0)
-                return attest_client_fail_transport(e, "ACME", step, r, text);
+                return client_fail_transport(e, "ACME", step, r, text);
 
         nonce = http_client_response_header(resp, "Replay-Nonce");
         if (nonce && nonce[0] && strlen(nonce) <= ACME_MAX_TOKEN) {
                 char *n = strdup(nonce);
 
                 if (!n)
-                        return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                        return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
                 free(c->nonce);
                 c->nonce = n;
         }
@@ -99,14 +100,14 @@ static int acme_http(acme_client *c, const char *method, const char *url, const 
 }
 
 /* Turns a status >= 400 into REFUSED with the problem's detail. */
-static int fail_status(attest_client_error *e, const char *step, const http_client_response *resp) {
+static int fail_status(client_failure *e, const char *step, const http_client_response *resp) {
         _cleanup_(acme_problem_done) acme_problem p = {};
         char detail[sizeof(e->detail)];
 
         e->status = resp->status;
         if (resp->status < 400) {
                 (void) snprintf(detail, sizeof(detail), "unexpected HTTP status %ld", resp->status);
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO, detail);
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, detail);
         }
         if (acme_parse_problem(resp->body, resp->body_len, &p) >= 0) {
                 const char *name = strncmp(p.type, ACME_ERROR_PREFIX, strlen(ACME_ERROR_PREFIX)) == 0
@@ -116,13 +117,13 @@ static int fail_status(attest_client_error *e, const char *step, const http_clie
         } else {
                 _cleanup_free_ char *m = NULL;
 
-                (void) attest_client_parse_error(resp->body, resp->body_len, &m, NULL);
+                (void) client_failure_message(resp->body, resp->body_len, &m, NULL);
                 (void) snprintf(detail, sizeof(detail), "%s", m ?: "");
         }
-        return fail(e, ATTEST_FAIL_REFUSED, step, -EACCES, detail);
+        return fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, detail);
 }
 
-static int ensure_nonce(acme_client *c, attest_client_error *e) {
+static int ensure_nonce(acme_client *c, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         int r;
 
@@ -134,7 +135,7 @@ static int ensure_nonce(acme_client *c, attest_client_error *e) {
         if (resp->status != 200 && resp->status != 204)
                 return fail_status(e, "get a nonce", resp);
         if (!c->nonce)
-                return fail(e, ATTEST_FAIL_RESPONSE, "get a nonce", -EPROTO, "no Replay-Nonce header");
+                return fail(e, CLIENT_FAIL_RESPONSE, "get a nonce", -EPROTO, "no Replay-Nonce header");
         return 0;
 }
 
@@ -148,7 +149,7 @@ static int is_bad_nonce(const http_client_response *resp) {
 /* A signed POST (payload NULL: POST-as-GET). Retries once on badNonce.
  * On success *ret has a status below 400. */
 static int acme_post(acme_client *c, const char *url, const char *payload, const char *accept,
-                     const char *step, http_client_response **ret, attest_client_error *e) {
+                     const char *step, http_client_response **ret, client_failure *e) {
         for (unsigned attempt = 0;; attempt++) {
                 _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
                 _cleanup_json_ json_object *hdr = json_object_new_object();
@@ -156,7 +157,7 @@ static int acme_post(acme_client *c, const char *url, const char *payload, const
                 int r;
 
                 if (!hdr)
-                        return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                        return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
                 r = ensure_nonce(c, e);
                 if (r < 0)
                         return r;
@@ -177,7 +178,7 @@ static int acme_post(acme_client *c, const char *url, const char *payload, const
                         r = jws_sign_flattened(c->signer, hdr, payload ?: "", payload ? strlen(payload) : 0,
                                                &body);
                 if (r < 0)
-                        return fail(e, ATTEST_FAIL_LOCAL, step, r, "cannot sign the request");
+                        return fail(e, CLIENT_FAIL_LOCAL, step, r, "cannot sign the request");
                 r = acme_http(c, "POST", url, body, accept, step, &resp, e);
                 if (r < 0)
                         return r;
@@ -192,34 +193,34 @@ static int acme_post(acme_client *c, const char *url, const char *payload, const
         }
 }
 
-static int require_json(const http_client_response *resp, const char *step, attest_client_error *e) {
+static int require_json(const http_client_response *resp, const char *step, client_failure *e) {
         if (!http_client_media_type_is(resp->content_type, "application/json"))
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO, "the response is not application/json");
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, "the response is not application/json");
         return 0;
 }
 
 int acme_client_new(const char *directory_url, const char *root_pem, acme_client **ret,
-                    attest_client_error *e) {
+                    client_failure *e) {
         _cleanup_(acme_client_freep) acme_client *c = NULL;
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         static const char step[] = "read the ACME directory";
         int r;
 
-        *e = (attest_client_error) {};
+        *e = (client_failure) {};
         if (!directory_url || strncmp(directory_url, "https://", 8) != 0 || !ret)
-                return fail(e, ATTEST_FAIL_LOCAL, step, -EINVAL, "the directory URL must be https://");
+                return fail(e, CLIENT_FAIL_LOCAL, step, -EINVAL, "the directory URL must be https://");
         c = calloc(1, sizeof(*c));
         if (!c)
-                return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
         c->directory_url = strdup(directory_url);
         c->root_pem = root_pem ? strdup(root_pem) : NULL;
         if (!c->directory_url || (root_pem && !c->root_pem))
-                return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
         r = crypto_key_generate(CRYPTO_KEY_EC_P256, &c->key);
         if (r >= 0)
                 r = signer_new_evp(c->key, &c->signer);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, "generate the ACME account key", r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, "generate the ACME account key", r, NULL);
 
         r = acme_http(c, "GET", directory_url, NULL, NULL, step, &resp, e);
         if (r < 0)
@@ -237,7 +238,7 @@ int acme_client_new(const char *directory_url, const char *root_pem, acme_client
         return 0;
 }
 
-int acme_client_new_account(acme_client *c, attest_client_error *e) {
+int acme_client_new_account(acme_client *c, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         static const char step[] = "create the ACME account";
         const char *loc;
@@ -248,16 +249,16 @@ int acme_client_new_account(acme_client *c, attest_client_error *e) {
                 return r;
         loc = http_client_response_header(resp, "Location");
         if ((resp->status != 200 && resp->status != 201) || !loc || !loc[0] || strlen(loc) > ACME_MAX_URL)
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO, "no account URL (Location) in the answer");
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, "no account URL (Location) in the answer");
         c->kid = strdup(loc);
         if (!c->kid)
-                return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
         log_debug("ACME account %s", c->kid);
         return 0;
 }
 
 int acme_client_new_order(acme_client *c, const char *id_type, const char *id_value, acme_order *ret,
-                          char **ret_url, attest_client_error *e) {
+                          char **ret_url, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         _cleanup_json_ json_object *o = json_object_new_object(), *ids = json_object_new_array(),
                                    *id = json_object_new_object();
@@ -267,7 +268,7 @@ int acme_client_new_order(acme_client *c, const char *id_type, const char *id_va
         int r;
 
         if (!o || !ids || !id)
-                return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
         r = json_add_string(id, "type", id_type);
         if (r >= 0)
                 r = json_add_string(id, "value", id_value);
@@ -278,19 +279,19 @@ int acme_client_new_order(acme_client *c, const char *id_type, const char *id_va
         if (r >= 0)
                 r = json_to_string_dup(o, &payload);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, step, r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, r, NULL);
         r = acme_post(c, c->dir.new_order, payload, NULL, step, &resp, e);
         if (r < 0)
                 return r;
         loc = http_client_response_header(resp, "Location");
         if (resp->status != 201 || !loc || !loc[0] || strlen(loc) > ACME_MAX_URL)
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO, "expected 201 with the order URL (Location)");
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, "expected 201 with the order URL (Location)");
         r = require_json(resp, step, e);
         if (r < 0)
                 return r;
         url = strdup(loc);
         if (!url)
-                return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
         r = acme_parse_order(resp->body, resp->body_len, ret);
         if (r < 0)
                 return fail_parse(e, step, r, "not an order object");
@@ -299,7 +300,7 @@ int acme_client_new_order(acme_client *c, const char *id_type, const char *id_va
 }
 
 int acme_client_get_authorization(acme_client *c, const char *url, acme_authorization *ret,
-                                  attest_client_error *e) {
+                                  client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         static const char step[] = "read the ACME authorization";
         int r;
@@ -334,7 +335,7 @@ static int poll_wait(const http_client_response *resp, uint64_t deadline_ms) {
 }
 
 int acme_client_answer_challenge(acme_client *c, const char *url, const char *payload,
-                                 acme_challenge *ret, attest_client_error *e) {
+                                 acme_challenge *ret, client_failure *e) {
         static const char step[] = "answer the ACME challenge";
         uint64_t deadline_ms = now_monotonic_ms() + ACME_POLL_DEADLINE_SEC * 1000ULL;
         int r;
@@ -357,13 +358,13 @@ int acme_client_answer_challenge(acme_client *c, const char *url, const char *pa
                         return 0;
                 }
                 if (poll_wait(resp, deadline_ms) < 0)
-                        return fail(e, ATTEST_FAIL_RESPONSE, step, -ETIMEDOUT,
+                        return fail(e, CLIENT_FAIL_RESPONSE, step, -ETIMEDOUT,
                                     "the challenge stayed pending past the deadline");
         }
 }
 
 int acme_client_poll_order(acme_client *c, const char *order_url, bool until_ready, acme_order *ret,
-                           attest_client_error *e) {
+                           client_failure *e) {
         static const char step[] = "read the ACME order";
         uint64_t deadline_ms = now_monotonic_ms() + ACME_POLL_DEADLINE_SEC * 1000ULL;
         int r;
@@ -387,13 +388,13 @@ int acme_client_poll_order(acme_client *c, const char *order_url, bool until_rea
                         return 0;
                 }
                 if (poll_wait(resp, deadline_ms) < 0)
-                        return fail(e, ATTEST_FAIL_RESPONSE, step, -ETIMEDOUT,
+                        return fail(e, CLIENT_FAIL_RESPONSE, step, -ETIMEDOUT,
                                     "the order did not progress before the deadline");
         }
 }
 
 int acme_client_finalize(acme_client *c, const acme_order *order, const char *order_url,
-                         const uint8_t *csr_der, size_t csr_len, acme_order *ret, attest_client_error *e) {
+                         const uint8_t *csr_der, size_t csr_len, acme_order *ret, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         _cleanup_(acme_order_done) acme_order o = {};
         _cleanup_json_ json_object *p = json_object_new_object();
@@ -403,12 +404,12 @@ int acme_client_finalize(acme_client *c, const acme_order *order, const char *or
         int r;
 
         if (!p)
-                return fail(e, ATTEST_FAIL_LOCAL, step, -ENOMEM, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, -ENOMEM, NULL);
         r = json_add_b64(p, "csr", B64_URL, csr_der, csr_len);
         if (r >= 0)
                 r = json_to_string_dup(p, &payload);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, step, r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, step, r, NULL);
         r = acme_post(c, order->finalize, payload, NULL, step, &resp, e);
         if (r >= 0)
                 r = require_json(resp, step, e);
@@ -426,7 +427,7 @@ int acme_client_finalize(acme_client *c, const acme_order *order, const char *or
         if (o.status != ACME_STATUS_VALID) {
                 (void) snprintf(detail, sizeof(detail), "the order is %s after finalize",
                                 acme_status_to_string(o.status));
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO, detail);
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, detail);
         }
         *ret = o;
         o = (acme_order) {};
@@ -434,7 +435,7 @@ int acme_client_finalize(acme_client *c, const acme_order *order, const char *or
 }
 
 int acme_client_download(acme_client *c, const char *cert_url, char **ret_pem, size_t *ret_len,
-                         attest_client_error *e) {
+                         client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         static const char step[] = "download the certificate";
         int r;
@@ -445,7 +446,7 @@ int acme_client_download(acme_client *c, const char *cert_url, char **ret_pem, s
         if (resp->status != 200)
                 return fail_status(e, step, resp);
         if (!http_client_media_type_is(resp->content_type, "application/pem-certificate-chain"))
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO,
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO,
                             "the response is not application/pem-certificate-chain");
         *ret_len = resp->body_len;
         *ret_pem = TAKE_PTR(resp->body);

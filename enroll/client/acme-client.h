@@ -1,27 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The agent's RFC 8555 ACME client (protocols.md 2 and 4).
- *
- *  - acme-wire.c: pure parsers of every response body the client reads
- *    (directory, order, authorization, challenge, problem document) and of
- *    Retry-After, with explicit limits; the key authorization. No I/O;
- *    fuzzed by tests/fuzz/fuzz-acme-client.c.
- *  - acme-client.c: the protocol over http-client.h: directory, nonces
- *    (newNonce, Replay-Nonce reuse, one retry on badNonce), newAccount,
- *    flattened JWS with jwk then kid, newOrder, authorizations, challenge
- *    answers, bounded polling, finalize and certificate download.
+ * The agent's RFC 8555 ACME client (protocols.md 2 and 4), over
+ * http-client.h and the pure parsers of acme-wire.h: directory, nonces
+ * (newNonce, Replay-Nonce reuse, one retry on badNonce), newAccount,
+ * flattened JWS with jwk then kid, newOrder, authorizations, challenge
+ * answers, bounded polling, finalize and certificate download
+ * (acme-client.c).
  *
  * The ACME account is throwaway: its P-256 key is generated in memory when
  * the client is created and dies with it. deviceid's authority is the TPM
  * attestation, not the account, so nothing is lost by making a new one per
  * enrollment (a long-running agent may later keep it in the keyring).
  *
- * Failures are reported in an attest_client_error (attest-client.h), the
- * one error record of all the agent's CA clients, so deviceidctl reports
- * them the same way (kinds CONNECT, REFUSED, RESPONSE, LOCAL). Every
- * acme_client_* call takes one (never NULL) and fills it on failure: the
- * URL, the HTTP status, and for REFUSED the problem's type name and
- * detail. Library code logs at debug only.
+ * Failures are reported in a client_failure (failure.h), the one failure
+ * record of all the agent's CA clients, so deviceidctl reports them the
+ * same way (kinds CONNECT, REFUSED, RESPONSE, LOCAL). Every acme_client_*
+ * call takes one (never NULL) and fills it on failure: the URL, the HTTP
+ * status, and for REFUSED the problem's type name and detail. Library code
+ * logs at debug only.
  */
 #pragma once
 
@@ -30,109 +26,8 @@
 #include <stdint.h>
 #include <openssl/evp.h>
 
-#include "enroll/client/attest-client.h"
-#include "signer.h"
-
-/* Limits on what a server may send. */
-#define ACME_MAX_RESPONSE (256u * 1024u)
-#define ACME_MAX_URL 2048u
-#define ACME_MAX_TOKEN 256u
-#define ACME_MAX_AUTHORIZATIONS 16u
-#define ACME_MAX_CHALLENGES 16u
-#define ACME_MAX_DETAIL 200u
-/* Polling: default interval (step-ca sends no Retry-After), the largest
- * Retry-After honoured, and the deadline of one wait. */
-#define ACME_POLL_DEFAULT_MS 500u
-#define ACME_POLL_MAX_SEC 10u
-#define ACME_POLL_DEADLINE_SEC 60u
-
-#define ACME_ERROR_PREFIX "urn:ietf:params:acme:error:"
-
-typedef enum acme_status {
-        ACME_STATUS_PENDING,
-        ACME_STATUS_READY,
-        ACME_STATUS_PROCESSING,
-        ACME_STATUS_VALID,
-        ACME_STATUS_INVALID,
-        ACME_STATUS_EXPIRED,
-        ACME_STATUS_DEACTIVATED,
-        ACME_STATUS_REVOKED,
-        _ACME_STATUS_MAX,
-} acme_status;
-
-/* -EBADMSG for anything but the eight RFC 8555 names. */
-int acme_status_from_string(const char *s);
-const char *acme_status_to_string(acme_status s);
-
-/* ---- Pure parsers (acme-wire.c) ------------------------------------------
- * Each takes the body and its length, refuses more than ACME_MAX_RESPONSE
- * bytes (-E2BIG), anything that is not the expected JSON object (-EBADMSG),
- * URLs that are not https:// (or http://) strings of at most ACME_MAX_URL
- * bytes without whitespace (-EBADMSG); unknown members are ignored. Outputs
- * are written only on success and freed with the matching _done(), which
- * also accepts a zeroed struct. */
-
-typedef struct acme_directory {
-        char *new_nonce;
-        char *new_account;
-        char *new_order;
-} acme_directory;
-void acme_directory_done(acme_directory *d);
-int acme_parse_directory(const char *body, size_t len, acme_directory *ret);
-
-typedef struct acme_order {
-        acme_status status;
-        char **authorizations; /* 1..ACME_MAX_AUTHORIZATIONS URLs */
-        size_t n_authorizations;
-        char *finalize;
-        char *certificate; /* NULL until valid */
-} acme_order;
-void acme_order_done(acme_order *o);
-int acme_parse_order(const char *body, size_t len, acme_order *ret);
-
-typedef struct acme_challenge {
-        char *type;  /* printable ASCII, at most 64 bytes */
-        char *url;
-        char *token; /* base64url, 1..ACME_MAX_TOKEN characters, or NULL if absent */
-        acme_status status;
-        char *error_detail; /* the "error" problem's detail (sanitized) or NULL */
-} acme_challenge;
-void acme_challenge_done(acme_challenge *c);
-int acme_parse_challenge(const char *body, size_t len, acme_challenge *ret);
-
-typedef struct acme_authorization {
-        acme_status status;
-        char *identifier_type;
-        char *identifier_value;
-        acme_challenge *challenges; /* 0..ACME_MAX_CHALLENGES */
-        size_t n_challenges;
-} acme_authorization;
-void acme_authorization_done(acme_authorization *a);
-int acme_parse_authorization(const char *body, size_t len, acme_authorization *ret);
-/* The first challenge of the given type, or NULL (borrowed). */
-const acme_challenge *acme_authorization_find(const acme_authorization *a, const char *type);
-
-/* An RFC 7807 problem document. type and detail are sanitized (bytes
- * outside printable ASCII become '?', cut to ACME_MAX_DETAIL bytes with
- * "..."); detail may be "" but never NULL. -ENOENT if the body is not a
- * JSON object with a string "type". */
-typedef struct acme_problem {
-        char *type;
-        char *detail;
-        int64_t status; /* 0 if absent */
-} acme_problem;
-void acme_problem_done(acme_problem *p);
-int acme_parse_problem(const char *body, size_t len, acme_problem *ret);
-
-/* Retry-After as delta-seconds (1*DIGIT, at most 9 digits); HTTP dates
- * are not used by ACME servers we know and read as -EBADMSG. */
-int acme_parse_retry_after(const char *value, unsigned *ret_sec);
-
-/* token "." base64url(SHA-256(RFC 7638 JWK)) of the account key; the
- * token must be 1..ACME_MAX_TOKEN base64url characters (-EINVAL). */
-int acme_key_authorization(const char *token, EVP_PKEY *account_key, char **ret);
-
-/* ---- The protocol (acme-client.c) --------------------------------------- */
+#include "enroll/client/acme-wire.h"
+#include "enroll/client/failure.h"
 
 typedef struct acme_client acme_client;
 
@@ -140,7 +35,7 @@ typedef struct acme_client acme_client;
  * (NULL: the system store; the string is copied) and generates the
  * throwaway P-256 account key. No account exists yet. */
 int acme_client_new(const char *directory_url, const char *root_pem, acme_client **ret,
-                    attest_client_error *e);
+                    client_failure *e);
 void acme_client_free(acme_client *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(acme_client *, acme_client_free);
 
@@ -148,32 +43,32 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(acme_client *, acme_client_free);
 EVP_PKEY *acme_client_account_key(const acme_client *c);
 
 /* newAccount with termsOfServiceAgreed; afterwards requests carry kid. */
-int acme_client_new_account(acme_client *c, attest_client_error *e);
+int acme_client_new_account(acme_client *c, client_failure *e);
 
 /* newOrder for one identifier. *ret_url is the order URL (Location). */
 int acme_client_new_order(acme_client *c, const char *id_type, const char *id_value, acme_order *ret,
-                          char **ret_url, attest_client_error *e);
+                          char **ret_url, client_failure *e);
 
 /* POST-as-GET of an authorization. */
 int acme_client_get_authorization(acme_client *c, const char *url, acme_authorization *ret,
-                                  attest_client_error *e);
+                                  client_failure *e);
 
 /* POSTs payload (JSON text) to a challenge URL, then polls the challenge
  * while it is pending or processing. Returns 0 with the final challenge
  * (valid or invalid: the caller decides), or -errno. */
 int acme_client_answer_challenge(acme_client *c, const char *url, const char *payload,
-                                 acme_challenge *ret, attest_client_error *e);
+                                 acme_challenge *ret, client_failure *e);
 
 /* Polls the order until its status is not pending/processing (for
  * `until_ready`: until not pending). */
 int acme_client_poll_order(acme_client *c, const char *order_url, bool until_ready, acme_order *ret,
-                           attest_client_error *e);
+                           client_failure *e);
 
 /* Finalizes with a DER CSR and polls until valid; -EPROTO (RESPONSE) if
  * the order ends invalid. *ret is the valid order. */
 int acme_client_finalize(acme_client *c, const acme_order *order, const char *order_url,
-                         const uint8_t *csr_der, size_t csr_len, acme_order *ret, attest_client_error *e);
+                         const uint8_t *csr_der, size_t csr_len, acme_order *ret, client_failure *e);
 
 /* Downloads the certificate chain (PEM, leaf first) of a valid order. */
 int acme_client_download(acme_client *c, const char *cert_url, char **ret_pem, size_t *ret_len,
-                         attest_client_error *e);
+                         client_failure *e);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Pure parsers of the ACME server's response bodies (acme-client.h): no
+ * Pure parsers of the ACME server's response bodies (acme-wire.h): no
  * I/O, explicit limits, outputs only on success. Everything here is fed
  * hostile input by tests/fuzz/fuzz-acme-client.c.
  */
 #include <ctype.h>
 
-#include "enroll/client/acme-client.h"
+#include "enroll/client/acme-wire.h"
 #include "json.h"
 #include "jwk.h"
 

@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The Attestation CA wire formats, device side (protocols.md 1): builders
- * of the /attest and /secret request bodies, parsers of their responses
- * and of error bodies, and the checks of the issued AK certificate chain.
- * Buffers in, values out: no TPM, no network, no files. Everything the CA
- * sends is treated as hostile and bounded before it is decoded.
+ * The Attestation CA wire formats, device side (attest-wire.h): builders
+ * of the /attest and /secret request bodies and parsers of their
+ * responses. Buffers in, values out: no TPM, no network, no files.
+ * Everything the CA sends is treated as hostile and bounded before it is
+ * decoded.
  */
-#include <strings.h>
-#include <openssl/objects.h>
-
 #include "b64.h"
 #include "crypto.h"
-#include "enroll/client/attest-client.h"
+#include "enroll/client/attest-wire.h"
 #include "json.h"
 #include "log.h"
 #include "x509.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(EXTENDED_KEY_USAGE *, EXTENDED_KEY_USAGE_free);
 
 /* A json-c or b64 failure of a parser, as documented: -E2BIG and -ENOMEM
  * pass, everything else is a malformed body. */
@@ -258,41 +253,6 @@ int attest_client_parse_secret_response(const char *body, size_t len, STACK_OF(X
         return 0;
 }
 
-int attest_client_parse_error(const char *body, size_t len, char **ret, long *ret_status) {
-        _cleanup_json_ json_object *o = NULL;
-        const char *m;
-        int64_t status = 0;
-        size_t n, cut;
-        char *s;
-        int r;
-
-        if (!body || !ret)
-                return -EINVAL;
-        if (json_parse_object(body, len, ATTEST_CLIENT_MAX_RESPONSE, &o) < 0 ||
-            json_get_string(o, "message", &m) < 0)
-                return -ENOENT;
-        n = strlen(m);
-        if (n == 0)
-                return -ENOENT;
-        r = json_get_int64_opt(o, "status", &status);
-        if (r <= 0 || status < 0 || status > 999)
-                status = 0;
-
-        cut = n > ATTEST_CLIENT_MAX_MESSAGE ? ATTEST_CLIENT_MAX_MESSAGE : n;
-        s = malloc(cut + 4);
-        if (!s)
-                return -ENOMEM;
-        for (size_t i = 0; i < cut; i++) {
-                unsigned char c = (unsigned char) m[i];
-                s[i] = c >= 0x20 && c < 0x7f ? (char) c : '?';
-        }
-        strcpy(s + cut, n > cut ? "..." : "");
-        *ret = s;
-        if (ret_status)
-                *ret_status = (long) status;
-        return 0;
-}
-
 int attest_client_request_id(char ret[static 37]) {
         uint8_t b[16];
         int r;
@@ -306,98 +266,5 @@ int attest_client_request_id(char ret[static 37]) {
                         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
                         b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
                         b[13], b[14], b[15]);
-        return 0;
-}
-
-int attest_client_url(const char *base_url, const char *path, char **ret) {
-        size_t n;
-
-        if (!base_url || !path || !ret)
-                return -EINVAL;
-        if (strncasecmp(base_url, "https://", 8) != 0 && strncasecmp(base_url, "http://", 7) != 0)
-                return -EINVAL;
-        for (const char *p = base_url; *p; p++)
-                if ((unsigned char) *p <= 0x20 || *p == 0x7f || *p == '?' || *p == '#')
-                        return -EINVAL;
-        n = strlen(base_url);
-        while (n > 0 && base_url[n - 1] == '/')
-                n--;
-        path += strspn(path, "/");
-        if (asprintf(ret, "%.*s/%s", (int) n, base_url, path) < 0)
-                return -ENOMEM;
-        return 0;
-}
-
-static int check_fail(int r, const char *why, const char **ret_why) {
-        if (ret_why)
-                *ret_why = why;
-        return log_debug_errno(r, "%s", why);
-}
-
-static int has_aik_eku(X509 *cert) {
-        _cleanup_(EXTENDED_KEY_USAGE_freep) EXTENDED_KEY_USAGE *eku = NULL;
-        _cleanup_(ASN1_OBJECT_freep) ASN1_OBJECT *aik = NULL;
-        int crit = -1;
-
-        eku = X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, NULL);
-        if (!eku)
-                return 0; /* absent, repeated or malformed */
-        aik = OBJ_txt2obj(OID_TCG_KP_AIK_CERTIFICATE, 1);
-        if (!aik)
-                return -ENOMEM;
-        for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
-                if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), aik) == 0)
-                        return 1;
-        return 0;
-}
-
-int attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *ak_pub, const char *ek_uri,
-                              STACK_OF(X509) *roots, time_t at, const char **ret_why) {
-        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
-        EVP_PKEY *cert_key;
-        X509 *leaf;
-        int r;
-
-        if (ret_why)
-                *ret_why = NULL;
-        if (!chain || sk_X509_num(chain) < 1 || !ak_pub || !ek_uri)
-                return -EINVAL;
-        leaf = sk_X509_value(chain, 0);
-
-        cert_key = X509_get0_pubkey(leaf);
-        if (!cert_key || crypto_pubkey_equal(cert_key, ak_pub) != 1)
-                return check_fail(-EBADE, "the AK certificate is for another key", ret_why);
-        if (X509_get_extension_flags(leaf) & EXFLAG_INVALID)
-                return check_fail(-EPERM, "the AK certificate has malformed extensions", ret_why);
-        if (X509_check_ca(leaf) != 0)
-                return check_fail(-EPERM, "the AK certificate is a CA certificate", ret_why);
-        r = x509_cert_get_sans(leaf, &sans);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return check_fail(-EBADE, "the AK certificate's subjectAltName is malformed", ret_why);
-        if (!x509_san_list_contains(sans, X509_SAN_URI, ek_uri))
-                return check_fail(-EBADE, "the AK certificate has no URI SAN with this TPM's EK URI",
-                                  ret_why);
-        if (!x509_san_list_contains(sans, X509_SAN_PERMANENT_ID, ek_uri))
-                return check_fail(-EBADE,
-                                  "the AK certificate has no PermanentIdentifier SAN with this TPM's EK URI",
-                                  ret_why);
-        r = has_aik_eku(leaf);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return check_fail(-EPERM,
-                                  "the AK certificate does not carry the extended key usage "
-                                  OID_TCG_KP_AIK_CERTIFICATE, ret_why);
-        if (!roots)
-                return 0;
-
-        r = x509_chain_verify_stack(chain, roots, at, false);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return check_fail(-EKEYREJECTED,
-                                  "the AK certificate chain does not verify up to the given root", ret_why);
         return 0;
 }

@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "enroll/client/acme-client.h"
 #include "enroll/client/device-attest-client.h"
+#include "enroll/client/identity-check.h"
 #include "json.h"
 #include "log.h"
 #include "x509.h"
@@ -124,51 +125,6 @@ int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, char 
         return json_to_string_dup(o, ret);
 }
 
-static int check_fail(int r, const char *why, const char **ret_why) {
-        if (ret_why)
-                *ret_why = why;
-        return log_debug_errno(r, "Device certificate refused: %s", why);
-}
-
-int device_attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *key_pub, const char *ek_uri,
-                                     STACK_OF(X509) *roots, time_t at, const char **ret_why) {
-        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
-        EVP_PKEY *cert_key;
-        X509 *leaf;
-        int r;
-
-        if (ret_why)
-                *ret_why = NULL;
-        if (!chain || sk_X509_num(chain) < 1 || !key_pub || !ek_uri)
-                return -EINVAL;
-        leaf = sk_X509_value(chain, 0);
-        cert_key = X509_get0_pubkey(leaf);
-        if (!cert_key || crypto_pubkey_equal(cert_key, key_pub) != 1)
-                return check_fail(-EBADE, "the device certificate is for another key", ret_why);
-        if (X509_get_extension_flags(leaf) & EXFLAG_INVALID)
-                return check_fail(-EPERM, "the device certificate has malformed extensions", ret_why);
-        if (X509_check_ca(leaf) != 0)
-                return check_fail(-EPERM, "the device certificate is a CA certificate", ret_why);
-        r = x509_cert_get_sans(leaf, &sans);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return check_fail(-EBADE, "the device certificate's subjectAltName is malformed", ret_why);
-        if (!x509_san_list_contains(sans, X509_SAN_PERMANENT_ID, ek_uri))
-                return check_fail(-EBADE, "the device certificate has no PermanentIdentifier SAN with this TPM's EK URI",
-                                  ret_why);
-        if (!roots)
-                return 0;
-        r = x509_chain_verify_stack(chain, roots, at, true);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return check_fail(-EKEYREJECTED,
-                                  "the device certificate does not verify to the root for client authentication",
-                                  ret_why);
-        return 0;
-}
-
 void device_attest_client_result_done(device_attest_client_result *r) {
         if (!r)
                 return;
@@ -178,9 +134,9 @@ void device_attest_client_result_done(device_attest_client_result *r) {
         *r = (device_attest_client_result) {};
 }
 
-static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
+static int fail(client_failure *e, client_failure_kind kind, const char *step, int r,
                 const char *detail) {
-        return attest_client_fail(e, kind, "device-attest-01", step, r, detail);
+        return client_fail(e, kind, "device-attest-01", step, r, detail);
 }
 
 typedef struct der_list {
@@ -197,7 +153,7 @@ static void der_list_done(der_list *l) {
 
 /* Certifies the key for this challenge and builds the answer payload. */
 static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_result *ak,
-                        const char *key_authz, char **ret, attest_client_error *e) {
+                        const char *key_authz, char **ret, client_failure *e) {
         _cleanup_(der_list_done) der_list x5c = {};
         _cleanup_free_ uint8_t *attest = NULL, *sig = NULL, *pub = NULL, *att_obj = NULL;
         size_t attest_len, sig_len, pub_len, att_obj_len;
@@ -206,18 +162,18 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
 
         r = crypto_sha256(key_authz, strlen(key_authz), qualifying);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, "hash the key authorization", r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, "hash the key authorization", r, NULL);
         r = tpm_key_certify(t, key, ak->ak, qualifying, sizeof(qualifying), &attest, &attest_len, &sig,
                             &sig_len);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_TPM, "certify the device key with the AK", r, NULL);
+                return fail(e, CLIENT_FAIL_TPM, "certify the device key with the AK", r, NULL);
         r = tpm_key_public_area(key, &pub, &pub_len);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, "encode the device key's public area", r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, "encode the device key's public area", r, NULL);
         for (int i = 0; i < sk_X509_num(ak->chain) && x5c.n < DEVICE_ATTEST_MAX_X5C; i++) {
                 r = x509_cert_to_der(sk_X509_value(ak->chain, i), &x5c.der[x5c.n], &x5c.len[x5c.n]);
                 if (r < 0)
-                        return fail(e, ATTEST_FAIL_LOCAL, "encode the AK certificate chain", r, NULL);
+                        return fail(e, CLIENT_FAIL_LOCAL, "encode the AK certificate chain", r, NULL);
                 x5c.n++;
         }
         r = device_attest_client_cose_alg(tpm_key_public(ak->ak), &alg);
@@ -228,13 +184,13 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
         if (r >= 0)
                 r = device_attest_client_build_payload(att_obj, att_obj_len, ret);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, "build the attestation object", r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, "build the attestation object", r, NULL);
         return 0;
 }
 
 int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const char *root_pem,
                                 const attest_client_result *ak, tpm_key_alg key_alg,
-                                device_attest_client_result *ret, attest_client_error *e) {
+                                device_attest_client_result *ret, client_failure *e) {
         _cleanup_(acme_client_freep) acme_client *c = NULL;
         _cleanup_(acme_order_done) acme_order order = {}, done = {};
         _cleanup_(acme_authorization_done) acme_authorization authz = {};
@@ -251,11 +207,11 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
 
         if (!t || !directory_url || !ak || !ak->ak || !ak->chain || !ak->ek_uri || !ret || !e)
                 return -EINVAL;
-        *e = (attest_client_error) {};
+        *e = (client_failure) {};
         if (root_pem) {
                 r = x509_chain_from_pem(root_pem, strlen(root_pem), 16, &roots);
                 if (r < 0)
-                        return fail(e, ATTEST_FAIL_LOCAL, "read the root certificates", r, NULL);
+                        return fail(e, CLIENT_FAIL_LOCAL, "read the root certificates", r, NULL);
         }
 
         r = acme_client_new(directory_url, root_pem, &c, e);
@@ -266,22 +222,22 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         if (r < 0)
                 return r;
         if (order.n_authorizations != 1)
-                return fail(e, ATTEST_FAIL_RESPONSE, "read the ACME order", -EPROTO,
+                return fail(e, CLIENT_FAIL_RESPONSE, "read the ACME order", -EPROTO,
                             "expected exactly one authorization");
         r = acme_client_get_authorization(c, order.authorizations[0], &authz, e);
         if (r < 0)
                 return r;
         ch = acme_authorization_find(&authz, "device-attest-01");
         if (!ch || !ch->token)
-                return fail(e, ATTEST_FAIL_RESPONSE, "read the ACME authorization", -EPROTO,
+                return fail(e, CLIENT_FAIL_RESPONSE, "read the ACME authorization", -EPROTO,
                             "no device-attest-01 challenge with a token offered");
 
         r = acme_key_authorization(ch->token, acme_client_account_key(c), &key_authz);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, "compute the key authorization", r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, "compute the key authorization", r, NULL);
         r = tpm_key_create(t, key_alg, &key);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_TPM, "create the device key", r, NULL);
+                return fail(e, CLIENT_FAIL_TPM, "create the device key", r, NULL);
         r = build_answer(t, key, ak, key_authz, &payload, e);
         if (r < 0)
                 return r;
@@ -290,7 +246,7 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
                 return r;
         if (answered.status != ACME_STATUS_VALID) {
                 e->status = 0;
-                return fail(e, ATTEST_FAIL_REFUSED, "answer the device-attest-01 challenge", -EACCES,
+                return fail(e, CLIENT_FAIL_REFUSED, "answer the device-attest-01 challenge", -EACCES,
                             answered.error_detail ?: "the challenge is invalid");
         }
 
@@ -299,14 +255,14 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         if (r < 0)
                 return r;
         if (order.status != ACME_STATUS_READY)
-                return fail(e, ATTEST_FAIL_RESPONSE, "read the ACME order", -EPROTO,
+                return fail(e, CLIENT_FAIL_RESPONSE, "read the ACME order", -EPROTO,
                             "the order is not ready after a valid challenge");
         r = tpm_key_signer(t, key, &s);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_TPM, "use the device key", r, NULL);
+                return fail(e, CLIENT_FAIL_TPM, "use the device key", r, NULL);
         r = x509_csr_build(s, ak->ek_uri, NULL, 0, &csr, &csr_len);
         if (r < 0)
-                return fail(e, r == -EINVAL ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_TPM,
+                return fail(e, r == -EINVAL ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_TPM,
                             "sign the CSR with the device key", r, NULL);
         r = acme_client_finalize(c, &order, order_url, csr, csr_len, &done, e);
         if (r < 0)
@@ -316,11 +272,11 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
                 return r;
         r = x509_chain_from_pem(pem, pem_len, DEVICE_ATTEST_MAX_CHAIN, &chain);
         if (r < 0)
-                return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_RESPONSE,
+                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE,
                             "read the device certificate", r, "not a PEM certificate chain");
-        r = device_attest_client_check_chain(chain, tpm_key_public_key(key), ak->ek_uri, roots, 0, &why);
+        r = identity_check_chain(IDENTITY_CERT_DEVICE, chain, tpm_key_public_key(key), ak->ek_uri, roots, 0, &why);
         if (r < 0)
-                return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_CHECK,
+                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                             "accept the device certificate", r, why);
         e->url[0] = '\0';
         *ret = (device_attest_client_result) {

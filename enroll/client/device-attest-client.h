@@ -5,15 +5,14 @@
  * over SHA-256(keyAuthorization), the attObj that carries the proof, and
  * the order finalized with a CSR the device key signs.
  *
- *  - pure: the attObj (CBOR, libcbor) and the checks an issued device
- *    chain must pass; unit-tested with fixed vectors;
- *  - the order: over acme-client.h and tpm.h.
+ *  - pure: the attObj (CBOR, libcbor); unit-tested with fixed vectors;
+ *  - the order: over acme-client.h and the TPM layer; the issued chain
+ *    must pass identity_check_chain() (identity-check.h).
  */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <openssl/x509.h>
 
 #include "enroll/client/attest-client.h"
@@ -41,15 +40,6 @@ int device_attest_client_build_attobj(int cose_alg, const uint8_t *const *x5c, c
 /* The challenge answer {"attObj": base64url(attObj)}, malloc'ed. */
 int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, char **ret);
 
-/* Checks an issued device chain (leaf first): the leaf's key equals
- * key_pub, it has a PermanentIdentifier SAN equal to ek_uri, it is not a
- * CA, and (when roots is not NULL) it verifies to one of roots for
- * clientAuth at time `at` (0 = now) with the rest of the chain as
- * intermediates. 0, or -EBADE (key or identity mismatch), -EPERM (profile),
- * -EKEYREJECTED (does not verify), -EINVAL; *ret_why names the check. */
-int device_attest_client_check_chain(STACK_OF(X509) *chain, EVP_PKEY *key_pub, const char *ek_uri,
-                                     STACK_OF(X509) *roots, time_t at, const char **ret_why);
-
 typedef struct device_attest_client_result {
         tpm_key *key;          /* the device key (blobs; lives in this TPM) */
         STACK_OF(X509) *chain; /* device certificate first */
@@ -63,10 +53,10 @@ void device_attest_client_result_done(device_attest_client_result *r);
  * permanent-identifier, the device-attest-01 challenge answered with a new
  * TPM key of key_alg certified by ak->ak (x5c = ak->chain), finalize with
  * a CSR (CN = EK URI) signed by that key, download, and
- * device_attest_client_check_chain against root_pem (may be NULL: then
- * TLS uses the system store and the chain is not verified to a root).
- * 0 and *ret (the caller's), or -errno with *e filled (kinds as in
- * attest-client.h; a challenge the CA finds invalid is REFUSED). */
+ * identity_check_chain(IDENTITY_CERT_DEVICE) against root_pem (may be
+ * NULL: then TLS uses the system store and the chain is not verified to a
+ * root). 0 and *ret (the caller's), or -errno with *e filled (kinds as in
+ * failure.h; a challenge the CA finds invalid is REFUSED). */
 int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const char *root_pem,
                                 const attest_client_result *ak, tpm_key_alg key_alg,
-                                device_attest_client_result *ret, attest_client_error *e);
+                                device_attest_client_result *ret, client_failure *e);

@@ -5,11 +5,13 @@
 
 noinst_LIBRARIES += enroll/client/libclient.a
 enroll_client_libclient_a_SOURCES = \
-	enroll/client/failure.c \
+	enroll/client/failure.c enroll/client/failure.h \
+	enroll/client/url.c enroll/client/url.h \
+	enroll/client/identity-check.c enroll/client/identity-check.h \
+	enroll/client/attest-wire.c enroll/client/attest-wire.h \
 	enroll/client/attest-client.c enroll/client/attest-client.h \
-	enroll/client/attest-wire.c \
+	enroll/client/acme-wire.c enroll/client/acme-wire.h \
 	enroll/client/acme-client.c enroll/client/acme-client.h \
-	enroll/client/acme-wire.c \
 	enroll/client/device-attest-client.c enroll/client/device-attest-client.h \
 	enroll/client/sign-client.c enroll/client/sign-client.h
 enroll_client_libclient_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \

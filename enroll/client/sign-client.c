@@ -9,6 +9,7 @@
 #include "b64.h"
 #include "crypto.h"
 #include "enroll/client/sign-client.h"
+#include "enroll/client/url.h"
 #include "http-client.h"
 #include "json.h"
 #include "jws.h"
@@ -347,9 +348,9 @@ int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **re
         return 0;
 }
 
-static int fail(attest_client_error *e, attest_client_failure kind, const char *step, int r,
+static int fail(client_failure *e, client_failure_kind kind, const char *step, int r,
                 const char *detail) {
-        return attest_client_fail(e, kind, "Account CA", step, r, detail);
+        return client_fail(e, kind, "Account CA", step, r, detail);
 }
 
 /* The request body: CSR by the account key, token by the device key. */
@@ -388,7 +389,7 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
 
 int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
-                     STACK_OF(X509) **ret_chain, attest_client_error *e) {
+                     STACK_OF(X509) **ret_chain, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL, *roots = NULL;
         _cleanup_free_ char *url = NULL, *body = NULL;
@@ -398,15 +399,15 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
 
         if (!ca_url || !device || !device_chain || !acct || !account || !ret_chain || !e)
                 return -EINVAL;
-        *e = (attest_client_error) {};
-        r = attest_client_url(ca_url, "1.0/sign", &url);
+        *e = (client_failure) {};
+        r = client_url(ca_url, "1.0/sign", &url);
         if (r < 0)
-                return fail(e, ATTEST_FAIL_LOCAL, "use the CA URL", r, NULL);
+                return fail(e, CLIENT_FAIL_LOCAL, "use the CA URL", r, NULL);
         r = build_body(ca_url, device, device_chain, acct, account, &body);
         if (r == -EINVAL)
-                return fail(e, ATTEST_FAIL_LOCAL, "build the /1.0/sign request", r, "bad CA URL, CN or SAN");
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, "bad CA URL, CN or SAN");
         if (r < 0)
-                return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_TPM, "sign the one-time token", r,
+                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_TPM, "sign the one-time token", r,
                             NULL);
 
         (void) snprintf(e->url, sizeof(e->url), "%s", url);
@@ -423,32 +424,32 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                                 },
                                 &resp, text);
         if (r < 0)
-                return attest_client_fail_transport(e, "Account CA", step, r, text);
+                return client_fail_transport(e, "Account CA", step, r, text);
         if (resp->status >= 400) {
                 _cleanup_free_ char *message = NULL;
 
                 e->status = resp->status;
-                (void) attest_client_parse_error(resp->body, resp->body_len, &message, NULL);
-                return fail(e, ATTEST_FAIL_REFUSED, step, -EACCES, message);
+                (void) client_failure_message(resp->body, resp->body_len, &message, NULL);
+                return fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, message);
         }
         if (resp->status != 201 && resp->status != 200) {
                 e->status = resp->status;
-                return fail(e, ATTEST_FAIL_RESPONSE, step, -EPROTO, "unexpected HTTP status");
+                return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, "unexpected HTTP status");
         }
         r = sign_client_parse_response(resp->body, resp->body_len, &chain);
         if (r < 0)
-                return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_RESPONSE, "read the /1.0/sign response",
+                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE, "read the /1.0/sign response",
                             r, "not {\"crt\": PEM, \"ca\": PEM, \"certChain\": [PEM, ...]}");
         if (crypto_pubkey_equal(X509_get0_pubkey(sk_X509_value(chain, 0)), signer_public_key(account)) != 1)
-                return fail(e, ATTEST_FAIL_CHECK, "accept the account certificate", -EBADE,
+                return fail(e, CLIENT_FAIL_CHECK, "accept the account certificate", -EBADE,
                             "the certificate is for another key");
         if (root_pem) {
                 r = x509_chain_from_pem(root_pem, strlen(root_pem), 16, &roots);
                 if (r < 0)
-                        return fail(e, ATTEST_FAIL_LOCAL, "read the root certificates", r, NULL);
+                        return fail(e, CLIENT_FAIL_LOCAL, "read the root certificates", r, NULL);
                 r = x509_chain_verify_stack(chain, roots, 0, false);
                 if (r < 0)
-                        return fail(e, r == -ENOMEM ? ATTEST_FAIL_LOCAL : ATTEST_FAIL_CHECK,
+                        return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                                     "accept the account certificate", r == -ENOMEM ? r : -EKEYREJECTED,
                                     "the certificate does not verify to the root");
         }

@@ -9,8 +9,8 @@
  *    tests/fuzz/fuzz-sign-client.c);
  *  - sign_client_sign: one request over http-client.h.
  *
- * Errors are -errno; failures of the exchange go into an
- * attest_client_error (attest-client.h) for the caller to report once.
+ * Errors are -errno; failures of the exchange go into a
+ * client_failure (failure.h) for the caller to report once.
  */
 #pragma once
 
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <openssl/x509.h>
 
-#include "enroll/client/attest-client.h"
+#include "enroll/client/failure.h"
 #include "signer.h"
 
 #define SIGN_CLIENT_PROVISIONER "devices"
@@ -87,4 +87,4 @@ int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **re
  * -errno with *e filled. */
 int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
-                     STACK_OF(X509) **ret_chain, attest_client_error *e);
+                     STACK_OF(X509) **ret_chain, client_failure *e);

@@ -223,13 +223,13 @@ static bool errno_speaks_for_itself(int r) {
 }
 
 /* Logs the one line that says what failed and returns the exit status. */
-static int report(int r, const attest_client_error *e, const char *ca_url, const char *root_path,
+static int report(int r, const client_failure *e, const char *ca_url, const char *root_path,
                   const char *tcti) {
         const char *url = e->url[0] ? e->url : ca_url;
         const char *sep = e->detail[0] ? ": " : "";
 
         switch (e->kind) {
-        case ATTEST_FAIL_CONNECT:
+        case CLIENT_FAIL_CONNECT:
                 if (r == -EKEYREJECTED)
                         log_error("The Attestation CA at %s presented a TLS certificate that does not "
                                   "verify against %s%s%s",
@@ -240,18 +240,18 @@ static int report(int r, const attest_client_error *e, const char *ca_url, const
                         log_error_errno(r, "Failed to reach the Attestation CA at %s: %m%s%s%s", url,
                                         e->detail[0] ? " (" : "", e->detail, e->detail[0] ? ")" : "");
                 return EXIT_CA_UNREACHABLE;
-        case ATTEST_FAIL_REFUSED:
+        case CLIENT_FAIL_REFUSED:
                 log_error("The Attestation CA at %s refused the request (HTTP %ld)%s%s", url, e->status,
                           sep, e->detail);
                 return EXIT_CA_REFUSED;
-        case ATTEST_FAIL_RESPONSE:
+        case CLIENT_FAIL_RESPONSE:
                 log_error_errno(r, "Bad response from the Attestation CA at %s%s%s", url, sep, e->detail);
                 return EXIT_CA_BAD_RESPONSE;
-        case ATTEST_FAIL_CHECK:
+        case CLIENT_FAIL_CHECK:
                 log_error("Refusing the AK certificate from the Attestation CA at %s%s%s", ca_url, sep,
                           e->detail);
                 return EXIT_CA_BAD_RESPONSE;
-        case ATTEST_FAIL_TPM:
+        case CLIENT_FAIL_TPM:
                 log_error_errno(r, "Failed to %s via \"%s\": %m%s%s", e->step, tcti, sep, e->detail);
                 return 1;
         default:
@@ -278,7 +278,7 @@ int verb_attest(int argc, char *argv[]) {
         const char *ca_url = NULL, *root_path = NULL, *ak_key_path = NULL, *tcti = NULL, *key_base = NULL;
         _cleanup_close_ int key_dirfd = -1;
         tpm_key_alg alg = TPM_KEY_ECC_P256;
-        attest_client_error err;
+        client_failure err;
         bool json = false;
         size_t len;
         int c, r;

@@ -125,7 +125,7 @@ static void test_account_and_order(void) {
                 { 200, "application/pem-certificate-chain", "-----BEGIN CERTIFICATE-----\n", "n8" },
         };
         acme_client *c = NULL;
-        attest_client_error e = {};
+        client_failure e = {};
         acme_order o = {}, done = {};
         acme_challenge ch = {};
         char *order_url = NULL, *pem = NULL;
@@ -186,29 +186,29 @@ static void test_refusals(void) {
                 { 200, "text/html", "<html>" },
         };
         acme_client *c = NULL;
-        attest_client_error e = {};
+        client_failure e = {};
 
         run_script(s, ELEMENTSOF(s));
         is_int(acme_client_new("https://ca/dir", NULL, &c, &e), 0, "directory read");
         if (!c)
                 return;
         is_int(acme_client_new_account(c, &e), -EACCES, "two badNonce in a row fail");
-        is_int(e.kind, ATTEST_FAIL_REFUSED, "as REFUSED");
+        is_int(e.kind, CLIENT_FAIL_REFUSED, "as REFUSED");
         is_int(e.status, 400, "with the status");
         is_str(e.detail, "badNonce: stale", "and the problem");
         is_int(acme_client_new_account(c, &e), -EACCES, "403 problem");
         is_str(e.detail, "unauthorized: not for you", "problem name and detail");
         is_str(e.url, "https://ca/acct", "the URL of the request");
         is_int(acme_client_new_account(c, &e), -ECONNREFUSED, "no answer");
-        is_int(e.kind, ATTEST_FAIL_CONNECT, "as CONNECT");
+        is_int(e.kind, CLIENT_FAIL_CONNECT, "as CONNECT");
         acme_client_free(c);
 
         run_script(s2, ELEMENTSOF(s2));
         c = NULL;
         is_int(acme_client_new("https://ca/dir", NULL, &c, &e), -EPROTO, "directory that is not JSON");
-        is_int(e.kind, ATTEST_FAIL_RESPONSE, "as RESPONSE");
+        is_int(e.kind, CLIENT_FAIL_RESPONSE, "as RESPONSE");
         is_int(acme_client_new("http://ca/dir", NULL, &c, &e), -EINVAL, "http:// directory refused");
-        is_int(e.kind, ATTEST_FAIL_LOCAL, "as LOCAL");
+        is_int(e.kind, CLIENT_FAIL_LOCAL, "as LOCAL");
 }
 
 int main(void) {

@@ -11,7 +11,10 @@
 #include <stdarg.h>
 
 #include "b64.h"
-#include "enroll/client/attest-client.h"
+#include "enroll/client/attest-wire.h"
+#include "enroll/client/failure.h"
+#include "enroll/client/identity-check.h"
+#include "enroll/client/url.h"
 #include "json.h"
 #include "log.h"
 #include "tests/unit/cert-builder.h"
@@ -330,7 +333,7 @@ static void error_message(const char *body, const char *want, long want_status, 
         _cleanup_free_ char *m = NULL;
         long status = -1;
 
-        is_ok(attest_client_parse_error(body, strlen(body), &m, &status), what);
+        is_ok(client_failure_message(body, strlen(body), &m, &status), what);
         is_str(m, want, what);
         is_int(status, want_status, "status member");
 }
@@ -353,15 +356,15 @@ static void test_error(void) {
         memset(filler, 'a', 300);
         filler[300] = '\0';
         long_body = strf("{\"status\":500,\"message\":\"%s\"}", filler);
-        filler[ATTEST_CLIENT_MAX_MESSAGE] = '\0';
+        filler[CLIENT_FAILURE_MAX_MESSAGE] = '\0';
         want = strf("%s...", filler);
         error_message(long_body, want, 500, "long message cut");
 
-        is_err(attest_client_parse_error("{\"status\":400}", 14, &m, NULL), -ENOENT, "no message");
-        is_err(attest_client_parse_error("{\"message\":\"\"}", 14, &m, NULL), -ENOENT, "empty message");
-        is_err(attest_client_parse_error("{\"message\":5}", 13, &m, NULL), -ENOENT, "message a number");
-        is_err(attest_client_parse_error("<h1>Bad Gateway</h1>", 20, &m, NULL), -ENOENT, "HTML body");
-        is_err(attest_client_parse_error("", 0, &m, NULL), -ENOENT, "empty body");
+        is_err(client_failure_message("{\"status\":400}", 14, &m, NULL), -ENOENT, "no message");
+        is_err(client_failure_message("{\"message\":\"\"}", 14, &m, NULL), -ENOENT, "empty message");
+        is_err(client_failure_message("{\"message\":5}", 13, &m, NULL), -ENOENT, "message a number");
+        is_err(client_failure_message("<h1>Bad Gateway</h1>", 20, &m, NULL), -ENOENT, "HTML body");
+        is_err(client_failure_message("", 0, &m, NULL), -ENOENT, "empty body");
         ok(!m, "nothing returned on failure");
 }
 
@@ -390,16 +393,16 @@ static void test_id_and_url(void) {
         ok(is_uuid_v4(a) && is_uuid_v4(b), "lowercase UUID version 4");
         ok(!streq(a, b), "random");
 
-        is_ok(attest_client_url("https://ca:8443/attestation", "attest", &u), "join");
+        is_ok(client_url("https://ca:8443/attestation", "attest", &u), "join");
         is_str(u, "https://ca:8443/attestation/attest", "one slash");
         free(TAKE_PTR(u));
-        is_ok(attest_client_url("https://ca:8443/attestation//", "/secret", &u), "join with slashes");
+        is_ok(client_url("https://ca:8443/attestation//", "/secret", &u), "join with slashes");
         is_str(u, "https://ca:8443/attestation/secret", "still one slash");
         free(TAKE_PTR(u));
-        is_err(attest_client_url("ftp://ca/attestation", "attest", &u), -EINVAL, "other scheme");
-        is_err(attest_client_url("ca:8443/attestation", "attest", &u), -EINVAL, "no scheme");
-        is_err(attest_client_url("https://ca/attestation?x=1", "attest", &u), -EINVAL, "query");
-        is_err(attest_client_url("https://ca/att station", "attest", &u), -EINVAL, "space");
+        is_err(client_url("ftp://ca/attestation", "attest", &u), -EINVAL, "other scheme");
+        is_err(client_url("ca:8443/attestation", "attest", &u), -EINVAL, "no scheme");
+        is_err(client_url("https://ca/attestation?x=1", "attest", &u), -EINVAL, "query");
+        is_err(client_url("https://ca/att station", "attest", &u), -EINVAL, "space");
         ok(!u, "nothing returned on failure");
 }
 
@@ -426,7 +429,7 @@ static void check_case(X509 *ak_cert, X509 *extra, EVP_PKEY *ak_pub, STACK_OF(X5
 
         if (extra)
                 X509_up_ref(extra);
-        r = attest_client_check_chain(chain, ak_pub, EK_URI, roots, 0, &why);
+        r = identity_check_chain(IDENTITY_CERT_AK, chain, ak_pub, EK_URI, roots, 0, &why);
         is_err(r, want, what);
         if (want < 0)
                 ok(why != NULL, "a reason is given");

@@ -12,6 +12,7 @@
 #include "b64.h"
 #include "enroll/client/acme-client.h"
 #include "enroll/client/device-attest-client.h"
+#include "enroll/client/identity-check.h"
 #include "enroll/client/sign-client.h"
 #include "json.h"
 #include "jwk.h"
@@ -261,15 +262,15 @@ static void test_device_chain(const pki *p) {
                                             *other = stack_of(p->other, p->root);
         const char *why = NULL;
 
-        is_int(device_attest_client_check_chain(chain, p->leaf_key, EK_URI, roots, 0, &why), 0,
+        is_int(identity_check_chain(IDENTITY_CERT_DEVICE, chain, p->leaf_key, EK_URI, roots, 0, &why), 0,
                "device chain accepted");
-        is_int(device_attest_client_check_chain(chain, p->root_key, EK_URI, roots, 0, &why), -EBADE,
+        is_int(identity_check_chain(IDENTITY_CERT_DEVICE, chain, p->root_key, EK_URI, roots, 0, &why), -EBADE,
                "device chain for another key");
-        is_int(device_attest_client_check_chain(chain, p->leaf_key, "urn:ek:sha256:other", roots, 0, &why), -EBADE,
+        is_int(identity_check_chain(IDENTITY_CERT_DEVICE, chain, p->leaf_key, "urn:ek:sha256:other", roots, 0, &why), -EBADE,
                "device chain for another EK URI");
-        is_int(device_attest_client_check_chain(other, p->leaf_key, EK_URI, roots, 0, &why), -EBADE,
+        is_int(identity_check_chain(IDENTITY_CERT_DEVICE, other, p->leaf_key, EK_URI, roots, 0, &why), -EBADE,
                "device chain without PermanentIdentifier");
-        is_int(device_attest_client_check_chain(chain, p->leaf_key, EK_URI, roots, time(NULL) + 10 * 86400, &why),
+        is_int(identity_check_chain(IDENTITY_CERT_DEVICE, chain, p->leaf_key, EK_URI, roots, time(NULL) + 10 * 86400, &why),
                -EKEYREJECTED, "device chain expired");
 }
 
