@@ -108,7 +108,9 @@ check() {
     build
     log "Running every test (make check)"
     cd "$BUILDDIR"
-    make -j"$(nproc)" check
+    # Every test, the heavy suites included, unless the caller says
+    # DEVICEID_HEAVY_TESTS=0 (CI's sanitizer pass does).
+    DEVICEID_HEAVY_TESTS=${DEVICEID_HEAVY_TESTS:-1} make -j"$(nproc)" check
 }
 
 # ---------------------------------------------------------------------------

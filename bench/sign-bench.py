@@ -3,7 +3,7 @@
 """Account CA benchmark (not a test): /1.0/sign issuances per second.
 
 A deviceid-ca on loopback with one registered device and a device
-certificate from its Agent CA (tests/ca-issue). N client processes, each
+certificate from its Agent CA (tests/tools/ca-issue). N client processes, each
 on one kept-alive HTTPS connection, post /1.0/sign for --seconds: every
 request carries a fresh X5C token (new jti) signed by the device key and
 the same CSR. Reported per run: issuances per second, and issuances per
@@ -73,7 +73,7 @@ def setup(procs, builddir, tmp):
     with open(pub, "wb") as f:
         f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
                                               serialization.PublicFormat.SubjectPublicKeyInfo))
-    out = subprocess.run([os.path.join(builddir, "tests", "ca-issue"), d, pub, "agent", "device",
+    out = subprocess.run([os.path.join(builddir, "tests", "tools", "ca-issue"), d, pub, "agent", "device",
                           str(7 * 86400), "--ek-uri", ek_uri, "--link"], check=True, capture_output=True).stdout
     cert = x509.load_pem_x509_certificate(out)
     agent_ca = x509.load_pem_x509_certificate(open(os.path.join(d, "agent-ca.pem"), "rb").read())

@@ -12,8 +12,11 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include "ca/core/cert-build.h"
+#include "ca/core/certificates.h"
+#include "ca/inventory/admin-api.h"
+#include "ca/inventory/inventory.h"
 #include "cli.h"
-#include "issuer.h"
 #include "log.h"
 
 #define ROOT_LIFETIME (20ULL * 365 * 86400)
@@ -322,7 +325,7 @@ static int do_init(const init_args *a) {
         r = write_file_atomic(dirfd, CA_CONFIG_FILE, conf, strlen(conf), 0644);
         if (r < 0)
                 return r;
-        r = ca_store_open(cfg, a->dir, &st);
+        r = inventory_store_open(cfg, a->dir, &st);
         if (r < 0)
                 return r;
 

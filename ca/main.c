@@ -1,47 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deviceid-ca: the CA service's command line. Dispatches to init, serve
- * and device, and holds the helpers they share.
+ * and device.
  */
-#include <fcntl.h>
-#include <getopt.h>
-
+#include "ca/inventory/device-cli.h"
 #include "cli.h"
-#include "devices.h"
-#include "issuer.h"
 #include "log.h"
-
-int ca_dir_open(const char *dir, int *ret_fd) {
-        int fd;
-
-        if (!dir)
-                return log_error_errno(-EINVAL, "--dir is required.");
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "Failed to open the CA directory \"%s\": %m", dir);
-        *ret_fd = fd;
-        return 0;
-}
-
-int ca_store_open(const ca_config *cfg, const char *dir, store **ret) {
-        _cleanup_(store_closep) store *st = NULL;
-        _cleanup_free_ char *url = NULL;
-        int r;
-
-        r = ca_config_database_url(cfg, dir, &url);
-        if (r < 0)
-                return log_oom();
-        r = store_open(url, &st);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open the database \"%s\": %m", url);
-        r = issuer_store_migrate(st);
-        if (r >= 0)
-                r = devices_store_migrate(st);
-        if (r < 0)
-                return log_error_errno(r, "Failed to apply the database schema to \"%s\": %m", url);
-        *ret = TAKE_PTR(st);
-        return 0;
-}
 
 static void help(void) {
         printf("Usage: deviceid-ca COMMAND [OPTIONS]\n\n"

@@ -10,14 +10,17 @@
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
-#include "acme-hook.h"
-#include "admin-api.h"
-#include "attest.h"
+#include "ca/acme/acme-hook.h"
+#include "ca/attest/attest-api.h"
+#include "ca/core/ca-dir.h"
+#include "ca/core/http.h"
+#include "ca/core/issuer.h"
+#include "ca/core/trust.h"
+#include "ca/inventory/admin-api.h"
+#include "ca/inventory/inventory.h"
+#include "ca/sign/sign-api.h"
 #include "cli.h"
-#include "http.h"
-#include "issuer.h"
 #include "log.h"
-#include "sign-api.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 
@@ -37,6 +40,7 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
         _cleanup_(issuer_freep) issuer *iss = NULL;
+        _cleanup_(ca_trust_freep) ca_trust *trust = NULL;
         _cleanup_(http_server_freep) http_server *srv = NULL;
         _cleanup_free_ char *cert_pem = NULL, *host = NULL;
         _cleanup_pkey_ EVP_PKEY *tls_key = NULL;
@@ -61,10 +65,13 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
                 if (!cfg->listen)
                         return log_oom();
         }
-        r = ca_store_open(cfg, dir, &st);
+        r = inventory_store_open(cfg, dir, &st);
         if (r < 0)
                 return r;
         r = issuer_load(dirfd, st, &iss);
+        if (r < 0)
+                return r;
+        r = ca_trust_load(dirfd, cfg, iss, &trust);
         if (r < 0)
                 return r;
 
@@ -92,16 +99,16 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
 
         r = http_server_route(srv, "GET", "/health", false, handle_health, NULL);
         if (r >= 0)
-                r = admin_api_register(srv, st, issuer_root(iss));
+                r = admin_api_register(srv, st, ca_trust_root(trust));
         if (r < 0)
                 return log_error_errno(r, "Failed to register routes: %m");
         r = attest_routes_register(srv, st, iss, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Attestation CA: %m");
-        r = sign_routes_register(srv, dirfd, st, iss, cfg);
+        r = sign_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Account CA: %m");
-        r = acme_routes_register(srv, dirfd, st, iss, cfg);
+        r = acme_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
 

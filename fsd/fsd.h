@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The state deviceid-fsd shares between its FUSE worker threads (ops.c)
- * and its notifier thread (notify.c): the inode store, the lock around
- * it, and who the notifier is (the only caller allowed to touch times).
+ * and its notifier thread (notify.c, which reloads through reload.c): the
+ * inode store, the lock around it, and who the notifier is (the only
+ * caller allowed to change names and touch times). Set up in fsd.c.
  */
 #pragma once
 
@@ -11,8 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "fsd/config.h"
-#include "fsd/table.h"
+#include "fsd/store.h"
 
 /* The kernel may cache names and attributes this long: every change is
  * pushed to it explicitly, so the timeouts only bound a missed message. */
@@ -32,5 +32,6 @@ typedef struct fsd_ctx {
 int fsd_ctx_init(fsd_ctx *ctx);
 void fsd_ctx_done(fsd_ctx *ctx);
 
-/* The FUSE low-level operations of deviceid-fsd; userdata is an fsd_ctx. */
+/* The FUSE low-level operations of deviceid-fsd (ops.c); userdata is an
+ * fsd_ctx. */
 extern const struct fuse_lowlevel_ops fsd_ops;

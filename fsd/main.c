@@ -14,6 +14,7 @@
 #include "fsd/fsd.h"
 #include "fsd/mount.h"
 #include "fsd/notify.h"
+#include "fsd/reload.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG "/etc/deviceid/fsd.conf"

@@ -1,28 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The notifier thread of deviceid-fsd: it owns the control socket (the
- * server side of the "reload" protocol in keyring/keyring.h), polls the
- * keyring as a fallback and to notice expiry, swaps in new tables,
- * invalidates what changed in the kernel, and raises the inotify events
- * with a real VFS call on the daemon's private read-write view of the
- * mount. It is not a FUSE worker, so its own filesystem calls are served
- * by the workers instead of deadlocking.
+ * The notifier thread of deviceid-fsd: it serves the control socket
+ * (control.h), takes the signals, polls the keyring as a fallback and to
+ * notice expiry, and runs each reload (reload.h), whose name changes are
+ * VFS calls on the daemon's private read-write view of the mount. It is
+ * not a FUSE worker, so its own filesystem calls are served by the
+ * workers instead of deadlocking.
  */
 #pragma once
 
 #include <pthread.h>
-#include <stdbool.h>
 
+#include "fsd/config.h"
 #include "fsd/fsd.h"
-
-/* Reads the keyring and makes its content current. With notify, each
- * changed name is changed by a VFS call on rw_fd, the read-write view of
- * the mount (create, rename over, unlink), so the kernel's caches follow
- * and watchers get the inotify events of a real filesystem; without
- * (before mounting), only the table changes. Returns the number of
- * changed names, or -errno with *ret_error (if not NULL) set to a
- * malloc'ed explanation. */
-int fsd_reload(fsd_ctx *ctx, const fsd_config *cfg, int rw_fd, bool notify, char **ret_error);
 
 typedef struct fsd_notifier fsd_notifier;
 

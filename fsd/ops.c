@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The FUSE low-level handlers of deviceid-fsd. Each one validates, asks a
- * pure function of table.c under the shared lock, and replies exactly
- * once. Reads are served by the kernel page cache after the first one:
- * opens are not even sent (no-open support), names and attributes are
- * cached for a day and invalidated explicitly by notify.c. The name
- * operations (mknod, rename, unlink) are the notifier's own VFS calls
- * (see notify.c): they make what it staged current; from anyone else
- * they are refused like every other write.
+ * pure function of the inode store (store.c) under the shared lock, and
+ * replies exactly once. Reads are served by the kernel page cache after
+ * the first one: opens are not even sent (no-open support), names and
+ * attributes are cached for a day and invalidated explicitly by reload.c.
+ * The name operations (mknod, rename, unlink) are the notifier thread's
+ * own VFS calls (see reload.c): they make what it staged current; from
+ * anyone else they are refused like every other write.
  */
 #include <fcntl.h>
 #include <sys/statvfs.h>
@@ -18,27 +18,6 @@
 #define SETATTR_TIME_MASK                                                                             \
         (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | \
          FUSE_SET_ATTR_CTIME)
-
-int fsd_ctx_init(fsd_ctx *ctx) {
-        pthread_rwlockattr_t a;
-        struct timespec now;
-        int r;
-
-        *ctx = (fsd_ctx) {};
-        clock_gettime(CLOCK_REALTIME, &now);
-        fsd_fs_init(&ctx->fs, now);
-        pthread_rwlockattr_init(&a);
-        /* A table swap must not starve behind a stream of readers. */
-        pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-        r = pthread_rwlock_init(&ctx->lock, &a);
-        pthread_rwlockattr_destroy(&a);
-        return -r;
-}
-
-void fsd_ctx_done(fsd_ctx *ctx) {
-        fsd_fs_done(&ctx->fs);
-        pthread_rwlock_destroy(&ctx->lock);
-}
 
 static fsd_ctx *req_ctx(fuse_req_t req) {
         return fuse_req_userdata(req);
@@ -139,7 +118,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
         unlock(c);
         if (r == -ENOENT) {
                 /* A cached negative entry: names appear only through
-                 * notify.c, which invalidates them. */
+                 * reload.c, whose VFS calls (or, should one fail,
+                 * invalidations) update the kernel's cache. */
                 e = (struct fuse_entry_param) { .ino = 0, .entry_timeout = FSD_ENTRY_TIMEOUT };
                 fuse_reply_entry(req, &e);
                 return;
@@ -264,11 +244,40 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
         fuse_reply_err(req, 0);
 }
 
+/* Encodes the entries fsd_fs_readdir() hands out into one reply buffer. */
+typedef struct dir_reply {
+        fuse_req_t req;
+        bool plus;
+        char *buf;
+        size_t size;
+        size_t pos;
+} dir_reply;
+
+static bool dir_reply_add(const fsd_dir_item *it, void *userdata) {
+        dir_reply *r = userdata;
+        size_t need;
+
+        if (r->plus) {
+                struct fuse_entry_param e = { .attr = it->st }; /* ino 0: no reference, for "." and ".." */
+
+                if (it->counted)
+                        fill_entry(&e, &it->st);
+                need = fuse_add_direntry_plus(r->req, r->buf + r->pos, r->size - r->pos, it->name, &e,
+                                              (off_t) it->next_off);
+        } else
+                need = fuse_add_direntry(r->req, r->buf + r->pos, r->size - r->pos, it->name, &it->st,
+                                         (off_t) it->next_off);
+        if (need > r->size - r->pos)
+                return false;
+        r->pos += need;
+        return true;
+}
+
 static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus) {
         const fsd_dir *d = (const fsd_dir *) (uintptr_t) fi->fh;
         fsd_ctx *c = req_ctx(req);
         _cleanup_free_ char *buf = NULL;
-        size_t pos = 0;
+        dir_reply r;
 
         if (off < 0 || !d) {
                 fuse_reply_err(req, EINVAL);
@@ -279,38 +288,10 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_
                 fuse_reply_err(req, ENOMEM);
                 return;
         }
+        r = (dir_reply) { .req = req, .plus = plus, .buf = buf, .size = size };
         rdlock(c);
-        for (size_t i = (size_t) off; i < d->n; i++) {
-                struct fuse_entry_param e = {};
-                struct stat st = { .st_ino = d->v[i].ino, .st_mode = S_IFREG };
-                fsd_node *n = NULL;
-                size_t need;
-
-                if (i < 2)
-                        st.st_mode = S_IFDIR;
-                else if (plus) {
-                        /* Only the current generation may enter the dcache. */
-                        n = fsd_fs_find_name(&c->fs, d->v[i].name);
-                        if (!n)
-                                continue;
-                }
-                if (plus) {
-                        if (n) {
-                                (void) fsd_fs_stat(&c->fs, n->ino, &st);
-                                fill_entry(&e, &st);
-                        } else
-                                e.attr = st; /* "." and "..": ino 0 in the entry, no reference */
-                        need = fuse_add_direntry_plus(req, buf + pos, size - pos, d->v[i].name, &e,
-                                                      (off_t) i + 1);
-                } else
-                        need = fuse_add_direntry(req, buf + pos, size - pos, d->v[i].name, &st, (off_t) i + 1);
-                if (need > size - pos)
-                        break;
-                if (n)
-                        __atomic_add_fetch(&n->nlookup, 1, __ATOMIC_RELAXED);
-                pos += need;
-        }
-        fuse_reply_buf(req, buf, pos);
+        (void) fsd_fs_readdir(&c->fs, d, (uint64_t) off, plus, dir_reply_add, &r);
+        fuse_reply_buf(req, buf, r.pos);
         unlock(c);
 }
 

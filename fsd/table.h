@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The pure core of deviceid-fsd: which files exist, with what bytes,
- * modes and owners (fsd_specs_build: keyring entries + config -> specs),
- * and the inode store behind the mount (fsd_fs): every generation of a
- * file is its own inode whose bytes never change, so the kernel page cache
- * can be trusted for as long as the inode lives and an open descriptor
- * keeps reading the generation it opened. A new generation gets a fresh
- * inode number; the old one is "retired" and kept until the kernel forgets
- * it. No I/O, no locking: the caller (ops.c, notify.c) serializes access.
+ * The name table of deviceid-fsd, pure: which files exist, with what
+ * bytes, modes and owners, built from the keyring entries and the
+ * configuration (fsd_specs_build). Where those files live once served
+ * (one inode per generation) is the inode store's business (store.h).
  */
 #pragma once
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -20,12 +15,10 @@
 #include "keyring/keyring.h"
 #include "macro.h"
 
-#define FSD_ROOT_INO 1
 /* "ACCOUNT.bundle.pem" is the longest name built from an entry. */
 #define FSD_NAME_MAX (KEYRING_MAX_NAME + 16)
 #define FSD_STATUS_NAME "status.json"
 #define FSD_MAX_ENTRIES 1024
-#define FSD_BLKSIZE 4096
 
 /* Immutable file contents; erased on free when secret. */
 typedef struct fsd_blob {
@@ -61,113 +54,9 @@ typedef struct fsd_specs {
 int fsd_specs_build(const keyring_entry *const *entries, size_t n, const fsd_config *cfg, fsd_specs *ret);
 void fsd_specs_done(fsd_specs *s);
 
+/* The spec of name, or NULL. */
+fsd_spec *fsd_specs_find(fsd_specs *specs, const char *name);
+
 /* The status.json document for these entries (sorted by name), as a
  * malloc'ed NUL-terminated string. Exposed for the unit tests. */
 int fsd_status_json(const keyring_entry *const *sorted, size_t n, char **ret, size_t *ret_len);
-
-/* One generation of one file: one inode. */
-typedef struct fsd_node {
-        uint64_t ino;
-        char name[FSD_NAME_MAX + 1];
-        fsd_blob *blob;
-        mode_t mode;
-        uid_t uid;
-        gid_t gid;
-        struct timespec mtime;
-        uint64_t nlookup; /* references the kernel holds (lookup count) */
-        bool current;     /* reachable by name; else retired or staged */
-        bool staged;      /* a new generation waiting for its name (see fsd_fs_stage) */
-} fsd_node;
-
-/* What a reload changes for one name: old_ino 0 = new name, new_ino 0 =
- * removed name. */
-typedef struct fsd_change {
-        char name[FSD_NAME_MAX + 1];
-        uint64_t old_ino;
-        uint64_t new_ino;
-} fsd_change;
-
-typedef struct fsd_fs {
-        fsd_node **nodes; /* every live node, sorted by ino */
-        size_t n_nodes;
-        fsd_node **current; /* the current generation of each name, sorted by name */
-        size_t n_current;
-        uint64_t next_ino;
-        struct timespec root_mtime;
-} fsd_fs;
-
-void fsd_fs_init(fsd_fs *fs, struct timespec now);
-void fsd_fs_done(fsd_fs *fs);
-
-/* Which names change if specs were applied now (nothing is modified).
- * *ret is malloc'ed (NULL if nothing changes). */
-int fsd_fs_plan(const fsd_fs *fs, const fsd_specs *specs, fsd_change **ret, size_t *ret_n);
-/* Makes specs the current files: unchanged files keep their inode, changed
- * and new ones get fresh numbers, superseded ones are retired (dropped at
- * once if the kernel holds no reference). Takes the blobs it keeps out of
- * specs. Returns the changes like fsd_fs_plan; fs is untouched on error. */
-int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change **ret, size_t *ret_n);
-
-/* Name changes one at a time, so that each can be a real VFS operation
- * on the mount (notify.c) and raise the inotify events of a real
- * filesystem. fsd_fs_stage() adds the new generation of spec->name as a
- * staged inode: not reachable by that name yet, only through
- * fsd_fs_find_staged() (the daemon's own lookup of the temporary name,
- * FSD_STAGE_PREFIX + name + FSD_STAGE_SUFFIX). Takes the blob out of
- * spec. -EEXIST if that name already has a staged inode. */
-#define FSD_STAGE_PREFIX "."
-#define FSD_STAGE_SUFFIX ".new"
-int fsd_fs_stage(fsd_fs *fs, fsd_spec *spec, uint64_t *ret_ino);
-fsd_node *fsd_fs_find_staged(const fsd_fs *fs, const char *name);
-/* The final name behind a temporary one, or NULL if tmp is not of that
- * form; points into tmp, not NUL-terminated: *ret_len is its length. */
-const char *fsd_stage_name(const char *tmp, size_t *ret_len);
-/* Makes the staged inode of name current, retiring the generation it
- * replaces (freed at once if the kernel holds no reference). With
- * take_ref the kernel gets a reference (a create reply). *ret (if not
- * NULL) gets its attributes. -ENOENT if nothing is staged for name. */
-int fsd_fs_commit(fsd_fs *fs, const char *name, struct timespec now, bool take_ref, struct stat *ret);
-/* Retires the current generation of name. -ENOENT if there is none. */
-int fsd_fs_unlink(fsd_fs *fs, const char *name, struct timespec now);
-/* Retires whatever is still staged (a name change that did not happen). */
-void fsd_fs_unstage_all(fsd_fs *fs);
-
-fsd_node *fsd_fs_find_name(const fsd_fs *fs, const char *name);
-fsd_node *fsd_fs_find_ino(const fsd_fs *fs, uint64_t ino);
-
-/* Attributes of an inode (the root or any live node). -ENOENT if unknown.
- * The root is 0755: its owner, uid 0, may change names, which only the
- * daemon's own calls through its private read-write view get to do. */
-int fsd_fs_stat(const fsd_fs *fs, uint64_t ino, struct stat *ret);
-/* Looks up name in parent and takes one kernel reference on the result.
- * -ENOTDIR (parent not the root), -ENAMETOOLONG, -ENOENT. */
-int fsd_fs_lookup(fsd_fs *fs, uint64_t parent, const char *name, struct stat *ret);
-/* Drops n kernel references; a retired node is freed at zero. */
-void fsd_fs_forget(fsd_fs *fs, uint64_t ino, uint64_t n);
-/* The bytes of ino in [off, off+size): points into the node. -EISDIR for
- * the root, -ESTALE if unknown. */
-int fsd_fs_read(const fsd_fs *fs, uint64_t ino, uint64_t off, size_t size, const char **ret, size_t *ret_len);
-
-/* Policy for calls that would change something. open: -EROFS for any
- * write access, truncation or creation, else -ENOSYS (so the kernel stops
- * sending opens: FUSE no-open support). setattr: only a time change by
- * the daemon's own notifier thread (its fallback inotify touch) is
- * allowed (0); everything else -EROFS. Name changes (mknod, rename,
- * unlink) are taken from the notifier thread only (ops.c), as the
- * fsd_fs_commit()/fsd_fs_unlink() of what it staged. */
-int fsd_open_policy(int flags);
-int fsd_setattr_policy(bool from_notifier, int to_set_mask, int allowed_time_mask);
-
-/* A directory listing taken at opendir time. */
-typedef struct fsd_dirent {
-        char name[FSD_NAME_MAX + 1];
-        uint64_t ino;
-} fsd_dirent;
-
-typedef struct fsd_dir {
-        size_t n;
-        fsd_dirent v[]; /* ".", "..", then the current names */
-} fsd_dir;
-
-/* -ENOTDIR unless ino is the root. */
-int fsd_fs_opendir(const fsd_fs *fs, uint64_t ino, fsd_dir **ret);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# Unit tests and the fuzz target of the agent's Attestation CA client and
-# the HTTP client (enroll/client/attest-*.c, common/http-client.c). Certificates for
-# the checks are made at run time from the fixed keys of tests/unit/data/crypto.
+# Unit tests and the fuzz target of the agent's Attestation CA client
+# (enroll/client/attest-*.c, identity-check.c). Certificates for the checks
+# are made at run time from the fixed keys of tests/unit/data/crypto.
 
 ATTEST_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \
 	-DCRYPTO_TESTDATA='"$(abs_top_srcdir)/tests/unit/data/crypto"'
@@ -9,17 +9,12 @@ ATTEST_TEST_LIBS = $(ENROLL_CLIENT_LIBS) $(COMMON_LIBS)
 
 EXTRA_DIST += tests/unit/cert-builder.h
 
-check_PROGRAMS += tests/unit/enroll/client/test-attest-client tests/unit/test-http-client
-TESTS += tests/unit/enroll/client/test-attest-client tests/unit/test-http-client
+check_PROGRAMS += tests/unit/enroll/client/test-attest-client
+TESTS += tests/unit/enroll/client/test-attest-client
 
 tests_unit_enroll_client_test_attest_client_SOURCES = tests/unit/enroll/client/test-attest-client.c
 tests_unit_enroll_client_test_attest_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
 tests_unit_enroll_client_test_attest_client_LDADD = $(ATTEST_TEST_LIBS)
-
-# Against a TLS server in a thread on loopback.
-tests_unit_test_http_client_SOURCES = tests/unit/test-http-client.c
-tests_unit_test_http_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
-tests_unit_test_http_client_LDADD = $(ATTEST_TEST_LIBS)
 
 # Fuzz target of the response parsers (seeds in tests/fuzz/corpus/fuzz-attest-client/).
 check_PROGRAMS += tests/fuzz/fuzz-attest-client

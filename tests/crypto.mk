@@ -12,25 +12,25 @@ EXTRA_DIST += \
 
 # ---- unit tests ----
 check_PROGRAMS += \
-	tests/unit/test-crypto \
-	tests/unit/test-x509 \
-	tests/unit/test-signer
+	tests/unit/common/test-crypto \
+	tests/unit/common/test-x509 \
+	tests/unit/common/test-signer
 TESTS += \
-	tests/unit/test-crypto \
-	tests/unit/test-x509 \
-	tests/unit/test-signer
+	tests/unit/common/test-crypto \
+	tests/unit/common/test-x509 \
+	tests/unit/common/test-signer
 
-tests_unit_test_crypto_SOURCES = tests/unit/test-crypto.c
-tests_unit_test_crypto_CFLAGS = $(CRYPTO_TEST_CFLAGS)
-tests_unit_test_crypto_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_crypto_SOURCES = tests/unit/common/test-crypto.c
+tests_unit_common_test_crypto_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_common_test_crypto_LDADD = $(COMMON_LIBS)
 
-tests_unit_test_x509_SOURCES = tests/unit/test-x509.c
-tests_unit_test_x509_CFLAGS = $(CRYPTO_TEST_CFLAGS)
-tests_unit_test_x509_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_x509_SOURCES = tests/unit/common/test-x509.c
+tests_unit_common_test_x509_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_common_test_x509_LDADD = $(COMMON_LIBS)
 
-tests_unit_test_signer_SOURCES = tests/unit/test-signer.c
-tests_unit_test_signer_CFLAGS = $(CRYPTO_TEST_CFLAGS)
-tests_unit_test_signer_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_signer_SOURCES = tests/unit/common/test-signer.c
+tests_unit_common_test_signer_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_common_test_signer_LDADD = $(COMMON_LIBS)
 
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \
@@ -49,9 +49,3 @@ tests_fuzz_fuzz_x509_pem_SOURCES = tests/fuzz/fuzz-x509-pem.c $(FUZZER_MAIN)
 tests_fuzz_fuzz_x509_pem_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_fuzz_fuzz_x509_pem_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_x509_pem_LDADD = $(COMMON_LIBS)
-
-# ---- driver for tests/integration/test_x509_openssl.py (not a test) ----
-check_PROGRAMS += tests/unit/x509-tool
-tests_unit_x509_tool_SOURCES = tests/unit/x509-tool.c
-tests_unit_x509_tool_CFLAGS = $(CRYPTO_TEST_CFLAGS)
-tests_unit_x509_tool_LDADD = $(COMMON_LIBS)

@@ -1,16 +1,26 @@
 # SPDX-License-Identifier: Apache-2.0
-# Unit tests and fuzz targets of fsd.
+# Unit tests (tests/unit/fsd/) and fuzz target of fsd.
 
-check_PROGRAMS += tests/unit/test-fsd-table tests/unit/test-fsd-config tests/fuzz/fuzz-fsd-config
-TESTS += tests/unit/test-fsd-table tests/unit/test-fsd-config tests/fuzz/fuzz-fsd-config
+FSD_UNIT_TESTS = \
+	tests/unit/fsd/test-table \
+	tests/unit/fsd/test-store \
+	tests/unit/fsd/test-config
+check_PROGRAMS += $(FSD_UNIT_TESTS) tests/fuzz/fuzz-fsd-config
+TESTS += $(FSD_UNIT_TESTS) tests/fuzz/fuzz-fsd-config
 
-tests_unit_test_fsd_table_SOURCES = tests/unit/test-fsd-table.c tests/unit/tap.h
-tests_unit_test_fsd_table_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_unit_test_fsd_table_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
+EXTRA_DIST += tests/unit/fsd/fsd-entries.h
 
-tests_unit_test_fsd_config_SOURCES = tests/unit/test-fsd-config.c tests/unit/tap.h
-tests_unit_test_fsd_config_CFLAGS = $(AM_CFLAGS)
-tests_unit_test_fsd_config_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
+tests_unit_fsd_test_table_SOURCES = tests/unit/fsd/test-table.c
+tests_unit_fsd_test_table_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_fsd_test_table_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
+
+tests_unit_fsd_test_store_SOURCES = tests/unit/fsd/test-store.c
+tests_unit_fsd_test_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_fsd_test_store_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
+
+tests_unit_fsd_test_config_SOURCES = tests/unit/fsd/test-config.c
+tests_unit_fsd_test_config_CFLAGS = $(AM_CFLAGS)
+tests_unit_fsd_test_config_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
 
 tests_fuzz_fuzz_fsd_config_SOURCES = tests/fuzz/fuzz-fsd-config.c $(FUZZER_MAIN)
 tests_fuzz_fuzz_fsd_config_CFLAGS = $(AM_CFLAGS)

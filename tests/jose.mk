@@ -6,31 +6,31 @@ JOSE_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
 
 # ---- unit tests ----
 check_PROGRAMS += \
-	tests/unit/test-b64 \
-	tests/unit/test-json \
-	tests/unit/test-jwk \
-	tests/unit/test-jws
+	tests/unit/common/test-b64 \
+	tests/unit/common/test-json \
+	tests/unit/common/test-jwk \
+	tests/unit/common/test-jws
 TESTS += \
-	tests/unit/test-b64 \
-	tests/unit/test-json \
-	tests/unit/test-jwk \
-	tests/unit/test-jws
+	tests/unit/common/test-b64 \
+	tests/unit/common/test-json \
+	tests/unit/common/test-jwk \
+	tests/unit/common/test-jws
 
-tests_unit_test_b64_SOURCES = tests/unit/test-b64.c
-tests_unit_test_b64_CFLAGS = $(JOSE_TEST_CFLAGS)
-tests_unit_test_b64_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_b64_SOURCES = tests/unit/common/test-b64.c
+tests_unit_common_test_b64_CFLAGS = $(JOSE_TEST_CFLAGS)
+tests_unit_common_test_b64_LDADD = $(COMMON_LIBS)
 
-tests_unit_test_json_SOURCES = tests/unit/test-json.c
-tests_unit_test_json_CFLAGS = $(JOSE_TEST_CFLAGS)
-tests_unit_test_json_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_json_SOURCES = tests/unit/common/test-json.c
+tests_unit_common_test_json_CFLAGS = $(JOSE_TEST_CFLAGS)
+tests_unit_common_test_json_LDADD = $(COMMON_LIBS)
 
-tests_unit_test_jwk_SOURCES = tests/unit/test-jwk.c
-tests_unit_test_jwk_CFLAGS = $(JOSE_TEST_CFLAGS)
-tests_unit_test_jwk_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_jwk_SOURCES = tests/unit/common/test-jwk.c
+tests_unit_common_test_jwk_CFLAGS = $(JOSE_TEST_CFLAGS)
+tests_unit_common_test_jwk_LDADD = $(COMMON_LIBS)
 
-tests_unit_test_jws_SOURCES = tests/unit/test-jws.c
-tests_unit_test_jws_CFLAGS = $(JOSE_TEST_CFLAGS)
-tests_unit_test_jws_LDADD = $(COMMON_LIBS)
+tests_unit_common_test_jws_SOURCES = tests/unit/common/test-jws.c
+tests_unit_common_test_jws_CFLAGS = $(JOSE_TEST_CFLAGS)
+tests_unit_common_test_jws_LDADD = $(COMMON_LIBS)
 
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \

@@ -22,23 +22,6 @@ tests_unit_keyring_test_keyring_kernel_SOURCES = tests/unit/keyring/test-keyring
 tests_unit_keyring_test_keyring_kernel_CFLAGS = $(KEYRING_TEST_CFLAGS)
 tests_unit_keyring_test_keyring_kernel_LDADD = $(KEYRING_LIBS) $(COMMON_LIBS)
 
-# Helper programs of the pytest suite (tests/integration/test_keyring.py),
-# built by `make check` but not run by it: a reader/publisher tool, and the
-# same tool with every keyutils call wrapped at link time so that it can
-# SIGKILL itself before the Nth one ($DEVICEID_TEST_KILL_AT).
-check_PROGRAMS += tests/unit/test-keyring-tool tests/unit/test-keyring-kill
-tests_unit_test_keyring_tool_SOURCES = tests/unit/test-keyring-tool.c
-tests_unit_test_keyring_tool_CFLAGS = $(KEYRING_TEST_CFLAGS)
-tests_unit_test_keyring_tool_LDADD = $(KEYRING_LIBS) $(COMMON_LIBS)
-tests_unit_test_keyring_kill_SOURCES = tests/unit/test-keyring-tool.c tests/unit/test-keyring-killwrap.c
-tests_unit_test_keyring_kill_CFLAGS = $(KEYRING_TEST_CFLAGS)
-tests_unit_test_keyring_kill_LDFLAGS = $(AM_LDFLAGS) \
-	-Wl,--wrap=add_key -Wl,--wrap=keyctl_search -Wl,--wrap=keyctl_read \
-	-Wl,--wrap=keyctl_read_alloc -Wl,--wrap=keyctl_describe_alloc -Wl,--wrap=keyctl_setperm \
-	-Wl,--wrap=keyctl_set_timeout -Wl,--wrap=keyctl_link -Wl,--wrap=keyctl_unlink \
-	-Wl,--wrap=keyctl_revoke -Wl,--wrap=keyctl_invalidate
-tests_unit_test_keyring_kill_LDADD = $(KEYRING_LIBS) $(COMMON_LIBS)
-
 check_PROGRAMS += tests/fuzz/fuzz-keyring-payload
 TESTS += tests/fuzz/fuzz-keyring-payload
 tests_fuzz_fuzz_keyring_payload_SOURCES = tests/fuzz/fuzz-keyring-payload.c $(FUZZER_MAIN)

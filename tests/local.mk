@@ -29,6 +29,7 @@ include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
 include tests/ca-sign.mk
+include tests/tools.mk
 
 PYTEST_ARGS ?=
 PYTEST_JUNIT = $(abs_top_builddir)/tests/pytest-junit.xml

@@ -1,15 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# Unit tests and fuzz targets of the TPM layer (enroll/tpm/libtpm.a), and the
-# tpm-cli driver the integration tests run against swtpm.
+# Unit tests and fuzz targets of the TPM layer (enroll/tpm/libtpm.a).
 
 TPM_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
 TPM_TEST_LIBS = $(TPM_LIBS) $(COMMON_LIBS)
-
-# Driver for tests/integration/test_tpm*.py (not a TAP test itself).
-check_PROGRAMS += tests/tpm-cli
-tests_tpm_cli_SOURCES = tests/unit/test-tpm-cli.c
-tests_tpm_cli_CFLAGS = $(TPM_TEST_CFLAGS)
-tests_tpm_cli_LDADD = $(TPM_TEST_LIBS)
 
 check_PROGRAMS += tests/unit/enroll/tpm/test-tpm-rc tests/unit/enroll/tpm/test-tpm-templates \
 	tests/unit/enroll/tpm/test-tpm-pem tests/unit/enroll/tpm/test-tpm-wrap

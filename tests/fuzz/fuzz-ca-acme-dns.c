@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target for dns_txt_parse() (ca/challenge-dns-txt.c): any bytes as
+ * Fuzz target for dns_txt_parse() (ca/acme/challenges/challenge-dns-txt.c): any bytes as
  * a DNS response to dns-01's TXT query.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "challenge-dns-txt.h"
+#include "ca/acme/challenges/challenge-dns-txt.h"
 #include "macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

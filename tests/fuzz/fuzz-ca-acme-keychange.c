@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target for acme_key_change_parse() (ca/acme-keychange.c): any
+ * Fuzz target for acme_key_change_parse() (ca/acme/acme-keychange.c): any
  * bytes as the payload of a keyChange request, i.e. the inner JWS, with
  * the outer url fixed to https://localhost/acme/acme/key-change (the url
  * the seeds were signed for).
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "acme-payload.h"
+#include "ca/acme/acme-payload.h"
 #include "crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

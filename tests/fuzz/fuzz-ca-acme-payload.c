@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target for the ACME request payload parsers (ca/acme-payload.c).
+ * Fuzz target for the ACME request payload parsers (ca/acme/acme-payload.c).
  * The first byte picks the parser: 'a' newAccount, 'u' account update,
  * 'o' newOrder, 'f' finalize, 'r' revokeCert, 'k' keyChange inner
  * payload, 'c' challenge response; the rest is the payload. Accepted
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "acme-payload.h"
+#include "ca/acme/acme-payload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

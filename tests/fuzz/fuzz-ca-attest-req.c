@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the Attestation CA request parsers (ca/attest-req.c) on the
+ * Fuzz target: the Attestation CA request parsers (ca/attest/attest-req.c) on the
  * same bytes: the /attest body, the /secret body, and the X-Request-Id
  * check on a NUL-terminated copy. Checks the contracts too: a success
  * respects every limit, a failure other than -ENOMEM comes with a message.
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "attest-req.h"
+#include "ca/attest/attest-req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

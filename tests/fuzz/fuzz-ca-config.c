@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "ca/config.h"
+#include "ca/core/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

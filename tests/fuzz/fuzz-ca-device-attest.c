@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target for device_attest_parse_cbor() and device_attest_parse()
- * (ca/device-attest.c): any bytes as the CBOR attObj of device-attest-01,
+ * (ca/acme/challenges/device-attest.c): any bytes as the CBOR attObj of device-attest-01,
  * and as its base64url text. A parsed statement must respect the limits.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "device-attest.h"
+#include "ca/acme/challenges/device-attest.h"
 #include "macro.h"
 #include "tpm2util.h"
 

@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 
-#include "import.h"
+#include "ca/inventory/import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

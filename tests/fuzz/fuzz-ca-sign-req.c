@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target: the /1.0/sign body parser and the validity rules
- * (ca/sign-req.c). Checks the contracts: a parsed body respects the
+ * (ca/sign/sign-req.c). Checks the contracts: a parsed body respects the
  * limits; an accepted validity lies between the minimum and maximum
  * lifetime and never past the limit.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sign-req.h"
+#include "ca/sign/sign-req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

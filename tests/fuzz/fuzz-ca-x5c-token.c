@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the X5C one-time token parser (ca/x5c-token.c) and, on
+ * Fuzz target: the X5C one-time token parser (ca/sign/x5c-token.c) and, on
  * what parses, the claim and signature checks. Checks the contract too: a
  * parsed token respects every limit, a refusal comes with a reason.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x5c-token.h"
+#include "ca/sign/x5c-token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 """ACME device-attest-01 (format tpm, protocols.md 2) end to end on
 loopback: a provisioned swtpm, a real deviceid-ca, an AK certificate from
 its Attestation CA (`deviceidctl attest`), a device key created and
-TPM2_Certify'd in the TPM (tests/tpm-cli), the attObj built with cbor2 (an
+TPM2_Certify'd in the TPM (tests/tools/tpm-cli), the attObj built with cbor2 (an
 independent CBOR encoder), and the Python ACME client on provisioner
 `agents`. The issued certificate is checked with `openssl verify` and
 python-cryptography; every refusal is checked for its problem type and

@@ -2,7 +2,7 @@
 """The Account CA of a real deviceid-ca: X5C one-time tokens and
 POST /1.0/sign, POST /1.0/renew (protocols.md section 3).
 
-Device certificates come from tests/ca-issue (the Agent CA's device
+Device certificates come from tests/tools/ca-issue (the Agent CA's device
 profile, linked to an inventory device) for keys made here; tokens are
 built here with python-cryptography (ES256, raw r||s). Issued
 certificates are checked with `openssl verify` and python-cryptography,
@@ -45,10 +45,10 @@ def ek_uri_of(key):
 
 
 def ca_issue(srv, tmp_path, key, ca="agent", cn="device", lifetime=7 * 86400, extra=()):
-    """A certificate for key from the CA directory, by tests/ca-issue."""
+    """A certificate for key from the CA directory, by tests/tools/ca-issue."""
     pub = tmp_path / f"pub-{secrets.token_hex(4)}.pem"
     pub.write_bytes(pem_pub(key))
-    out = run([build_path("tests", "ca-issue"), srv.dir, str(pub), ca, cn, str(lifetime), *extra]).stdout
+    out = run([build_path("tests", "tools", "ca-issue"), srv.dir, str(pub), ca, cn, str(lifetime), *extra]).stdout
     return x509.load_pem_x509_certificate(out.encode() if isinstance(out, str) else out)
 
 

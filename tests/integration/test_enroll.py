@@ -55,7 +55,7 @@ class Device:
                               timeout=180, check=False)
 
     def keyring_read(self, name):
-        cp = run([build_path("tests", "unit", "test-keyring-tool"), "read", name], env=self.env,
+        cp = run([build_path("tests", "tools", "keyring-tool"), "read", name], env=self.env,
                  check=False)
         return dict(item.split("=", 1) for item in cp.stdout.decode().split())
 
@@ -115,7 +115,7 @@ def check_device_cert(device, tmp_path, tpm_cli):
     # The device key is the TPM key of the TSS2 blob kept in the keyring:
     # the blob's public part is the certificate's key, and this TPM signs
     # with it.
-    blob = run([build_path("tests", "unit", "test-keyring-tool"), "tss2-key", "device"], env=device.env).stdout
+    blob = run([build_path("tests", "tools", "keyring-tool"), "tss2-key", "device"], env=device.env).stdout
     assert blob.startswith(b"-----BEGIN TSS2 PRIVATE KEY-----")
     keyfile = tmp_path / "device-tss2.pem"   # TPM-wrapped: useless off this TPM
     keyfile.write_bytes(blob)

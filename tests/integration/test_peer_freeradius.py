@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """FreeRADIUS as a real EAP-TLS resource (fixtures/freeradius.py), checked
 against what deviceid-ca issues today: an account certificate from the
-CA's Account CA (tests/ca-issue) gets Access-Accept from a server whose
+CA's Account CA (tests/tools/ca-issue) gets Access-Accept from a server whose
 ca_file is the CA's root, over TLS 1.2 and TLS 1.3, with its key in a file
 or in the TPM (the tpm2 provider through tpm2-abrmd); a certificate from
 an unrelated CA gets Access-Reject. The CRL and OCSP settings that the

@@ -3,7 +3,7 @@
 as an Account CA that trusts deviceid's device certificates: an X5C
 provisioner whose root is deviceid-ca's root.pem accepts a one-time token
 signed by the key of a device certificate from today's Agent CA
-(tests/ca-issue, linked to an inventory device as enrollment makes it)
+(tests/tools/ca-issue, linked to an inventory device as enrollment makes it)
 and issues a certificate from /1.0/sign; tokens from other CAs, replays
 and tokens older than the server's start are refused. Heavy."""
 import base64

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Our pure TPM helpers (common/tpm2util.h, through tests/unit/tpm2util-tool)
+"""Our pure TPM helpers (common/tpm2util.h, through tests/tools/tpm2util-tool)
 against a real software TPM driven by tpm2-tools:
 
 - a credential made by our MakeCredential for the TPM's RSA-2048 EK, its
@@ -30,7 +30,7 @@ POLICY_C_SHA384 = bytes.fromhex(
 
 
 def tool():
-    path = build_path("tests", "unit", "tpm2util-tool")
+    path = build_path("tests", "tools", "tpm2util-tool")
     assert os.access(path, os.X_OK), f"{path} not built (make check builds it)"
     return path
 

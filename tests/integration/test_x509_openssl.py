@@ -8,7 +8,7 @@ in `openssl req -text` and, byte by byte, in `openssl asn1parse`; an
 openssl CA must sign it with `openssl x509 -req -copy_extensions copy`,
 and the certificate that comes back must verify with our
 x509_chain_verify (root, and root plus intermediate) and give our SANs
-back. The driver is tests/unit/x509-tool."""
+back. The driver is tests/tools/x509-tool."""
 import os
 import re
 
@@ -65,9 +65,9 @@ subjectKeyIdentifier = hash
 
 @pytest.fixture
 def tool():
-    path = build_path("tests", "unit", "x509-tool")
+    path = build_path("tests", "tools", "x509-tool")
     if not os.access(path, os.X_OK):
-        pytest.fail(f"{path} is not built (make tests/unit/x509-tool)")
+        pytest.fail(f"{path} is not built (make tests/tools/x509-tool)")
     return path
 
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Regenerates the TPM structure vectors of tests/unit/test-tpm2util.c from a
+# Regenerates the TPM structure vectors of tests/unit/common/test-tpm2util.c from a
 # provisioned swtpm (swtpm_setup --create-ek-cert, as the swtpm pytest
 # fixture does) with tpm2-tools 5.4 and openssl. Run once by hand:
 #   TPM2TOOLS_TCTI=swtpm:host=127.0.0.1,port=P sh generate.sh OUTDIR

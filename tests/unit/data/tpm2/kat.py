@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Known-answer vectors for tests/unit/test-tpm2util.c, computed with the
+"""Known-answer vectors for tests/unit/common/test-tpm2util.c, computed with the
 Python `cryptography` package as an implementation independent of ours:
 KDFa = SP 800-108 counter-mode KBKDF with HMAC (r = 32, L = 32 bits, label
 and context separated by 0x00), KDFe = SP 800-56A ConcatKDF with the

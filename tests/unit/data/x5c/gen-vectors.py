@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Writes tests/unit/x5c-testdata.h: fixed X5C token vectors for
-test-ca-x5c-token (a root, an "Agent CA" intermediate, a device leaf with
+"""Writes tests/unit/ca/sign/x5c-testdata.h: fixed X5C token vectors for
+tests/unit/ca/sign/test-x5c-token (a root, an "Agent CA" intermediate, a device leaf with
 a PermanentIdentifier SAN, a web-server leaf without one, a leaf of an
 unrelated root, and tokens signed at a fixed NOW). Rerun only to change the
 vectors: keys are fresh each time, so the output differs on every run."""

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The issuer (issuer.h): loading the CA directory's certificates and keys,
+ * and issuing from them: build and sign (cert-build.c), then record
+ * (certificates.c).
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "issuer.h"
+#include "log.h"
+
+#define CA_FILE_MAX (64 * 1024)
+
+typedef struct ca_entry {
+        X509 *cert;
+        EVP_PKEY *key;
+        char *pem; /* the intermediate's certificate */
+} ca_entry;
+
+struct issuer {
+        store *st;
+        X509 *root;
+        char *root_pem;
+        ca_entry cas[_CA_KIND_MAX];
+};
+
+void issued_cert_done(issued_cert *c) {
+        if (!c)
+                return;
+        free(c->serial);
+        X509_free(c->cert);
+        free(c->chain_pem);
+        *c = (issued_cert) {};
+}
+
+int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
+        _cleanup_x509_ X509 *cert = NULL;
+        _cleanup_free_ char *serial = NULL, *leaf_pem = NULL, *chain = NULL;
+        const ca_entry *ca;
+        time_t nb, na;
+        int r;
+
+        if (!req || req->ca < 0 || req->ca >= _CA_KIND_MAX || !req->public_key)
+                return -EINVAL;
+        ca = &i->cas[req->ca];
+
+        for (int attempt = 0;; attempt++) {
+                X509_free(TAKE_PTR(cert));
+                free(TAKE_PTR(serial));
+                r = cert_create(ca->cert, ca->key, req->public_key, req->subject_cn, req->sans, req->n_sans,
+                                &req->profile, &cert);
+                if (r < 0)
+                        return r;
+                r = x509_cert_serial_hex(cert, &serial);
+                if (r < 0)
+                        return r;
+                if (!i->st)
+                        break;
+                r = certificates_record(i->st, req->ca, cert, serial, req->device_id, req->account,
+                                        req->subject_cn ?: (req->n_sans > 0 ? req->sans[0].value : NULL));
+                if (r == -EEXIST && attempt < 3)
+                        continue; /* a serial collision: astronomically unlikely */
+                if (r < 0)
+                        return r;
+                break;
+        }
+
+        r = x509_cert_to_pem(cert, &leaf_pem);
+        if (r < 0)
+                return r;
+        if (asprintf(&chain, "%s%s", leaf_pem, ca->pem) < 0)
+                return -ENOMEM;
+        r = x509_cert_get_validity(cert, &nb, &na);
+        if (r < 0)
+                return r;
+        *ret = (issued_cert) {
+                .serial = TAKE_PTR(serial),
+                .cert = TAKE_PTR(cert),
+                .chain_pem = TAKE_PTR(chain),
+                .not_after = na,
+        };
+        return 0;
+}
+
+int issuer_issue_csr(issuer *i, ca_kind ca, X509_REQ *csr, const cert_profile *profile, int64_t device_id,
+                     const char *account, issued_cert *ret) {
+        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
+        _cleanup_free_ char *cn = NULL;
+        EVP_PKEY *pub;
+        int r;
+
+        if (!csr || !profile)
+                return -EINVAL;
+        pub = X509_REQ_get0_pubkey(csr);
+        if (!pub)
+                return -EINVAL;
+        r = x509_csr_get_cn(csr, &cn);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = x509_csr_get_sans(csr, &sans);
+        if (r < 0)
+                return r;
+        issue_request req = {
+                .ca = ca,
+                .public_key = pub,
+                .subject_cn = cn,
+                .sans = sans ? sans->items : NULL,
+                .n_sans = sans ? sans->n : 0,
+                .profile = *profile,
+                .device_id = device_id,
+                .account = account,
+        };
+        return issuer_issue(i, &req, ret);
+}
+
+static int load_cert(int dirfd, const char *name, X509 **ret_cert, char **ret_pem) {
+        _cleanup_free_ char *pem = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_at(dirfd, name, CA_FILE_MAX, &pem, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read \"%s\": %m", name);
+        r = x509_cert_from_pem(pem, len, ret_cert);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse the certificate in \"%s\": %m", name);
+        if (ret_pem)
+                *ret_pem = TAKE_PTR(pem);
+        return 0;
+}
+
+int issuer_load_key(int dirfd, const char *name, EVP_PKEY **ret) {
+        char *pem = NULL;
+        size_t len;
+        struct stat stt;
+        int r;
+
+        if (fstatat(dirfd, name, &stt, AT_SYMLINK_NOFOLLOW) < 0)
+                return log_error_errno(negative_errno(), "Failed to stat \"%s\": %m", name);
+        if (!S_ISREG(stt.st_mode))
+                return log_error_errno(-EINVAL, "\"%s\" is not a regular file.", name);
+        if (stt.st_mode & 077)
+                return log_error_errno(-EPERM, "Private key \"%s\" is accessible to group or others (mode %03o); it must be 0600.",
+                                       name, stt.st_mode & 0777);
+        r = read_file_at(dirfd, name, CA_FILE_MAX, &pem, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read \"%s\": %m", name);
+        r = crypto_key_from_pem(pem, len, ret);
+        erase_and_free(pem, len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse the key in \"%s\": %m", name);
+        if (crypto_key_is_private(*ret) != 1) {
+                EVP_PKEY_free(TAKE_PTR(*ret));
+                return log_error_errno(-EINVAL, "\"%s\" holds no private key.", name);
+        }
+        return 0;
+}
+
+int issuer_load(int dirfd, store *st, issuer **ret) {
+        _cleanup_(issuer_freep) issuer *i = NULL;
+        int r;
+
+        i = calloc(1, sizeof(*i));
+        if (!i)
+                return log_oom();
+        i->st = st;
+        r = load_cert(dirfd, "root.pem", &i->root, &i->root_pem);
+        if (r < 0)
+                return r;
+        for (int k = 0; k < _CA_KIND_MAX; k++) {
+                char name[64];
+                ca_entry *e = &i->cas[k];
+
+                snprintf(name, sizeof(name), "%s-ca.pem", ca_kind_to_string(k));
+                r = load_cert(dirfd, name, &e->cert, &e->pem);
+                if (r < 0)
+                        return r;
+                snprintf(name, sizeof(name), "%s-ca.key", ca_kind_to_string(k));
+                r = issuer_load_key(dirfd, name, &e->key);
+                if (r < 0)
+                        return r;
+                if (X509_check_private_key(e->cert, e->key) != 1)
+                        return log_error_errno(-EINVAL, "\"%s\" does not match its certificate.", name);
+                if (X509_check_issued(i->root, e->cert) != X509_V_OK)
+                        return log_error_errno(-EINVAL, "\"%s-ca.pem\" is not issued by root.pem.", ca_kind_to_string(k));
+        }
+        *ret = TAKE_PTR(i);
+        return 0;
+}
+
+void issuer_free(issuer *i) {
+        if (!i)
+                return;
+        X509_free(i->root);
+        free(i->root_pem);
+        for (int k = 0; k < _CA_KIND_MAX; k++) {
+                X509_free(i->cas[k].cert);
+                EVP_PKEY_free(i->cas[k].key);
+                free(i->cas[k].pem);
+        }
+        free(i);
+}
+
+X509 *issuer_root(const issuer *i) {
+        return i->root;
+}
+
+X509 *issuer_ca_cert(const issuer *i, ca_kind k) {
+        if (k < 0 || k >= _CA_KIND_MAX)
+                return NULL;
+        return i->cas[k].cert;
+}
+
+const char *issuer_root_pem(const issuer *i) {
+        return i->root_pem;
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `deviceid-ca device ...`: the inventory from the command line. Works on
+ * the database directly (also while the server runs: SQLite WAL), so it
+ * needs no admin certificate, only access to the CA directory.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "ca/core/ca-dir.h"
+#include "device-cli.h"
+#include "devices.h"
+#include "inventory.h"
+#include "log.h"
+
+#define DEVICE_FILE_MAX (64 * 1024)
+
+typedef struct device_args {
+        const char *dir;
+        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *format;
+        bool json;
+        char **rest;
+        int n_rest;
+} device_args;
+
+static void device_help(void) {
+        printf("Usage: deviceid-ca device COMMAND --dir DIR [OPTIONS]\n\n"
+               "  add (--ek-uri URI | --ek-pub FILE | --ek-cert FILE) [--name N] [--serial S] [--owner O]\n"
+               "  list [--json]\n"
+               "  show ID|EK-URI [--json]\n"
+               "  disable ID|EK-URI      (revokes the device's certificates)\n"
+               "  enable ID|EK-URI\n"
+               "  remove ID|EK-URI       (revokes the device's certificates)\n"
+               "  import FILE [--format json|csv]\n");
+}
+
+static int open_inventory(const char *dir, store **ret) {
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_(ca_config_freep) ca_config *cfg = NULL;
+        int r;
+
+        r = ca_dir_open(dir, &dirfd);
+        if (r < 0)
+                return r;
+        r = ca_config_load(dirfd, &cfg);
+        if (r < 0)
+                return r;
+        return inventory_store_open(cfg, dir, ret);
+}
+
+/* A device named by its numeric id or its EK URI. */
+static int find_device(store *st, const char *ref, device *ret) {
+        int r;
+
+        if (ref[0] >= '0' && ref[0] <= '9') {
+                char *end;
+                long long v;
+
+                errno = 0;
+                v = strtoll(ref, &end, 10);
+                if (errno != 0 || *end || v <= 0)
+                        return log_error_errno(-EINVAL, "Invalid device id \"%s\".", ref);
+                r = devices_get(st, v, ret);
+        } else
+                r = devices_get_by_ek_uri(st, ref, ret);
+        if (r == -ENOENT)
+                return log_error_errno(r, "No device \"%s\" in the inventory.", ref);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look up device \"%s\": %m", ref);
+        return 0;
+}
+
+static int print_json(json_object *o) {
+        _cleanup_free_ char *s = NULL;
+        const char *p = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        if (!p)
+                return log_oom();
+        printf("%s\n", p);
+        return 0;
+}
+
+static void print_device(const device *d) {
+        printf("id:      %" PRId64 "\n"
+               "ek_uri:  %s\n"
+               "status:  %s\n"
+               "name:    %s\n"
+               "serial:  %s\n"
+               "owner:   %s\n"
+               "ek_pub:  %s\n"
+               "ek_cert: %s\n",
+               d->id, d->ek_uri, device_status_to_string(d->status), d->name ?: "-", d->serial ?: "-",
+               d->owner ?: "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
+}
+
+static int do_add(store *st, const device_args *a) {
+        _cleanup_(device_done) device d = {};
+        _cleanup_free_ char *pub = NULL, *cert = NULL;
+        size_t pub_len = 0, cert_len = 0;
+        const char *why = NULL;
+        int r;
+
+        if (a->ek_pub) {
+                r = read_file_at(AT_FDCWD, a->ek_pub, DEVICE_FILE_MAX, &pub, &pub_len);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read \"%s\": %m", a->ek_pub);
+        }
+        if (a->ek_cert) {
+                r = read_file_at(AT_FDCWD, a->ek_cert, DEVICE_FILE_MAX, &cert, &cert_len);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read \"%s\": %m", a->ek_cert);
+        }
+        device_spec spec = {
+                .ek_uri = a->ek_uri, .ek_pub = (const uint8_t *) pub, .ek_pub_len = pub_len,
+                .ek_cert = (const uint8_t *) cert, .ek_cert_len = cert_len,
+                .name = a->name, .serial = a->serial, .owner = a->owner,
+        };
+        r = device_from_spec(&spec, &d, &why);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Cannot add the device: %s.", why ?: "invalid");
+        if (r < 0)
+                return log_error_errno(r, "Cannot add the device: %m");
+        r = devices_add(st, &d);
+        if (r == -EEXIST)
+                return log_error_errno(r, "A device with EK URI \"%s\" is already in the inventory.", d.ek_uri);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the device: %m");
+        if (a->json) {
+                _cleanup_json_ json_object *o = NULL;
+                if (device_to_json(&d, &o) < 0)
+                        return log_oom();
+                return print_json(o);
+        }
+        printf("%" PRId64 " %s\n", d.id, d.ek_uri);
+        return 0;
+}
+
+static int do_list(store *st, const device_args *a) {
+        device *v = NULL;
+        size_t n = 0;
+        int r;
+
+        r = devices_list(st, &v, &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list devices: %m");
+        if (a->json) {
+                _cleanup_json_ json_object *arr = json_object_new_array();
+                for (size_t i = 0; i < n && arr; i++) {
+                        json_object *o = NULL;
+                        if (device_to_json(&v[i], &o) < 0 || json_object_array_add(arr, o) < 0) {
+                                json_object_put(o);
+                                r = -ENOMEM;
+                                break;
+                        }
+                }
+                if (!arr)
+                        r = -ENOMEM;
+                if (r >= 0)
+                        r = print_json(arr);
+        } else {
+                printf("%-6s %-58s %-9s %-20s %-16s %s\n", "ID", "EK URI", "STATUS", "NAME", "SERIAL", "OWNER");
+                for (size_t i = 0; i < n; i++)
+                        printf("%-6" PRId64 " %-58s %-9s %-20s %-16s %s\n", v[i].id, v[i].ek_uri,
+                               device_status_to_string(v[i].status), v[i].name ?: "-", v[i].serial ?: "-",
+                               v[i].owner ?: "-");
+        }
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        return r < 0 ? log_oom() : 0;
+}
+
+static int do_show(store *st, const device_args *a) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = find_device(st, a->rest[0], &d);
+        if (r < 0)
+                return r;
+        if (a->json) {
+                _cleanup_json_ json_object *o = NULL;
+                if (device_to_json(&d, &o) < 0)
+                        return log_oom();
+                return print_json(o);
+        }
+        print_device(&d);
+        return 0;
+}
+
+static int do_change(store *st, const device_args *a, const char *verb) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = find_device(st, a->rest[0], &d);
+        if (r < 0)
+                return r;
+        if (streq(verb, "remove"))
+                r = devices_remove(st, d.id);
+        else
+                r = devices_set_status(st, d.id, streq(verb, "disable") ? DEVICE_DISABLED : DEVICE_ACTIVE);
+        if (r < 0)
+                return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
+        printf("%s device %" PRId64 " (%s); %d certificate(s) revoked\n",
+               streq(verb, "remove") ? "removed" : streq(verb, "disable") ? "disabled" : "enabled", d.id, d.ek_uri,
+               r);
+        return 0;
+}
+
+static int do_import(store *st, const device_args *a) {
+        _cleanup_free_ char *buf = NULL, *error = NULL;
+        import_format fmt = IMPORT_AUTO;
+        size_t len;
+        int r;
+
+        if (a->format) {
+                if (streq(a->format, "json"))
+                        fmt = IMPORT_JSON;
+                else if (streq(a->format, "csv"))
+                        fmt = IMPORT_CSV;
+                else
+                        return log_error_errno(-EINVAL, "Unknown --format \"%s\" (json, csv).", a->format);
+        }
+        r = read_file_at(AT_FDCWD, a->rest[0], IMPORT_MAX_SIZE, &buf, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read \"%s\": %m", a->rest[0]);
+        r = inventory_import(st, buf, len, fmt, &error);
+        if (r < 0)
+                return log_error_errno(r, "Import of \"%s\" failed, nothing was imported: %s", a->rest[0],
+                                       error ?: "database error");
+        printf("imported %d device(s)\n", r);
+        return 0;
+}
+
+int cmd_device(int argc, char **argv) {
+        static const struct option options[] = {
+                { "dir", required_argument, NULL, 'd' },
+                { "ek-uri", required_argument, NULL, 'u' },
+                { "ek-pub", required_argument, NULL, 'p' },
+                { "ek-cert", required_argument, NULL, 'c' },
+                { "name", required_argument, NULL, 'n' },
+                { "serial", required_argument, NULL, 's' },
+                { "owner", required_argument, NULL, 'o' },
+                { "format", required_argument, NULL, 'f' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(store_closep) store *st = NULL;
+        device_args a = {};
+        const char *verb;
+        int c, r, want_rest;
+
+        if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+                device_help();
+                return argc < 2 ? 2 : 0;
+        }
+        verb = argv[1];
+        optind = 1;
+        while ((c = getopt_long(argc - 1, argv + 1, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'd': a.dir = optarg; break;
+                case 'u': a.ek_uri = optarg; break;
+                case 'p': a.ek_pub = optarg; break;
+                case 'c': a.ek_cert = optarg; break;
+                case 'n': a.name = optarg; break;
+                case 's': a.serial = optarg; break;
+                case 'o': a.owner = optarg; break;
+                case 'f': a.format = optarg; break;
+                case 'j': a.json = true; break;
+                case 'h':
+                        device_help();
+                        return 0;
+                default:
+                        return 2;
+                }
+        a.rest = argv + 1 + optind;
+        a.n_rest = argc - 1 - optind;
+
+        if (streq(verb, "add") || streq(verb, "list"))
+                want_rest = 0;
+        else if (streq(verb, "show") || streq(verb, "disable") || streq(verb, "enable") ||
+                 streq(verb, "remove") || streq(verb, "import"))
+                want_rest = 1;
+        else {
+                log_error("Unknown device command \"%s\".", verb);
+                return 2;
+        }
+        if (a.n_rest != want_rest) {
+                log_error("device %s takes %s.", verb, want_rest ? "exactly one argument" : "no arguments");
+                return 2;
+        }
+        if (!a.dir) {
+                log_error("--dir DIR is required.");
+                return 2;
+        }
+        if (streq(verb, "add") && !!a.ek_uri + !!a.ek_pub + !!a.ek_cert != 1) {
+                log_error("device add needs exactly one of --ek-uri, --ek-pub, --ek-cert.");
+                return 2;
+        }
+
+        r = open_inventory(a.dir, &st);
+        if (r < 0)
+                return 1;
+        if (streq(verb, "add"))
+                r = do_add(st, &a);
+        else if (streq(verb, "list"))
+                r = do_list(st, &a);
+        else if (streq(verb, "show"))
+                r = do_show(st, &a);
+        else if (streq(verb, "import"))
+                r = do_import(st, &a);
+        else
+                r = do_change(st, &a, verb);
+        return r < 0 ? 1 : 0;
+}

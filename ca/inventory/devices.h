@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The device inventory: which TPMs (by Endorsement Key) may enroll. A
+ * device is keyed by its EK URI (urn:ek:sha256:<std base64 of SHA-256 of
+ * the EK's DER SubjectPublicKeyInfo>, protocols.md section 0) and may carry
+ * the EK public key, the EK certificate and free metadata. Disabling or
+ * removing a device revokes every certificate issued to it, in the same
+ * transaction.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ca/core/store.h"
+#include "crypto.h"
+#include "json.h"
+
+#define DEVICE_FIELD_MAX 256 /* name, serial, owner: bytes */
+#define EK_URI_PREFIX "urn:ek:sha256:"
+
+typedef enum device_status {
+        DEVICE_ACTIVE,
+        DEVICE_DISABLED,
+} device_status;
+
+typedef struct device {
+        int64_t id;
+        char *ek_uri;
+        uint8_t *ek_pub;     /* DER SPKI or NULL */
+        size_t ek_pub_len;
+        uint8_t *ek_cert;    /* DER or NULL */
+        size_t ek_cert_len;
+        char *name, *serial, *owner; /* NULL if unset */
+        device_status status;
+        time_t created_at, updated_at;
+} device;
+
+void device_done(device *d);
+
+/* The EK URI of a public key given as DER SPKI (pure). */
+int ek_uri_from_spki(const uint8_t *der, size_t len, char **ret);
+/* Checks the URI's shape: the prefix, then exactly 44 characters of
+ * standard base64 that decode to 32 bytes. 0 or -EINVAL. */
+int ek_uri_validate(const char *uri);
+
+/* What a new device is made of: exactly one of ek_uri, ek_pub_pem/der,
+ * ek_cert (PEM or DER) identifies it; the others are derived. */
+typedef struct device_spec {
+        const char *ek_uri;
+        const uint8_t *ek_pub;    /* PEM or DER SPKI */
+        size_t ek_pub_len;
+        const uint8_t *ek_cert;   /* PEM or DER */
+        size_t ek_cert_len;
+        const char *name, *serial, *owner;
+} device_spec;
+
+/* Resolves a spec into a device (no store access): computes the EK URI,
+ * validates the fields. Returns 0 or -EINVAL with a static reason in
+ * *ret_why (if not NULL). */
+int device_from_spec(const device_spec *spec, device *ret, const char **ret_why);
+
+/* Schema of the devices table (store module "inventory"). */
+int devices_store_migrate(store *st);
+
+/* Adds; -EEXIST if the EK URI is already known. Sets d->id and the times. */
+int devices_add(store *st, device *d);
+/* Lookup by numeric id or by EK URI; -ENOENT if not found. */
+int devices_get(store *st, int64_t id, device *ret);
+int devices_get_by_ek_uri(store *st, const char *ek_uri, device *ret);
+/* Every device ordered by id; *ret_n entries in *ret (free each with device_done, then free()). */
+int devices_list(store *st, device **ret, size_t *ret_n);
+/* Sets the status; disabling revokes the device's certificates (reason 5,
+ * cessationOfOperation). -ENOENT if not found. Returns the number of
+ * certificates revoked. */
+int devices_set_status(store *st, int64_t id, device_status status);
+/* Removes and revokes; -ENOENT if not found. Returns the number revoked. */
+int devices_remove(store *st, int64_t id);
+
+/* JSON representation (admin API, `device list --json`). */
+int device_to_json(const device *d, json_object **ret);
+const char *device_status_to_string(device_status s);

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Account CA's decisions (sign.h): from an X5C token and a CSR to an
+ * account certificate, and from a current account certificate to its
+ * renewal. Token parsing and the pure checks are in x5c-token.c, the body
+ * and validity rules in sign-req.c; this file adds the provisioners, the
+ * certificate store and inventory lookups, single-use jtis and issuance.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "ca/inventory/devices.h"
+#include "log.h"
+#include "sign-req.h"
+#include "sign.h"
+#include "x5c-token.h"
+
+#define AUD_PATH "/1.0/sign#x5c/"
+
+typedef struct x5c_prov {
+        char *name;
+        const ca_anchors *trust; /* the provisioner's roots */
+        char **audiences;        /* NULL-terminated */
+} x5c_prov;
+
+struct sign_ca {
+        store *st;
+        issuer *iss;
+        const ca_anchors *accounts; /* what account certificates chain to */
+        uint64_t lifetime;
+        x5c_prov *provs;
+        size_t n_provs;
+};
+
+static const store_migration x5c_migrations[] = {
+        { 1,
+          "CREATE TABLE x5c_tokens ("
+          " provisioner TEXT NOT NULL,"
+          " jti TEXT NOT NULL,"
+          " expires_at INTEGER NOT NULL,"
+          " used_at INTEGER NOT NULL,"
+          " PRIMARY KEY (provisioner, jti));"
+          "CREATE INDEX x5c_tokens_expires ON x5c_tokens (expires_at);" },
+};
+
+int sign_store_migrate(store *st) {
+        int r = store_migrate(st, "x5c", x5c_migrations, ELEMENTSOF(x5c_migrations));
+        return r < 0 ? r : 0;
+}
+
+void sign_result_done(sign_result *r) {
+        if (!r)
+                return;
+        issued_cert_done(&r->cert);
+        free(r->provisioner);
+        free(r->subject);
+        free(r->device_ek_uri);
+        *r = (sign_result) {};
+}
+
+static void prov_done(x5c_prov *p) {
+        free(p->name);
+        if (p->audiences)
+                for (char **a = p->audiences; *a; a++)
+                        free(*a);
+        free(p->audiences);
+}
+
+void sign_ca_free(sign_ca *ca) {
+        if (!ca)
+                return;
+        for (size_t i = 0; i < ca->n_provs; i++)
+                prov_done(&ca->provs[i]);
+        free(ca->provs);
+        free(ca);
+}
+
+static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
+        _cleanup_free_ char *host = NULL;
+        unsigned port;
+        size_t n = 0, k = 0;
+
+        if (ca_parse_listen(cfg->listen, &host, &port) < 0)
+                return -EINVAL;
+        for (char **d = cfg->dns_names; *d; d++)
+                n++;
+        p->audiences = calloc(2 * n + 1, sizeof(char *));
+        if (!p->audiences)
+                return -ENOMEM;
+        for (char **d = cfg->dns_names; *d; d++) {
+                if (asprintf(&p->audiences[k++], "https://%s" AUD_PATH "%s", *d, p->name) < 0)
+                        return -ENOMEM;
+                if (asprintf(&p->audiences[k++], "https://%s:%u" AUD_PATH "%s", *d, port, p->name) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, sign_ca **ret) {
+        _cleanup_(sign_ca_freep) sign_ca *ca = NULL;
+        int r;
+
+        if (!st || !iss || !trust || !cfg || !ret)
+                return -EINVAL;
+        ca = calloc(1, sizeof(*ca));
+        if (!ca)
+                return log_oom();
+        ca->st = st;
+        ca->iss = iss;
+        ca->accounts = ca_trust_issued_by(trust, CA_ACCOUNT);
+        ca->lifetime = cfg->lifetime_account;
+        ca->provs = calloc(cfg->n_provisioners ?: 1, sizeof(x5c_prov));
+        if (!ca->provs)
+                return log_oom();
+        for (size_t i = 0; i < cfg->n_provisioners; i++) {
+                const ca_provisioner *cp = &cfg->provisioners[i];
+                x5c_prov *p;
+
+                if (!streq_ptr(cp->type, "x5c"))
+                        continue;
+                p = &ca->provs[ca->n_provs++];
+                p->name = strdup(cp->name);
+                if (!p->name)
+                        return log_oom();
+                p->trust = ca_trust_provisioner(trust, cp->name);
+                if (!p->trust)
+                        return log_error_errno(-EINVAL, "x5c provisioner \"%s\" has no roots.", cp->name);
+                r = prov_audiences(cfg, p);
+                if (r < 0)
+                        return log_error_errno(r, "x5c provisioner \"%s\": failed to build its audiences: %m",
+                                               cp->name);
+        }
+        r = sign_store_migrate(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to migrate the x5c token table: %m");
+        *ret = TAKE_PTR(ca);
+        return 0;
+}
+
+static const x5c_prov *prov_find(const sign_ca *ca, const char *name) {
+        for (size_t i = 0; i < ca->n_provs; i++)
+                if (streq(ca->provs[i].name, name))
+                        return &ca->provs[i];
+        return NULL;
+}
+
+/* The device must be registered and active. Checked again inside the
+ * issuing transaction, so that a concurrent disable either revokes what
+ * we issue or makes us refuse. */
+static int check_device(sign_ca *ca, int64_t device_id, char **ret_ek_uri, sign_refusal *ref) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = devices_get(ca->st, device_id, &d);
+        if (r == -ENOENT)
+                return ca_refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
+        if (r < 0)
+                return r;
+        if (d.status != DEVICE_ACTIVE)
+                return ca_refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
+        if (ret_ek_uri) {
+                *ret_ek_uri = strdup(d.ek_uri);
+                if (!*ret_ek_uri)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The store's record of a presented certificate: issued here by CA
+ * `kind`, the same bytes, linked to a device, not revoked. */
+static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what, issued_info *ret,
+                        sign_refusal *ref) {
+        _cleanup_(issued_info_done) issued_info info = {};
+        _cleanup_free_ char *serial = NULL;
+        _cleanup_free_ uint8_t *der = NULL;
+        size_t len;
+        int r;
+
+        r = x509_cert_serial_hex(cert, &serial);
+        if (r < 0)
+                return r;
+        r = x509_cert_to_der(cert, &der, &len);
+        if (r < 0)
+                return r;
+        r = certificates_lookup(ca->st, serial, &info);
+        if (r == -ENOENT)
+                return ca_refuse(ref, 401, "the %s (serial %s) was not issued by this CA", what, serial);
+        if (r < 0)
+                return r;
+        if (info.der_len != len || memcmp(info.der, der, len) != 0)
+                return ca_refuse(ref, 401, "the %s (serial %s) is not the certificate this CA issued under that serial",
+                              what, serial);
+        if (!streq(info.ca, ca_kind_to_string(kind)))
+                return ca_refuse(ref, 401, "the %s (serial %s) was issued by the %s CA, not the %s CA", what, serial,
+                              info.ca, ca_kind_to_string(kind));
+        if (info.device_id <= 0)
+                return ca_refuse(ref, 401, "the %s (serial %s) is not linked to a device", what, serial);
+        /* A disabled device's certificates are revoked: say why first. */
+        r = check_device(ca, info.device_id, NULL, ref);
+        if (r < 0)
+                return r;
+        if (info.revoked)
+                return ca_refuse(ref, 401, "the %s (serial %s) is revoked", what, serial);
+        *ret = info;
+        info = (issued_info) {};
+        return 0;
+}
+
+/* Records a jti as used until it expires; purges expired ones first. */
+static int record_jti(sign_ca *ca, const char *prov, const x5c_token *t, time_t now, sign_refusal *ref) {
+        int r;
+
+        r = store_run(ca->st, "DELETE FROM x5c_tokens WHERE expires_at < ?", "i", (int64_t) now);
+        if (r < 0)
+                return r;
+        r = store_run(ca->st, "INSERT INTO x5c_tokens (provisioner, jti, expires_at, used_at) VALUES (?, ?, ?, ?)",
+                      "ttii", prov, t->jti, t->exp + X5C_LEEWAY, (int64_t) now);
+        if (r == -EEXIST)
+                return ca_refuse(ref, 401, "the token has already been used (jti \"%s\")", t->jti);
+        return r < 0 ? r : 0;
+}
+
+/* Issues in one transaction: the jti (if any) and the device re-check
+ * with the certificate, so that nothing is left of a failed attempt. */
+static int issue_tx(sign_ca *ca, const char *prov, const x5c_token *t, const issue_request *req, time_t now,
+                    sign_result *res, sign_refusal *ref) {
+        int r;
+
+        r = store_begin(ca->st);
+        if (r < 0)
+                return r;
+        r = t ? record_jti(ca, prov, t, now, ref) : 0;
+        if (r >= 0)
+                r = check_device(ca, req->device_id, &res->device_ek_uri, ref);
+        if (r >= 0)
+                r = issuer_issue(ca->iss, req, &res->cert);
+        if (r >= 0) {
+                r = store_commit(ca->st);
+                if (r < 0)
+                        issued_cert_done(&res->cert);
+        }
+        if (r < 0)
+                (void) store_rollback(ca->st);
+        return r;
+}
+
+static int leaf_names_device(X509 *leaf, const char *ek_uri, bool *ret) {
+        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
+        int r = x509_cert_get_sans(leaf, &sans);
+        if (r < 0)
+                return r;
+        *ret = x509_san_list_contains(sans, X509_SAN_PERMANENT_ID, ek_uri);
+        return 0;
+}
+
+int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_result *ret,
+                 sign_refusal *ret_refusal) {
+        _cleanup_(sign_request_done) sign_request req = {};
+        _cleanup_(x5c_token_freep) x5c_token *t = NULL;
+        _cleanup_(issued_info_done) issued_info leaf_info = {};
+        _cleanup_(X509_REQ_freep) X509_REQ *csr = NULL;
+        _cleanup_(sign_result_done) sign_result res = {};
+        _cleanup_(device_done) device dev = {};
+        _cleanup_free_ uint8_t *csr_der = NULL;
+        const char *why = NULL;
+        const x5c_prov *p;
+        time_t nb, na;
+        bool names;
+        X509 *leaf;
+        size_t csr_len;
+        uint8_t h[32];
+        int r;
+
+        if (!ca || !body || !ret || !ret_refusal)
+                return -EINVAL;
+        *ret_refusal = (sign_refusal) {};
+
+        r = sign_request_parse(body, len, &req, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 400, "%s", why ?: "malformed request");
+        r = x5c_token_parse(req.ott, req.ott_len, &t, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "malformed");
+        p = prov_find(ca, t->iss);
+        if (!p)
+                return ca_refuse(ret_refusal, 401, "invalid token: \"iss\" names no x5c provisioner");
+        r = x5c_token_check(t, p->name, (const char *const *) p->audiences, now, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
+        r = x5c_token_verify_leaf(t, p->trust->anchors, p->trust->intermediates, now, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "%s", why ?: "the x5c leaf is refused");
+        leaf = sk_X509_value(t->x5c, 0);
+
+        r = x509_csr_parse_pem(req.csr_pem, req.csr_pem_len, SIGN_CSR_PEM_MAX, &csr);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 400, "\"csr\" is not a PEM certificate request with a valid signature");
+        if (t->has_cnf) {
+                r = x509_csr_to_der(csr, &csr_der, &csr_len);
+                if (r < 0)
+                        return r;
+                r = crypto_sha256(csr_der, csr_len, h);
+                if (r < 0)
+                        return r;
+                if (memcmp(h, t->cnf_x5rt_s256, sizeof(h)) != 0)
+                        return ca_refuse(ret_refusal, 401, "the token's cnf \"x5rt#S256\" does not match the CSR");
+        }
+
+        r = check_issued(ca, leaf, CA_AGENT, "device certificate", &leaf_info, ret_refusal);
+        if (r < 0)
+                return r;
+        r = devices_get(ca->st, leaf_info.device_id, &dev);
+        if (r < 0)
+                return r;
+        r = leaf_names_device(leaf, dev.ek_uri, &names);
+        if (r < 0)
+                return r;
+        if (!names)
+                return ca_refuse(ret_refusal, 401, "the device certificate does not name its device \"%s\"", dev.ek_uri);
+
+        r = sign_validity(&req.not_before, &req.not_after, now, ca->lifetime, ca->lifetime, leaf_info.not_after,
+                          &nb, &na, &why);
+        if (r == -ERANGE)
+                return ca_refuse(ret_refusal, 401, "%s", why);
+        if (r < 0)
+                return ca_refuse(ret_refusal, 400, "%s", why ?: "invalid validity");
+
+        {
+                EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
+                cert_profile prof = cert_profile_leaf(pub, CERT_EKU_CLIENT_AUTH, (uint64_t) (na - nb));
+                _cleanup_free_ char *account = NULL;
+
+                prof.not_before = nb;
+                if (asprintf(&account, "x5c/%s", p->name) < 0)
+                        return -ENOMEM;
+                issue_request ir = {
+                        .ca = CA_ACCOUNT,
+                        .public_key = pub,
+                        .subject_cn = t->sub,
+                        .sans = t->sans->items,
+                        .n_sans = t->sans->n,
+                        .profile = prof,
+                        .device_id = leaf_info.device_id,
+                        .account = account,
+                };
+                if (!pub)
+                        return ca_refuse(ret_refusal, 400, "the CSR's public key is not usable");
+                r = issue_tx(ca, p->name, t, &ir, now, &res, ret_refusal);
+                if (r < 0)
+                        return r;
+        }
+        res.provisioner = strdup(p->name);
+        res.subject = strdup(t->sub);
+        res.device_id = leaf_info.device_id;
+        if (!res.provisioner || !res.subject)
+                return -ENOMEM;
+        *ret = res;
+        res = (sign_result) {};
+        return 0;
+}
+
+/* The newest notAfter of the device's unrevoked Agent CA certificates. */
+static int device_cert_limit(sign_ca *ca, int64_t device_id, time_t *ret) {
+        _cleanup_(store_stmt_freep) store_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(ca->st,
+                          "SELECT MAX(not_after) FROM certificates WHERE device_id = ? AND ca = ? AND revoked = 0",
+                          &st);
+        if (r < 0)
+                return r;
+        r = store_bind(st, "it", device_id, ca_kind_to_string(CA_AGENT));
+        if (r < 0)
+                return r;
+        r = store_step(st);
+        if (r < 0)
+                return r;
+        if (r == 0 || store_column_is_null(st, 0))
+                return -ENOENT;
+        *ret = (time_t) store_column_int64(st, 0);
+        return 0;
+}
+
+int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_result *ret,
+                  sign_refusal *ret_refusal) {
+        _cleanup_(issued_info_done) issued_info info = {};
+        _cleanup_(sign_result_done) sign_result res = {};
+        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
+        _cleanup_free_ char *cn = NULL;
+        time_t limit, nb, na;
+        X509 *leaf;
+        int r;
+
+        if (!ca || !ret || !ret_refusal)
+                return -EINVAL;
+        *ret_refusal = (sign_refusal) {};
+        if (!client_chain || sk_X509_num(client_chain) < 1)
+                return ca_refuse(ret_refusal, 401, "renewal needs the current account certificate as TLS client certificate");
+        leaf = sk_X509_value(client_chain, 0);
+
+        r = x509_chain_verify(leaf, ca->accounts->intermediates, ca->accounts->anchors, now, true);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "the client certificate is not a valid account certificate of this CA");
+        r = check_issued(ca, leaf, CA_ACCOUNT, "client certificate", &info, ret_refusal);
+        if (r < 0)
+                return r;
+
+        r = device_cert_limit(ca, info.device_id, &limit);
+        if (r == -ENOENT || (r >= 0 && limit - now < SIGN_MIN_LIFETIME))
+                return ca_refuse(ret_refusal, 401, "the device holds no device certificate valid for 5 more minutes");
+        if (r < 0)
+                return r;
+        nb = now - SIGN_BACKDATE;
+        na = nb + (time_t) ca->lifetime;
+        if (na > limit)
+                na = limit;
+
+        r = x509_cert_get_cn(leaf, &cn);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = x509_cert_get_sans(leaf, &sans);
+        if (r < 0)
+                return r;
+        {
+                EVP_PKEY *pub = X509_get0_pubkey(leaf);
+                cert_profile prof = cert_profile_leaf(pub, CERT_EKU_CLIENT_AUTH, (uint64_t) (na - nb));
+
+                prof.not_before = nb;
+                issue_request ir = {
+                        .ca = CA_ACCOUNT,
+                        .public_key = pub,
+                        .subject_cn = cn,
+                        .sans = sans->items,
+                        .n_sans = sans->n,
+                        .profile = prof,
+                        .device_id = info.device_id,
+                        .account = info.account,
+                };
+                r = issue_tx(ca, NULL, NULL, &ir, now, &res, ret_refusal);
+                if (r < 0)
+                        return r;
+        }
+        if (cn)
+                res.subject = TAKE_PTR(cn);
+        res.device_id = info.device_id;
+        *ret = res;
+        res = (sign_result) {};
+        return 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests for ca/acme/acme-db.c on a temporary SQLite store: the schema
+ * migrates (twice, idempotently), accounts are unique per key, and the
+ * status machine of RFC 8555 section 7.1.6 holds when validations finish:
+ * an order becomes ready only when every authorization is valid, one
+ * failure invalidates challenge, authorization and order, and a decided
+ * challenge is never decided again.
+ */
+#include <stdlib.h>
+
+#include "ca/acme/acme-db.h"
+#include "tests/unit/tap.h"
+
+static acme_account_row account(const char *id, const char *thumb) {
+        return (acme_account_row) { .id = (char *) id, .provisioner = (char *) "acme", .status = (char *) "valid",
+                                    .jwk = (char *) "{}", .thumbprint = (char *) thumb,
+                                    .contact = (char *) "[]", .created = 1 };
+}
+
+static int make_order(store *st, const char *oid, const char *a1, const char *a2, const char *c1,
+                      const char *c2) {
+        acme_order_row o = { .id = (char *) oid, .account_id = (char *) "acct1", .provisioner = (char *) "acme",
+                             .status = (char *) "pending", .expires = 4000000000,
+                             .identifiers = (char *) "[{\"type\":\"dns\",\"value\":\"a.test\"}]", .created = 1 };
+        acme_authz_row az[2] = {
+                { .id = (char *) a1, .id_type = (char *) "dns", .id_value = (char *) "a.test",
+                  .status = (char *) "pending", .expires = 4000000000 },
+                { .id = (char *) a2, .id_type = (char *) "dns", .id_value = (char *) "b.test",
+                  .status = (char *) "pending", .expires = 4000000000 },
+        };
+        acme_chall_row ch[2] = {
+                { .id = (char *) c1, .authz_id = (char *) a1, .type = (char *) "http-01", .token = (char *) "t1",
+                  .status = (char *) "pending" },
+                { .id = (char *) c2, .authz_id = (char *) a2, .type = (char *) "http-01", .token = (char *) "t2",
+                  .status = (char *) "pending" },
+        };
+        return acme_db_order_create(st, &o, az, 2, ch, 2);
+}
+
+static const char *order_status(store *st, const char *id, char *buf, size_t size) {
+        acme_order_row o = {};
+
+        buf[0] = '\0';
+        if (acme_db_order_get(st, "acme", id, &o) >= 0)
+                snprintf(buf, size, "%s", o.status);
+        acme_order_row_done(&o);
+        return buf;
+}
+
+int main(void) {
+        char dir[] = "/tmp/test-acme-db-XXXXXX", path[256], buf[32];
+        _cleanup_(store_closep) store *st = NULL;
+        acme_account_row a1 = account("acct1", "thumb1"), a2 = account("acct2", "thumb2"), got = {};
+        acme_chall_row ch = {};
+        acme_authz_row az = {};
+        char **ids = NULL;
+
+        if (!mkdtemp(dir))
+                return 1;
+        snprintf(path, sizeof(path), "%s/ca.db", dir);
+        is_ok(store_open(path, &st), "store opened");
+        is_ok(acme_db_migrate(st), "schema migrated");
+        is_ok(acme_db_migrate(st), "migration is idempotent");
+
+        is_ok(acme_db_account_insert(st, &a1), "account inserted");
+        is_ok(acme_db_account_insert(st, &a2), "second account");
+        is_err(acme_db_account_set_key(st, "acct2", "{}", "thumb1"), -EEXIST, "one key, one account");
+        is_ok(acme_db_account_by_thumbprint(st, "acme", "thumb1", &got), "lookup by thumbprint");
+        is_str(got.id, "acct1", "right account");
+        acme_account_row_done(&got);
+        is_err(acme_db_account_get(st, "agents", "acct1", &got), -ENOENT, "accounts are per provisioner");
+
+        is_ok(make_order(st, "o1", "az1", "az2", "ch1", "ch2"), "order created");
+        is_err(make_order(st, "o1", "az3", "az4", "ch3", "ch4"), -EEXIST, "duplicate order refused");
+        is_err(acme_db_authz_get(st, "az3", &az), -ENOENT, "failed order left no authorization behind");
+        is_ok(acme_db_order_authz_ids(st, "o1", &ids), "authorization ids");
+        ok(ids && ids[0] && ids[1] && !ids[2] && streq(ids[0], "az1"), "in creation order");
+        acme_strv_free(ids);
+
+        is_int(acme_db_chall_finish(st, "ch1", true, NULL, 100), 1, "first challenge valid");
+        is_str(order_status(st, "o1", buf, sizeof(buf)), "pending", "order waits for the other authorization");
+        is_int(acme_db_chall_finish(st, "ch1", false, "{}", 100), 0, "a valid challenge is not decided again");
+        is_int(acme_db_chall_finish(st, "ch2", true, NULL, 101), 1, "second challenge valid");
+        is_str(order_status(st, "o1", buf, sizeof(buf)), "ready", "order ready");
+        is_ok(acme_db_chall_get(st, "ch2", &ch), "challenge read");
+        is_str(ch.status, "valid", "challenge valid");
+        is_int(ch.validated, 101, "validation time");
+        acme_chall_row_done(&ch);
+
+        is_int(acme_db_order_transition(st, "o1", "pending", "invalid", NULL), 0, "transition needs the from state");
+        is_int(acme_db_order_transition(st, "o1", "ready", "processing", NULL), 1, "ready -> processing");
+        is_int(acme_db_order_transition(st, "o1", "ready", "processing", NULL), 0, "only once");
+
+        is_ok(make_order(st, "o2", "az5", "az6", "ch5", "ch6"), "second order");
+        is_int(acme_db_chall_finish(st, "ch5", false, "{\"type\":\"x\"}", 102), 1, "challenge failed");
+        is_str(order_status(st, "o2", buf, sizeof(buf)), "invalid", "order invalid");
+        is_ok(acme_db_authz_get(st, "az5", &az), "authorization read");
+        is_str(az.status, "invalid", "authorization invalid");
+        acme_authz_row_done(&az);
+        is_int(acme_db_chall_finish(st, "ch6", true, NULL, 103), 1, "other authorization still decided");
+        is_str(order_status(st, "o2", buf, sizeof(buf)), "invalid", "but the order stays invalid");
+
+        is_ok(make_order(st, "o3", "az7", "az8", "ch7", "ch8"), "third order");
+        is_ok(acme_db_account_deactivate(st, "acct1"), "account deactivated");
+        is_ok(acme_db_authz_get(st, "az7", &az), "authorization read");
+        is_str(az.status, "deactivated", "pending authorizations deactivated with it");
+        acme_authz_row_done(&az);
+        is_int(acme_db_chall_finish(st, "ch7", true, NULL, 104), 0, "late success does not revive the authorization");
+        is_ok(acme_db_chall_get(st, "ch7", &ch), "challenge read");
+        is_str(ch.status, "valid", "but the challenge itself is settled");
+        acme_chall_row_done(&ch);
+        is_str(order_status(st, "o3", buf, sizeof(buf)), "invalid", "the account's open orders were cancelled");
+        is_ok(acme_db_account_order_ids(st, "acct1", &ids), "order list");
+        ok(ids[0] && ids[1] && ids[2] && !ids[3], "three orders");
+        acme_strv_free(ids);
+
+        store_close(TAKE_PTR(st));
+        (void) unlink(path);
+        snprintf(path, sizeof(path), "%s/ca.db-wal", dir);
+        (void) unlink(path);
+        snprintf(path, sizeof(path), "%s/ca.db-shm", dir);
+        (void) unlink(path);
+        (void) rmdir(dir);
+        return tap_done();
+}
