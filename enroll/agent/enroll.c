@@ -23,12 +23,12 @@ void enroll_ca_done(enroll_ca *c) {
         free(c->dir_url);
         free(c->root_path);
         free(c->root_pem);
+        cert_bundle_done(&c->roots);
         *c = (enroll_ca) {};
 }
 
 int enroll_ca_load(const char *url, const char *root_path, enroll_ca *ret, const char **ret_what) {
         _cleanup_(enroll_ca_done) enroll_ca c = {};
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
         const char *what = "url";
         int r;
 
@@ -50,7 +50,7 @@ int enroll_ca_load(const char *url, const char *root_path, enroll_ca *ret, const
         if (r < 0)
                 goto fail;
         what = "parse";
-        r = x509_chain_from_pem(c.root_pem, c.root_len, 16, &roots);
+        r = cert_bundle_from_pem(c.root_pem, c.root_len, 16, &c.roots);
         if (r < 0) {
                 r = -EBADMSG;
                 goto fail;
@@ -141,9 +141,8 @@ static void fail_local(enroll_failure *f, client_failure_kind kind, const char *
 
 void enroll_device_done(enroll_device *d) {
         tpm_key_free(d->key);
-        x509_stack_free(d->chain);
+        cert_bundle_done(&d->cert);
         x509_stack_free(d->x5c);
-        free(d->chain_pem);
         signer_free(d->signer);
         free(d->ek_uri);
         *d = (enroll_device) {};
@@ -168,7 +167,7 @@ static int x5c_chain(STACK_OF(X509) *chain, STACK_OF(X509) **ret) {
         return 0;
 }
 
-/* Everything derived from key + chain: signer, x5c, validity. */
+/* Everything derived from key + chain: signer, x5c. */
 static int device_complete(tpm_ctx *t, enroll_device *d, enroll_failure *f) {
         int r;
 
@@ -177,9 +176,7 @@ static int device_complete(tpm_ctx *t, enroll_device *d, enroll_failure *f) {
                 fail_local(f, CLIENT_FAIL_TPM, "use the device key", NULL);
                 return r;
         }
-        r = x5c_chain(d->chain, &d->x5c);
-        if (r >= 0)
-                r = x509_cert_get_validity(sk_X509_value(d->chain, 0), &d->not_before, &d->not_after);
+        r = x5c_chain(d->cert.chain, &d->x5c);
         if (r < 0)
                 fail_local(f, CLIENT_FAIL_LOCAL, "read the device certificate", NULL);
         return r;
@@ -206,8 +203,8 @@ int enroll_device_enroll(tpm_ctx *t, const enroll_ca *ca, tpm_key_alg alg, enrol
         /* The AK's work is done; it was never stored. */
         d.ek_uri = TAKE_PTR(ak.ek_uri);
         d.key = TAKE_PTR(dev.key);
-        d.chain = TAKE_PTR(dev.chain);
-        d.chain_pem = TAKE_PTR(dev.chain_pem);
+        d.cert = dev.cert;
+        dev.cert = (cert_bundle) {};
         r = device_complete(t, &d, f);
         if (r < 0)
                 return r;
@@ -226,13 +223,13 @@ int enroll_device_from_entry(tpm_ctx *t, const keyring_entry *e, enroll_device *
 
         if (e->key_kind != KEYRING_KEY_TSS2 || !e->key_pem)
                 return -EKEYREJECTED;
-        r = x509_chain_from_pem(e->chain_pem, e->chain_len, 16, &d.chain);
+        r = cert_bundle_from_pem(e->chain_pem, e->chain_len, 16, &d.cert);
         if (r < 0)
-                return -EBADMSG;
+                return r == -ENOMEM ? r : -EBADMSG;
         r = tpm_key_from_pem(e->key_pem, e->key_len, &d.key);
         if (r < 0)
                 return -EBADMSG;
-        if (crypto_pubkey_equal(tpm_key_public_key(d.key), X509_get0_pubkey(sk_X509_value(d.chain, 0))) != 1)
+        if (crypto_pubkey_equal(tpm_key_public_key(d.key), X509_get0_pubkey(cert_bundle_leaf(&d.cert))) != 1)
                 return -EKEYREJECTED;
         /* The blob must load in this TPM and the key sign: a blob of
          * another TPM (or a cleared one) fails here, not at the CA. */
@@ -242,12 +239,9 @@ int enroll_device_from_entry(tpm_ctx *t, const keyring_entry *e, enroll_device *
         r = tpm_key_sign_digest(t, d.key, NID_sha256, digest, sizeof(digest), &sig, &sig_len);
         if (r < 0)
                 return r == -ENOMEM ? r : -EKEYREJECTED;
-        if (crypto_verify_digest(X509_get0_pubkey(sk_X509_value(d.chain, 0)), NID_sha256, digest, sizeof(digest),
+        if (crypto_verify_digest(X509_get0_pubkey(cert_bundle_leaf(&d.cert)), NID_sha256, digest, sizeof(digest),
                                  sig, sig_len) < 0)
                 return -EKEYREJECTED;
-        d.chain_pem = strndup(e->chain_pem, e->chain_len);
-        if (!d.chain_pem)
-                return -ENOMEM;
         r = device_complete(t, &d, &f);
         if (r < 0)
                 return r;
@@ -257,8 +251,7 @@ int enroll_device_from_entry(tpm_ctx *t, const keyring_entry *e, enroll_device *
 }
 
 void enroll_account_done(enroll_account *a) {
-        x509_stack_free(a->chain);
-        free(a->chain_pem);
+        cert_bundle_done(&a->cert);
         erase_and_free(a->key_pem, a->key_len);
         *a = (enroll_account) {};
 }
@@ -313,16 +306,9 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *d
         if (r < 0)
                 return r;
         *f = (enroll_failure) { .who = "Account CA", .url = ca->url };
-        r = sign_client_sign(ca->url, ca->root_pem, dev->signer, dev->x5c, spec, s, &a.chain, &f->e);
+        r = sign_client_sign(ca->url, ca->root_pem, dev->signer, dev->x5c, spec, s, &a.cert, &f->e);
         if (r < 0)
                 return r;
-        r = x509_chain_to_pem(a.chain, &a.chain_pem);
-        if (r >= 0)
-                r = x509_cert_get_validity(sk_X509_value(a.chain, 0), &a.not_before, &a.not_after);
-        if (r < 0) {
-                fail_local(f, CLIENT_FAIL_LOCAL, "encode the certificate", spec->name);
-                return r;
-        }
         *ret = a;
         a = (enroll_account) {};
         return 0;
@@ -370,15 +356,14 @@ int enroll_publish_device(keyring *k, const enroll_device *d, uint64_t *ret_gene
         r = tpm_key_to_pem(d->key, &pem, &len);
         if (r < 0)
                 return r;
-        return keyring_publish(k, "device", d->chain_pem, strlen(d->chain_pem), pem, len, KEYRING_KEY_TSS2,
-                               ret_generation);
+        return keyring_publish(k, "device", &d->cert, pem, len, KEYRING_KEY_TSS2, ret_generation);
 }
 
 int enroll_publish_roots(keyring *k, const enroll_ca *ca) {
-        return keyring_publish(k, "roots", ca->root_pem, ca->root_len, NULL, 0, KEYRING_KEY_NONE, NULL);
+        return keyring_publish(k, "roots", &ca->roots, NULL, 0, KEYRING_KEY_NONE, NULL);
 }
 
 int enroll_publish_account(keyring *k, const char *name, const enroll_account *a, uint64_t *ret_generation) {
-        return keyring_publish(k, name, a->chain_pem, strlen(a->chain_pem), a->key_pem, a->key_len,
-                               a->tpm ? KEYRING_KEY_TSS2 : KEYRING_KEY_PKCS8, ret_generation);
+        return keyring_publish(k, name, &a->cert, a->key_pem, a->key_len, a->tpm ? KEYRING_KEY_TSS2 : KEYRING_KEY_PKCS8,
+                               ret_generation);
 }

@@ -16,10 +16,11 @@
 #include <time.h>
 #include <openssl/x509.h>
 
+#include "cert-bundle.h"
 #include "enroll/client/attest-client.h"
 #include "enroll/client/sign-client.h"
 #include "enroll/tpm/tpm-key.h"
-#include "keyring/keyring.h"
+#include "keyring/writer.h"
 #include "signer.h"
 
 #define ENROLL_ROOT_FILE_MAX (1024 * 1024)
@@ -41,6 +42,7 @@ typedef struct enroll_ca {
         char *root_path;
         char *root_pem;   /* the whole file, NUL-terminated */
         size_t root_len;
+        cert_bundle roots; /* the same, parsed once when loaded */
 } enroll_ca;
 void enroll_ca_done(enroll_ca *c);
 
@@ -70,12 +72,10 @@ bool enroll_failure_is_removed(int r, const enroll_failure *f);
 /* The device identity in use: certificate chain and its TPM key. */
 typedef struct enroll_device {
         tpm_key *key;
-        STACK_OF(X509) *chain;   /* device certificate first */
+        cert_bundle cert;        /* device certificate first, with its validity */
         STACK_OF(X509) *x5c;     /* chain without self-signed roots, for tokens */
-        char *chain_pem;
         signer *signer;          /* over key, in the TPM */
         char *ek_uri;            /* NULL when reused from the keyring */
-        time_t not_before, not_after;
 } enroll_device;
 void enroll_device_done(enroll_device *d);
 
@@ -93,12 +93,10 @@ int enroll_device_from_entry(tpm_ctx *t, const keyring_entry *e, enroll_device *
 
 /* One account certificate with its key. */
 typedef struct enroll_account {
-        STACK_OF(X509) *chain;
-        char *chain_pem;
-        char *key_pem;  /* PKCS#8 (secret: erased on done) or TSS2 */
+        cert_bundle cert; /* as the CA issued it, with its validity */
+        char *key_pem;    /* PKCS#8 (secret: erased on done) or TSS2 */
         size_t key_len;
         bool tpm;
-        time_t not_before, not_after;
 } enroll_account;
 void enroll_account_done(enroll_account *a);
 

@@ -23,7 +23,7 @@
 #include "enroll/agent/enroll.h"
 #include "enroll/agent/enrolld-config.h"
 #include "enroll/agent/enrolld-schedule.h"
-#include "keyring/keyring.h"
+#include "keyring/writer.h"
 #include "log.h"
 #include "time-util.h"
 #include "x509.h"
@@ -124,7 +124,7 @@ static void adopt_device(enrolld *d) {
         d->dev = dev;
         d->have_dev = true;
         d->dev_obtained = e->published;
-        (void) format_time(dev.not_after, na);
+        (void) format_time(dev.cert.not_after, na);
         log_info("Reusing the device certificate in the keyring (generation %llu, valid until %s).",
                  (unsigned long long) e->generation, na);
 }
@@ -202,7 +202,7 @@ static int renew_device(enrolld *d, bool *changed) {
         r = enroll_publish_device(d->k, &dev, &gen);
         if (r < 0)
                 return publish_failure(d, r, NULL);
-        (void) format_time(dev.not_after, na);
+        (void) format_time(dev.cert.not_after, na);
         log_info("%s the device certificate for \"%s\" (generation %llu, valid until %s).",
                  d->have_dev ? "Renewed" : "Enrolled", dev.ek_uri, (unsigned long long) gen, na);
         enroll_device_done(&d->dev);
@@ -228,10 +228,10 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         r = enroll_publish_account(d->k, spec->name, &a, &gen);
         if (r < 0)
                 return publish_failure(d, r, spec->name);
-        (void) format_time(a.not_after, na);
+        (void) format_time(a.cert.not_after, na);
         log_info("%s account \"%s\" (generation %llu, valid until %s).", d->accounts[i].have ? "Renewed" : "Issued",
                  spec->name, (unsigned long long) gen, na);
-        d->accounts[i] = (tracked) { .have = true, .not_before = a.not_before, .not_after = a.not_after,
+        d->accounts[i] = (tracked) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
                                        .obtained = time(NULL) };
         *changed = true;
         return 0;
@@ -242,7 +242,7 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
 static void check_keyring(enrolld *d, bool *changed) {
         _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
 
-        if (d->have_dev && keyring_get(d->k, "device", &e) == -ENOENT && d->dev.not_after > time(NULL)) {
+        if (d->have_dev && keyring_get(d->k, "device", &e) == -ENOENT && d->dev.cert.not_after > time(NULL)) {
                 if (enroll_publish_device(d->k, &d->dev, NULL) >= 0) {
                         log_notice("The device entry was missing from the keyring; published it again.");
                         *changed = true;
@@ -271,10 +271,10 @@ static int enrolld_round(enrolld *d, bool force) {
 
         d->round_failed = false;
         check_keyring(d, &changed);
-        if (!d->have_dev || force || now >= enrolld_due_time(d->dev.not_before, d->dev.not_after, d->dev_obtained, d->cfg->renew_at)) {
+        if (!d->have_dev || force || now >= enrolld_due_time(d->dev.cert.not_before, d->dev.cert.not_after, d->dev_obtained, d->cfg->renew_at)) {
                 r = renew_device(d, &changed);
                 /* A device certificate still valid keeps serving /1.0/sign. */
-                if (r < 0 && (!d->have_dev || d->dev.not_after <= now || d->removed))
+                if (r < 0 && (!d->have_dev || d->dev.cert.not_after <= now || d->removed))
                         goto out;
         }
         if (!d->roots_current) {
@@ -315,7 +315,7 @@ static uint64_t next_due_ms(const enrolld *d) {
         uint64_t best = 0;
 
         if (d->have_dev)
-                best = (uint64_t) enrolld_due_time(d->dev.not_before, d->dev.not_after, d->dev_obtained, d->cfg->renew_at) * 1000;
+                best = (uint64_t) enrolld_due_time(d->dev.cert.not_before, d->dev.cert.not_after, d->dev_obtained, d->cfg->renew_at) * 1000;
         for (size_t i = 0; i < d->cfg->n_accounts; i++) {
                 const tracked *t = &d->accounts[i];
                 uint64_t due = t->have ? (uint64_t) enrolld_due_time(t->not_before, t->not_after, t->obtained, d->cfg->renew_at) * 1000 : 1;

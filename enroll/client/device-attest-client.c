@@ -129,8 +129,7 @@ void device_attest_client_result_done(device_attest_client_result *r) {
         if (!r)
                 return;
         tpm_key_free(r->key);
-        x509_stack_free(r->chain);
-        free(r->chain_pem);
+        cert_bundle_done(&r->cert);
         *r = (device_attest_client_result) {};
 }
 
@@ -197,7 +196,8 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         _cleanup_(acme_challenge_done) acme_challenge answered = {};
         _cleanup_(tpm_key_freep) tpm_key *key = NULL;
         _cleanup_(signer_freep) signer *s = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL, *chain = NULL;
+        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
+        _cleanup_(cert_bundle_done) cert_bundle cert = {};
         _cleanup_free_ char *order_url = NULL, *key_authz = NULL, *payload = NULL, *pem = NULL;
         _cleanup_free_ uint8_t *csr = NULL;
         const acme_challenge *ch;
@@ -270,20 +270,20 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         r = acme_client_download(c, done.certificate, &pem, &pem_len, e);
         if (r < 0)
                 return r;
-        r = x509_chain_from_pem(pem, pem_len, DEVICE_ATTEST_MAX_CHAIN, &chain);
+        r = cert_bundle_from_pem(pem, pem_len, DEVICE_ATTEST_MAX_CHAIN, &cert);
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE,
                             "read the device certificate", r, "not a PEM certificate chain");
-        r = identity_check_chain(IDENTITY_CERT_DEVICE, chain, tpm_key_public_key(key), ak->ek_uri, roots, 0, &why);
+        r = identity_check_chain(IDENTITY_CERT_DEVICE, cert.chain, tpm_key_public_key(key), ak->ek_uri, roots, 0,
+                                 &why);
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                             "accept the device certificate", r, why);
         e->url[0] = '\0';
         *ret = (device_attest_client_result) {
                 .key = TAKE_PTR(key),
-                .chain = TAKE_PTR(chain),
-                .chain_pem = TAKE_PTR(pem),
-                .chain_pem_len = pem_len,
+                .cert = cert,
         };
+        cert = (cert_bundle) {};
         return 0;
 }

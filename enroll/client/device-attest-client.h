@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <openssl/x509.h>
 
+#include "cert-bundle.h"
 #include "enroll/client/attest-client.h"
 #include "enroll/tpm/tpm-key.h"
 
@@ -42,9 +43,7 @@ int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, char 
 
 typedef struct device_attest_client_result {
         tpm_key *key;          /* the device key (blobs; lives in this TPM) */
-        STACK_OF(X509) *chain; /* device certificate first */
-        char *chain_pem;       /* the same as downloaded */
-        size_t chain_pem_len;
+        cert_bundle cert;      /* device certificate first, PEM as downloaded */
 } device_attest_client_result;
 void device_attest_client_result_done(device_attest_client_result *r);
 

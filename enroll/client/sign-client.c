@@ -389,7 +389,7 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
 
 int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
-                     STACK_OF(X509) **ret_chain, client_failure *e) {
+                     cert_bundle *ret, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL, *roots = NULL;
         _cleanup_free_ char *url = NULL, *body = NULL;
@@ -397,7 +397,7 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
         static const char step[] = "POST /1.0/sign";
         int r;
 
-        if (!ca_url || !device || !device_chain || !acct || !account || !ret_chain || !e)
+        if (!ca_url || !device || !device_chain || !acct || !account || !ret || !e)
                 return -EINVAL;
         *e = (client_failure) {};
         r = client_url(ca_url, "1.0/sign", &url);
@@ -453,7 +453,10 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                                     "accept the account certificate", r == -ENOMEM ? r : -EKEYREJECTED,
                                     "the certificate does not verify to the root");
         }
+        r = cert_bundle_from_chain(&chain, ret);
+        if (r < 0)
+                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE, "read the account certificate",
+                            r, NULL);
         e->url[0] = '\0';
-        *ret_chain = TAKE_PTR(chain);
         return 0;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <openssl/x509.h>
 
+#include "cert-bundle.h"
 #include "enroll/client/failure.h"
 #include "signer.h"
 
@@ -87,4 +88,4 @@ int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **re
  * -errno with *e filled. */
 int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
-                     STACK_OF(X509) **ret_chain, client_failure *e);
+                     cert_bundle *ret, client_failure *e);

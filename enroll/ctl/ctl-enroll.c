@@ -15,7 +15,7 @@
 #include "enroll/agent/enroll.h"
 #include "enroll/ctl/ctl.h"
 #include "json.h"
-#include "keyring/keyring.h"
+#include "keyring/writer.h"
 #include "log.h"
 #include "time-util.h"
 #include "x509.h"
@@ -99,7 +99,7 @@ static int print_summary(bool json, const char *ek_uri, X509 *device, uint64_t d
                 time_t t;
                 json_object *e;
 
-                t = a->not_after;
+                t = a->cert.not_after;
                 if (format_time(t, ana) < 0)
                         return log_error_errno(EBADMSG, "Failed to read the certificate of \"%s\".", spec->name);
                 if (!json) {
@@ -243,5 +243,5 @@ int verb_enroll(int argc, char *argv[]) {
         else if (r < 0)
                 return log_error_errno(r, "Published, but deviceid-fsd did not confirm the reload: %m");
 
-        return print_summary(json, dev.ek_uri, sk_X509_value(dev.chain, 0), device_gen, &st);
+        return print_summary(json, dev.ek_uri, cert_bundle_leaf(&dev.cert), device_gen, &st);
 }

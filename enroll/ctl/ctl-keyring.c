@@ -16,7 +16,7 @@
 #include "enroll/ctl/ctl.h"
 #include "enroll/tpm/tpm-key.h"
 #include "json.h"
-#include "keyring/keyring.h"
+#include "keyring/writer.h"
 #include "log.h"
 #include "time-util.h"
 #include "x509.h"
@@ -88,15 +88,9 @@ static int load_key(const char *path, bool tss2, secret_buf *ret, EVP_PKEY **ret
 
 /* keyring_publish checks a PKCS#8 key itself; a TSS2 key is checked here,
  * where the TPM layer can read its public part. */
-static int check_key_matches(const char *chain, size_t chain_len, EVP_PKEY *key, const char *cert_path,
+static int check_key_matches(const cert_bundle *chain, EVP_PKEY *key, const char *cert_path,
                              const char *key_path) {
-        _cleanup_x509_stack_ STACK_OF(X509) *sk = NULL;
-        int r;
-
-        r = x509_chain_from_pem(chain, chain_len, 64, &sk);
-        if (r < 0)
-                return log_error_errno(EBADMSG, "\"%s\" is not a certificate chain.", cert_path);
-        if (crypto_pubkey_equal(key, X509_get0_pubkey(sk_X509_value(sk, 0))) != 1)
+        if (crypto_pubkey_equal(key, X509_get0_pubkey(cert_bundle_leaf(chain))) != 1)
                 return log_error_errno(EKEYREJECTED, "The key \"%s\" does not match the certificate \"%s\".",
                                        key_path, cert_path);
         return 0;
@@ -131,6 +125,7 @@ int verb_import(int argc, char *argv[]) {
         };
         _cleanup_(keyring_closep) keyring *k = NULL;
         _cleanup_(secret_buf_done) secret_buf key = {};
+        _cleanup_(cert_bundle_done) cert_bundle bundle = {};
         _cleanup_free_ char *chain = NULL;
         const char *cert_path = NULL, *key_path = NULL, *name;
         bool tss2 = false;
@@ -182,18 +177,24 @@ int verb_import(int argc, char *argv[]) {
                 r = load_key(key_path, tss2, &key, &public);
                 if (r < 0)
                         return r;
-                if (tss2) {
-                        r = check_key_matches(chain, chain_len, public, cert_path, key_path);
+                r = cert_bundle_from_pem(chain, chain_len, KEYRING_MAX_CHAIN_CERTS, &bundle);
+                if (r < 0 && tss2 && r != -E2BIG && r != -ENOMEM)
+                        return log_error_errno(EBADMSG, "\"%s\" is not a certificate chain.", cert_path);
+                if (r >= 0 && tss2) {
+                        r = check_key_matches(&bundle, public, cert_path, key_path);
                         if (r < 0)
                                 return r;
                 }
-        }
+        } else
+                r = cert_bundle_from_pem(chain, chain_len, KEYRING_MAX_CHAIN_CERTS, &bundle);
+        if (r < 0)
+                return publish_error(r, name, cert_path, key_path ? key_path : "(none)");
         kind = !key_path ? KEYRING_KEY_NONE : tss2 ? KEYRING_KEY_TSS2 : KEYRING_KEY_PKCS8;
 
         r = keyring_open(true, &k);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the deviceid keyring: %m");
-        r = keyring_publish(k, name, chain, chain_len, key.p, key.len, kind, &generation);
+        r = keyring_publish(k, name, &bundle, key.p, key.len, kind, &generation);
         if (r < 0)
                 return publish_error(r, name, cert_path, key_path ? key_path : "(none)");
         log_info("Published \"%s\" generation %" PRIu64 " in keyring \"%s\".", name, generation,

@@ -3,7 +3,8 @@
  * Tests of the keyring API against the real kernel keyring, in a keyring of
  * its own ($DEVICEID_KEYRING = "deviceid-unit-<pid>") that is destroyed at
  * the end: layout and permissions as documented, publish/get/list/remove,
- * generations, the checks on chain and key, a key revoked under us, a key
+ * generations, the checks on chain and key (the chain parsed once into a
+ * bundle, as the enrollment side hands it over), a key revoked under us, a key
  * of the wrong type holding our description, a keyring removed under a
  * running handle, and a second handle (a restarted process) reading back.
  * keyutils is called directly here only to inspect and to sabotage.
@@ -11,6 +12,7 @@
 #include <keyutils.h>
 
 #include "keyring/payload.h"
+#include "keyring/writer.h"
 #include "test-keyring-vectors.h"
 #include "tests/unit/tap.h"
 
@@ -55,6 +57,19 @@ static char *chain_of(const char *leaf) {
         return s;
 }
 
+/* The PEM parsed once into a bundle, then published: the errors of
+ * either step. */
+static int publish_pem(keyring *k, const char *name, const char *pem, size_t len, const char *key,
+                       size_t key_len, keyring_key_kind kind, uint64_t *ret_generation) {
+        _cleanup_(cert_bundle_done) cert_bundle b = {};
+        int r;
+
+        r = cert_bundle_from_pem(pem, len, KEYRING_MAX_CHAIN_CERTS, &b);
+        if (r < 0)
+                return r;
+        return keyring_publish(k, name, &b, key, key_len, kind, ret_generation);
+}
+
 static void test_open(void) {
         _cleanup_(keyring_closep) keyring *k = NULL;
         _cleanup_free_ char *d = NULL;
@@ -81,7 +96,7 @@ static void test_publish_get(void) {
 
         is_ok(keyring_open(false, &k), "keyring opens without create");
         is_err(keyring_get(k, "vpn", &e), -ENOENT, "absent entry: -ENOENT");
-        is_ok(keyring_publish(k, "vpn", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
+        is_ok(publish_pem(k, "vpn", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
                               KEYRING_KEY_PKCS8, &g1),
               "publish vpn");
         ok(g1 >= 1, "first generation >= 1");
@@ -106,7 +121,7 @@ static void test_publish_get(void) {
         /* Keep a possessed link to the old key, to see what becomes of it. */
         hold = add_key("keyring", "test-hold", NULL, 0, KEY_SPEC_PROCESS_KEYRING);
         ok(hold >= 0 && keyctl_link(id1, hold) == 0, "test holds the first generation's key");
-        is_ok(keyring_publish(k, "vpn", chain2, strlen(chain2), vec_other_key, strlen(vec_other_key),
+        is_ok(publish_pem(k, "vpn", chain2, strlen(chain2), vec_other_key, strlen(vec_other_key),
                               KEYRING_KEY_PKCS8, &g2),
               "publish vpn again with another key");
         ok(g2 > g1, "generation increased");
@@ -124,9 +139,9 @@ static void test_publish_get(void) {
                 is_str(e2->key_pem, vec_other_key, "new key");
         }
 
-        is_ok(keyring_publish(k, "roots", vec_ca_pem, strlen(vec_ca_pem), NULL, 0, KEYRING_KEY_NONE, NULL),
+        is_ok(publish_pem(k, "roots", vec_ca_pem, strlen(vec_ca_pem), NULL, 0, KEYRING_KEY_NONE, NULL),
               "publish roots");
-        is_ok(keyring_publish(k, "device", vec_leaf_pem, strlen(vec_leaf_pem), NULL, 0, KEYRING_KEY_NONE,
+        is_ok(publish_pem(k, "device", vec_leaf_pem, strlen(vec_leaf_pem), NULL, 0, KEYRING_KEY_NONE,
                               NULL),
               "publish device without a key");
         is_ok(keyring_list(k, &names), "list");
@@ -156,37 +171,55 @@ static void test_bad_input(void) {
         is_ok(keyring_get(k, "vpn", &e), "current vpn");
         before = e ? e->generation : 0;
 
-        is_err(keyring_publish(k, "vpn", chain, strlen(chain), vec_other_key, strlen(vec_other_key),
+        is_err(publish_pem(k, "vpn", chain, strlen(chain), vec_other_key, strlen(vec_other_key),
                                KEYRING_KEY_PKCS8, NULL),
                -EKEYREJECTED, "key that does not match the leaf: -EKEYREJECTED");
-        is_err(keyring_publish(k, "vpn", chain, strlen(chain), vec_leaf_pem, strlen(vec_leaf_pem),
+        is_err(publish_pem(k, "vpn", chain, strlen(chain), vec_leaf_pem, strlen(vec_leaf_pem),
                                KEYRING_KEY_PKCS8, NULL),
                -EBADMSG, "certificate given as key: -EBADMSG");
-        is_err(keyring_publish(k, "vpn", "garbage", 7, vec_leaf_key, strlen(vec_leaf_key), KEYRING_KEY_PKCS8,
+        is_err(publish_pem(k, "vpn", "garbage", 7, vec_leaf_key, strlen(vec_leaf_key), KEYRING_KEY_PKCS8,
                                NULL),
                -EBADMSG, "chain that does not parse: -EBADMSG");
         ok(asprintf(&wrong_order, "%s%s", vec_ca_pem, vec_leaf_pem) > 0, "chain in the wrong order");
-        is_err(keyring_publish(k, "vpn", wrong_order, strlen(wrong_order), NULL, 0, KEYRING_KEY_NONE, NULL),
+        is_err(publish_pem(k, "vpn", wrong_order, strlen(wrong_order), NULL, 0, KEYRING_KEY_NONE, NULL),
                -EBADMSG, "chain not leaf first: -EBADMSG");
         ok(asprintf(&expired, "%s%s", vec_expired_pem, vec_ca_pem) > 0, "expired chain");
-        is_err(keyring_publish(k, "vpn", expired, strlen(expired), vec_leaf_key, strlen(vec_leaf_key),
+        is_err(publish_pem(k, "vpn", expired, strlen(expired), vec_leaf_key, strlen(vec_leaf_key),
                                KEYRING_KEY_PKCS8, NULL),
                -EKEYEXPIRED, "expired leaf: -EKEYEXPIRED");
-        is_err(keyring_publish(k, "roots", vec_ca_pem, strlen(vec_ca_pem), vec_leaf_key, strlen(vec_leaf_key),
+        is_err(publish_pem(k, "roots", vec_ca_pem, strlen(vec_ca_pem), vec_leaf_key, strlen(vec_leaf_key),
                                KEYRING_KEY_PKCS8, NULL),
                -EINVAL, "roots with a key: -EINVAL");
-        is_err(keyring_publish(k, "vpn", chain, strlen(chain), "-----BEGIN PRIVATE KEY-----", 27,
+        is_err(publish_pem(k, "vpn", chain, strlen(chain), "-----BEGIN PRIVATE KEY-----", 27,
                                KEYRING_KEY_TSS2, NULL),
                -EBADMSG, "tss2 kind with a PKCS#8 label: -EBADMSG");
-        is_err(keyring_publish(k, "Bad Name", chain, strlen(chain), NULL, 0, KEYRING_KEY_NONE, NULL), -EINVAL,
+        is_err(publish_pem(k, "Bad Name", chain, strlen(chain), NULL, 0, KEYRING_KEY_NONE, NULL), -EINVAL,
                "bad name: -EINVAL");
+        /* A chain that parses, padded past KEYRING_MAX_CHAIN with text
+         * outside its PEM blocks. */
         big = malloc(KEYRING_MAX_CHAIN + 2);
         if (big) {
-                memset(big, 'A', KEYRING_MAX_CHAIN + 1);
+                size_t n = strlen(chain);
+
+                memcpy(big, chain, n);
+                memset(big + n, 'A', KEYRING_MAX_CHAIN + 1 - n);
                 big[KEYRING_MAX_CHAIN + 1] = '\0';
         }
-        is_err(keyring_publish(k, "vpn", big, KEYRING_MAX_CHAIN + 1, NULL, 0, KEYRING_KEY_NONE, NULL), -E2BIG,
+        is_err(publish_pem(k, "vpn", big, KEYRING_MAX_CHAIN + 1, NULL, 0, KEYRING_KEY_NONE, NULL), -E2BIG,
                "chain over KEYRING_MAX_CHAIN: -E2BIG");
+        {
+                _cleanup_free_ char *many = NULL;
+                size_t n = strlen(vec_ca_pem);
+
+                many = malloc(n * (KEYRING_MAX_CHAIN_CERTS + 1) + 1);
+                if (many) {
+                        for (size_t i = 0; i <= KEYRING_MAX_CHAIN_CERTS; i++)
+                                memcpy(many + i * n, vec_ca_pem, n);
+                        many[n * (KEYRING_MAX_CHAIN_CERTS + 1)] = '\0';
+                }
+                is_err(publish_pem(k, "roots", many, many ? strlen(many) : 0, NULL, 0, KEYRING_KEY_NONE, NULL),
+                       -E2BIG, "more than KEYRING_MAX_CHAIN_CERTS certificates: -E2BIG");
+        }
 
         keyring_entry_free(e);
         e = NULL;
@@ -203,7 +236,7 @@ static void test_revoked_under_us(void) {
         is_ok(keyring_open(false, &k), "open");
         ok(id >= 0 && keyctl_revoke(id) == 0, "someone revokes our vpn key");
         is_err(keyring_get(k, "vpn", &e), -EKEYREVOKED, "get: -EKEYREVOKED");
-        is_ok(keyring_publish(k, "vpn", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
+        is_ok(publish_pem(k, "vpn", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
                               KEYRING_KEY_PKCS8, NULL),
               "publish over a revoked key recovers");
         is_ok(keyring_get(k, "vpn", &e), "get works again");
@@ -230,7 +263,7 @@ static void test_wrong_type(void) {
         is_err(keyring_get(k, "wifi", &e), -EMEDIUMTYPE, "get: -EMEDIUMTYPE");
         is_ok(keyring_list(k, &names), "list works");
         ok(names && !(names[0] && names[1] && names[2] && names[3]), "squatter not listed");
-        is_ok(keyring_publish(k, "wifi", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
+        is_ok(publish_pem(k, "wifi", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
                               KEYRING_KEY_PKCS8, NULL),
               "publish displaces the squatter");
         is_ok(keyring_get(k, "wifi", &e), "get wifi works");
@@ -280,7 +313,7 @@ static void test_remove_and_ring_gone(void) {
         is_err(keyring_get(k, "vpn", &e), -ENOENT, "keyring removed under the handle: get -ENOENT");
         is_ok(keyring_list(k, &names), "list on a vanished keyring");
         ok(names && !names[0], "empty list");
-        is_ok(keyring_publish(k, "vpn", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
+        is_ok(publish_pem(k, "vpn", chain, strlen(chain), vec_leaf_key, strlen(vec_leaf_key),
                               KEYRING_KEY_PKCS8, NULL),
               "publish re-creates the keyring (handle opened with create)");
         is_ok(keyring_get(k, "vpn", &e), "and the entry reads back");

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "keyring/keyring.h"
+#include "keyring/writer.h"
 #include "tests/unit/tap.h"
 
 static char dir[] = "/tmp/test-keyring-notify-XXXXXX";
