@@ -11,6 +11,7 @@ tests_unit_enroll_agent_test_enrolld_config_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLA
 tests_unit_enroll_agent_test_enrolld_config_LDADD = $(ENROLLD_TEST_LIBS)
 
 tests_unit_enroll_agent_test_enrolld_schedule_SOURCES = tests/unit/enroll/agent/test-enrolld-schedule.c tests/unit/tap.h
+tests_unit_enroll_agent_test_enrolld_schedule_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_enroll_agent_test_enrolld_schedule_LDADD = enroll/agent/libagent.a
 
 tests_fuzz_fuzz_enrolld_config_SOURCES = tests/fuzz/fuzz-enrolld-config.c $(FUZZER_MAIN)

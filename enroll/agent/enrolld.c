@@ -31,12 +31,6 @@
 #define ENROLLD_DEFAULT_CONFIG "/etc/deviceid/enrolld.conf"
 #define ENROLLD_NOTIFY_TIMEOUT_MS 10000
 
-/* What the keyring holds for one configured account. */
-typedef struct tracked {
-        bool have;
-        time_t not_before, not_after, obtained;
-} tracked;
-
 typedef struct enrolld {
         const char *config_path;
         enrolld_config *cfg;
@@ -46,7 +40,7 @@ typedef struct enrolld {
         enroll_device dev;
         bool have_dev;
         time_t dev_obtained;
-        tracked accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* as cfg->accounts */
+        enrolld_held accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* what the keyring holds, as cfg->accounts */
         bool roots_current;
         unsigned failures;      /* consecutive failed rounds */
         uint64_t retry_at_ms;   /* when failures > 0 */
@@ -136,10 +130,10 @@ static void adopt_accounts(enrolld *d) {
 
         for (size_t i = 0; i < d->cfg->n_accounts; i++) {
                 _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
-                tracked *t = &d->accounts[i];
+                enrolld_held *t = &d->accounts[i];
                 int r;
 
-                *t = (tracked) {};
+                *t = (enrolld_held) {};
                 r = keyring_get(d->k, d->cfg->accounts[i].name, &e);
                 if (r < 0)
                         continue;
@@ -231,7 +225,7 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         (void) format_time(a.cert.not_after, na);
         log_info("%s account \"%s\" (generation %llu, valid until %s).", d->accounts[i].have ? "Renewed" : "Issued",
                  spec->name, (unsigned long long) gen, na);
-        d->accounts[i] = (tracked) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
+        d->accounts[i] = (enrolld_held) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
                                        .obtained = time(NULL) };
         *changed = true;
         return 0;
@@ -262,16 +256,32 @@ static void check_keyring(enrolld *d, bool *changed) {
         }
 }
 
-/* One round: renews what is due (everything if force), publishes, tells
- * fsd once. 0, or the -errno of the step that failed. */
+/* The plan for what the daemon holds now (enrolld-schedule.h). */
+static void plan(const enrolld *d, bool force, uint64_t now_ms, enrolld_plan *ret) {
+        enrolld_state s = {
+                .device = { .have = d->have_dev, .not_before = d->dev.cert.not_before,
+                            .not_after = d->dev.cert.not_after, .obtained = d->dev_obtained },
+                .failures = d->failures,
+                .retry_at_ms = d->retry_at_ms,
+                .force = force,
+        };
+
+        memcpy(s.accounts, d->accounts, sizeof(s.accounts));
+        enrolld_plan_make(&s, d->cfg, now_ms, ret);
+}
+
+/* One round: renews what the plan says is due (everything if force),
+ * publishes, tells fsd once. 0, or the -errno of the step that failed. */
 static int enrolld_round(enrolld *d, bool force) {
         time_t now = time(NULL);
         bool changed = false;
+        enrolld_plan p;
         int r = 0;
 
         d->round_failed = false;
         check_keyring(d, &changed);
-        if (!d->have_dev || force || now >= enrolld_due_time(d->dev.cert.not_before, d->dev.cert.not_after, d->dev_obtained, d->cfg->renew_at)) {
+        plan(d, force, (uint64_t) now * 1000, &p);
+        if (p.device) {
                 r = renew_device(d, &changed);
                 /* A device certificate still valid keeps serving /1.0/sign. */
                 if (r < 0 && (!d->have_dev || d->dev.cert.not_after <= now || d->removed))
@@ -287,10 +297,9 @@ static int enrolld_round(enrolld *d, bool force) {
                 d->roots_current = changed = true;
         }
         for (size_t i = 0; i < d->cfg->n_accounts && !terminating(); i++) {
-                tracked *t = &d->accounts[i];
                 int k;
 
-                if (t->have && !force && now < enrolld_due_time(t->not_before, t->not_after, t->obtained, d->cfg->renew_at))
+                if (!p.accounts[i])
                         continue;
                 k = renew_account(d, i, &changed);
                 if (k < 0 && r >= 0)
@@ -310,22 +319,6 @@ out:
         return r;
 }
 
-/* The earliest due time of everything held, in ms; 0 when nothing is. */
-static uint64_t next_due_ms(const enrolld *d) {
-        uint64_t best = 0;
-
-        if (d->have_dev)
-                best = (uint64_t) enrolld_due_time(d->dev.cert.not_before, d->dev.cert.not_after, d->dev_obtained, d->cfg->renew_at) * 1000;
-        for (size_t i = 0; i < d->cfg->n_accounts; i++) {
-                const tracked *t = &d->accounts[i];
-                uint64_t due = t->have ? (uint64_t) enrolld_due_time(t->not_before, t->not_after, t->obtained, d->cfg->renew_at) * 1000 : 1;
-
-                if (best == 0 || due < best)
-                        best = due;
-        }
-        return best;
-}
-
 static void after_round(enrolld *d, int r) {
         uint64_t now = now_realtime_ms();
         uint32_t rnd = 0;
@@ -338,8 +331,10 @@ static void after_round(enrolld *d, int r) {
                 d->failures = 0;
                 d->removed = false;
                 char at[FORMAT_TIME_MAX];
+                enrolld_plan p;
 
-                (void) format_time((time_t) (next_due_ms(d) / 1000), at);
+                plan(d, false, now, &p);
+                (void) format_time((time_t) (p.next_due_ms / 1000), at);
                 snprintf(d->status, sizeof(d->status), "Certificates current; next renewal at %s", at);
                 return;
         }
@@ -472,12 +467,13 @@ static int run(int argc, char *argv[]) {
         adopt_accounts(&d);
 
         for (;;) {
-                uint64_t now = now_realtime_ms(), wake;
+                enrolld_plan p;
                 struct timespec ts;
                 siginfo_t si;
                 int sig;
 
-                if (d.failures == 0 || now >= d.retry_at_ms) {
+                plan(&d, force, now_realtime_ms(), &p);
+                if (p.round) {
                         r = enrolld_round(&d, force);
                         after_round(&d, r);
                         /* A forced renewal stays pending until a round succeeds. */
@@ -491,11 +487,10 @@ static int run(int argc, char *argv[]) {
                 }
                 if (terminating())
                         break;
-                now = now_realtime_ms();
-                wake = d.failures > 0 ? d.retry_at_ms : next_due_ms(&d);
-                wake = enrolld_sleep_ms(now, wake, d.cfg->check_interval);
-                log_debug("Sleeping %llu ms.", (unsigned long long) wake);
-                ts = (struct timespec) { .tv_sec = (time_t) (wake / 1000), .tv_nsec = (long) (wake % 1000) * 1000000 };
+                plan(&d, force, now_realtime_ms(), &p);
+                log_debug("Sleeping %llu ms.", (unsigned long long) p.sleep_ms);
+                ts = (struct timespec) { .tv_sec = (time_t) (p.sleep_ms / 1000),
+                                         .tv_nsec = (long) (p.sleep_ms % 1000) * 1000000 };
                 sig = sigtimedwait(&mask, &si, &ts);
                 if (sig < 0 && errno != EAGAIN && errno != EINTR)
                         return log_error_errno(errno, "Failed to wait for signals: %m");

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of deviceid-enrolld's renewal arithmetic
- * (enroll/enrolld-schedule.c): due times with and without backdating,
- * backoff growth, cap and jitter bounds, sleep bounds. Fixed vectors.
+ * Unit tests of deviceid-enrolld's renewal planner
+ * (enroll/agent/enrolld-schedule.c): the plan (what is due, whether a
+ * round runs, when to wake) for fixed states, configurations and times;
+ * due times with and without backdating, backoff growth, cap and jitter
+ * bounds, sleep bounds. Fixed vectors.
  */
 #include <stdio.h>
 
@@ -61,9 +63,90 @@ static void test_sleep(void) {
         is_int(enrolld_sleep_ms(1000, 1000 + 3600000, 60), 60000, "bounded by check_interval");
 }
 
+/* A 24 h certificate obtained at issue at `at`: due at at + 57024 (0.66). */
+#define DAY_CERT(at) ((enrolld_held) { .have = true, .not_before = (at), .not_after = (at) + 86400, .obtained = (at) })
+
+static void test_plan(void) {
+        const enrolld_config cfg = { .n_accounts = 2, .renew_at = 0.66, .check_interval = 60 };
+        const uint64_t t0 = 1000000;          /* seconds */
+        const uint64_t due0 = (t0 + 57024) * 1000; /* ms */
+        enrolld_state s = {};
+        enrolld_plan p;
+
+        /* Nothing held: a round, everything due, accounts count as due at 1 ms. */
+        enrolld_plan_make(&s, &cfg, t0 * 1000, &p);
+        ok(p.round && p.device && p.accounts[0] && p.accounts[1], "nothing held: a round renews everything");
+        ok(!p.accounts[2], "accounts beyond the configured ones are not due");
+        is_int(p.next_due_ms, 1, "nothing held: next due at once");
+        is_int(p.sleep_ms, 0, "nothing held: no sleep");
+
+        /* Everything held and fresh: no renewal, wake at the earliest due time. */
+        s.device = DAY_CERT(t0);
+        s.accounts[0] = DAY_CERT(t0 + 100);
+        s.accounts[1] = DAY_CERT(t0 + 50);
+        enrolld_plan_make(&s, &cfg, t0 * 1000 + 5000, &p);
+        ok(p.round, "no failure: a round may run");
+        ok(!p.device && !p.accounts[0] && !p.accounts[1], "all fresh: nothing due");
+        is_int(p.next_due_ms, due0, "next due: the device's");
+        is_int(p.sleep_ms, 60000, "far off: check_interval");
+        enrolld_plan_make(&s, &cfg, due0 - 1500, &p);
+        is_int(p.sleep_ms, 1500, "close: until the due time");
+
+        /* The device due, accounts not yet. */
+        enrolld_plan_make(&s, &cfg, due0, &p);
+        ok(p.device && !p.accounts[0] && !p.accounts[1], "at its due time: the device only");
+        is_int(p.sleep_ms, 0, "due now: no sleep");
+        enrolld_plan_make(&s, &cfg, (t0 + 50 + 57024) * 1000, &p);
+        ok(p.device && !p.accounts[0] && p.accounts[1], "later: the device and the second account");
+
+        /* An account missing from the keyring is due now, whatever else. */
+        s.accounts[0].have = false;
+        enrolld_plan_make(&s, &cfg, t0 * 1000 + 5000, &p);
+        ok(!p.device && p.accounts[0] && !p.accounts[1], "account not held: due");
+        is_int(p.next_due_ms, 1, "account not held: next due at once");
+        s.accounts[0] = DAY_CERT(t0 + 100);
+
+        /* Forced (SIGUSR1): everything, fresh or not. */
+        s.force = true;
+        enrolld_plan_make(&s, &cfg, t0 * 1000 + 5000, &p);
+        ok(p.device && p.accounts[0] && p.accounts[1], "forced: everything due");
+        is_int(p.next_due_ms, due0, "forced: next due unchanged");
+        s.force = false;
+
+        /* Failing: no round before the retry time; sleep until it. */
+        s.failures = 2;
+        s.retry_at_ms = t0 * 1000 + 7500;
+        enrolld_plan_make(&s, &cfg, t0 * 1000, &p);
+        ok(!p.round, "failing: no round before the retry time");
+        is_int(p.sleep_ms, 7500, "failing: sleep until the retry");
+        enrolld_plan_make(&s, &cfg, t0 * 1000 + 7500, &p);
+        ok(p.round, "failing: a round at the retry time");
+        s.retry_at_ms = t0 * 1000 + 3600000;
+        enrolld_plan_make(&s, &cfg, t0 * 1000, &p);
+        is_int(p.sleep_ms, 60000, "failing, far retry: check_interval");
+
+        /* A device not held while accounts are: the accounts' due time. */
+        s = (enrolld_state) { .accounts = { DAY_CERT(t0), DAY_CERT(t0) } };
+        enrolld_plan_make(&s, &cfg, t0 * 1000, &p);
+        ok(p.device && !p.accounts[0], "device not held: due");
+        is_int(p.next_due_ms, due0, "device not held: next due is the accounts'");
+
+        /* No accounts configured, device held. */
+        {
+                const enrolld_config none = { .renew_at = 0.5, .check_interval = 10 };
+
+                s = (enrolld_state) { .device = DAY_CERT(t0) };
+                enrolld_plan_make(&s, &none, t0 * 1000, &p);
+                ok(!p.device, "renew_at 0.5: fresh at issue");
+                is_int(p.next_due_ms, (t0 + 43200) * 1000, "renew_at 0.5: due at half the lifetime");
+                is_int(p.sleep_ms, 10000, "check_interval 10 s");
+        }
+}
+
 int main(void) {
         test_due();
         test_backoff();
         test_sleep();
+        test_plan();
         return tap_done();
 }
