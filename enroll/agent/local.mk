@@ -22,3 +22,4 @@ enroll_deviceid_enrolld_LDADD = $(AGENT_LIBS) $(ENROLL_CLIENT_LIBS) $(KEYRING_LI
 	$(SYSTEMD_LIBS) -lm
 
 dist_man_MANS += docs/deviceid-enrolld.8
+EXTRA_DIST += enroll/agent/README.md

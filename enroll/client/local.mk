@@ -20,3 +20,4 @@ enroll_client_libclient_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS
 # Link line for anything that uses the clients (put before $(COMMON_LIBS)).
 ENROLL_CLIENT_LIBS = enroll/client/libclient.a $(TPM_LIBS) $(HTTP_CLIENT_LIBS) $(CBOR_LIBS)
 
+EXTRA_DIST += enroll/client/README.md

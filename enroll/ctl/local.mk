@@ -13,3 +13,4 @@ enroll_deviceidctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS
 enroll_deviceidctl_LDADD = $(AGENT_LIBS) $(ENROLL_CLIENT_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
 
 dist_man_MANS += docs/deviceidctl.8
+EXTRA_DIST += enroll/ctl/README.md

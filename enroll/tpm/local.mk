@@ -19,4 +19,4 @@ enroll_tpm_libtpm_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
 # Link line for anything that uses the TPM layer (put before $(COMMON_LIBS)).
 TPM_LIBS = enroll/tpm/libtpm.a $(TPM2UTIL_LIBS) $(TSS2_LIBS)
 
-EXTRA_DIST += docs/tpm.md
+EXTRA_DIST += docs/tpm.md enroll/README.md enroll/tpm/README.md
