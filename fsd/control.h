@@ -43,3 +43,11 @@ bool fsd_control_reload_asked(const fsd_control *c);
 void fsd_control_answer_asked(fsd_control *c, const char *msg);
 /* Answers msg (if not NULL) to every client, and closes it. */
 void fsd_control_hang_up(fsd_control *c, const char *msg);
+
+/* The file next to the control socket that holds the PID of the process
+ * serving the mount ("server.pid"); malloc'ed, NULL on OOM. */
+char *fsd_server_pid_path(const char *socket_path);
+
+/* Whether a client asked for an upgrade ("upgrade", answered "ok" at
+ * once) since the last call. */
+bool fsd_control_take_upgrade(fsd_control *c);

@@ -22,9 +22,11 @@ fsd_deviceid_fsd_SOURCES = \
 	fsd/notify.c fsd/notify.h \
 	fsd/control.c fsd/control.h \
 	fsd/reload.c fsd/reload.h \
-	fsd/mount.c fsd/mount.h
-fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
-fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) -lpthread
+	fsd/mount.c fsd/mount.h \
+	fsd/holder.c fsd/holder.h \
+	fsd/takeover.c fsd/takeover.h
+fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
+fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 dist_man_MANS += docs/deviceid-fsd.8
 EXTRA_DIST += docs/fsd.md fsd/README.md
