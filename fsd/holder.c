@@ -14,7 +14,9 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-login.h>
 
 #include "fsd/control.h"
 #include "fsd/fsd.h"
@@ -44,6 +46,7 @@ typedef struct holder {
         bool takeover_ok;    /* the kernel offers FUSE_NOTIFY_RESEND */
         uint64_t gone_ms;    /* when the last server went, for the takeover time */
         unsigned failed_starts;
+        bool upgrade_asked;  /* SIGUSR2 came: hand over once the server serves */
         bool handover;       /* we asked the server to go (upgrade) */
         bool stopping;
         bool unmounted;
@@ -131,13 +134,16 @@ static void fd_store_push(holder *h) {
 }
 
 /* In the child: the descriptors at their fixed numbers, then exec. */
-_noreturn_ static void exec_server(holder *h, int ready_w) {
+_noreturn_ static void exec_server(holder *h, pid_t holder_pid, int ready_w) {
         int src[] = { h->fuse_fd, h->view_fd, h->state_fd, ready_w }, tmp[4];
         const char *argv[12];
         size_t n = 0;
         sigset_t none;
 
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* Killed with the holder: only the holder's successor (with the fd
+         * store) may continue the connection. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != holder_pid)
+                _exit(EXIT_FAILURE);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         for (size_t i = 0; i < ELEMENTSOF(src); i++)
@@ -163,8 +169,8 @@ _noreturn_ static void exec_server(holder *h, int ready_w) {
 }
 
 static int start_server(holder *h) {
+        pid_t pid, self = getpid();
         int p[2];
-        pid_t pid;
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return log_error_errno(errno, "pipe2() failed: %m");
@@ -175,7 +181,7 @@ static int start_server(holder *h) {
                 return log_error_errno(errno, "fork() failed: %m");
         }
         if (pid == 0)
-                exec_server(h, p[1]);
+                exec_server(h, self, p[1]);
         safe_close(p[1]);
         h->server = pid;
         h->server_ready_fd = p[0];
@@ -184,22 +190,32 @@ static int start_server(holder *h) {
         return 0;
 }
 
-/* The server said it serves: "R", or "N" when the kernel cannot resend. */
+/* The server's pipe: first "R" when it serves ("N": serving, but this
+ * kernel cannot resend), then STATUS= lines for the service manager. */
 static void server_reported(holder *h) {
-        char c = 0;
-        ssize_t n = read(h->server_ready_fd, &c, 1);
+        char buf[4096], *line, *save = NULL;
+        ssize_t n = read(h->server_ready_fd, buf, sizeof(buf) - 1);
 
-        h->server_ready_fd = safe_close(h->server_ready_fd);
-        if (n != 1)
-                return; /* it died first: the SIGCHLD will tell */
-        h->server_ready = true;
-        h->failed_starts = 0;
-        h->takeover_ok = c == 'R';
-        if (h->gone_ms) {
-                log_info("Server %d serves the connection %llu ms after its predecessor went.", (int) h->server,
-                         (unsigned long long) (now_monotonic_ms() - h->gone_ms));
-                h->gone_ms = 0;
+        if (n <= 0) {
+                h->server_ready_fd = safe_close(h->server_ready_fd);
+                return; /* it died, or went: the SIGCHLD will tell */
         }
+        buf[n] = '\0';
+        line = buf;
+        if (!h->server_ready) {
+                h->server_ready = true;
+                h->failed_starts = 0;
+                h->takeover_ok = buf[0] == 'R';
+                line++;
+                if (h->gone_ms) {
+                        log_info("Server %d serves the connection %llu ms after its predecessor went.",
+                                 (int) h->server, (unsigned long long) (now_monotonic_ms() - h->gone_ms));
+                        h->gone_ms = 0;
+                }
+        }
+        for (line = strtok_r(line, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                if (strncmp(line, "STATUS=", 7) == 0)
+                        (void) sd_notify(false, line);
 }
 
 /* Whether the server's thread-group leader has exited although the group
@@ -269,6 +285,15 @@ static int reap(holder *h) {
         return 0;
 }
 
+static void upgrade_if_asked(holder *h) {
+        if (!h->upgrade_asked || h->server <= 0 || !h->server_ready || h->handover || h->stopping)
+                return;
+        log_info("Upgrade asked: server %d hands over.", (int) h->server);
+        h->upgrade_asked = false;
+        h->handover = true;
+        (void) kill(h->server, SIGTERM);
+}
+
 static int on_signal(holder *h) {
         struct signalfd_siginfo si;
 
@@ -282,11 +307,9 @@ static int on_signal(holder *h) {
                         (void) kill(h->server, SIGHUP);
                 return 0;
         case SIGUSR2:
-                if (h->server > 0 && h->server_ready && !h->handover) {
-                        log_info("Upgrade asked: server %d hands over.", (int) h->server);
-                        h->handover = true;
-                        (void) kill(h->server, SIGTERM);
-                }
+                /* A server still starting hands over once it serves. */
+                h->upgrade_asked = true;
+                upgrade_if_asked(h);
                 return 0;
         default:
                 log_info("Received signal %u, stopping.", si.ssi_signo);
@@ -346,6 +369,7 @@ static int wait_first(holder *h, bool adopted) {
 }
 
 static int loop(holder *h) {
+        upgrade_if_asked(h); /* asked while the first server started */
         while (!(h->stopping && h->server == 0)) {
                 struct pollfd pfd[2] = {
                         { .fd = h->signal_fd, .events = POLLIN },
@@ -356,8 +380,10 @@ static int loop(holder *h) {
                 k = poll(pfd, h->server_ready_fd >= 0 ? 2 : 1, h->server > 0 ? CHECK_MS : -1);
                 if (k < 0 && errno != EINTR)
                         return log_error_errno(errno, "poll() failed: %m");
-                if (k > 0 && h->server_ready_fd >= 0 && pfd[1].revents)
+                if (k > 0 && h->server_ready_fd >= 0 && pfd[1].revents) {
                         server_reported(h);
+                        upgrade_if_asked(h);
+                }
                 if (k > 0 && pfd[0].revents) {
                         r = on_signal(h);
                         if (r < 0)
@@ -374,14 +400,56 @@ static int loop(holder *h) {
         return 0;
 }
 
+/* Whether the service manager is restarting our unit (a queued "restart"
+ * job), as opposed to stopping it: only then is the mount left to the
+ * next instance. Asked on systemd's private socket (root only), which
+ * needs no D-Bus daemon. */
+static bool restart_queued(void) {
+        _cleanup_free_ char *unit = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        sd_bus *bus = NULL;
+        bool found = false;
+        int r;
+
+        if (sd_pid_get_unit(0, &unit) < 0)
+                return false;
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "ListJobs", &error, &reply, NULL);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(usssoo)");
+        while (r >= 0) {
+                const char *u, *type, *state, *job, *upath;
+                uint32_t id;
+
+                r = sd_bus_message_read(reply, "(usssoo)", &id, &u, &type, &state, &job, &upath);
+                if (r <= 0)
+                        break;
+                if (streq(u, unit) && strstr(type, "restart"))
+                        found = true;
+        }
+        if (r < 0)
+                log_debug_errno(r, "Asking the service manager for a restart job failed, ignoring: %m");
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        sd_bus_flush_close_unref(bus);
+        return found;
+}
+
 static void unmount_all(holder *h) {
         _cleanup_free_ char *pid_path = fsd_server_pid_path(h->p->socket_path);
 
         if (pid_path)
                 (void) unlink(pid_path);
         h->unmounted = true;
-        if (h->p->fd_store && !h->failed_starts) {
-                log_info("Leaving \"%s\" mounted for the next instance (file descriptor store).",
+        if (h->p->fd_store && !h->failed_starts && restart_queued()) {
+                log_info("Restarting: leaving \"%s\" mounted for the next instance (file descriptor store).",
                          h->p->mountpoint);
                 return;
         }

@@ -32,7 +32,7 @@ struct fsd_notifier {
 };
 
 /* Minimal sd_notify(): one datagram to $NOTIFY_SOCKET, if set. */
-static void notify_systemd(const char *msg) {
+static void notify_socket(const char *msg) {
         const char *path = getenv("NOTIFY_SOCKET");
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
@@ -50,6 +50,22 @@ static void notify_systemd(const char *msg) {
                 log_debug_errno(errno, "Notifying the service manager failed, ignoring: %m");
 }
 
+/* Under a holder, through its pipe (one line per message; the holder
+ * passes it on, so that the unit needs no NotifyAccess=all); else to the
+ * service manager directly. Never blocks: a full pipe drops the line. */
+static void notify_systemd(fsd_notifier *n, const char *msg) {
+        char line[600];
+        int len;
+
+        if (n->p.ready_fd < 0) {
+                notify_socket(msg);
+                return;
+        }
+        len = snprintf(line, sizeof(line), "%s\n", msg);
+        if (len > 0 && (size_t) len < sizeof(line) && write(n->p.ready_fd, line, (size_t) len) < 0)
+                log_debug_errno(errno, "Passing \"%s\" to the holder failed, ignoring: %m", msg);
+}
+
 /* STATUS= for systemctl status: what is served, and the last problem. */
 static void notify_status(fsd_notifier *n, const char *problem) {
         char msg[512];
@@ -60,7 +76,7 @@ static void notify_status(fsd_notifier *n, const char *problem) {
         pthread_rwlock_unlock(&n->p.ctx->lock);
         snprintf(msg, sizeof(msg), "STATUS=Serving %zu file%s under %s%s%s", files, files == 1 ? "" : "s",
                  n->p.mountpoint, problem ? "; " : "", problem ? problem : "");
-        notify_systemd(msg);
+        notify_systemd(n, msg);
 }
 
 /* After a takeover: the kernel may hold names the predecessor changed
@@ -111,7 +127,6 @@ static int setup(fsd_notifier *n) {
                 invalidate_names(n);
         /* The table may have changed between the initial load and now. */
         (void) fsd_reload(n->p.ctx, n->p.cfg, n->rw_fd, true, NULL);
-        write_pid_file(n);
         return 0;
 }
 
@@ -241,10 +256,12 @@ static void *notifier_main(void *userdata) {
                 return NULL;
         }
         if (n->p.ready_fd >= 0) {
+                (void) fcntl(n->p.ready_fd, F_SETFL, O_NONBLOCK);
                 if (write(n->p.ready_fd, &n->p.ready_byte, 1) < 0)
                         log_debug_errno(errno, "Telling the holder we serve failed, ignoring: %m");
-                n->p.ready_fd = safe_close(n->p.ready_fd);
         }
+        /* After the holder knows: whoever reads it may signal the holder. */
+        write_pid_file(n);
         notify_status(n, NULL);
         log_info("Serving \"%s\"; control socket \"%s\".", n->p.mountpoint, n->p.socket_path);
         serve(n);
@@ -256,6 +273,7 @@ static void notifier_free(fsd_notifier *n) {
                 return;
         safe_close(n->stop_fd);
         safe_close(n->signal_fd);
+        safe_close(n->p.ready_fd);
         fsd_control_close(n->control, NULL);
         safe_close(n->rw_fd);
         free(n);

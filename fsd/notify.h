@@ -23,7 +23,7 @@ typedef struct fsd_notifier_params {
         const char *socket_path;
         pthread_t main_thread; /* runs the session loop; woken with SIGUSR1 to end it */
         int rw_fd;             /* the read-write view of the mount (taken over) */
-        int ready_fd;          /* gets ready_byte once serving (the holder), or -1 */
+        int ready_fd;          /* the holder's pipe: ready_byte once serving, then STATUS= lines; or -1 */
         char ready_byte;
         bool took_over;        /* the connection was served before: the kernel's caches may be stale */
 } fsd_notifier_params;
