@@ -3,10 +3,11 @@
  * The control socket of deviceid-fsd: the server side of the "reload"
  * protocol in keyring/keyring.h. A publisher connects (SOCK_SEQPACKET),
  * sends "reload" and waits for "ok" or "error REASON", which it gets once
- * the reload it asked for is done. Only root and the daemon's own user
- * are heard. This module keeps the socket and its clients; the notifier
- * thread (notify.c) polls them with its other descriptors and decides
- * when to reload.
+ * the reload it asked for is done; "upgrade" is answered "ok" at once and
+ * makes the server hand over to the installed binary (holder.h). Only
+ * root and the daemon's own user are heard. This module keeps the socket
+ * and its clients; the notifier thread (notify.c) polls them with its
+ * other descriptors and decides when to reload.
  */
 #pragma once
 

@@ -85,11 +85,26 @@ int fsd_takeover_has_state(int state_fd) {
         return r < 0 ? r : r > 0;
 }
 
+static int send_resend(struct fuse_session *se) {
+        struct fuse_out_header resend = {
+                .len = sizeof(resend),
+                .error = FSD_FUSE_NOTIFY_RESEND,
+                .unique = 0, /* a notification */
+        };
+
+        return write(fuse_session_fd(se), &resend, sizeof(resend)) == (ssize_t) sizeof(resend) ? 0 : negative_errno();
+}
+
 int fsd_takeover_first_init(struct fuse_session *se, int state_fd, bool *ret_has_resend) {
         struct fuse_buf fbuf = {};
         const struct fuse_in_header *h;
         int r;
 
+        /* A predecessor killed after reading FUSE_INIT and before saving it
+         * left it on the kernel's processing list: have it sent again.
+         * Nothing happens on a fresh connection; an older kernel refuses
+         * the code (EINVAL), which changes nothing either. */
+        (void) send_resend(se);
         do
                 r = fuse_session_receive_buf(se, &fbuf);
         while (r == -EINTR);
@@ -119,14 +134,9 @@ int fsd_takeover_first_init(struct fuse_session *se, int state_fd, bool *ret_has
 
 int fsd_takeover_resume(struct fuse_session *se, int state_fd) {
         _Alignas(struct fuse_in_header) char buf[INIT_MAX];
-        struct fuse_out_header resend = {
-                .len = sizeof(resend),
-                .error = FSD_FUSE_NOTIFY_RESEND,
-                .unique = 0, /* a notification */
-        };
         struct fuse_in_header *h = (void *) buf;
         struct fuse_buf fbuf;
-        int len;
+        int len, r;
 
         len = state_load(state_fd, buf);
         if (len <= 0)
@@ -139,7 +149,8 @@ int fsd_takeover_resume(struct fuse_session *se, int state_fd) {
         fuse_session_process_buf(se, &fbuf);
         if (fuse_session_exited(se))
                 return log_error_errno(EPROTO, "Replaying the saved FUSE_INIT failed.");
-        if (write(fuse_session_fd(se), &resend, sizeof(resend)) != (ssize_t) sizeof(resend))
-                return log_error_errno(errno, "FUSE_NOTIFY_RESEND failed: %m");
+        r = send_resend(se);
+        if (r < 0)
+                return log_error_errno(r, "FUSE_NOTIFY_RESEND failed: %m");
         return 0;
 }

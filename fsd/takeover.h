@@ -19,8 +19,9 @@
 
 #include "fsd/fsd.h"
 
-/* Receives the first request of a fresh connection (FUSE_INIT), saves it
- * in state_fd (from offset 0) and processes it. *ret_has_resend: whether
+/* Receives the first request of a fresh connection (FUSE_INIT; asking
+ * the kernel to resend it first, should a predecessor have died holding
+ * it unsaved), saves it in state_fd (from offset 0) and processes it. *ret_has_resend: whether
  * the kernel offers FUSE_NOTIFY_RESEND (its INIT flags say so). */
 int fsd_takeover_first_init(struct fuse_session *se, int state_fd, bool *ret_has_resend);
 
