@@ -46,11 +46,16 @@ typedef struct holder {
         bool takeover_ok;    /* the kernel offers FUSE_NOTIFY_RESEND */
         uint64_t gone_ms;    /* when the last server went, for the takeover time */
         unsigned failed_starts;
+        bool ever_served;    /* some server served this connection */
+        int exit_status;     /* > 0: the first server's, to exit with */
         bool upgrade_asked;  /* SIGUSR2 came: hand over once the server serves */
         bool handover;       /* we asked the server to go (upgrade) */
         bool stopping;
         bool unmounted;
 } holder;
+
+/* Our descriptors in the service manager's fd store, by FDNAME=. */
+static const char *const fd_names[] = { "fuse", "view", "state" };
 
 /* The connection from the service manager's fd store (a restart under
  * systemd): 1 if all three descriptors came, 0 if none. */
@@ -70,16 +75,27 @@ static int adopt_from_fd_store(holder *h) {
                         h->view_fd = fd;
                 else if (streq(names[i], "state"))
                         h->state_fd = fd;
-                else
+                else {
                         safe_close(fd);
-                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                        fd = -1;
+                }
+                if (fd >= 0)
+                        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
                 free(names[i]);
         }
         free(names);
         if (h->fuse_fd >= 0 && h->view_fd >= 0 && h->state_fd >= 0 && fsd_takeover_has_state(h->state_fd) > 0)
                 r = 1;
         else {
+                /* Out of the store too: else the connection would live on
+                 * without a server, and the stale check would wait on it. */
                 log_warning("The service manager handed over an incomplete connection, mounting afresh.");
+                for (size_t i = 0; i < ELEMENTSOF(fd_names); i++) {
+                        char msg[64];
+
+                        snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", fd_names[i]);
+                        (void) sd_notify(false, msg);
+                }
                 h->fuse_fd = safe_close(h->fuse_fd);
                 h->view_fd = safe_close(h->view_fd);
                 h->state_fd = safe_close(h->state_fd);
@@ -117,19 +133,20 @@ static int mount_fresh(holder *h) {
 }
 
 static void fd_store_push(holder *h) {
-        static const char *const names[] = { "fuse", "view", "state" };
         int fds[] = { h->fuse_fd, h->view_fd, h->state_fd };
 
         for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
                 char msg[64];
                 int r;
 
-                snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", names[i]);
+                /* FDPOLL=0: systemd cannot poll an O_PATH descriptor (it
+                 * refuses it with EBADF), and need not watch the others. */
+                snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s\nFDPOLL=0", fd_names[i]);
                 r = sd_pid_notify_with_fds(0, false, msg, &fds[i], 1);
                 if (r <= 0)
                         log_warning_errno(r < 0 ? r : ENOTCONN,
                                           "Could not keep \"%s\" in the service manager's fd store (%m): a restart "
-                                          "will remount.", names[i]);
+                                          "will remount.", fd_names[i]);
         }
 }
 
@@ -204,6 +221,7 @@ static void server_reported(holder *h) {
         line = buf;
         if (!h->server_ready) {
                 h->server_ready = true;
+                h->ever_served = true;
                 h->failed_starts = 0;
                 h->takeover_ok = buf[0] == 'R';
                 line++;
@@ -249,6 +267,14 @@ static int after_server(holder *h, int status, bool reaped) {
         h->gone_ms = now_monotonic_ms();
         if (h->stopping)
                 return 0;
+        if (!h->ever_served) {
+                /* The first server said why on its own (configuration,
+                 * keyring): the holder fails with its status, once. */
+                h->exit_status = reaped && WIFEXITED(status) && WEXITSTATUS(status) > 0 ? WEXITSTATUS(status)
+                                                                                       : EXIT_FAILURE;
+                log_notice("The server exited before serving (status %d).", h->exit_status);
+                return -ECHILD;
+        }
         if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG)
                 return log_error_errno(EINVAL, "The server refused its configuration: stopping.");
         if (!was_ready && ++h->failed_starts >= MAX_FAILED_STARTS)
@@ -352,8 +378,8 @@ static int wait_first(holder *h, bool adopted) {
         if (!h->takeover_ok)
                 log_notice("This kernel has no FUSE_NOTIFY_RESEND (Linux 6.9 or later): if the server dies, the "
                            "mount goes stale and is replaced at the next start (see deviceid-fsd(8)).");
-        if (h->p->fd_store)
-                fd_store_push(h);
+        if (h->p->fd_store && !adopted)
+                fd_store_push(h); /* adopted: they are still there */
         (void) sd_notify(false, "READY=1");
         if (h->p->ready_fd >= 0) {
                 int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -520,11 +546,13 @@ int fsd_holder_run(const fsd_holder_params *p) {
         (void) sd_notify(false, "STOPPING=1");
         if (r == -ECANCELED)
                 r = 0;
-        if (r < 0)
+        if (r == -ECHILD && h.exit_status > 0)
+                r = h.exit_status;
+        if (r != 0)
                 h.failed_starts = 1; /* do not leave a broken mount behind */
         unmount_all(&h);
 out:
-        if (h.se && h.fuse_fd >= 0 && r < 0 && !h.unmounted)
+        if (h.se && h.fuse_fd >= 0 && r != 0 && !h.unmounted)
                 (void) umount2(p->mountpoint, MNT_DETACH);
         safe_close(h.server_ready_fd);
         safe_close(h.view_fd);

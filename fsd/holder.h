@@ -30,5 +30,7 @@ typedef struct fsd_holder_params {
 } fsd_holder_params;
 
 /* Runs the holder until SIGTERM/SIGINT or an unrecoverable server
- * failure. Returns 0 or -errno (logged). */
+ * failure. Returns 0, -errno (logged), or the exit status of a first
+ * server that exited before serving (it logged why; 78 for a refused
+ * configuration), for the holder to exit with. */
 int fsd_holder_run(const fsd_holder_params *p);

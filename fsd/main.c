@@ -305,5 +305,5 @@ int main(int argc, char **argv) {
                 .fd_store = a.fd_store,
                 .ready_fd = ready_fd,
         });
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r < 0 ? EXIT_FAILURE : r;
 }
