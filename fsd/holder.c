@@ -289,9 +289,12 @@ static int after_server(holder *h, int status, bool reaped) {
         else if (reaped && WIFSIGNALED(status))
                 log_warning("The server was killed by signal %d: starting a successor on the same connection.",
                             WTERMSIG(status));
-        else
+        else if (reaped)
                 log_warning("The server exited (status %d): starting a successor on the same connection.",
-                            reaped && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                            WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        else
+                log_warning("The server is gone (some of its threads are still exiting): starting a successor "
+                            "on the same connection.");
         h->handover = false;
         return start_server(h);
 }
@@ -481,7 +484,13 @@ static void unmount_all(holder *h) {
         }
         if (h->covered)
                 (void) fsd_mount_uncover(h->p->mountpoint);
-        if (umount2(h->p->mountpoint, MNT_DETACH) < 0)
+        if (h->se) {
+                /* libfuse's own unmount (lazy, as root), which also frees
+                 * what its mount kept; it closes the connection. */
+                fuse_session_unmount(h->se);
+                h->fuse_fd = -1;
+                log_info("Unmounted \"%s\".", h->p->mountpoint);
+        } else if (umount2(h->p->mountpoint, MNT_DETACH) < 0)
                 log_warning_errno(errno, "Failed to unmount \"%s\", ignoring: %m", h->p->mountpoint);
         else
                 log_info("Unmounted \"%s\".", h->p->mountpoint);
@@ -553,7 +562,7 @@ int fsd_holder_run(const fsd_holder_params *p) {
         unmount_all(&h);
 out:
         if (h.se && h.fuse_fd >= 0 && r != 0 && !h.unmounted)
-                (void) umount2(p->mountpoint, MNT_DETACH);
+                fuse_session_unmount(h.se);
         safe_close(h.server_ready_fd);
         safe_close(h.view_fd);
         safe_close(h.state_fd);

@@ -144,7 +144,8 @@ exec /usr/bin/python3 {tmp_path}/reader.py {view}/wifi.bundle.pem {stop} {out}
     assert len(figures["seen"]) > 1  # it did see renewals
     assert len(mounted_at(fsd.mnt)) == 2
     log = fsd.proc.log_text()
-    assert log.count("was killed by signal 9") == KILLS
+    # Killed: reaped, or seen gone while its last threads still exit.
+    assert log.count("starting a successor on the same connection") == KILLS
     assert log.count("handed over") == UPGRADES
 
 
