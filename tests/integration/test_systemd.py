@@ -491,7 +491,11 @@ def test_restart_keeps_a_bind_mount_in_another_namespace_serving(device):
         messages = [e["MESSAGE"] for e in c.journal("-u", "deviceid-fsd", "-n", "200")]
         assert sum("back from the service manager" in m for m in messages) >= 3, messages[-40:]
         assert sum("Restarting: leaving" in m for m in messages) >= 3, messages[-40:]
+        # A renewal after the restarts, served and seen by the path unit.
+        n = len(device.records("wifi"))
+        time.sleep(2.5)  # the example service's start limit (see below)
         device.renew()
+        device.wait(lambda: len(device.records("wifi")) == n + 1, what="an activation after the renewal")
         c.sh(f": > {out}/stop")
         wait_for(lambda: os.path.exists(c.path(f"{out}/result")), timeout=30, what="the reader's result")
         n, errors = map(int, c.read(f"{out}/result").split())
