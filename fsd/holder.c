@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <systemd/sd-bus.h>
@@ -471,6 +472,25 @@ static bool restart_queued(void) {
         return found;
 }
 
+/* Ends the connection for whoever still waits on it (a server thread
+ * stuck in the kernel keeps the descriptor, and so the connection, alive
+ * after the unmount). Through fusectl (/sys/fs/fuse/connections), if
+ * mounted; the connection's number is the mount's device minor, which
+ * statx gives without asking the server (AT_STATX_DONT_SYNC, no mask). */
+static void abort_connection(holder *h) {
+        struct statx stx;
+        char path[64];
+        int fd;
+
+        if (h->view_fd < 0 || statx(h->view_fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, 0, &stx) < 0)
+                return;
+        snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort", stx.stx_dev_minor);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "1", 1) != 1)
+                log_debug_errno(errno, "Aborting the FUSE connection (\"%s\") failed, ignoring: %m", path);
+        safe_close(fd);
+}
+
 static void unmount_all(holder *h) {
         _cleanup_free_ char *pid_path = fsd_server_pid_path(h->p->socket_path);
 
@@ -494,6 +514,7 @@ static void unmount_all(holder *h) {
                 log_warning_errno(errno, "Failed to unmount \"%s\", ignoring: %m", h->p->mountpoint);
         else
                 log_info("Unmounted \"%s\".", h->p->mountpoint);
+        abort_connection(h);
 }
 
 int fsd_holder_run(const fsd_holder_params *p) {

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # fsd/: deviceid-fsd, the read-only FUSE filesystem under /run/deviceid.
-# libfsd.a holds the pure core (name table, inode store, config parser)
+# libfsd.a holds the pure core (name table, inode store, config parser,
+# takeover state)
 # shared by the daemon, its unit tests and its fuzz target. What fsd/ may
 # include: fsd/README.md.
 
@@ -8,7 +9,8 @@ noinst_LIBRARIES += fsd/libfsd.a
 fsd_libfsd_a_SOURCES = \
 	fsd/table.c fsd/table.h \
 	fsd/store.c fsd/store.h \
-	fsd/config.c fsd/config.h
+	fsd/config.c fsd/config.h \
+	fsd/initstate.c fsd/initstate.h
 fsd_libfsd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
 # Link line for the pure core (put before $(KEYRING_LIBS) $(COMMON_LIBS)).

@@ -151,8 +151,10 @@ exec /usr/bin/python3 {tmp_path}/reader.py {view}/wifi.bundle.pem {stop} {out}
 
 def test_blocked_reader_gets_its_answer_and_old_generation_stays_readable(fsd, wifi_world, pki):
     """A request the dead server had read is resent to its successor; a
-    descriptor of an old generation keeps reading it after the takeover."""
+    descriptor of an old generation keeps reading it after the takeover, and
+    a directory opened before it (a handle the dead server gave out) lists."""
     old_fd = os.open(fsd.path("wifi.pem"), os.O_RDONLY)
+    dir_fd = os.open(fsd.mnt, os.O_RDONLY | os.O_DIRECTORY)
     try:
         server = fsd.server_pid()
         os.kill(server, signal.SIGSTOP)  # requests now wait, read or not
@@ -179,7 +181,10 @@ def test_blocked_reader_gets_its_answer_and_old_generation_stays_readable(fsd, w
         assert read(fsd.path("wifi.pem")) == new["chain_pem"]
         assert os.pread(old_fd, 1 << 16, 0) == wifi_world["chain_pem"]
         assert key_matches_chain(read(fsd.path("wifi.key.pem")), new["chain_pem"])
+        assert sorted(os.listdir(dir_fd)) == sorted(os.listdir(fsd.mnt))
+        assert fsd.proc.alive() and "killed by signal 11" not in fsd.proc.log_text()
     finally:
+        os.close(dir_fd)
         os.close(old_fd)
 
 
