@@ -83,7 +83,7 @@ static http_response *handle_attest(const http_request *req, void *userdata) {
         if (r < 0)
                 return refused(req, request_id, 400, error ?: "malformed request body");
 
-        r = attest_ca_challenge(api->ca, request_id, &areq, time(NULL), &cred, &ref);
+        r = attest_ca_challenge(api->ca, request_id, req->remote_addr, &areq, time(NULL), &cred, &ref);
         if (r < 0 && ref.status)
                 return refused(req, request_id, ref.status, ref.message);
         if (r < 0)

@@ -11,8 +11,9 @@
 
 struct attest_pending {
         pthread_mutex_t lock;
-        size_t max, per_device;
+        size_t max, per_device, per_address;
         size_t n;
+        uint64_t next_seq;
         attest_activation **items;
 };
 
@@ -25,10 +26,10 @@ void attest_activation_free(attest_activation *a) {
         erase_and_free(a, sizeof(*a));
 }
 
-int attest_pending_new(size_t max, size_t per_device, attest_pending **ret) {
+int attest_pending_new(size_t max, size_t per_device, size_t per_address, attest_pending **ret) {
         attest_pending *p;
 
-        if (max == 0 || per_device == 0 || !ret)
+        if (max == 0 || per_device == 0 || per_address == 0 || !ret)
                 return -EINVAL;
         p = calloc(1, sizeof(*p));
         if (!p)
@@ -41,6 +42,7 @@ int attest_pending_new(size_t max, size_t per_device, attest_pending **ret) {
         pthread_mutex_init(&p->lock, NULL);
         p->max = max;
         p->per_device = per_device;
+        p->per_address = per_address;
         *ret = p;
         return 0;
 }
@@ -72,22 +74,55 @@ static void drop_expired(attest_pending *p, time_t now) {
                         i++;
 }
 
+/* Which entries a bound counts: those of a's EK from a's address, those
+ * from a's address, or all. */
+typedef enum bound { BOUND_DEVICE, BOUND_ADDRESS, BOUND_TABLE } bound;
+
+static bool in_bound(const attest_activation *e, const attest_activation *a, bound b) {
+        switch (b) {
+        case BOUND_DEVICE:
+                return streq(e->addr, a->addr) && streq(e->ek_uri, a->ek_uri);
+        case BOUND_ADDRESS:
+                return streq(e->addr, a->addr);
+        default:
+                return true;
+        }
+}
+
+/* Drops the oldest entries within bound b until fewer than limit remain
+ * there; returns how many it dropped. */
+static int make_room(attest_pending *p, const attest_activation *a, bound b, size_t limit) {
+        int dropped = 0;
+
+        for (;;) {
+                size_t count = 0, oldest = SIZE_MAX;
+
+                for (size_t i = 0; i < p->n; i++)
+                        if (in_bound(p->items[i], a, b)) {
+                                count++;
+                                if (oldest == SIZE_MAX || p->items[i]->seq < p->items[oldest]->seq)
+                                        oldest = i;
+                        }
+                if (count < limit)
+                        return dropped;
+                attest_activation_free(remove_at(p, oldest));
+                dropped++;
+        }
+}
+
 static int add_locked(attest_pending *p, attest_activation *a, time_t now) {
-        size_t same_device = 0;
+        int dropped;
 
         drop_expired(p, now);
-        for (size_t i = 0; i < p->n; i++) {
+        for (size_t i = 0; i < p->n; i++)
                 if (streq(p->items[i]->request_id, a->request_id))
                         return -EEXIST;
-                if (streq(p->items[i]->ek_uri, a->ek_uri))
-                        same_device++;
-        }
-        if (same_device >= p->per_device)
-                return -EUSERS;
-        if (p->n >= p->max)
-                return -ENOSPC;
+        dropped = make_room(p, a, BOUND_DEVICE, p->per_device);
+        dropped += make_room(p, a, BOUND_ADDRESS, p->per_address);
+        dropped += make_room(p, a, BOUND_TABLE, p->max);
+        a->seq = p->next_seq++;
         p->items[p->n++] = a;
-        return 0;
+        return dropped;
 }
 
 int attest_pending_add(attest_pending *p, attest_activation *a, time_t now) {
