@@ -11,8 +11,10 @@ check_PROGRAMS += \
 	tests/unit/ca/core/test-config \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
-	tests/unit/ca/core/test-http
+	tests/unit/ca/core/test-http \
+	tests/unit/ca/core/test-ratelimit
 TESTS += \
+	tests/unit/ca/core/test-ratelimit \
 	tests/unit/ca/core/test-config \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
@@ -21,6 +23,10 @@ TESTS += \
 tests_unit_ca_core_test_config_SOURCES = tests/unit/ca/core/test-config.c
 tests_unit_ca_core_test_config_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_ca_core_test_config_LDADD = $(CA_CORE_LIBS)
+
+tests_unit_ca_core_test_ratelimit_SOURCES = tests/unit/ca/core/test-ratelimit.c
+tests_unit_ca_core_test_ratelimit_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_ratelimit_LDADD = $(CA_CORE_LIBS)
 
 tests_unit_ca_core_test_issuer_SOURCES = tests/unit/ca/core/test-issuer.c
 tests_unit_ca_core_test_issuer_CFLAGS = $(CA_TEST_CFLAGS)

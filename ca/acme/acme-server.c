@@ -12,6 +12,7 @@
 #include "acme-handlers.h"
 #include "acme-hook.h"
 #include "acme-policy.h"
+#include "acme-purge.h"
 #include "acme-reply.h"
 #include "acme-validate.h"
 #include "http-client.h"
@@ -177,8 +178,13 @@ static void acme_server_shutdown(void *userdata) {
         atomic_store(&s->stopping, true);
         acme_validator_stop(s->validator);
         s->validator = NULL;
+        acme_purger_stop(s->purger);
+        s->purger = NULL;
         acme_nonce_pool_free(s->nonces);
         s->nonces = NULL;
+        ratelimit_free(s->new_account_per_address);
+        ratelimit_free(s->new_order_per_account);
+        ratelimit_free(s->new_order_per_address);
         free(s);
 }
 
@@ -207,15 +213,26 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->cfg = cfg;
         s->trust = trust;
         r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
+        if (r >= 0)
+                r = ratelimit_new(cfg->limits.new_account_per_address, RATELIMIT_MAX_KEYS,
+                                  &s->new_account_per_address);
+        if (r >= 0)
+                r = ratelimit_new(cfg->limits.new_order_per_account, RATELIMIT_MAX_KEYS, &s->new_order_per_account);
+        if (r >= 0)
+                r = ratelimit_new(cfg->limits.new_order_per_address, RATELIMIT_MAX_KEYS, &s->new_order_per_address);
         if (r < 0) {
-                free(s);
-                return log_error_errno(r, "Failed to create the nonce pool: %m");
+                acme_server_shutdown(s);
+                return log_error_errno(r, "Failed to set up the ACME server: %m");
         }
         r = acme_validator_start(s, 4, &s->validator);
         if (r < 0) {
-                acme_nonce_pool_free(s->nonces);
-                free(s);
+                acme_server_shutdown(s);
                 return log_error_errno(r, "Failed to start the ACME validation workers: %m");
+        }
+        r = acme_purger_start(st, cfg->limits.purge_interval, cfg->limits.purge_after, &s->purger);
+        if (r < 0) {
+                acme_server_shutdown(s);
+                return log_error_errno(r, "Failed to start the ACME purge thread: %m");
         }
         r = http_server_add_shutdown_hook(srv, acme_server_shutdown, s);
         if (r < 0) {
