@@ -239,6 +239,11 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
                 acme_server_shutdown(s);
                 return log_oom();
         }
+        r = http_server_set_too_large(srv, "/acme/", "application/problem+json",
+                                      "{\"type\":\"" ACME_ERROR_URN_PREFIX "malformed\","
+                                      "\"detail\":\"The request body is too large.\",\"status\":413}");
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the ACME routes: %m");
         r = http_server_route(srv, NULL, "/acme/", true, acme_dispatch, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the ACME routes: %m");
