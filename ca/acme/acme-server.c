@@ -141,7 +141,7 @@ not_found:
         return acme_reply_problem(c);
 }
 
-static http_response *acme_dispatch(const http_request *req, void *userdata) {
+static http_response *dispatch(const http_request *req, void *userdata) {
         _cleanup_(acme_ctx_done) acme_ctx c = { .srv = userdata, .req = req };
         const char *rest = req->route_rest, *slash, *host;
         _cleanup_free_ char *prov = NULL;
@@ -170,6 +170,24 @@ static http_response *acme_dispatch(const http_request *req, void *userdata) {
                 return NULL;
         }
         return route(&c, slash + 1);
+}
+
+/* Every answer of the ACME server is an ACME one: a handler that ran out
+ * of memory (NULL) gets a fixed problem document rather than the HTTP
+ * server's generic 500. */
+static http_response *acme_dispatch(const http_request *req, void *userdata) {
+        static const char oom[] = "{\"type\":\"" ACME_ERROR_URN_PREFIX "serverInternal\","
+                                  "\"detail\":\"Out of memory.\",\"status\":500}";
+        http_response *resp = dispatch(req, userdata);
+
+        if (resp)
+                return resp;
+        resp = http_response_new(500);
+        if (resp && http_response_set_body(resp, oom, sizeof(oom) - 1, "application/problem+json") < 0) {
+                http_response_free(resp);
+                return NULL;
+        }
+        return resp;
 }
 
 static void acme_server_shutdown(void *userdata) {

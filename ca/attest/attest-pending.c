@@ -147,6 +147,7 @@ int attest_pending_take(attest_pending *p, const char *request_id, time_t now, a
                         a = remove_at(p, i);
                         break;
                 }
+        drop_expired(p, now); /* the others that expired go too */
         pthread_mutex_unlock(&p->lock);
         if (!a)
                 return -ENOENT;

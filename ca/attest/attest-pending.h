@@ -71,8 +71,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(attest_pending *, attest_pending_free);
 int attest_pending_add(attest_pending *p, attest_activation *a, time_t now);
 
 /* Removes the entry of request_id and hands it to the caller (free with
- * attest_activation_free). -ENOENT if there is none; -ETIME if it had
- * expired at time now (it is removed all the same and *ret untouched). */
+ * attest_activation_free), and drops every entry expired at time now.
+ * -ENOENT if there is none; -ETIME if it had expired at time now (it is
+ * removed all the same and *ret untouched). */
 int attest_pending_take(attest_pending *p, const char *request_id, time_t now, attest_activation **ret);
 
 /* Entries held, expired ones included (for tests and diagnostics). */
