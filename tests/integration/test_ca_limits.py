@@ -158,8 +158,13 @@ def test_full_disk_is_503_and_recovers(procs, small_fs):
     assert r.status == 503, r
     assert r.headers["Content-Type"].startswith("application/problem+json"), r
     assert int(r.headers["Retry-After"]) >= 1
+    # The admin API's writes are refused the same way.
+    status, headers, _ = ca.post("/admin/devices", {"ek_uri": OTHER_EK_URI}, admin=True)
+    assert status == 503 and int(headers["Retry-After"]) >= 1
     # Reads go on, and nothing is half-written.
     assert ca.healthy()
+    status, _, body = ca.get("/admin/devices", admin=True)
+    assert status == 200 and OTHER_EK_URI not in body.decode()
     assert c.get(first.headers["Location"]).status == 200
     with db(ca) as con:
         assert con.execute("SELECT COUNT(*) FROM acme_orders WHERE id NOT IN "
@@ -169,5 +174,7 @@ def test_full_disk_is_503_and_recovers(procs, small_fs):
     os.unlink(filler)
     r = c.new_order([("dns", "after.test")])
     assert r.status == 201, r
+    status, _, _ = ca.post("/admin/devices", {"ek_uri": OTHER_EK_URI}, admin=True)
+    assert status == 201
     assert ca.stop() == 0
     shutil.rmtree(small_fs / "ca")
