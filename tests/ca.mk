@@ -12,9 +12,9 @@ check_PROGRAMS += \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
 	tests/unit/ca/core/test-http \
-	tests/unit/ca/core/test-ratelimit
+	tests/unit/ca/core/test-rate-limit
 TESTS += \
-	tests/unit/ca/core/test-ratelimit \
+	tests/unit/ca/core/test-rate-limit \
 	tests/unit/ca/core/test-config \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
@@ -24,9 +24,9 @@ tests_unit_ca_core_test_config_SOURCES = tests/unit/ca/core/test-config.c
 tests_unit_ca_core_test_config_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_ca_core_test_config_LDADD = $(CA_CORE_LIBS)
 
-tests_unit_ca_core_test_ratelimit_SOURCES = tests/unit/ca/core/test-ratelimit.c
-tests_unit_ca_core_test_ratelimit_CFLAGS = $(CA_TEST_CFLAGS)
-tests_unit_ca_core_test_ratelimit_LDADD = $(CA_CORE_LIBS)
+tests_unit_ca_core_test_rate_limit_SOURCES = tests/unit/ca/core/test-rate-limit.c
+tests_unit_ca_core_test_rate_limit_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_rate_limit_LDADD = $(CA_CORE_LIBS)
 
 tests_unit_ca_core_test_issuer_SOURCES = tests/unit/ca/core/test-issuer.c
 tests_unit_ca_core_test_issuer_CFLAGS = $(CA_TEST_CFLAGS)

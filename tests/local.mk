@@ -29,6 +29,7 @@ include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
 include tests/ca-sign.mk
+include tests/ca-console.mk
 include tests/tools.mk
 
 # `make fuzz-smoke` in a build configured with --enable-fuzzing (CC=clang):
@@ -69,4 +70,5 @@ check-local: check-TESTS
 	exit $$rc
 
 clean-local:
-	rm -rf $(abs_top_builddir)/tests/tmp $(abs_top_builddir)/tests/fuzz-smoke
+	rm -rf $(abs_top_builddir)/tests/tmp $(abs_top_builddir)/tests/artifacts \
+	  $(abs_top_builddir)/tests/fuzz-smoke

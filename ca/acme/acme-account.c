@@ -70,8 +70,11 @@ http_response *acme_handle_new_account(acme_ctx *c) {
         }
 
         {
-                unsigned wait = ratelimit_take(c->srv->new_account_per_address, c->req->remote_addr,
-                                               now_monotonic_ms());
+                char client[RATE_LIMIT_ADDR_KEY_MAX];
+                unsigned wait;
+
+                rate_limit_address_key(c->req->remote_addr, client);
+                wait = rate_limiter_take(c->srv->new_account_per_address, client, now_monotonic_ms());
 
                 if (wait > 0)
                         return acme_reply_rate_limited(c, wait, "new accounts from this address");

@@ -18,7 +18,7 @@
 #include "ca/core/config.h"
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
-#include "ca/core/ratelimit.h"
+#include "ca/core/rate-limit.h"
 #include "ca/core/trust.h"
 #include "jws.h"
 
@@ -42,7 +42,7 @@ typedef struct acme_server {
         acme_validator *validator;
         acme_purger *purger;
         /* [limits] of ca.conf: 429 rateLimited past them. */
-        ratelimit *new_account_per_address, *new_order_per_account, *new_order_per_address;
+        rate_limiter *new_account_per_address, *new_order_per_account, *new_order_per_address;
         atomic_bool stopping;
 } acme_server;
 

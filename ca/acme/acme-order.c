@@ -154,10 +154,12 @@ static int chall_row_new(const char *authz_id, const challenge_type *ct, acme_ch
  * seconds to wait. */
 static int check_rate(acme_ctx *c) {
         uint64_t now_ms = now_monotonic_ms();
-        unsigned wait = ratelimit_take(c->srv->new_order_per_account, c->account.id, now_ms);
+        unsigned wait = rate_limiter_take(c->srv->new_order_per_account, c->account.id, now_ms);
+        char client[RATE_LIMIT_ADDR_KEY_MAX];
 
+        rate_limit_address_key(c->req->remote_addr, client);
         if (wait == 0)
-                wait = ratelimit_take(c->srv->new_order_per_address, c->req->remote_addr, now_ms);
+                wait = rate_limiter_take(c->srv->new_order_per_address, client, now_ms);
         return (int) wait; /* at most CA_RATE_MAX_PER */
 }
 

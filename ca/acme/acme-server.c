@@ -200,9 +200,9 @@ static void acme_server_shutdown(void *userdata) {
         s->purger = NULL;
         acme_nonce_pool_free(s->nonces);
         s->nonces = NULL;
-        ratelimit_free(s->new_account_per_address);
-        ratelimit_free(s->new_order_per_account);
-        ratelimit_free(s->new_order_per_address);
+        rate_limiter_free(s->new_account_per_address);
+        rate_limiter_free(s->new_order_per_account);
+        rate_limiter_free(s->new_order_per_address);
         free(s);
 }
 
@@ -232,12 +232,12 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->trust = trust;
         r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
         if (r >= 0)
-                r = ratelimit_new(cfg->limits.new_account_per_address, RATELIMIT_MAX_KEYS,
+                r = rate_limiter_new(cfg->limits.new_account_per_address, RATE_LIMIT_MAX_KEYS,
                                   &s->new_account_per_address);
         if (r >= 0)
-                r = ratelimit_new(cfg->limits.new_order_per_account, RATELIMIT_MAX_KEYS, &s->new_order_per_account);
+                r = rate_limiter_new(cfg->limits.new_order_per_account, RATE_LIMIT_MAX_KEYS, &s->new_order_per_account);
         if (r >= 0)
-                r = ratelimit_new(cfg->limits.new_order_per_address, RATELIMIT_MAX_KEYS, &s->new_order_per_address);
+                r = rate_limiter_new(cfg->limits.new_order_per_address, RATE_LIMIT_MAX_KEYS, &s->new_order_per_address);
         if (r < 0) {
                 acme_server_shutdown(s);
                 return log_error_errno(r, "Failed to set up the ACME server: %m");

@@ -12,7 +12,7 @@
  */
 #include "attest-api.h"
 #include "attest.h"
-#include "ca/core/ratelimit.h"
+#include "ca/core/rate-limit.h"
 #include "log.h"
 #include "time-util.h"
 #include "x509.h"
@@ -20,7 +20,7 @@
 typedef struct attest_api {
         attest_ca *ca;
         issuer *iss;
-        ratelimit *per_address; /* /attest requests per client address */
+        rate_limiter *per_address; /* /attest requests per client address */
 } attest_api;
 
 /* A refusal that says when to come back (429, 503). */
@@ -88,7 +88,7 @@ static http_response *handle_attest(const http_request *req, void *userdata) {
         _cleanup_(attest_credential_done) attest_credential cred = {};
         _cleanup_json_ json_object *o = NULL;
         _cleanup_free_ char *error = NULL;
-        char request_id[ATTEST_REQUEST_ID_LEN + 1];
+        char request_id[ATTEST_REQUEST_ID_LEN + 1], client[RATE_LIMIT_ADDR_KEY_MAX];
         http_response *resp = NULL;
         attest_refusal ref;
         unsigned wait;
@@ -96,7 +96,8 @@ static http_response *handle_attest(const http_request *req, void *userdata) {
 
         if (!check_headers(req, request_id, &resp))
                 return resp;
-        wait = ratelimit_take(api->per_address, req->remote_addr, now_monotonic_ms());
+        rate_limit_address_key(req->remote_addr, client);
+        wait = rate_limiter_take(api->per_address, client, now_monotonic_ms());
         if (wait > 0)
                 return retry_after(refused(req, request_id, 429, "too many attestation requests from this address"),
                                    wait);
@@ -106,7 +107,7 @@ static http_response *handle_attest(const http_request *req, void *userdata) {
         if (r < 0)
                 return refused(req, request_id, 400, error ?: "malformed request body");
 
-        r = attest_ca_challenge(api->ca, request_id, req->remote_addr, &areq, time(NULL), &cred, &ref);
+        r = attest_ca_challenge(api->ca, request_id, client, &areq, time(NULL), &cred, &ref);
         if (r < 0 && ref.status)
                 return refused(req, request_id, ref.status, ref.message);
         if (r < 0)
@@ -177,7 +178,7 @@ static void api_free(void *userdata) {
         attest_api *api = userdata;
 
         attest_ca_free(api->ca);
-        ratelimit_free(api->per_address);
+        rate_limiter_free(api->per_address);
         free(api);
 }
 
@@ -191,7 +192,7 @@ int attest_routes_register(http_server *srv, store *st, issuer *iss, const ca_co
         if (!api)
                 return -ENOMEM;
         api->iss = iss;
-        r = ratelimit_new(cfg->limits.attest_per_address, RATELIMIT_MAX_KEYS, &api->per_address);
+        r = rate_limiter_new(cfg->limits.attest_per_address, RATE_LIMIT_MAX_KEYS, &api->per_address);
         if (r >= 0)
                 r = attest_ca_new(st, iss, cfg->lifetime_attestation, &api->ca);
         if (r < 0) {

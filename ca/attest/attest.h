@@ -56,7 +56,7 @@ void attest_credential_done(attest_credential *c);
  * then MakeCredential of 32 fresh random bytes to the EK (its TCG default
  * scheme) for the AK's Name, remembered under request_id (a parsed
  * X-Request-Id) until now + ATTEST_PENDING_LIFETIME, with peer (the
- * client's address; NULL if unknown) for the bounds of attest-pending.h:
+ * client's address key, rate_limit_address_key(); NULL if unknown) for the bounds of attest-pending.h:
  * a new attempt always gets a slot. A request id that is still pending
  * gets 409.
  * Returns 0 and fills *ret (free with attest_credential_done); -EPERM

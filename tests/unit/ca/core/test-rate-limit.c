@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the request rate limits (ca/core/ratelimit.h) and of the
+ * Unit tests of the request rate limits (ca/core/rate-limit.h) and of the
  * [limits] section of ca.conf: rates as written, bursts, refill,
  * Retry-After, keys kept apart, the bounded key table.
  */
 #include "ca/core/config.h"
-#include "ca/core/ratelimit.h"
+#include "ca/core/rate-limit.h"
 #include "tests/unit/tap.h"
 
 static void test_parse(void) {
@@ -33,39 +33,56 @@ static void test_parse(void) {
 }
 
 static void test_limiter(void) {
-        _cleanup_(ratelimit_freep) ratelimit *rl = NULL, *off = NULL, *small = NULL;
+        _cleanup_(rate_limiter_freep) rate_limiter *rl = NULL, *off = NULL, *small = NULL;
         unsigned wait;
 
-        is_err(ratelimit_new((ca_rate) { 3, 60 }, 0, &rl), -EINVAL, "no keys refused");
-        is_ok(ratelimit_new((ca_rate) { 3, 60 }, 8, &rl), "3 per minute");
+        is_err(rate_limiter_new((ca_rate) { 3, 60 }, 0, &rl), -EINVAL, "no keys refused");
+        is_ok(rate_limiter_new((ca_rate) { 3, 60 }, 8, &rl), "3 per minute");
         for (int i = 0; i < 3; i++)
-                is_int(ratelimit_take(rl, "a", 1000), 0, "burst of 3 passes");
-        wait = ratelimit_take(rl, "a", 1000);
+                is_int(rate_limiter_take(rl, "a", 1000), 0, "burst of 3 passes");
+        wait = rate_limiter_take(rl, "a", 1000);
         is_int(wait, 20, "the 4th waits for one interval (20 s)");
-        is_int(ratelimit_take(rl, "b", 1000), 0, "another key is not affected");
-        is_int(ratelimit_take(rl, "a", 1000 + 19000), 1, "1 s before the token: Retry-After 1");
-        is_int(ratelimit_take(rl, "a", 1000 + 20000), 0, "after 20 s one more passes");
-        ok(ratelimit_take(rl, "a", 1000 + 20000) > 0, "and only one");
+        is_int(rate_limiter_take(rl, "b", 1000), 0, "another key is not affected");
+        is_int(rate_limiter_take(rl, "a", 1000 + 19000), 1, "1 s before the token: Retry-After 1");
+        is_int(rate_limiter_take(rl, "a", 1000 + 20000), 0, "after 20 s one more passes");
+        ok(rate_limiter_take(rl, "a", 1000 + 20000) > 0, "and only one");
         for (int i = 0; i < 3; i++)
-                is_int(ratelimit_take(rl, "a", 1000 + 20000 + 60000 + 1), 0, "a minute idle refills the burst");
-        ok(ratelimit_take(rl, "a", 1000 + 20000 + 60000 + 1) > 0, "but no more");
-        is_int(ratelimit_take(NULL, "a", 0), 0, "no limiter: passes");
+                is_int(rate_limiter_take(rl, "a", 1000 + 20000 + 60000 + 1), 0, "a minute idle refills the burst");
+        ok(rate_limiter_take(rl, "a", 1000 + 20000 + 60000 + 1) > 0, "but no more");
+        is_int(rate_limiter_take(NULL, "a", 0), 0, "no limiter: passes");
 
-        is_ok(ratelimit_new((ca_rate) {}, 8, &off), "a limit that is off");
+        is_ok(rate_limiter_new((ca_rate) {}, 8, &off), "a limit that is off");
         for (int i = 0; i < 1000; i++)
-                if (ratelimit_take(off, "a", 0) != 0) {
+                if (rate_limiter_take(off, "a", 0) != 0) {
                         ok(false, "off passes everything");
                         break;
                 }
 
         /* Two keys remembered: a third forgets the idlest, which starts full. */
-        is_ok(ratelimit_new((ca_rate) { 1, 3600 }, 2, &small), "1 per hour, 2 keys");
-        is_int(ratelimit_take(small, "x", 1), 0, "x");
-        is_int(ratelimit_take(small, "y", 2), 0, "y");
-        ok(ratelimit_take(small, "y", 3) > 0, "y limited");
-        is_int(ratelimit_take(small, "z", 4), 0, "z takes x's place");
-        ok(ratelimit_take(small, "y", 5) > 0, "y still remembered and limited");
-        is_int(ratelimit_take(small, "x", 6), 0, "x was forgotten: starts full");
+        is_ok(rate_limiter_new((ca_rate) { 1, 3600 }, 2, &small), "1 per hour, 2 keys");
+        is_int(rate_limiter_take(small, "x", 1), 0, "x");
+        is_int(rate_limiter_take(small, "y", 2), 0, "y");
+        ok(rate_limiter_take(small, "y", 3) > 0, "y limited");
+        is_int(rate_limiter_take(small, "z", 4), 0, "z takes x's place");
+        ok(rate_limiter_take(small, "y", 5) > 0, "y still remembered and limited");
+        is_int(rate_limiter_take(small, "x", 6), 0, "x was forgotten: starts full");
+}
+
+static void test_address_key(void) {
+        char k[RATE_LIMIT_ADDR_KEY_MAX];
+
+        rate_limit_address_key("192.0.2.7", k);
+        is_str(k, "192.0.2.7", "IPv4 as it is");
+        rate_limit_address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", k);
+        is_str(k, "2001:db8:1:2::/64", "IPv6 by its /64");
+        rate_limit_address_key("2001:db8:1:2::1", k);
+        is_str(k, "2001:db8:1:2::/64", "same /64, same key");
+        rate_limit_address_key("::ffff:192.0.2.7", k);
+        is_str(k, "::ffff:192.0.2.7", "IPv4-mapped as it is");
+        rate_limit_address_key("", k);
+        is_str(k, "", "empty");
+        rate_limit_address_key(NULL, k);
+        is_str(k, "", "NULL");
 }
 
 static void test_config(void) {
@@ -108,6 +125,7 @@ static void test_config(void) {
 int main(void) {
         test_parse();
         test_limiter();
+        test_address_key();
         test_config();
         return tap_done();
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Token buckets per key (ratelimit.h), kept as the generic cell rate
+ * Token buckets per key (rate-limit.h), kept as the generic cell rate
  * algorithm does: one "theoretical arrival time" per key, pushed on by the
  * emission interval (per / count) at each request let through; a request
  * passes while that time stays within `per` of now, which allows a burst
@@ -10,12 +10,14 @@
  * a scan of the table is far below the cost of the request it guards (a
  * signature check, a database write), and the table's bound keeps it so.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "duration.h"
-#include "ratelimit.h"
+#include "rate-limit.h"
 #include "macro.h"
 
 typedef struct bucket {
@@ -24,7 +26,7 @@ typedef struct bucket {
         uint64_t last_ms; /* of the last request, to find the idlest key */
 } bucket;
 
-struct ratelimit {
+struct rate_limiter {
         pthread_mutex_t lock;
         ca_rate rate;
         size_t max, n;
@@ -56,8 +58,23 @@ int ca_rate_parse(const char *s, ca_rate *ret) {
         return 0;
 }
 
-int ratelimit_new(ca_rate rate, size_t max_keys, ratelimit **ret) {
-        ratelimit *rl;
+void rate_limit_address_key(const char *addr, char buf[static RATE_LIMIT_ADDR_KEY_MAX]) {
+        struct in6_addr a6;
+        char text[INET6_ADDRSTRLEN];
+
+        if (addr && strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1 &&
+            !IN6_IS_ADDR_V4MAPPED(&a6)) {
+                memset(&a6.s6_addr[8], 0, 8);
+                if (inet_ntop(AF_INET6, &a6, text, sizeof(text))) {
+                        (void) snprintf(buf, RATE_LIMIT_ADDR_KEY_MAX, "%s/64", text);
+                        return;
+                }
+        }
+        (void) snprintf(buf, RATE_LIMIT_ADDR_KEY_MAX, "%s", addr ?: "");
+}
+
+int rate_limiter_new(ca_rate rate, size_t max_keys, rate_limiter **ret) {
+        rate_limiter *rl;
 
         if (max_keys == 0 || (rate.count > 0 && rate.per == 0) || !ret)
                 return -EINVAL;
@@ -76,7 +93,7 @@ int ratelimit_new(ca_rate rate, size_t max_keys, ratelimit **ret) {
         return 0;
 }
 
-void ratelimit_free(ratelimit *rl) {
+void rate_limiter_free(rate_limiter *rl) {
         if (!rl)
                 return;
         for (size_t i = 0; i < rl->n; i++)
@@ -87,7 +104,7 @@ void ratelimit_free(ratelimit *rl) {
 }
 
 /* The bucket of key, made (full) if new; NULL on OOM. */
-static bucket *find_or_add(ratelimit *rl, const char *key, uint64_t now_ms) {
+static bucket *find_or_add(rate_limiter *rl, const char *key, uint64_t now_ms) {
         size_t idle = 0;
         char *k;
 
@@ -108,7 +125,7 @@ static bucket *find_or_add(ratelimit *rl, const char *key, uint64_t now_ms) {
         return &rl->items[idle];
 }
 
-unsigned ratelimit_take(ratelimit *rl, const char *key, uint64_t now_ms) {
+unsigned rate_limiter_take(rate_limiter *rl, const char *key, uint64_t now_ms) {
         uint64_t interval_ms, window_ms, tat;
         unsigned ret = 0;
         bucket *b;

@@ -26,21 +26,28 @@ typedef struct ca_rate {
 
 #define CA_RATE_MAX_COUNT 1000000
 #define CA_RATE_MAX_PER (30 * 24 * 3600)
-#define RATELIMIT_MAX_KEYS 16384
+#define RATE_LIMIT_MAX_KEYS 16384
 
 /* Parses "COUNT/DURATION" (COUNT 1..CA_RATE_MAX_COUNT, DURATION as
  * duration.h, 1 s..30 d), "0" or "off". 0 or -EINVAL. */
 int ca_rate_parse(const char *s, ca_rate *ret);
 
-typedef struct ratelimit ratelimit;
+typedef struct rate_limiter rate_limiter;
+
+/* The key that stands for a client address in the per-address limits:
+ * an IPv6 address by its /64 (a host is commonly given a whole /64, and
+ * could otherwise rotate through it), anything else as it is, cut to fit
+ * buf. */
+#define RATE_LIMIT_ADDR_KEY_MAX 64
+void rate_limit_address_key(const char *addr, char buf[static RATE_LIMIT_ADDR_KEY_MAX]);
 
 /* A limiter of rate (count 0: every request passes) remembering at most
  * max_keys keys (> 0). 0, -EINVAL or -ENOMEM. */
-int ratelimit_new(ca_rate rate, size_t max_keys, ratelimit **ret);
-void ratelimit_free(ratelimit *rl);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ratelimit *, ratelimit_free);
+int rate_limiter_new(ca_rate rate, size_t max_keys, rate_limiter **ret);
+void rate_limiter_free(rate_limiter *rl);
+DEFINE_TRIVIAL_CLEANUP_FUNC(rate_limiter *, rate_limiter_free);
 
 /* Takes a token for key at time now_ms (milliseconds, monotonic). Returns
  * 0 if the request may go on, or the seconds (>= 1) until a token is
  * there: the Retry-After of the refusal. NULL rl or key: 0. */
-unsigned ratelimit_take(ratelimit *rl, const char *key, uint64_t now_ms);
+unsigned rate_limiter_take(rate_limiter *rl, const char *key, uint64_t now_ms);
