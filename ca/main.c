@@ -12,7 +12,7 @@ static void help(void) {
         printf("Usage: deviceid-ca COMMAND [OPTIONS]\n\n"
                "Commands:\n"
                "  init --dir DIR --dns-name NAME [--dns-name NAME...] [--listen ADDR:PORT]\n"
-               "       [--key-type ec256|ec384|rsa2048] [--force]\n"
+               "       [--key-type ec256|ec384|rsa2048] [--database URL] [--force]\n"
                "                      Create a CA directory\n"
                "  serve --dir DIR [--listen ADDR:PORT] [--ui-dir DIR]\n"
                "                      Run the CA's HTTPS server in the foreground\n"

@@ -65,11 +65,13 @@ http_response *acme_reply_problem(acme_ctx *c) {
 
 http_response *acme_reply_error(acme_ctx *c, int r) {
         if (r == -ENOSPC || r == -EROFS || r == -EBUSY) {
-                /* The database cannot take a write now (disk full, locked):
-                 * the transaction was rolled back; the client may retry. */
+                /* The database cannot take a write now (disk full or read
+                 * only, busy or unreachable): what the request changed was
+                 * rolled back; the client may retry. */
                 log_warning_errno(r, "ACME request %s \"%s\" refused with 503: %m", c->req->method, c->req->path);
                 (void) acme_problem_set_status(&c->problem, ACME_ERR_SERVER_INTERNAL, 503,
-                                               "The CA cannot store this now; retry later.");
+                                               r == -EBUSY ? "The database is busy or unreachable; retry later."
+                                                           : "The CA cannot store this now; retry later.");
                 return acme_reply_retry_after(acme_reply_problem(c), r == -EBUSY ? 1 : ACME_RETRY_AFTER_FULL);
         }
         if (r != -EPROTO) {

@@ -230,10 +230,10 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->iss = iss;
         s->cfg = cfg;
         s->trust = trust;
-        r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
+        r = acme_nonce_pool_new(st, ACME_NONCE_LIFETIME, &s->nonces);
         if (r >= 0)
                 r = rate_limiter_new(cfg->limits.new_account_per_address, RATE_LIMIT_MAX_KEYS,
-                                  &s->new_account_per_address);
+                                     &s->new_account_per_address);
         if (r >= 0)
                 r = rate_limiter_new(cfg->limits.new_order_per_account, RATE_LIMIT_MAX_KEYS, &s->new_order_per_account);
         if (r >= 0)

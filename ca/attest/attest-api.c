@@ -46,7 +46,7 @@ static http_response *failed(const http_request *req, const char *request_id, in
         if (r == -ENOMEM)
                 return NULL;
         if (r == -EBUSY)
-                return retry_after(refused(req, request_id, 503, "database busy, retry"), 1);
+                return retry_after(refused(req, request_id, 503, "database busy or unreachable, retry later"), 1);
         if (r == -ENOSPC || r == -EROFS)
                 return retry_after(refused(req, request_id, 503, "the CA cannot write its database now, retry later"),
                                    30);

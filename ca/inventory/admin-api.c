@@ -65,7 +65,7 @@ static http_response *store_error(int r, const char *what) {
         case -EEXIST:
                 return http_response_error(409, "a device with this EK is already in the inventory");
         case -EBUSY:
-                return unavailable("database busy, retry", "1");
+                return unavailable("database busy or unreachable, retry later", "1");
         case -ENOSPC:
         case -EROFS:
                 log_warning_errno(r, "Admin API: failed to %s: %m", what);

@@ -29,7 +29,7 @@ static http_response *failed(const http_request *req, int r) {
                 return NULL;
         if (r == -EBUSY || r == -ENOSPC || r == -EROFS) {
                 /* Rolled back; the client may retry. */
-                http_response *resp = refused(req, 503, r == -EBUSY ? "database busy, retry"
+                http_response *resp = refused(req, 503, r == -EBUSY ? "database busy or unreachable, retry later"
                                                                     : "the CA cannot write its database now, retry later");
 
                 if (resp && http_response_add_header(resp, "Retry-After", r == -EBUSY ? "1" : "30") < 0) {
