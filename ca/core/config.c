@@ -231,6 +231,33 @@ static int lifetimes_key(conf_ctx *ctx, const conf_section *s, const char *name,
         return 0;
 }
 
+static const char *const limits_keys[] = {
+        "new_account_per_address", "new_order_per_account", "new_order_per_address", "attest_per_address",
+        "purge_interval", "purge_after", NULL,
+};
+
+static int limits_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
+        ca_limits *l = &((ca_config *) userdata)->limits;
+        ca_rate *rates[] = {
+                &l->new_account_per_address, &l->new_order_per_account, &l->new_order_per_address,
+                &l->attest_per_address,
+        };
+        size_t i = 0;
+
+        while (!streq(name, limits_keys[i])) /* conf.c lets only these through */
+                i++;
+        if (i < ELEMENTSOF(rates)) {
+                if (ca_rate_parse(value, rates[i]) < 0)
+                        return conf_fail(ctx, -EINVAL, "invalid rate \"%s\" for \"%s\" (e.g. 100/1h, or off)",
+                                         value, name);
+                return 0;
+        }
+        if (duration_parse(value, CA_RATE_MAX_PER, streq(name, "purge_interval") ? &l->purge_interval
+                                                                                  : &l->purge_after) < 0)
+                return conf_fail(ctx, -EINVAL, "invalid duration \"%s\" for \"%s\" (e.g. 1h, 0)", value, name);
+        return 0;
+}
+
 /* [provisioner "NAME"]: the provisioner, added on first sight, so it is
  * provisioners[s->index]. */
 static int provisioner_section(conf_ctx *ctx, const conf_section *s, void *userdata) {
@@ -342,6 +369,12 @@ static const conf_section_spec sections[] = {
                 .key = lifetimes_key,
         },
         {
+                .name = "limits",
+                .form = CONF_PLAIN,
+                .keys = limits_keys,
+                .key = limits_key,
+        },
+        {
                 .name = "console",
                 .form = CONF_PLAIN,
                 .keys = (const char *const[]) { "ui_dir", "url", "session_lifetime", "session_idle", NULL },
@@ -399,6 +432,14 @@ int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_er
         c->lifetime_account = DEFAULT_LIFETIME_ACCOUNT;
         c->lifetime_attestation = DEFAULT_LIFETIME_ATTESTATION;
         c->lifetime_acme = DEFAULT_LIFETIME_ACME;
+        c->limits = (ca_limits) {
+                .new_account_per_address = { 100, 3600 },
+                .new_order_per_account = { 300, 3600 },
+                .new_order_per_address = { 1000, 3600 },
+                .attest_per_address = { 600, 3600 },
+                .purge_interval = 3600,
+                .purge_after = 24 * 3600,
+        };
 
         r = conf_parse(&syntax, text, len, c, ret_error);
         if (r == -EBADMSG)

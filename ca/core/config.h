@@ -9,6 +9,10 @@
  *   database = ca.db              ; relative to the CA directory, or sqlite:/..., postgresql://...
  *   [lifetimes]
  *   tls = 90d   agent = 30d   account = 24h   attestation = 365d   acme = 90d
+ *   [limits]                      ; all optional; see ca_limits
+ *   new_account_per_address = 100/1h   new_order_per_account = 300/1h
+ *   new_order_per_address = 1000/1h    attest_per_address = 600/1h
+ *   purge_interval = 1h   purge_after = 1d
  *   [provisioner "acme"]
  *   type = acme
  *   challenges = http-01, dns-01, tls-alpn-01
@@ -34,6 +38,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "rate-limit.h"
 
 #define CA_CONFIG_MAX_SIZE (64 * 1024)
 #define CA_CONFIG_FILE "ca.conf"
@@ -54,6 +59,17 @@ typedef struct ca_provisioner {
         size_t n_kv;
 } ca_provisioner;
 
+/* [limits]: request rates (429 with Retry-After past them; "off" or 0
+ * turns one off) and the purge of expired ACME state. */
+typedef struct ca_limits {
+        ca_rate new_account_per_address; /* ACME newAccount, per client address */
+        ca_rate new_order_per_account;   /* ACME newOrder, per account */
+        ca_rate new_order_per_address;   /* ACME newOrder, per client address */
+        ca_rate attest_per_address;      /* POST /attestation/attest, per client address */
+        uint64_t purge_interval;         /* seconds between purges; 0: never */
+        uint64_t purge_after;            /* seconds an expired row is kept */
+} ca_limits;
+
 typedef struct ca_config {
         char *listen;         /* "ADDR:PORT" */
         char **dns_names;     /* NULL-terminated, at least one */
@@ -61,6 +77,7 @@ typedef struct ca_config {
         /* Certificate lifetimes in seconds, by issuing CA. */
         uint64_t lifetime_tls, lifetime_agent, lifetime_account, lifetime_attestation,
                 lifetime_acme;
+        ca_limits limits;
         ca_provisioner *provisioners;
         size_t n_provisioners;
         /* [console]; NULL or 0 when not set (the console's defaults apply). */

@@ -44,6 +44,7 @@ struct http_server {
         http_router router;
         hook *hooks;
         size_t n_hooks;
+        char *too_large_prefix, *too_large_type, *too_large_body; /* http_server_set_too_large() */
         struct MHD_Daemon *mhd;
         int listen_fd;
         unsigned port;
@@ -165,6 +166,9 @@ void http_server_free(http_server *s) {
         safe_close(s->listen_fd);
         http_router_done(&s->router);
         free(s->hooks);
+        free(s->too_large_prefix);
+        free(s->too_large_type);
+        free(s->too_large_body);
         free(s->listen);
         free(s->cert_pem);
         if (s->key_pem)
@@ -186,6 +190,18 @@ int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_bo
         if (s->mhd)
                 return -EINVAL;
         return http_router_set_body_limit(&s->router, prefix, max_body);
+}
+
+int http_server_set_too_large(http_server *s, const char *prefix, const char *content_type, const char *body) {
+        if (s->mhd || !prefix || !content_type || !body)
+                return -EINVAL;
+        free(s->too_large_prefix);
+        free(s->too_large_type);
+        free(s->too_large_body);
+        s->too_large_prefix = strdup(prefix);
+        s->too_large_type = strdup(content_type);
+        s->too_large_body = strdup(body);
+        return s->too_large_prefix && s->too_large_type && s->too_large_body ? 0 : -ENOMEM;
 }
 
 int http_server_add_shutdown_hook(http_server *s, void (*fn)(void *userdata), void *userdata) {
@@ -236,6 +252,18 @@ static enum MHD_Result queue_simple(struct MHD_Connection *conn, unsigned status
         return queue(conn, r);
 }
 
+/* 413, in the shape http_server_set_too_large() asked for under its prefix. */
+static enum MHD_Result queue_too_large(http_server *s, struct MHD_Connection *conn, const char *url) {
+        _cleanup_(http_response_freep) http_response *r = NULL;
+
+        if (!s->too_large_prefix || strncmp(url, s->too_large_prefix, strlen(s->too_large_prefix)) != 0)
+                return queue_simple(conn, 413, "request body too large");
+        r = http_response_new(413);
+        if (!r || http_response_set_body(r, s->too_large_body, strlen(s->too_large_body), s->too_large_type) < 0)
+                return MHD_NO;
+        return queue(conn, r);
+}
+
 static void collect_client_certs(request_ctx *c) {
         const union MHD_ConnectionInfo *ci;
         const gnutls_datum_t *peers;
@@ -278,7 +306,7 @@ static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *met
         char allow[128];
 
         if (c->too_large)
-                return queue_simple(c->conn, 413, "request body too large");
+                return queue_too_large(s, c->conn, url);
 
         r = http_router_find(&s->router, method, url, &known, allow, sizeof(allow));
         if (!r) {
@@ -352,7 +380,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                             (v > c->max_body && (v > HTTP_DISCARD_MAX ||
                                                  (expect && strcasecmp(expect, "100-continue") == 0)))) {
                                 c->answered_early = true;
-                                return queue_simple(conn, 413, "request body too large");
+                                return queue_too_large(s, conn, url);
                         }
                         if (v > c->max_body)
                                 c->too_large = true;

@@ -100,6 +100,12 @@ bool http_server_has_route(const http_server *s, const char *method, const char 
  * -errno. */
 int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_body);
 
+/* The 413 for a body over the limit under prefix: body as content_type
+ * (e.g. a problem document), instead of the default error shape. One
+ * prefix; a later call replaces it. Before http_server_start(). 0 or
+ * -errno. */
+int http_server_set_too_large(http_server *s, const char *prefix, const char *content_type, const char *body);
+
 /* Runs fn(userdata) once when the server stops, after the last in-flight
  * request completed (e.g. to stop background validation threads).
  * Hooks run last-registered first. Returns 0 or -ENOMEM. */

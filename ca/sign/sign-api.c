@@ -27,8 +27,17 @@ static http_response *refused(const http_request *req, unsigned status, const ch
 static http_response *failed(const http_request *req, int r) {
         if (r == -ENOMEM)
                 return NULL;
-        if (r == -EBUSY)
-                return refused(req, 503, "database busy or unreachable, retry later");
+        if (r == -EBUSY || r == -ENOSPC || r == -EROFS) {
+                /* Rolled back; the client may retry. */
+                http_response *resp = refused(req, 503, r == -EBUSY ? "database busy or unreachable, retry later"
+                                                                    : "the CA cannot write its database now, retry later");
+
+                if (resp && http_response_add_header(resp, "Retry-After", r == -EBUSY ? "1" : "30") < 0) {
+                        http_response_free(resp);
+                        return NULL;
+                }
+                return resp;
+        }
         log_error_errno(r, "Account CA: %s from %s failed: %m", req->path, req->remote_addr);
         return http_response_error(500, "internal error");
 }
