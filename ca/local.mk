@@ -3,11 +3,13 @@
 # builds one library; a library may use only those linked after it:
 #   ca/acme, ca/attest, ca/sign  (the services; never each other)
 #   ca/inventory                 (the device inventory, below the services)
+#   ca/revoke                    (CRLs and OCSP, beside the inventory)
 #   ca/core                      (HTTP server, store, config, issuer)
 # The program itself (main.c, init.c, serve.c) wires them together.
 
 include ca/core/local.mk
 include ca/inventory/local.mk
+include ca/revoke/local.mk
 include ca/attest/local.mk
 include ca/sign/local.mk
 include ca/acme/local.mk
@@ -21,8 +23,9 @@ ca_deviceid_ca_SOURCES = \
 	ca/init.c \
 	ca/serve.c
 ca_deviceid_ca_CFLAGS = $(CA_CORE_CFLAGS)
-ca_deviceid_ca_LDADD = $(CA_ACME_LIBS) $(CA_ATTEST_LIBS) $(CA_SIGN_LIBS)
+ca_deviceid_ca_LDADD = $(CA_ACME_LIBS) $(CA_ATTEST_LIBS) $(CA_SIGN_LIBS) $(CA_REVOKE_LIBS)
 
 dist_man_MANS += docs/deviceid-ca.8
 EXTRA_DIST += docs/ca.md
+EXTRA_DIST += docs/revocation.md
 EXTRA_DIST += ca/README.md

@@ -4,6 +4,7 @@
  * and device.
  */
 #include "ca/inventory/device-cli.h"
+#include "ca/revoke/cert-cli.h"
 #include "cli.h"
 #include "log.h"
 
@@ -11,12 +12,14 @@ static void help(void) {
         printf("Usage: deviceid-ca COMMAND [OPTIONS]\n\n"
                "Commands:\n"
                "  init --dir DIR --dns-name NAME [--dns-name NAME...] [--listen ADDR:PORT]\n"
-               "       [--key-type ec256|ec384|rsa2048] [--force]\n"
+               "       [--http-port PORT] [--key-type ec256|ec384|rsa2048] [--force]\n"
                "                      Create a CA directory\n"
                "  serve --dir DIR [--listen ADDR:PORT]\n"
                "                      Run the CA's HTTPS server in the foreground\n"
                "  device add|list|show|disable|enable|remove|import --dir DIR ...\n"
                "                      Manage the device inventory\n"
+               "  cert list|revoke --dir DIR ...\n"
+               "                      Find and revoke issued certificates\n"
                "\nSee deviceid-ca(8).\n");
 }
 
@@ -40,6 +43,8 @@ int main(int argc, char **argv) {
                 return cmd_serve(argc - 1, argv + 1);
         if (streq(argv[1], "device"))
                 return cmd_device(argc - 1, argv + 1);
+        if (streq(argv[1], "cert"))
+                return cmd_cert(argc - 1, argv + 1);
         log_error("Unknown command \"%s\"; see deviceid-ca --help.", argv[1]);
         return 2;
 }

@@ -136,7 +136,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap) {
 int http_server_new(const http_server_config *cfg, http_server **ret) {
         _cleanup_(http_server_freep) http_server *s = NULL;
 
-        if (!cfg->listen || !cfg->cert_pem || !cfg->key_pem)
+        if (!cfg->listen || !cfg->cert_pem != !cfg->key_pem || (!cfg->cert_pem && cfg->client_ca_pem))
                 return -EINVAL;
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -146,11 +146,15 @@ int http_server_new(const http_server_config *cfg, http_server **ret) {
         pthread_cond_init(&s->idle, NULL);
         s->max_body = cfg->max_body ?: HTTP_MAX_BODY_DEFAULT;
         s->listen = strdup(cfg->listen);
-        s->cert_pem = strdup(cfg->cert_pem);
-        s->key_pem = strdup(cfg->key_pem);
+        if (cfg->cert_pem) {
+                s->cert_pem = strdup(cfg->cert_pem);
+                s->key_pem = strdup(cfg->key_pem);
+                if (!s->cert_pem || !s->key_pem)
+                        return -ENOMEM;
+        }
         if (cfg->client_ca_pem)
                 s->client_ca_pem = strdup(cfg->client_ca_pem);
-        if (!s->listen || !s->cert_pem || !s->key_pem || (cfg->client_ca_pem && !s->client_ca_pem))
+        if (!s->listen || (cfg->client_ca_pem && !s->client_ca_pem))
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
@@ -463,6 +467,16 @@ int http_server_start(http_server *s) {
         if (r < 0)
                 return r;
 
+        if (!s->cert_pem) /* plain HTTP */
+                s->mhd = MHD_start_daemon(
+                        flags & ~(unsigned) MHD_USE_TLS, 0, NULL, NULL, on_request, s,
+                        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                        MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
+                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
+                        MHD_OPTION_END);
+        else
         s->mhd = MHD_start_daemon(
                 flags, 0, NULL, NULL, on_request, s,
                 MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
@@ -525,6 +539,11 @@ static void drain_and_stop(http_server *s) {
         for (size_t i = s->n_hooks; i > 0; i--)
                 s->hooks[i - 1].fn(s->hooks[i - 1].userdata);
         s->n_hooks = 0;
+}
+
+void http_server_shutdown(http_server *s) {
+        if (s && s->mhd)
+                drain_and_stop(s);
 }
 
 int http_server_run(http_server *s) {
