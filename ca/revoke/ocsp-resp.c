@@ -38,7 +38,8 @@ int ocsp_response_error(int status, uint8_t **ret, size_t *ret_len) {
 }
 
 int ocsp_response_sign(const ocsp_query *q, const ocsp_answer *answers, X509 *responder, EVP_PKEY *key,
-                       time_t now, uint64_t validity, uint8_t **ret, size_t *ret_len) {
+                       X509 *ca_cert, time_t now, uint64_t validity, uint8_t **ret, size_t *ret_len) {
+        STACK_OF(X509) *extra = NULL;
         OCSP_BASICRESP *bs = NULL;
         OCSP_RESPONSE *resp = NULL;
         ASN1_TIME *this_update = NULL, *next_update = NULL;
@@ -68,8 +69,13 @@ int ocsp_response_sign(const ocsp_query *q, const ocsp_answer *answers, X509 *re
         }
         if (q->has_nonce && OCSP_copy_nonce(bs, q->req) <= 0)
                 goto out;
+        if (ca_cert) {
+                extra = sk_X509_new_null();
+                if (!extra || !sk_X509_push(extra, ca_cert))
+                        goto out;
+        }
         if (!OCSP_basic_sign(bs, responder, key,
-                             crypto_key_type_of(key) == CRYPTO_KEY_EC_P384 ? EVP_sha384() : EVP_sha256(), NULL, 0)) {
+                             crypto_key_type_of(key) == CRYPTO_KEY_EC_P384 ? EVP_sha384() : EVP_sha256(), extra, 0)) {
                 log_debug("ocsp: signing failed: %s", crypto_last_error());
                 r = -EINVAL;
                 goto out;
@@ -79,6 +85,7 @@ int ocsp_response_sign(const ocsp_query *q, const ocsp_answer *answers, X509 *re
                 goto out;
         r = response_to_der(resp, ret, ret_len);
 out:
+        sk_X509_free(extra); /* borrowed certificates: OCSP_basic_sign took its own references */
         OCSP_RESPONSE_free(resp);
         OCSP_BASICRESP_free(bs);
         ASN1_TIME_free(this_update);

@@ -27,6 +27,8 @@ int ocsp_response_error(int status, uint8_t **ret, size_t *ret_len);
 
 /* A successful response answering q's items in order with answers[],
  * thisUpdate = now, nextUpdate = now + validity, producedAt = now, signed
- * with key as responder (whose certificate goes in certs). */
+ * with key as responder. Its certificate and that of the CA that issued it
+ * (ca_cert; NULL: none) go in certs, so that a relying party that trusts
+ * only the root can build the responder's chain (FreeRADIUS does). */
 int ocsp_response_sign(const ocsp_query *q, const ocsp_answer *answers, X509 *responder, EVP_PKEY *key,
-                       time_t now, uint64_t validity, uint8_t **ret, size_t *ret_len);
+                       X509 *ca_cert, time_t now, uint64_t validity, uint8_t **ret, size_t *ret_len);

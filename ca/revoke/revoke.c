@@ -271,7 +271,7 @@ http_response *revoke_ocsp_answer(revoke_service *s, const uint8_t *der, size_t 
         r = responder_get(&s->responders[ca], &rcert, &rkey);
         if (r < 0)
                 return ocsp_error(OCSP_RESPONSE_STATUS_TRYLATER);
-        r = ocsp_response_sign(&q, answers, rcert, rkey, now, s->ocsp_validity, &out, &out_len);
+        r = ocsp_response_sign(&q, answers, rcert, rkey, s->crls[ca].cert, now, s->ocsp_validity, &out, &out_len);
         if (r < 0) {
                 log_error_errno(r, "OCSP: failed to sign a response: %m");
                 return ocsp_error(OCSP_RESPONSE_STATUS_INTERNALERROR);
