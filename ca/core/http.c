@@ -40,6 +40,7 @@ typedef struct hook {
 struct http_server {
         char *listen, *cert_pem, *key_pem, *client_ca_pem;
         size_t max_body;
+        unsigned thread_pool;
         http_router router;
         hook *hooks;
         size_t n_hooks;
@@ -145,6 +146,7 @@ int http_server_new(const http_server_config *cfg, http_server **ret) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->idle, NULL);
         s->max_body = cfg->max_body ?: HTTP_MAX_BODY_DEFAULT;
+        s->thread_pool = cfg->thread_pool;
         s->listen = strdup(cfg->listen);
         if (cfg->cert_pem) {
                 s->cert_pem = strdup(cfg->cert_pem);
@@ -467,6 +469,11 @@ int http_server_start(http_server *s) {
         if (r < 0)
                 return r;
 
+        if (s->thread_pool > 0) {
+                if (s->cert_pem)
+                        return -EINVAL; /* the TLS server keeps a thread per connection */
+                flags &= ~(unsigned) MHD_USE_THREAD_PER_CONNECTION;
+        }
         if (!s->cert_pem) /* plain HTTP */
                 s->mhd = MHD_start_daemon(
                         flags & ~(unsigned) MHD_USE_TLS, 0, NULL, NULL, on_request, s,
@@ -475,6 +482,8 @@ int http_server_start(http_server *s) {
                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                         MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
+                        /* Last, because it may be the end of the list: */
+                        s->thread_pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->thread_pool,
                         MHD_OPTION_END);
         else
         s->mhd = MHD_start_daemon(

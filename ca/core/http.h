@@ -73,6 +73,12 @@ typedef struct http_server_config {
          * accepted (the admin API refuses it, ACME does not care). */
         const char *client_ca_pem;
         size_t max_body;         /* 0: HTTP_MAX_BODY_DEFAULT */
+        /* 0: a thread per connection (handlers may block as long as they
+         * like); N: a pool of N threads that serve every connection, for
+         * many short requests on new connections (OCSP): no thread is
+         * made per connection and each pool thread keeps its database
+         * connection. Plain HTTP servers only. */
+        unsigned thread_pool;
 } http_server_config;
 
 /* Creates a server (not yet listening). The config strings are copied.

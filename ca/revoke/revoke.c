@@ -22,6 +22,9 @@
 /* The CRL issuers: the three intermediates, then the root. */
 #define CRL_ROOT _CA_KIND_MAX
 #define N_CRLS (_CA_KIND_MAX + 1)
+/* Threads of the plain-HTTP server: OCSP and CRL requests are short and
+ * come on new connections. */
+#define REVOKE_HTTP_THREADS 4
 
 typedef struct crl_slot {
         const char *name;
@@ -429,6 +432,7 @@ int revoke_service_start(revoke_service *s, const char *listen) {
         http_server_config hc = {
                 .listen = listen,
                 .max_body = OCSP_REQUEST_MAX,
+                .thread_pool = REVOKE_HTTP_THREADS,
         };
         r = http_server_new(&hc, &s->http);
         if (r < 0)
