@@ -283,3 +283,19 @@ def test_crls_are_resigned_before_next_update_and_responders_renewed(tmp_path, p
     srv.stop()
     srv = start_ca_server(procs, d)
     assert crl_number(srv, "account") > before
+
+
+@pytest.mark.parametrize("action,problem", [("disable", "urn:deviceid:error:deviceDisabled"),
+                                            ("remove", "urn:deviceid:error:deviceRemoved")])
+def test_sign_says_the_device_was_taken_away(ca_server, tmp_path, action, problem):
+    """A distinct problem type, not a bare 403, so that the agent withdraws
+    what it holds instead of retrying (docs/revocation.md)."""
+    device = Device(ca_server, tmp_path)
+    account_cert(ca_server, device, tmp_path)
+    ca_cli(ca_server.dir, "device", action, device.ek_uri)
+    _, csr = make_csr()
+    status, body = sign(ca_server, csr, device.token())
+    assert status == 403 and body["type"] == problem, body
+    # Other refusals keep the plain shape: no type.
+    status, body = sign(ca_server, csr, "not.a.token")
+    assert status in (400, 401) and "type" not in body, body
