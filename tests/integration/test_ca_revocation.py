@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
+from fixtures.acme import acme_ca, http01  # noqa: F401 (fixtures)
+from fixtures.acme import AcmeClient, b64u
 from fixtures.ca import ca_cli, ca_init, start_ca_server
 from fixtures.pki import MiniCA
 from fixtures.procs import free_port, require_tool, run
@@ -299,3 +301,22 @@ def test_sign_says_the_device_was_taken_away(ca_server, tmp_path, action, proble
     # Other refusals keep the plain shape: no type.
     status, body = sign(ca_server, csr, "not.a.token")
     assert status in (400, 401) and "type" not in body, body
+
+
+def test_acme_revokecert_reaches_ocsp_and_the_crl(acme_ca, http01, tmp_path):  # noqa: F811
+    srv = acme_ca.server
+    c = AcmeClient(acme_ca)
+    c.new_account()
+    _, chain, _ = c.obtain_http01(http01, [("dns", "localhost")])
+    leaf = x509.load_pem_x509_certificate(chain.encode())
+    path = write_pem(tmp_path / "acme.pem", leaf)
+    cdp = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert [n.value for n in cdp[0].full_name] == [f"http://localhost:{srv.http_port}/crl/agent.crl"]
+    assert ocsp_status(srv, path, "agent") == "good"
+    r = c.post(c.directory["revokeCert"], {"certificate": b64u(leaf.public_bytes(serialization.Encoding.DER)),
+                                           "reason": 4})
+    assert r.status == 200, r
+    took = wait_for(lambda: ocsp_status(srv, path, "agent") == "revoked")
+    print(f"\nOCSP answered revoked {took:.2f} s after ACME revokeCert")
+    wait_for(lambda: format(leaf.serial_number, "X") in crl_text(srv, "agent"))
+    assert "Superseded" in crl_text(srv, "agent")
