@@ -45,16 +45,16 @@ static const char *const reason_names[] = {
 };
 
 int crl_reason_from_string(const char *s) {
+        /* Not the CA's own (2, 10), not a hold (6, 8): those have no
+         * meaning for a certificate revoked by hand here. */
+        static const int allowed[] = { 0, 1, 3, 4, 5, 9 };
+
         if (!s || !*s)
                 return -EINVAL;
-        for (size_t k = 0; k < ELEMENTSOF(reason_names); k++)
-                if (reason_names[k] && strcasecmp(s, reason_names[k]) == 0)
-                        return (int) k;
-        if (s[0] >= '0' && s[0] <= '9' && strlen(s) <= 2) {
-                int v = atoi(s);
-                if (crl_reason_to_string(v))
-                        return v;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+                if (strcasecmp(s, reason_names[allowed[i]]) == 0 ||
+                    (s[0] >= '0' && s[0] <= '9' && strlen(s) <= 2 && atoi(s) == allowed[i]))
+                        return allowed[i];
         return -EINVAL;
 }
 
@@ -156,7 +156,8 @@ int certificates_record(store *st, ca_kind ca, X509 *cert, const char *serial, i
                 return r;
         r = store_prepare(st,
                           "INSERT INTO certificates (serial, ca, device_id, account, subject, not_before,"
-                          " not_after, revoked, der, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                          " not_after, revoked, der, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+                          " ON CONFLICT (serial) DO NOTHING RETURNING serial",
                           &stmt);
         if (r < 0)
                 return r;
@@ -177,6 +178,10 @@ int certificates_record(store *st, ca_kind ca, X509 *cert, const char *serial, i
                 r = store_bind_int64(stmt, 9, (int64_t) time(NULL));
         if (r >= 0)
                 r = store_step(stmt);
+        /* No row back: the serial is taken. Said without an error, which
+         * on PostgreSQL would spoil the caller's transaction. */
+        if (r == 0)
+                return -EEXIST;
         return r < 0 ? r : 0;
 }
 
@@ -303,9 +308,10 @@ int certificates_list(store *st, const certificates_filter *f, size_t limit,
         r = store_prepare(st,
                           "SELECT serial, ca, device_id, account, subject, not_before, not_after, revoked,"
                           " revoked_at, revocation_reason FROM certificates"
-                          " WHERE (? = 0 OR device_id = ?) AND (? IS NULL OR account = ?)"
-                          " AND (? IS NULL OR subject = ?) AND (? IS NULL OR ca = ?)"
-                          " AND (? = 1 OR revoked = 0) AND (? = 1 OR not_after > ?)"
+                          " WHERE (CAST(? AS BIGINT) = 0 OR device_id = ?)"
+                          " AND (CAST(? AS TEXT) IS NULL OR account = ?)"
+                          " AND (CAST(? AS TEXT) IS NULL OR subject = ?) AND (CAST(? AS TEXT) IS NULL OR ca = ?)"
+                          " AND (CAST(? AS BIGINT) = 1 OR revoked = 0) AND (CAST(? AS BIGINT) = 1 OR not_after > ?)"
                           " ORDER BY created_at DESC, serial LIMIT ?",
                           &s);
         if (r < 0)

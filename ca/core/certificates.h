@@ -40,8 +40,11 @@ const char *ca_kind_to_string(ca_kind k);
 #define CRL_REASON_PRIVILEGE_WITHDRAWN 9
 #define CRL_REASON_AA_COMPROMISE 10
 
-/* "unspecified", "keyCompromise", ... (RFC 5280 names) and back; the
- * parser also takes the number. -EINVAL / NULL for what is not a code. */
+/* "unspecified", "keyCompromise", ... (RFC 5280 names, NULL for what is
+ * not a code) and back: the parser takes the reasons an administrator may
+ * give (unspecified, keyCompromise, affiliationChanged, superseded,
+ * cessationOfOperation, privilegeWithdrawn), by name (any case) or
+ * number, else -EINVAL: not the CA's own compromise, not a hold. */
 int crl_reason_from_string(const char *s);
 const char *crl_reason_to_string(int reason);
 

@@ -26,6 +26,10 @@
  *   crl_validity = 24h            ; nextUpdate - thisUpdate (more than crl_resign)
  *   ocsp_validity = 1h            ; nextUpdate - thisUpdate of OCSP responses
  *   responder_lifetime = 7d       ; OCSP responder certificates (renewed at half)
+ *   [console]
+ *   ui_dir = /usr/share/deviceid/ui   ; default: the installed console
+ *   url = https://ca.example.org:8443 ; base of login links (default: first dns_name, listen port)
+ *   session_lifetime = 8h   session_idle = 30m
  *
  * Parsing is pure (text in, struct out) and strict: unknown sections or
  * keys of [server]/[lifetimes], bad durations, ports or names fail with the
@@ -72,6 +76,9 @@ typedef struct ca_config {
         unsigned http_port;
         char *revocation_base_url;
         uint64_t crl_delay, crl_resign, crl_validity, ocsp_validity, responder_lifetime;
+        /* [console]; NULL or 0 when not set (the console's defaults apply). */
+        char *console_ui_dir, *console_url;
+        uint64_t console_session_lifetime, console_session_idle;
 } ca_config;
 
 /* Parses len bytes of config text (at most CA_CONFIG_MAX_SIZE). On error

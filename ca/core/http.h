@@ -14,6 +14,9 @@
  * than 1 MiB, and after the (discarded) body otherwise, so that an ordinary
  * client reads the answer instead of a reset connection.
  *
+ * A 503 answer (a service busy or its database unreachable) always carries
+ * Retry-After: the handler's, or a default of a few seconds.
+ *
  * Shutdown: http_server_run() returns on SIGTERM/SIGINT after it stopped
  * accepting, let every request already being handled finish and send its
  * response, and ran the shutdown hooks (last registered first).
@@ -96,6 +99,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(http_server *, http_server_free);
  * http_server_start(). Returns 0 or -errno. */
 int http_server_route(http_server *s, const char *method, const char *path, bool prefix,
                       http_handler handler, void *userdata);
+
+/* True if a request for method and path would reach a handler (what the
+ * web console asks to find out which optional APIs this server has). */
+bool http_server_has_route(const http_server *s, const char *method, const char *path);
 
 /* Raises (or lowers) the body limit for paths starting with prefix, e.g.
  * a bulk import endpoint; the longest matching prefix wins. Returns 0 or

@@ -2,12 +2,15 @@
 /*
  * `deviceid-ca device ...`: the inventory from the command line. Works on
  * the database directly (also while the server runs: SQLite WAL), so it
- * needs no admin certificate, only access to the CA directory.
+ * needs no admin certificate, only access to the CA directory. Changes are
+ * recorded in the audit log (as the user running the command) in the
+ * transaction that makes them.
  */
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "ca/core/audit.h"
 #include "ca/core/ca-dir.h"
 #include "device-cli.h"
 #include "devices.h"
@@ -18,7 +21,7 @@
 
 typedef struct device_args {
         const char *dir;
-        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *format;
+        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *tags, *format;
         bool json;
         char **rest;
         int n_rest;
@@ -27,6 +30,7 @@ typedef struct device_args {
 static void device_help(void) {
         printf("Usage: deviceid-ca device COMMAND --dir DIR [OPTIONS]\n\n"
                "  add (--ek-uri URI | --ek-pub FILE | --ek-cert FILE) [--name N] [--serial S] [--owner O]\n"
+               "      [--tags T,...]\n"
                "  list [--json]\n"
                "  show ID|EK-URI [--json]\n"
                "  disable ID|EK-URI      (revokes the device's certificates)\n"
@@ -88,10 +92,41 @@ static void print_device(const device *d) {
                "name:    %s\n"
                "serial:  %s\n"
                "owner:   %s\n"
+               "tags:    %.*s\n"
                "ek_pub:  %s\n"
                "ek_cert: %s\n",
                d->id, d->ek_uri, device_status_to_string(d->status), d->name ?: "-", d->serial ?: "-",
-               d->owner ?: "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
+               d->owner ?: "-", d->tags ? (int) strlen(d->tags) - 2 : 1, d->tags ? d->tags + 1 : "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
+}
+
+/* Ends a change begun with store_begin(): records it in the audit log and
+ * commits with r >= 0, rolls back otherwise. Returns r or the error. */
+static int finish_change(store *st, int r, const char *action, int64_t id, const char *ek_uri, int revoked) {
+        _cleanup_json_ json_object *detail = NULL;
+        audit_actor who;
+        char target[48];
+        int k;
+
+        if (r < 0) {
+                (void) store_rollback(st);
+                return r;
+        }
+        audit_actor_cli(&who);
+        detail = json_object_new_object();
+        k = detail ? 0 : -ENOMEM;
+        if (k >= 0 && ek_uri)
+                k = json_add_string(detail, "ek_uri", ek_uri);
+        if (k >= 0 && revoked >= 0)
+                k = json_add_int64(detail, streq(action, "device.import") ? "imported" : "revoked_certificates",
+                                   revoked);
+        snprintf(target, sizeof(target), "device %" PRId64, id);
+        if (k >= 0)
+                k = audit_record(st, &who, action, id > 0 ? target : NULL, detail);
+        if (k >= 0)
+                k = store_commit(st);
+        else
+                (void) store_rollback(st);
+        return k < 0 ? k : r;
 }
 
 static int do_add(store *st, const device_args *a) {
@@ -114,14 +149,18 @@ static int do_add(store *st, const device_args *a) {
         device_spec spec = {
                 .ek_uri = a->ek_uri, .ek_pub = (const uint8_t *) pub, .ek_pub_len = pub_len,
                 .ek_cert = (const uint8_t *) cert, .ek_cert_len = cert_len,
-                .name = a->name, .serial = a->serial, .owner = a->owner,
+                .name = a->name, .serial = a->serial, .owner = a->owner, .tags = a->tags,
         };
         r = device_from_spec(&spec, &d, &why);
         if (r == -EINVAL)
                 return log_error_errno(r, "Cannot add the device: %s.", why ?: "invalid");
         if (r < 0)
                 return log_error_errno(r, "Cannot add the device: %m");
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the device: %m");
         r = devices_add(st, &d);
+        r = finish_change(st, r, "device.add", d.id, d.ek_uri, -1);
         if (r == -EEXIST)
                 return log_error_errno(r, "A device with EK URI \"%s\" is already in the inventory.", d.ek_uri);
         if (r < 0)
@@ -195,10 +234,16 @@ static int do_change(store *st, const device_args *a, const char *verb) {
         r = find_device(st, a->rest[0], &d);
         if (r < 0)
                 return r;
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
         if (streq(verb, "remove"))
                 r = devices_remove(st, d.id);
         else
                 r = devices_set_status(st, d.id, streq(verb, "disable") ? DEVICE_DISABLED : DEVICE_ACTIVE);
+        r = finish_change(st, r, streq(verb, "remove") ? "device.remove" : streq(verb, "disable") ? "device.disable"
+                                                                                                  : "device.enable",
+                          d.id, d.ek_uri, streq(verb, "enable") ? -1 : r);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
         printf("%s device %" PRId64 " (%s); %d certificate(s) revoked\n",
@@ -224,7 +269,11 @@ static int do_import(store *st, const device_args *a) {
         r = read_file_at(AT_FDCWD, a->rest[0], IMPORT_MAX_SIZE, &buf, &len);
         if (r < 0)
                 return log_error_errno(r, "Failed to read \"%s\": %m", a->rest[0]);
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Import of \"%s\" failed: %m", a->rest[0]);
         r = inventory_import(st, buf, len, fmt, &error);
+        r = finish_change(st, r, "device.import", 0, NULL, r);
         if (r < 0)
                 return log_error_errno(r, "Import of \"%s\" failed, nothing was imported: %s", a->rest[0],
                                        error ?: "database error");
@@ -241,6 +290,7 @@ int cmd_device(int argc, char **argv) {
                 { "name", required_argument, NULL, 'n' },
                 { "serial", required_argument, NULL, 's' },
                 { "owner", required_argument, NULL, 'o' },
+                { "tags", required_argument, NULL, 't' },
                 { "format", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -266,6 +316,7 @@ int cmd_device(int argc, char **argv) {
                 case 'n': a.name = optarg; break;
                 case 's': a.serial = optarg; break;
                 case 'o': a.owner = optarg; break;
+                case 't': a.tags = optarg; break;
                 case 'f': a.format = optarg; break;
                 case 'j': a.json = true; break;
                 case 'h':

@@ -9,5 +9,5 @@ ca_inventory_libcainventory_a_SOURCES = \
 	ca/inventory/inventory.c ca/inventory/inventory.h \
 	ca/inventory/device-cli.c ca/inventory/device-cli.h
 ca_inventory_libcainventory_a_CFLAGS = $(CA_CORE_CFLAGS)
-CA_INVENTORY_LIBS = ca/inventory/libcainventory.a $(CA_CORE_LIBS)
+CA_INVENTORY_LIBS = ca/inventory/libcainventory.a $(CA_AUTH_LIBS)
 EXTRA_DIST += ca/inventory/README.md

@@ -168,9 +168,9 @@ int cmd_cert(int argc, char **argv) {
                         break;
                 case 'r':
                         reason = crl_reason_from_string(optarg);
-                        if (reason < 0 || reason == 8) {
+                        if (reason < 0) {
                                 log_error("Unknown revocation reason \"%s\" (e.g. keyCompromise, superseded, "
-                                          "cessationOfOperation, or 0-10).", optarg);
+                                          "cessationOfOperation, affiliationChanged, privilegeWithdrawn, or their numbers).", optarg);
                                 return 2;
                         }
                         break;

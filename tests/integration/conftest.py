@@ -21,5 +21,7 @@ pytest_plugins = [
     "fixtures.ocsp",
     "fixtures.stepca",
     "fixtures.postgres",
+    "fixtures.fleet",
     "fixtures.nspawn",
+    "fixtures.browser",
 ]

@@ -231,6 +231,8 @@ static void test_store(store *st, pki *p) {
         is_int(crl_reason_from_string("superseded"), 4, "reason: superseded");
         is_int(crl_reason_from_string("9"), 9, "reason: by number");
         is_err(crl_reason_from_string("7"), -EINVAL, "reason: 7 is no code");
+        is_err(crl_reason_from_string("certificateHold"), -EINVAL, "reason: no hold");
+        is_err(crl_reason_from_string("2"), -EINVAL, "reason: not the CA's own compromise");
         is_err(crl_reason_from_string("sometimes"), -EINVAL, "reason: unknown name");
 }
 
