@@ -41,6 +41,7 @@ typedef struct sqlite_stmt {
 } sqlite_stmt;
 
 static const store_ops sqlite_ops;
+static void sqlite_close(store *base);
 
 #define STORE(s) ((sqlite_store *) (s))
 #define STMT(st) ((sqlite_stmt *) (st))
@@ -199,7 +200,7 @@ int store_sqlite_open(const char *path, store **ret) {
         /* Open the first connection now so that errors show at open time. */
         r = conn_get(s, &c);
         if (r < 0) {
-                store_close(&s->base);
+                sqlite_close(&s->base);
                 return r;
         }
         *ret = &s->base;
