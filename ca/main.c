@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deviceid-ca: the CA service's command line. Dispatches to init, serve,
- * device, admin and audit.
+ * device, cert, admin and audit.
  */
 #include "ca/console/console-cli.h"
 #include "ca/inventory/device-cli.h"
+#include "ca/revoke/cert-cli.h"
 #include "cli.h"
 #include "log.h"
 
@@ -12,12 +13,14 @@ static void help(void) {
         printf("Usage: deviceid-ca COMMAND [OPTIONS]\n\n"
                "Commands:\n"
                "  init --dir DIR --dns-name NAME [--dns-name NAME...] [--listen ADDR:PORT]\n"
-               "       [--key-type ec256|ec384|rsa2048] [--database URL] [--force]\n"
+               "       [--http-port PORT] [--key-type ec256|ec384|rsa2048] [--database URL] [--force]\n"
                "                      Create a CA directory\n"
                "  serve --dir DIR [--listen ADDR:PORT] [--ui-dir DIR]\n"
                "                      Run the CA's HTTPS server in the foreground\n"
                "  device add|list|show|disable|enable|remove|import --dir DIR ...\n"
                "                      Manage the device inventory\n"
+               "  cert list|revoke --dir DIR ...\n"
+               "                      Find and revoke issued certificates\n"
                "  admin login-link --dir DIR [--ttl 10m] [--name LABEL]\n"
                "                      Print a one-time sign-in link for the web console\n"
                "  audit list --dir DIR [--limit N] [--before ID] [--json]\n"
@@ -45,6 +48,8 @@ int main(int argc, char **argv) {
                 return cmd_serve(argc - 1, argv + 1);
         if (streq(argv[1], "device"))
                 return cmd_device(argc - 1, argv + 1);
+        if (streq(argv[1], "cert"))
+                return cmd_cert(argc - 1, argv + 1);
         if (streq(argv[1], "admin"))
                 return cmd_admin(argc - 1, argv + 1);
         if (streq(argv[1], "audit"))

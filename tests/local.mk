@@ -29,6 +29,7 @@ include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
 include tests/ca-sign.mk
+include tests/ca-revoke.mk
 include tests/ca-console.mk
 include tests/tools.mk
 

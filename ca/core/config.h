@@ -22,6 +22,14 @@
  *   [provisioner "devices"]
  *   type = x5c
  *   roots = agent-ca.pem          ; optional, relative to the CA directory
+ *   [revocation]
+ *   http_port = 8080              ; plain-HTTP listener for /crl/ and /ocsp (host of [server] listen)
+ *   base_url = http://ca.example.org   ; default http://FIRST-DNS-NAME[:http_port]
+ *   crl_delay = 1s                ; re-sign a CRL at most this long after a revocation
+ *   crl_resign = 1h               ; re-sign every CRL this often anyway
+ *   crl_validity = 24h            ; nextUpdate - thisUpdate (more than crl_resign)
+ *   ocsp_validity = 1h            ; nextUpdate - thisUpdate of OCSP responses
+ *   responder_lifetime = 7d       ; OCSP responder certificates (renewed at half)
  *   [console]
  *   ui_dir = /usr/share/deviceid/ui   ; default: the installed console
  *   url = https://ca.example.org:8443 ; base of login links (default: first dns_name, listen port)
@@ -80,6 +88,11 @@ typedef struct ca_config {
         ca_limits limits;
         ca_provisioner *provisioners;
         size_t n_provisioners;
+        /* [revocation], in seconds but the port; base_url NULL: derived
+         * (ca_config_revocation_base()). */
+        unsigned http_port;
+        char *revocation_base_url;
+        uint64_t crl_delay, crl_resign, crl_validity, ocsp_validity, responder_lifetime;
         /* [console]; NULL or 0 when not set (the console's defaults apply). */
         char *console_ui_dir, *console_url;
         uint64_t console_session_lifetime, console_session_idle;
@@ -105,6 +118,14 @@ int ca_provisioner_has_challenge(const ca_provisioner *p, const char *type);
 /* Database URL for store_open(): relative file names are made absolute
  * against dir. Malloc'ed into *ret; 0 or -ENOMEM. */
 int ca_config_database_url(const ca_config *c, const char *dir, char **ret);
+
+/* The http:// base URL of the CRLs and the OCSP responder, without a
+ * trailing slash: [revocation] base_url, else http://DNS[:http_port] with
+ * the first of dns_names (no port when it is 80). Malloc'ed; 0 or -ENOMEM. */
+int ca_config_revocation_base(const ca_config *c, char **ret);
+/* The plain-HTTP listen address: the host of [server] listen with
+ * http_port. Malloc'ed; 0 or -errno. */
+int ca_config_revocation_listen(const ca_config *c, char **ret);
 
 /* "ADDR:PORT" / "[V6]:PORT" / ":PORT" -> host (malloc'ed, "" for any) and port.
  * 0 or -EINVAL. */

@@ -41,6 +41,7 @@ typedef struct hook {
 struct http_server {
         char *listen, *cert_pem, *key_pem, *client_ca_pem;
         size_t max_body;
+        unsigned thread_pool;
         http_router router;
         hook *hooks;
         size_t n_hooks;
@@ -138,7 +139,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap) {
 int http_server_new(const http_server_config *cfg, http_server **ret) {
         _cleanup_(http_server_freep) http_server *s = NULL;
 
-        if (!cfg->listen || !cfg->cert_pem || !cfg->key_pem)
+        if (!cfg->listen || !cfg->cert_pem != !cfg->key_pem || (!cfg->cert_pem && cfg->client_ca_pem))
                 return -EINVAL;
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -147,12 +148,17 @@ int http_server_new(const http_server_config *cfg, http_server **ret) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->idle, NULL);
         s->max_body = cfg->max_body ?: HTTP_MAX_BODY_DEFAULT;
+        s->thread_pool = cfg->thread_pool;
         s->listen = strdup(cfg->listen);
-        s->cert_pem = strdup(cfg->cert_pem);
-        s->key_pem = strdup(cfg->key_pem);
+        if (cfg->cert_pem) {
+                s->cert_pem = strdup(cfg->cert_pem);
+                s->key_pem = strdup(cfg->key_pem);
+                if (!s->cert_pem || !s->key_pem)
+                        return -ENOMEM;
+        }
         if (cfg->client_ca_pem)
                 s->client_ca_pem = strdup(cfg->client_ca_pem);
-        if (!s->listen || !s->cert_pem || !s->key_pem || (cfg->client_ca_pem && !s->client_ca_pem))
+        if (!s->listen || (cfg->client_ca_pem && !s->client_ca_pem))
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
@@ -505,6 +511,23 @@ int http_server_start(http_server *s) {
         if (r < 0)
                 return r;
 
+        if (s->thread_pool > 0) {
+                if (s->cert_pem)
+                        return -EINVAL; /* the TLS server keeps a thread per connection */
+                flags &= ~(unsigned) MHD_USE_THREAD_PER_CONNECTION;
+        }
+        if (!s->cert_pem) /* plain HTTP */
+                s->mhd = MHD_start_daemon(
+                        flags & ~(unsigned) MHD_USE_TLS, 0, NULL, NULL, on_request, s,
+                        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                        MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
+                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
+                        /* Last, because it may be the end of the list: */
+                        s->thread_pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->thread_pool,
+                        MHD_OPTION_END);
+        else
         s->mhd = MHD_start_daemon(
                 flags, 0, NULL, NULL, on_request, s,
                 MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
@@ -567,6 +590,11 @@ static void drain_and_stop(http_server *s) {
         for (size_t i = s->n_hooks; i > 0; i--)
                 s->hooks[i - 1].fn(s->hooks[i - 1].userdata);
         s->n_hooks = 0;
+}
+
+void http_server_shutdown(http_server *s) {
+        if (s && s->mhd)
+                drain_and_stop(s);
 }
 
 int http_server_run(http_server *s) {

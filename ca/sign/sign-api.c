@@ -19,9 +19,24 @@ typedef struct sign_api {
         issuer *iss;
 } sign_api;
 
-static http_response *refused(const http_request *req, unsigned status, const char *message) {
+static http_response *refused_typed(const http_request *req, unsigned status, const char *message,
+                                    const char *type) {
+        _cleanup_json_ json_object *o = NULL;
+
         log_info("Account CA: %s from %s refused (%u): %s", req->path, req->remote_addr, status, message);
-        return http_response_error(status, message);
+        if (!type)
+                return http_response_error(status, message);
+        /* The error shape of step-ca's /1.0 endpoints plus a problem type
+         * the agent acts on (ca/core/refusal.h). */
+        o = json_object_new_object();
+        if (!o || json_object_object_add(o, "status", json_object_new_int((int) status)) < 0 ||
+            json_add_string(o, "message", message) < 0 || json_add_string(o, "type", type) < 0)
+                return NULL;
+        return http_response_json(status, o, NULL);
+}
+
+static http_response *refused(const http_request *req, unsigned status, const char *message) {
+        return refused_typed(req, status, message, NULL);
 }
 
 static http_response *failed(const http_request *req, int r) {
@@ -80,7 +95,7 @@ static http_response *handle_sign(const http_request *req, void *userdata) {
                 return refused(req, 415, "Content-Type must be application/json");
         r = sign_ca_sign(api->ca, (const char *) req->body, req->body_len, time(NULL), &res, &ref);
         if (r < 0 && ref.status)
-                return refused(req, ref.status, ref.message);
+                return refused_typed(req, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, r);
         log_info("Account CA: issued %s for \"%s\" to device \"%s\" (provisioner \"%s\", from %s).",
@@ -102,7 +117,7 @@ static http_response *handle_renew(const http_request *req, void *userdata) {
                 return refused(req, 400, "the TLS client certificate chain is malformed");
         r = sign_ca_renew(api->ca, chain, time(NULL), &res, &ref);
         if (r < 0 && ref.status)
-                return refused(req, ref.status, ref.message);
+                return refused_typed(req, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, r);
         log_info("Account CA: renewed as %s for \"%s\" of device \"%s\" (from %s).", res.cert.serial,

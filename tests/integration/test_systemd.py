@@ -211,7 +211,7 @@ def device(nspawn_root, debian_build, containers, tpm):
         # The CA, initialised as its unit's comments say.
         c.sh("install -d -m 0700 -o deviceid-ca -g deviceid-ca /var/lib/deviceid-ca && "
              "runuser -u deviceid-ca -- deviceid-ca init --dir /var/lib/deviceid-ca --dns-name localhost "
-             f"--listen 127.0.0.1:{ca_port} >/dev/null")
+             f"--listen 127.0.0.1:{ca_port} --http-port {free_port()} >/dev/null")
         c.systemctl("start", "deviceid-ca.service")
         c.wait_active("deviceid-ca.service")
         ident = json.loads(c.run(["deviceidctl", "identity", "--json"], env={"DEVICEID_TCTI": tpm.tcti}).stdout)
