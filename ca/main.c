@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * deviceid-ca: the CA service's command line. Dispatches to init, serve
- * and device.
+ * deviceid-ca: the CA service's command line. Dispatches to init, serve,
+ * device and account.
  */
+#include "ca/inventory/account-cli.h"
 #include "ca/inventory/device-cli.h"
 #include "cli.h"
 #include "log.h"
@@ -11,12 +12,14 @@ static void help(void) {
         printf("Usage: deviceid-ca COMMAND [OPTIONS]\n\n"
                "Commands:\n"
                "  init --dir DIR --dns-name NAME [--dns-name NAME...] [--listen ADDR:PORT]\n"
-               "       [--key-type ec256|ec384|rsa2048] [--force]\n"
+               "       [--key-type ec256|ec384|rsa2048] [--root-key-dir DIR] [--force]\n"
                "                      Create a CA directory\n"
                "  serve --dir DIR [--listen ADDR:PORT]\n"
                "                      Run the CA's HTTPS server in the foreground\n"
                "  device add|list|show|disable|enable|remove|import --dir DIR ...\n"
-               "                      Manage the device inventory\n"
+               "                      Manage the device inventory (and device tags: tag, untag)\n"
+               "  account add|list|show|remove --dir DIR ...\n"
+               "                      Manage the accounts devices obtain from the Account CA\n"
                "\nSee deviceid-ca(8).\n");
 }
 
@@ -40,6 +43,8 @@ int main(int argc, char **argv) {
                 return cmd_serve(argc - 1, argv + 1);
         if (streq(argv[1], "device"))
                 return cmd_device(argc - 1, argv + 1);
+        if (streq(argv[1], "account"))
+                return cmd_account(argc - 1, argv + 1);
         log_error("Unknown command \"%s\"; see deviceid-ca --help.", argv[1]);
         return 2;
 }

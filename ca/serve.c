@@ -99,7 +99,7 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
 
         r = http_server_route(srv, "GET", "/health", false, handle_health, NULL);
         if (r >= 0)
-                r = admin_api_register(srv, st, ca_trust_root(trust));
+                r = admin_api_register(srv, st, ca_trust_root(trust), cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to register routes: %m");
         r = attest_routes_register(srv, st, iss, cfg);

@@ -8,11 +8,14 @@
  *   DELETE /admin/devices/ID            remove (revokes)
  *   POST   /admin/devices/ID/disable    disable (revokes)
  *   POST   /admin/devices/ID/enable     enable
+ *   POST   /admin/devices/ID/tags       add/remove tags (accounts-api.c)
+ *   /admin/accounts...                  accounts (accounts-api.c)
  * Every request must carry the admin client certificate.
  */
 #include <inttypes.h>
 #include <openssl/x509v3.h>
 
+#include "accounts.h"
 #include "admin-api.h"
 #include "devices.h"
 #include "inventory.h"
@@ -55,9 +58,7 @@ int admin_check_chain(STACK_OF(X509) *chain, const ca_anchors *roots) {
         return admin ? 0 : -EPERM;
 }
 
-/* Returns true if the request carries the admin certificate; otherwise
- * false with the refusal in *ret (NULL: out of memory). */
-static bool admin_ok(const http_request *req, http_response **ret) {
+bool admin_ok(const http_request *req, http_response **ret) {
         _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
         int r;
 
@@ -313,10 +314,12 @@ static http_response *handle_device(const http_request *req, void *userdata) {
                          disable ? "disabled" : "enabled", id, revoked);
                 return device_response(200, &d, revoked);
         }
+        if (streq(action, "tags"))
+                return accounts_api_device_tags(req, the_admin.st, id);
         return http_response_error(404, "not found");
 }
 
-int admin_api_register(http_server *srv, store *st, const ca_anchors *roots) {
+int admin_api_register(http_server *srv, store *st, const ca_anchors *roots, const ca_config *cfg) {
         int r;
 
         the_admin = (admin_ctx) { .st = st, .roots = roots };
@@ -329,5 +332,7 @@ int admin_api_register(http_server *srv, store *st, const ca_anchors *roots) {
                 r = http_server_route(srv, NULL, "/admin/devices/", true, handle_device, NULL);
         if (r >= 0)
                 r = http_server_set_body_limit(srv, "/admin/devices/import", ADMIN_IMPORT_MAX_BODY);
+        if (r >= 0)
+                r = accounts_api_register(srv, st, cfg);
         return r;
 }

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "ca/core/ca-dir.h"
+#include "accounts.h"
 #include "device-cli.h"
 #include "devices.h"
 #include "inventory.h"
@@ -20,6 +21,8 @@ typedef struct device_args {
         const char *dir;
         const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *format;
         bool json;
+        char *tags[ACCOUNT_MAX_TAGS];
+        size_t n_tags;
         char **rest;
         int n_rest;
 } device_args;
@@ -27,6 +30,10 @@ typedef struct device_args {
 static void device_help(void) {
         printf("Usage: deviceid-ca device COMMAND --dir DIR [OPTIONS]\n\n"
                "  add (--ek-uri URI | --ek-pub FILE | --ek-cert FILE) [--name N] [--serial S] [--owner O]\n"
+               "      [--tag TAG...]\n"
+               "  tag ID|EK-URI TAG...    (adds tags)\n"
+               "  untag ID|EK-URI TAG...  (removes tags; revokes the certificates of accounts\n"
+               "                          that no longer target the device)\n"
                "  list [--json]\n"
                "  show ID|EK-URI [--json]\n"
                "  disable ID|EK-URI      (revokes the device's certificates)\n"
@@ -81,7 +88,12 @@ static int print_json(json_object *o) {
         return 0;
 }
 
-static void print_device(const device *d) {
+static void print_device(store *st, const device *d) {
+        char **tags = NULL;
+        size_t n_tags = 0;
+
+        if (device_tags_get(st, d->id, &tags, &n_tags) < 0)
+                n_tags = 0;
         printf("id:      %" PRId64 "\n"
                "ek_uri:  %s\n"
                "status:  %s\n"
@@ -92,6 +104,44 @@ static void print_device(const device *d) {
                "ek_cert: %s\n",
                d->id, d->ek_uri, device_status_to_string(d->status), d->name ?: "-", d->serial ?: "-",
                d->owner ?: "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
+        printf("tags:   ");
+        for (size_t i = 0; i < n_tags; i++) {
+                printf(" %s", tags[i]);
+                free(tags[i]);
+        }
+        printf("%s\n", n_tags ? "" : " -");
+        free(tags);
+}
+
+/* device_to_json() plus "tags". */
+static int device_json(store *st, const device *d, json_object **ret) {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *arr;
+        char **tags = NULL;
+        size_t n = 0;
+        int r;
+
+        r = device_to_json(d, &o);
+        if (r >= 0)
+                r = device_tags_get(st, d->id, &tags, &n);
+        if (r < 0)
+                return r;
+        arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++) {
+                if (arr && json_object_array_add(arr, json_object_new_string(tags[i])) < 0)
+                        r = -ENOMEM;
+                free(tags[i]);
+        }
+        free(tags);
+        if (!arr || r < 0) {
+                json_object_put(arr);
+                return -ENOMEM;
+        }
+        r = json_add_object(o, "tags", arr);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
 }
 
 static int do_add(store *st, const device_args *a) {
@@ -121,14 +171,27 @@ static int do_add(store *st, const device_args *a) {
                 return log_error_errno(r, "Cannot add the device: %s.", why ?: "invalid");
         if (r < 0)
                 return log_error_errno(r, "Cannot add the device: %m");
+        for (size_t i = 0; i < a->n_tags; i++)
+                if (!account_tag_is_valid(a->tags[i]))
+                        return log_error_errno(-EINVAL, "Invalid tag \"%s\" (want [A-Za-z0-9][A-Za-z0-9_.-]*, at most %d bytes).",
+                                               a->tags[i], ACCOUNT_TAG_MAX);
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the device: %m");
         r = devices_add(st, &d);
+        if (r >= 0 && a->n_tags > 0)
+                r = device_tags_change(st, d.id, true, a->tags, a->n_tags);
+        if (r >= 0)
+                r = store_commit(st);
+        else
+                (void) store_rollback(st);
         if (r == -EEXIST)
                 return log_error_errno(r, "A device with EK URI \"%s\" is already in the inventory.", d.ek_uri);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the device: %m");
         if (a->json) {
                 _cleanup_json_ json_object *o = NULL;
-                if (device_to_json(&d, &o) < 0)
+                if (device_json(st, &d, &o) < 0)
                         return log_oom();
                 return print_json(o);
         }
@@ -148,7 +211,7 @@ static int do_list(store *st, const device_args *a) {
                 _cleanup_json_ json_object *arr = json_object_new_array();
                 for (size_t i = 0; i < n && arr; i++) {
                         json_object *o = NULL;
-                        if (device_to_json(&v[i], &o) < 0 || json_object_array_add(arr, o) < 0) {
+                        if (device_json(st, &v[i], &o) < 0 || json_object_array_add(arr, o) < 0) {
                                 json_object_put(o);
                                 r = -ENOMEM;
                                 break;
@@ -180,11 +243,11 @@ static int do_show(store *st, const device_args *a) {
                 return r;
         if (a->json) {
                 _cleanup_json_ json_object *o = NULL;
-                if (device_to_json(&d, &o) < 0)
+                if (device_json(st, &d, &o) < 0)
                         return log_oom();
                 return print_json(o);
         }
-        print_device(&d);
+        print_device(st, &d);
         return 0;
 }
 
@@ -204,6 +267,26 @@ static int do_change(store *st, const device_args *a, const char *verb) {
         printf("%s device %" PRId64 " (%s); %d certificate(s) revoked\n",
                streq(verb, "remove") ? "removed" : streq(verb, "disable") ? "disabled" : "enabled", d.id, d.ek_uri,
                r);
+        return 0;
+}
+
+static int do_tags(store *st, const device_args *a, bool add) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = find_device(st, a->rest[0], &d);
+        if (r < 0)
+                return r;
+        for (int i = 1; i < a->n_rest; i++)
+                if (!account_tag_is_valid(a->rest[i]))
+                        return log_error_errno(-EINVAL, "Invalid tag \"%s\" (want [A-Za-z0-9][A-Za-z0-9_.-]*, at most %d bytes).",
+                                               a->rest[i], ACCOUNT_TAG_MAX);
+        r = device_tags_change(st, d.id, add, a->rest + 1, (size_t) a->n_rest - 1);
+        if (r == -E2BIG)
+                return log_error_errno(r, "A device carries at most %d tags.", ACCOUNT_MAX_TAGS);
+        if (r < 0)
+                return log_error_errno(r, "Failed to change the tags of device %" PRId64 ": %m", d.id);
+        printf("%s device %" PRId64 "; %d account certificate(s) revoked\n", add ? "tagged" : "untagged", d.id, r);
         return 0;
 }
 
@@ -243,6 +326,7 @@ int cmd_device(int argc, char **argv) {
                 { "owner", required_argument, NULL, 'o' },
                 { "format", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
+                { "tag", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -268,6 +352,13 @@ int cmd_device(int argc, char **argv) {
                 case 'o': a.owner = optarg; break;
                 case 'f': a.format = optarg; break;
                 case 'j': a.json = true; break;
+                case 't':
+                        if (a.n_tags >= ACCOUNT_MAX_TAGS) {
+                                log_error("At most %d --tag options.", ACCOUNT_MAX_TAGS);
+                                return 2;
+                        }
+                        a.tags[a.n_tags++] = optarg;
+                        break;
                 case 'h':
                         device_help();
                         return 0;
@@ -282,11 +373,17 @@ int cmd_device(int argc, char **argv) {
         else if (streq(verb, "show") || streq(verb, "disable") || streq(verb, "enable") ||
                  streq(verb, "remove") || streq(verb, "import"))
                 want_rest = 1;
+        else if (streq(verb, "tag") || streq(verb, "untag"))
+                want_rest = -2;
         else {
                 log_error("Unknown device command \"%s\".", verb);
                 return 2;
         }
-        if (a.n_rest != want_rest) {
+        if (want_rest == -2 && a.n_rest < 2) {
+                log_error("device %s takes a device and at least one tag.", verb);
+                return 2;
+        }
+        if (want_rest >= 0 && a.n_rest != want_rest) {
                 log_error("device %s takes %s.", verb, want_rest ? "exactly one argument" : "no arguments");
                 return 2;
         }
@@ -310,6 +407,8 @@ int cmd_device(int argc, char **argv) {
                 r = do_show(st, &a);
         else if (streq(verb, "import"))
                 r = do_import(st, &a);
+        else if (streq(verb, "tag") || streq(verb, "untag"))
+                r = do_tags(st, &a, streq(verb, "tag"));
         else
                 r = do_change(st, &a, verb);
         return r < 0 ? 1 : 0;
