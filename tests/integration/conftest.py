@@ -22,4 +22,5 @@ pytest_plugins = [
     "fixtures.stepca",
     "fixtures.postgres",
     "fixtures.nspawn",
+    "fixtures.issued",
 ]
