@@ -40,6 +40,8 @@ PACKAGES=(
     # Debian's library by the tests), PostgreSQL; their services stay off
     freeradius eapoltest nginx golang-go golang-github-smallstep-certificates-dev
     postgresql
+    # the web console in a real browser (headless)
+    chromium chromium-driver python3-selenium
     # sanitizer and fuzzing builds
     clang libclang-rt-14-dev
 )

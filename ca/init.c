@@ -18,7 +18,7 @@
 
 #include "ca/core/cert-build.h"
 #include "ca/core/certificates.h"
-#include "ca/inventory/admin-api.h"
+#include "ca/auth/admin-auth.h"
 #include "ca/inventory/inventory.h"
 #include "cli.h"
 #include "log.h"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deviceid-ca: the CA service's command line. Dispatches to init, serve,
- * device and account.
+ * device, account, admin and audit.
  */
+#include "ca/console/console-cli.h"
 #include "ca/inventory/account-cli.h"
 #include "ca/inventory/device-cli.h"
 #include "cli.h"
@@ -14,12 +15,16 @@ static void help(void) {
                "  init --dir DIR --dns-name NAME [--dns-name NAME...] [--listen ADDR:PORT]\n"
                "       [--key-type ec256|ec384|rsa2048] [--root-key-dir DIR] [--force]\n"
                "                      Create a CA directory\n"
-               "  serve --dir DIR [--listen ADDR:PORT]\n"
+               "  serve --dir DIR [--listen ADDR:PORT] [--ui-dir DIR]\n"
                "                      Run the CA's HTTPS server in the foreground\n"
                "  device add|list|show|disable|enable|remove|import --dir DIR ...\n"
-               "                      Manage the device inventory (and device tags: tag, untag)\n"
+               "                      Manage the device inventory (tags: tag, untag)\n"
                "  account add|list|show|remove --dir DIR ...\n"
                "                      Manage the accounts devices obtain from the Account CA\n"
+               "  admin login-link --dir DIR [--ttl 10m] [--name LABEL]\n"
+               "                      Print a one-time sign-in link for the web console\n"
+               "  audit list --dir DIR [--limit N] [--before ID] [--json]\n"
+               "                      Print the audit log, newest first\n"
                "\nSee deviceid-ca(8).\n");
 }
 
@@ -45,6 +50,10 @@ int main(int argc, char **argv) {
                 return cmd_device(argc - 1, argv + 1);
         if (streq(argv[1], "account"))
                 return cmd_account(argc - 1, argv + 1);
+        if (streq(argv[1], "admin"))
+                return cmd_admin(argc - 1, argv + 1);
+        if (streq(argv[1], "audit"))
+                return cmd_audit(argc - 1, argv + 1);
         log_error("Unknown command \"%s\"; see deviceid-ca --help.", argv[1]);
         return 2;
 }

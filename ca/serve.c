@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `deviceid-ca serve`: loads the CA directory and runs the HTTPS server in
- * the foreground (/health, the admin API, the Attestation CA, the Account
- * CA, the ACME provisioners) until SIGTERM, then stops gracefully.
+ * the foreground (/health, the admin API, the web console, the Attestation
+ * CA, the Account CA, the ACME provisioners) until SIGTERM, then stops
+ * gracefully.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -12,10 +13,13 @@
 
 #include "ca/acme/acme-hook.h"
 #include "ca/attest/attest-api.h"
+#include "ca/console/cert-api.h"
+#include "ca/console/console-api.h"
 #include "ca/core/ca-dir.h"
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
 #include "ca/core/trust.h"
+#include "ca/inventory/accounts-api.h"
 #include "ca/inventory/admin-api.h"
 #include "ca/inventory/inventory.h"
 #include "ca/sign/sign-api.h"
@@ -35,7 +39,7 @@ static http_response *handle_health(const http_request *req, void *userdata) {
 /* On a configuration that cannot be read or parsed, *ret_bad_config is
  * set: the exit status then says so (EX_CONFIG), so that systemd does not
  * restart the server for nothing. */
-static int run_server(const char *dir, const char *listen_override, bool *ret_bad_config) {
+static int run_server(const char *dir, const char *listen_override, const char *ui_dir, bool *ret_bad_config) {
         _cleanup_close_ int dirfd = -1;
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
@@ -97,9 +101,21 @@ static int run_server(const char *dir, const char *listen_override, bool *ret_ba
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the HTTPS server: %m");
 
+        console_options co = {
+                .ui_dir = ui_dir ?: cfg->console_ui_dir ?: CA_UI_DIR,
+                .limits = { .lifetime = cfg->console_session_lifetime, .idle = cfg->console_session_idle },
+                .admin_roots = ca_trust_root(trust),
+        };
+        r = console_register(srv, st, iss, &co);
+        if (r < 0)
+                return r;
         r = http_server_route(srv, "GET", "/health", false, handle_health, NULL);
         if (r >= 0)
-                r = admin_api_register(srv, st, ca_trust_root(trust), cfg);
+                r = admin_api_register(srv, st);
+        if (r >= 0)
+                r = cert_api_register(srv, st, iss, cfg);
+        if (r >= 0)
+                r = accounts_api_register(srv, st, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to register routes: %m");
         r = attest_routes_register(srv, st, iss, cfg);
@@ -131,10 +147,11 @@ int cmd_serve(int argc, char **argv) {
         static const struct option options[] = {
                 { "dir", required_argument, NULL, 'd' },
                 { "listen", required_argument, NULL, 'l' },
+                { "ui-dir", required_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        const char *dir = NULL, *listen = NULL;
+        const char *dir = NULL, *listen = NULL, *ui_dir = NULL;
         bool bad_config = false;
         sigset_t mask;
         int c;
@@ -147,8 +164,11 @@ int cmd_serve(int argc, char **argv) {
                 case 'l':
                         listen = optarg;
                         break;
+                case 'u':
+                        ui_dir = optarg;
+                        break;
                 case 'h':
-                        printf("deviceid-ca serve --dir DIR [--listen ADDR:PORT]\n");
+                        printf("deviceid-ca serve --dir DIR [--listen ADDR:PORT] [--ui-dir DIR]\n");
                         return 0;
                 default:
                         return 2;
@@ -164,7 +184,7 @@ int cmd_serve(int argc, char **argv) {
         sigaddset(&mask, SIGINT);
         if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
                 return 1;
-        if (run_server(dir, listen, &bad_config) >= 0)
+        if (run_server(dir, listen, ui_dir, &bad_config) >= 0)
                 return 0;
         return bad_config ? EX_CONFIG : 1;
 }

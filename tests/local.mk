@@ -29,6 +29,7 @@ include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
 include tests/ca-sign.mk
+include tests/ca-console.mk
 include tests/tools.mk
 
 PYTEST_ARGS ?=
@@ -48,4 +49,4 @@ check-local: check-TESTS
 	exit $$rc
 
 clean-local:
-	rm -rf $(abs_top_builddir)/tests/tmp
+	rm -rf $(abs_top_builddir)/tests/tmp $(abs_top_builddir)/tests/artifacts

@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 
+#include "audit.h"
 #include "ca-dir.h"
 #include "certificates.h"
 #include "log.h"
@@ -32,6 +33,8 @@ int ca_store_open(const ca_config *cfg, const char *dir, store **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to open the database \"%s\": %m", url);
         r = certificates_store_migrate(st);
+        if (r >= 0)
+                r = audit_store_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to apply the database schema to \"%s\": %m", url);
         *ret = TAKE_PTR(st);

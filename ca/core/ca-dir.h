@@ -14,7 +14,7 @@
 int ca_dir_open(const char *dir, int *ret_fd);
 
 /* Opens the database named by cfg (relative names against dir) and
- * applies the core's schema (the certificates table). The schemas of the
+ * applies the core's schema (the certificates table, the audit log). The schemas of the
  * parts above core (the inventory, the services) are theirs to apply.
  * Logs on failure; 0 or -errno. */
 int ca_store_open(const ca_config *cfg, const char *dir, store **ret);

@@ -56,6 +56,8 @@ void ca_config_free(ca_config *c) {
         for (size_t i = 0; i < c->n_provisioners; i++)
                 provisioner_done(&c->provisioners[i]);
         free(c->provisioners);
+        free(c->console_ui_dir);
+        free(c->console_url);
         free(c);
 }
 
@@ -303,6 +305,29 @@ static int provisioner_key(conf_ctx *ctx, const conf_section *s, const char *nam
         return 0;
 }
 
+#define MAX_SESSION_LIFETIME (7ULL * 86400)
+
+static int console_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
+        ca_config *c = userdata;
+
+        if (streq(name, "ui_dir")) {
+                if (value[0] != '/')
+                        return conf_fail(ctx, -EINVAL, "ui_dir must be an absolute path");
+                return replace_str(&c->console_ui_dir, value) < 0 ? conf_fail(ctx, -ENOMEM, "out of memory") : 0;
+        }
+        if (streq(name, "url")) {
+                if (strncmp(value, "https://", 8) != 0 || strlen(value) <= 8 || strlen(value) > 200 ||
+                    strpbrk(value + 8, "/?#\"' "))
+                        return conf_fail(ctx, -EINVAL, "url must be https://HOST[:PORT] without a path");
+                return replace_str(&c->console_url, value) < 0 ? conf_fail(ctx, -ENOMEM, "out of memory") : 0;
+        }
+        /* session_lifetime, session_idle */
+        uint64_t *slot = streq(name, "session_lifetime") ? &c->console_session_lifetime : &c->console_session_idle;
+        if (duration_parse(value, MAX_SESSION_LIFETIME, slot) < 0 || *slot < 60)
+                return conf_fail(ctx, -EINVAL, "invalid duration \"%s\" for \"%s\" (1m to 7d)", value, name);
+        return 0;
+}
+
 static const conf_section_spec sections[] = {
         {
                 .name = "server",
@@ -315,6 +340,12 @@ static const conf_section_spec sections[] = {
                 .form = CONF_PLAIN,
                 .keys = lifetime_keys,
                 .key = lifetimes_key,
+        },
+        {
+                .name = "console",
+                .form = CONF_PLAIN,
+                .keys = (const char *const[]) { "ui_dir", "url", "session_lifetime", "session_idle", NULL },
+                .key = console_key,
         },
         {
                 /* Every key is kept: a provisioner type may define its own. */
@@ -338,6 +369,9 @@ static int final_checks(ca_config *c, char **ret_error) {
                 return conf_error(ret_error, -EINVAL, "[server] dns_names is missing");
         if (!c->database && replace_str(&c->database, "ca.db") < 0)
                 return -ENOMEM;
+        if (c->console_session_lifetime && c->console_session_idle &&
+            c->console_session_idle > c->console_session_lifetime)
+                return conf_error(ret_error, -EINVAL, "[console] session_idle is longer than session_lifetime");
         for (size_t i = 0; i < c->n_provisioners; i++) {
                 ca_provisioner *p = &c->provisioners[i];
                 if (!p->type)

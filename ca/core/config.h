@@ -18,6 +18,10 @@
  *   [provisioner "devices"]
  *   type = x5c
  *   roots = agent-ca.pem          ; optional, relative to the CA directory
+ *   [console]
+ *   ui_dir = /usr/share/deviceid/ui   ; default: the installed console
+ *   url = https://ca.example.org:8443 ; base of login links (default: first dns_name, listen port)
+ *   session_lifetime = 8h   session_idle = 30m
  *
  * Parsing is pure (text in, struct out) and strict: unknown sections or
  * keys of [server]/[lifetimes], bad durations, ports or names fail with the
@@ -59,6 +63,9 @@ typedef struct ca_config {
                 lifetime_acme;
         ca_provisioner *provisioners;
         size_t n_provisioners;
+        /* [console]; NULL or 0 when not set (the console's defaults apply). */
+        char *console_ui_dir, *console_url;
+        uint64_t console_session_lifetime, console_session_idle;
 } ca_config;
 
 /* Parses len bytes of config text (at most CA_CONFIG_MAX_SIZE). On error

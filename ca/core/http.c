@@ -197,6 +197,13 @@ int http_server_add_shutdown_hook(http_server *s, void (*fn)(void *userdata), vo
         return 0;
 }
 
+bool http_server_has_route(const http_server *s, const char *method, const char *path) {
+        char allow[128];
+        bool known;
+
+        return http_router_find(&s->router, method, path, &known, allow, sizeof(allow)) != NULL;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r) {
         struct MHD_Response *m;
         enum MHD_Result ret;

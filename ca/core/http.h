@@ -88,6 +88,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(http_server *, http_server_free);
 int http_server_route(http_server *s, const char *method, const char *path, bool prefix,
                       http_handler handler, void *userdata);
 
+/* True if a request for method and path would reach a handler (what the
+ * web console asks to find out which optional APIs this server has). */
+bool http_server_has_route(const http_server *s, const char *method, const char *path);
+
 /* Raises (or lowers) the body limit for paths starting with prefix, e.g.
  * a bulk import endpoint; the longest matching prefix wins. Returns 0 or
  * -errno. */

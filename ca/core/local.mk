@@ -14,6 +14,8 @@ ca_core_libcacore_a_SOURCES = \
 	ca/core/trust.c ca/core/trust.h \
 	ca/core/san-name.c ca/core/san-name.h \
 	ca/core/ca-dir.c ca/core/ca-dir.h \
+	ca/core/audit.c ca/core/audit.h \
+	ca/core/query.c ca/core/query.h \
 	ca/core/refusal.h
 CA_CORE_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(SYSTEMD_CFLAGS)

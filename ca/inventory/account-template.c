@@ -13,10 +13,6 @@ static bool is_lower_or_digit(char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-static bool is_alnum(char c) {
-        return is_lower_or_digit(c) || (c >= 'A' && c <= 'Z');
-}
-
 bool account_name_is_valid(const char *name) {
         size_t n;
 
@@ -31,11 +27,10 @@ bool account_name_is_valid(const char *name) {
 bool account_tag_is_valid(const char *tag) {
         size_t n;
 
-        if (!tag || !is_alnum(tag[0]))
+        if (!tag || !*tag)
                 return false;
-        for (n = 1; tag[n]; n++)
-                if (n >= ACCOUNT_TAG_MAX ||
-                    !(is_alnum(tag[n]) || tag[n] == '_' || tag[n] == '-' || tag[n] == '.'))
+        for (n = 0; tag[n]; n++)
+                if (n >= ACCOUNT_TAG_MAX || !(is_lower_or_digit(tag[n]) || tag[n] == '_' || tag[n] == '-' || tag[n] == '.'))
                         return false;
         return true;
 }

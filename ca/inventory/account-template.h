@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define ACCOUNT_NAME_MAX 63      /* bytes */
-#define ACCOUNT_TAG_MAX 63       /* bytes */
+#define ACCOUNT_TAG_MAX 32       /* bytes, as a device tag (DEVICE_TAG_MAX) */
 #define ACCOUNT_TEMPLATE_MAX 253 /* bytes, as written and once filled in */
 #define ACCOUNT_SUB_MAX 64       /* bytes of a filled-in subject (the CN) */
 #define ACCOUNT_MAX_SANS 16
@@ -29,7 +29,8 @@
 /* An account name: [a-z0-9][a-z0-9_-]*, at most ACCOUNT_NAME_MAX bytes,
  * not "device" nor "roots" (the agent's keyring and file names). */
 bool account_name_is_valid(const char *name);
-/* A device tag: [A-Za-z0-9][A-Za-z0-9_.-]*, at most ACCOUNT_TAG_MAX bytes. */
+/* A tag an account targets: as a device tag (devices.h), 1 to
+ * ACCOUNT_TAG_MAX bytes of a-z, 0-9, '.', '_', '-'. */
 bool account_tag_is_valid(const char *tag);
 
 /* What templates are filled in from (NULL or "" for unset). */

@@ -1,18 +1,45 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The admin API's accounts and device tags (admin-api.h): JSON in and out,
- * over the admin client certificate, as the device routes.
+ * The admin API's accounts (accounts-api.h).
  */
 #include <inttypes.h>
 
+#include "accounts-api.h"
 #include "accounts.h"
-#include "admin-api.h"
+#include "ca/auth/admin-auth.h"
+#include "ca/core/audit.h"
 #include "log.h"
 
 #define ACCOUNTS_JSON_MAX (16 * 1024)
 
 static store *the_store;
 static const ca_config *the_cfg;
+
+/* Ends a change begun with store_begin(): with r >= 0 records the audit
+ * entry and commits both, else rolls back. r or the error. */
+static int finish_change(int r, const audit_actor *who, const char *action, const char *name, int revoked) {
+        _cleanup_json_ json_object *detail = NULL;
+        char target[96];
+        int k;
+
+        if (r < 0) {
+                (void) store_rollback(the_store);
+                return r;
+        }
+        detail = json_object_new_object();
+        k = detail ? 0 : -ENOMEM;
+        if (k >= 0 && revoked >= 0)
+                k = json_add_int64(detail, "revoked_certificates", revoked);
+        snprintf(target, sizeof(target), "account %s", name);
+        if (k >= 0)
+                k = audit_record(the_store, who, action, target, detail);
+        if (k < 0) {
+                (void) store_rollback(the_store);
+                return k;
+        }
+        k = store_commit(the_store);
+        return k < 0 ? k : r;
+}
 
 static http_response *db_error(int r, const char *what) {
         if (r == -EBUSY)
@@ -58,11 +85,12 @@ static http_response *account_response(unsigned status, const account *a, int re
 static http_response *handle_list(const http_request *req, void *userdata) {
         _cleanup_json_ json_object *o = json_object_new_object(), *arr = json_object_new_array();
         http_response *resp = NULL;
+        audit_actor who;
         account *v = NULL;
         size_t n = 0;
         int r;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         if (!o || !arr)
                 return NULL;
@@ -91,11 +119,12 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         const char *sans[ACCOUNT_MAX_SANS], *devices[ACCOUNT_MAX_TAGS];
         size_t n_sans = 0, n_devices = 0;
         http_response *resp = NULL;
+        audit_actor who;
         char buf[64];
         const char *ct;
         int r;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         ct = http_request_content_type(req, buf, sizeof(buf));
         if (!ct || !streq(ct, "application/json"))
@@ -127,7 +156,11 @@ static http_response *handle_add(const http_request *req, void *userdata) {
                 return http_response_error(400, why ?: "invalid account");
         if (r < 0)
                 return NULL;
+        r = store_begin(the_store);
+        if (r < 0)
+                return db_error(r, "add an account");
         r = accounts_add(the_store, &a, &why);
+        r = finish_change(r, &who, "account.add", name, -1);
         if (r == -EEXIST)
                 return http_response_error(409, "an account of this name already exists");
         if (r == -EINVAL)
@@ -152,9 +185,10 @@ static http_response *handle_account(const http_request *req, void *userdata) {
         _cleanup_(account_done) account a = {};
         http_response *resp = NULL;
         const char *name = req->route_rest;
+        audit_actor who;
         int r;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         if (!account_name_is_valid(name))
                 return http_response_error(404, "no such account");
@@ -166,7 +200,13 @@ static http_response *handle_account(const http_request *req, void *userdata) {
         if (streq(req->method, "GET"))
                 return account_response(200, &a, -1);
         if (streq(req->method, "DELETE")) {
-                r = accounts_remove(the_store, name);
+                int revoked;
+
+                r = store_begin(the_store);
+                if (r < 0)
+                        return db_error(r, "remove an account");
+                r = revoked = accounts_remove(the_store, name);
+                r = finish_change(r, &who, "account.remove", name, revoked);
                 if (r == -ENOENT)
                         return http_response_error(404, "no such account");
                 if (r < 0)
@@ -178,73 +218,6 @@ static http_response *handle_account(const http_request *req, void *userdata) {
         if (resp)
                 (void) http_response_add_header(resp, "Allow", "GET, DELETE");
         return resp;
-}
-
-http_response *accounts_api_device_tags(const http_request *req, store *st, int64_t device_id) {
-        _cleanup_json_ json_object *o = NULL, *out = NULL;
-        const char *add[ACCOUNT_MAX_TAGS], *del[ACCOUNT_MAX_TAGS];
-        size_t n_add = 0, n_del = 0;
-        char **tags = NULL;
-        size_t n_tags = 0;
-        json_object *arr;
-        int r, revoked = 0;
-
-        if (!streq(req->method, "POST")) {
-                http_response *resp = http_response_error(405, "method not allowed");
-                if (resp)
-                        (void) http_response_add_header(resp, "Allow", "POST");
-                return resp;
-        }
-        if (json_parse_object((const char *) req->body, req->body_len, ACCOUNTS_JSON_MAX, &o) < 0)
-                return http_response_error(400, "malformed JSON: a JSON object is required");
-        json_object_object_foreach(o, k, val) {
-                (void) val;
-                if (!streq(k, "add") && !streq(k, "remove"))
-                        return http_response_error(400, "unknown member (want \"add\" and/or \"remove\")");
-        }
-        if (string_array(o, "add", ACCOUNT_MAX_TAGS, add, &n_add) < 0 ||
-            string_array(o, "remove", ACCOUNT_MAX_TAGS, del, &n_del) < 0)
-                return http_response_error(400, "\"add\" and \"remove\" must be arrays of at most 16 tags");
-        for (size_t i = 0; i < n_add; i++)
-                if (!account_tag_is_valid(add[i]))
-                        return http_response_error(400, "invalid tag (want [A-Za-z0-9][A-Za-z0-9_.-]*, at most 63 bytes)");
-        for (size_t i = 0; i < n_del; i++)
-                if (!account_tag_is_valid(del[i]))
-                        return http_response_error(400, "invalid tag (want [A-Za-z0-9][A-Za-z0-9_.-]*, at most 63 bytes)");
-        r = store_begin(st);
-        if (r < 0)
-                return db_error(r, "change tags");
-        if (n_add > 0)
-                r = device_tags_change(st, device_id, true, (char *const *) add, n_add);
-        if (r >= 0 && n_del > 0 && (r = device_tags_change(st, device_id, false, (char *const *) del, n_del)) >= 0)
-                revoked = r;
-        if (r >= 0)
-                r = store_commit(st);
-        else
-                (void) store_rollback(st);
-        if (r == -ENOENT)
-                return http_response_error(404, "no such device");
-        if (r == -E2BIG)
-                return http_response_error(400, "a device carries at most 16 tags");
-        if (r < 0)
-                return db_error(r, "change tags");
-        r = device_tags_get(st, device_id, &tags, &n_tags);
-        if (r < 0)
-                return db_error(r, "read tags");
-        out = json_object_new_object();
-        arr = json_object_new_array();
-        for (size_t i = 0; i < n_tags; i++) {
-                if (arr)
-                        (void) json_object_array_add(arr, json_object_new_string(tags[i]));
-                free(tags[i]);
-        }
-        free(tags);
-        if (!out || !arr || json_add_object(out, "tags", arr) < 0 ||
-            json_add_int64(out, "revoked_certificates", revoked) < 0)
-                return NULL;
-        log_info("Admin API: changed the tags of device %" PRId64 ", %d account certificate(s) revoked.", device_id,
-                 revoked);
-        return http_response_json(200, out, NULL);
 }
 
 int accounts_api_register(http_server *srv, store *st, const ca_config *cfg) {

@@ -19,11 +19,7 @@ static const store_migration accounts_migrations[] = {
           " lifetime INTEGER NOT NULL,"
           " key TEXT NOT NULL,"
           " tags TEXT NOT NULL,"      /* one per line; empty: every device */
-          " created_at INTEGER NOT NULL);"
-          "CREATE TABLE device_tags ("
-          " device_id INTEGER NOT NULL,"
-          " tag TEXT NOT NULL,"
-          " PRIMARY KEY (device_id, tag));" },
+          " created_at INTEGER NOT NULL);" },
 };
 
 int accounts_store_migrate(store *st) {
@@ -179,13 +175,19 @@ int account_build(const char *name, const char *sub, char *const *sans, size_t n
         return 0;
 }
 
-bool account_targets(const account *a, char *const *tags, size_t n_tags) {
+bool account_targets(const account *a, const char *device_tags) {
         if (a->n_tags == 0)
                 return true;
-        for (size_t i = 0; i < a->n_tags; i++)
-                for (size_t j = 0; j < n_tags; j++)
-                        if (streq(a->tags[i], tags[j]))
+        if (!device_tags)
+                return false;
+        for (size_t i = 0; i < a->n_tags; i++) {
+                size_t n = strlen(a->tags[i]);
+
+                /* The stored form ",a,b,": tag t is ",t,". */
+                for (const char *p = strstr(device_tags, a->tags[i]); p; p = strstr(p + 1, a->tags[i]))
+                        if (p > device_tags && p[-1] == ',' && p[n] == ',')
                                 return true;
+        }
         return false;
 }
 
@@ -346,57 +348,20 @@ static void accounts_free_n(account *v, size_t n) {
         free(v);
 }
 
-int device_tags_get(store *st, int64_t device_id, char ***ret, size_t *ret_n) {
-        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
-        char **v = NULL;
-        size_t n = 0;
-        int r;
-
-        r = store_prepare(st, "SELECT tag FROM device_tags WHERE device_id = ? ORDER BY tag", &s);
-        if (r >= 0)
-                r = store_bind(s, "i", device_id);
-        while (r >= 0 && (r = store_step(s)) > 0) {
-                char **v2 = reallocarray(v, n + 1, sizeof(char *));
-
-                if (!v2 || !(v2[n] = strdup(store_column_text(s, 0) ?: ""))) {
-                        if (v2)
-                                v = v2;
-                        r = -ENOMEM;
-                        break;
-                }
-                v = v2;
-                n++;
-        }
-        if (r < 0) {
-                strv_free_n(v, n);
-                return r;
-        }
-        *ret = v;
-        *ret_n = n;
-        return 0;
-}
-
-int accounts_for_device(store *st, int64_t device_id, account **ret, size_t *ret_n) {
-        char **tags = NULL;
+int accounts_for_device(store *st, const device *d, account **ret, size_t *ret_n) {
         account *all = NULL;
-        size_t n_tags = 0, n_all = 0, k = 0;
+        size_t n_all = 0, k = 0;
         int r;
 
-        r = device_tags_get(st, device_id, &tags, &n_tags);
+        r = accounts_list(st, &all, &n_all);
         if (r < 0)
                 return r;
-        r = accounts_list(st, &all, &n_all);
-        if (r < 0) {
-                strv_free_n(tags, n_tags);
-                return r;
-        }
         for (size_t i = 0; i < n_all; i++) {
-                if (account_targets(&all[i], tags, n_tags))
+                if (account_targets(&all[i], d->tags))
                         all[k++] = all[i];
                 else
                         account_done(&all[i]);
         }
-        strv_free_n(tags, n_tags);
         *ret = all;
         *ret_n = k;
         return 0;
@@ -421,13 +386,9 @@ int accounts_add(store *st, const account *a, char **ret_why) {
         /* Every device it targets now must get valid names. */
         for (size_t i = 0; r >= 0 && i < n_devs; i++) {
                 _cleanup_(account_names_done) account_names nm = {};
-                char **dtags = NULL;
-                size_t n_dtags = 0;
 
-                r = device_tags_get(st, devs[i].id, &dtags, &n_dtags);
-                if (r >= 0 && account_targets(a, dtags, n_dtags))
+                if (account_targets(a, devs[i].tags))
                         r = account_render(a, &devs[i], &nm, ret_why);
-                strv_free_n(dtags, n_dtags);
         }
         for (size_t i = 0; i < n_devs; i++)
                 device_done(&devs[i]);
@@ -469,51 +430,29 @@ int accounts_remove(store *st, const char *name) {
         return r < 0 ? r : revoked;
 }
 
-int device_tags_change(store *st, int64_t device_id, bool add, char *const *tags, size_t n_tags) {
+int accounts_device_set_tags(store *st, int64_t device_id, const char *tags) {
         _cleanup_(device_done) device d = {};
-        account *before = NULL, *after = NULL;
-        size_t n_before = 0, n_after = 0;
+        account *all = NULL;
+        size_t n_all = 0;
         bool in_tx = false;
         int r, revoked = 0;
 
-        for (size_t i = 0; i < n_tags; i++)
-                if (!account_tag_is_valid(tags[i]))
-                        return -EINVAL;
         r = store_begin(st);
         if (r < 0)
                 return r;
         in_tx = true;
         r = devices_get(st, device_id, &d);
         if (r >= 0)
-                r = accounts_for_device(st, device_id, &before, &n_before);
-        for (size_t i = 0; r >= 0 && i < n_tags; i++)
-                r = store_run(st,
-                              add ? "INSERT OR IGNORE INTO device_tags (device_id, tag) VALUES (?, ?)"
-                                  : "DELETE FROM device_tags WHERE device_id = ? AND tag = ?",
-                              "it", device_id, tags[i]);
-        if (r >= 0 && add) {
-                _cleanup_(store_stmt_freep) store_stmt *s = NULL;
-
-                r = store_prepare(st, "SELECT COUNT(*) FROM device_tags WHERE device_id = ?", &s);
-                if (r >= 0)
-                        r = store_bind(s, "i", device_id);
-                if (r >= 0)
-                        r = store_step(s);
-                if (r > 0 && store_column_int64(s, 0) > ACCOUNT_MAX_TAGS)
-                        r = -E2BIG;
-        }
+                r = accounts_list(st, &all, &n_all);
         if (r >= 0)
-                r = accounts_for_device(st, device_id, &after, &n_after);
+                r = devices_set_tags(st, device_id, tags);
         /* What targeted the device before and does not now. */
-        for (size_t i = 0; r >= 0 && i < n_before; i++) {
+        for (size_t i = 0; r >= 0 && i < n_all; i++) {
                 _cleanup_free_ char *ref = NULL;
-                bool still = false;
 
-                for (size_t j = 0; j < n_after; j++)
-                        still = still || streq(before[i].name, after[j].name);
-                if (still)
+                if (!account_targets(&all[i], d.tags) || account_targets(&all[i], tags))
                         continue;
-                if (asprintf(&ref, ACCOUNT_REF_PREFIX "%s", before[i].name) < 0)
+                if (asprintf(&ref, ACCOUNT_REF_PREFIX "%s", all[i].name) < 0)
                         r = -ENOMEM;
                 else {
                         r = certificates_revoke_account(st, ref, device_id, CRL_REASON_AFFILIATION_CHANGED);
@@ -526,9 +465,48 @@ int device_tags_change(store *st, int64_t device_id, bool add, char *const *tags
         if (r >= 0)
                 in_tx = false;
         store_rollback_unless_committed(st, &in_tx);
-        accounts_free_n(before, n_before);
-        accounts_free_n(after, n_after);
+        accounts_free_n(all, n_all);
         return r < 0 ? r : revoked;
+}
+
+int accounts_device_change_tags(store *st, int64_t device_id, bool add, char *const *tags, size_t n_tags,
+                                const char **ret_why) {
+        _cleanup_(device_done) device d = {};
+        _cleanup_free_ char *text = NULL, *stored = NULL;
+        size_t len = 1;
+        int r;
+
+        r = devices_get(st, device_id, &d);
+        if (r < 0)
+                return r;
+        /* The current tags ("a,b" from ",a,b,") and the change, as text
+         * for device_tags_parse(). */
+        for (size_t i = 0; i < n_tags; i++)
+                len += strlen(tags[i]) + 1;
+        text = calloc(1, len + (d.tags ? strlen(d.tags) : 0) + 1);
+        if (!text)
+                return -ENOMEM;
+        if (d.tags) {
+                char *copy = strdup(d.tags), *save = NULL;
+
+                if (!copy)
+                        return -ENOMEM;
+                for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        bool drop = false;
+
+                        for (size_t i = 0; !add && i < n_tags; i++)
+                                drop = drop || streq(t, tags[i]);
+                        if (!drop)
+                                strcat(strcat(text, t), ",");
+                }
+                free(copy);
+        }
+        for (size_t i = 0; add && i < n_tags; i++)
+                strcat(strcat(text, tags[i]), ",");
+        r = device_tags_parse(text, &stored, ret_why);
+        if (r < 0)
+                return r;
+        return accounts_device_set_tags(st, device_id, stored);
 }
 
 static json_object *strv_json(char *const *v, size_t n, const char *prefix) {

@@ -5,15 +5,15 @@
  * once by the administrator: subject and SAN templates filled in from the
  * device record (account-template.h), lifetime, key kind (software or
  * TPM), and which devices it targets (all, or those carrying one of its
- * tags). Device tags are kept here too (table device_tags), since they
- * exist for targeting.
+ * tags: the devices table's tags, devices.h).
  *
  * The Account CA serves each account as an X5C provisioner of the same
  * name; certificates it issues for an account are recorded with the
  * account reference "x5c/NAME" (ACCOUNT_REF_PREFIX). Removing an account
- * revokes all of them; changing a device's tags revokes those of the
- * accounts that no longer target it. Both in one transaction with the
- * change.
+ * revokes all of them; changing a device's tags (through
+ * accounts_device_set_tags(), which every front end uses) revokes those
+ * of the accounts that no longer target it. Both in one transaction with
+ * the change.
  */
 #pragma once
 
@@ -70,8 +70,9 @@ int account_build(const char *name, const char *sub, char *const *sans, size_t n
                   const char *key, char *const *devices, size_t n_devices, const ca_config *cfg, account *ret,
                   char **ret_why);
 
-/* True if the account targets a device with these tags. Pure. */
-bool account_targets(const account *a, char *const *tags, size_t n_tags);
+/* True if the account targets a device with these tags (the stored form
+ * ",a,b,", or NULL for none). Pure. */
+bool account_targets(const account *a, const char *device_tags);
 
 /* The subject and SANs of the account for one device. 0; -EINVAL with
  * *ret_why (malloc'ed) naming the template that fails for it; -ENOMEM. */
@@ -96,15 +97,17 @@ int accounts_list(store *st, account **ret, size_t *ret_n);
 int accounts_remove(store *st, const char *name);
 
 /* The accounts that target the device (by name). As accounts_list(). */
-int accounts_for_device(store *st, int64_t device_id, account **ret, size_t *ret_n);
+int accounts_for_device(store *st, const device *d, account **ret, size_t *ret_n);
 
-/* A device's tags, sorted. */
-int device_tags_get(store *st, int64_t device_id, char ***ret, size_t *ret_n);
-/* Adds (add) or removes tags of a device, then revokes the certificates
+/* Replaces a device's tags (the stored form of device_tags_parse(), or
+ * NULL for none) and revokes, in the same transaction, the certificates
  * of every account that targeted it before and no longer does (reason
- * affiliationChanged). -ENOENT for no such device, -EINVAL for an invalid
- * tag or more than ACCOUNT_MAX_TAGS. The number revoked. */
-int device_tags_change(store *st, int64_t device_id, bool add, char *const *tags, size_t n_tags);
+ * affiliationChanged). -ENOENT for no such device. The number revoked. */
+int accounts_device_set_tags(store *st, int64_t device_id, const char *tags);
+/* The same, adding (add) or removing tags; -EINVAL with *ret_why for a
+ * tag device_tags_parse() refuses or too many. */
+int accounts_device_change_tags(store *st, int64_t device_id, bool add, char *const *tags, size_t n_tags,
+                                const char **ret_why);
 
 /* JSON of an account (admin API, `account show --json`), and of the
  * names for one device (the account list, protocols in docs/accounts.md). */

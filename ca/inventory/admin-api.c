@@ -8,81 +8,30 @@
  *   DELETE /admin/devices/ID            remove (revokes)
  *   POST   /admin/devices/ID/disable    disable (revokes)
  *   POST   /admin/devices/ID/enable     enable
- *   POST   /admin/devices/ID/tags       add/remove tags (accounts-api.c)
- *   /admin/accounts...                  accounts (accounts-api.c)
- * Every request must carry the admin client certificate.
+ *   PUT    /admin/devices/ID/tags       replace the tags ({"tags": [...]}); revokes the
+ *                                       certificates of accounts that no longer target it
+ * Every request must carry the admin client certificate or a console
+ * session (ca/auth/admin-auth.h); every change is recorded in the audit
+ * log in the transaction that makes it.
  */
 #include <inttypes.h>
-#include <openssl/x509v3.h>
 
 #include "accounts.h"
 #include "admin-api.h"
+#include "ca/auth/admin-auth.h"
+#include "ca/core/audit.h"
+#include "ca/core/query.h"
 #include "devices.h"
 #include "inventory.h"
 #include "log.h"
-#include "x509.h"
 
 #define ADMIN_JSON_MAX (64 * 1024)
 
 typedef struct admin_ctx {
         store *st;
-        const ca_anchors *roots;
 } admin_ctx;
 
 static admin_ctx the_admin; /* one server per process */
-
-int admin_check_chain(STACK_OF(X509) *chain, const ca_anchors *roots) {
-        _cleanup_(x509_san_list_freep) x509_san_list *sans = NULL;
-        bool from_root = false, admin = false;
-        X509 *leaf;
-        int r;
-
-        if (!chain || sk_X509_num(chain) < 1)
-                return -EACCES;
-        r = x509_chain_verify_stack(chain, roots->anchors, 0, true);
-        if (r < 0)
-                return -EACCES;
-        /* Admin certificates come straight from the root; anything an
-         * intermediate issued (ACME, devices) is never an admin. */
-        leaf = sk_X509_value(chain, 0);
-        for (int i = 0; i < sk_X509_num(roots->anchors); i++)
-                from_root = from_root || X509_check_issued(sk_X509_value(roots->anchors, i), leaf) == X509_V_OK;
-        if (!from_root)
-                return -EPERM;
-        r = x509_cert_get_sans(leaf, &sans);
-        if (r < 0)
-                return -EPERM;
-        for (size_t i = 0; i < sans->n; i++)
-                if (sans->items[i].type == X509_SAN_URI && streq(sans->items[i].value, CA_ADMIN_URI))
-                        admin = true;
-        return admin ? 0 : -EPERM;
-}
-
-bool admin_ok(const http_request *req, http_response **ret) {
-        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
-        int r;
-
-        r = http_request_client_chain(req, &chain);
-        if (r == -ENOMEM) {
-                *ret = NULL;
-                return false;
-        }
-        r = r < 0 ? -EACCES : admin_check_chain(chain, the_admin.roots);
-        if (r == 0)
-                return true;
-        if (r == -EPERM) {
-                log_info("Admin API: %s %s from %s refused: client certificate is not the admin's.", req->method,
-                         req->path, req->remote_addr);
-                *ret = http_response_error(403, "client certificate is not an admin certificate");
-                return false;
-        }
-        log_info("Admin API: %s %s from %s refused: no valid client certificate.", req->method, req->path,
-                 req->remote_addr);
-        *ret = http_response_error(401, "an admin client certificate is required");
-        if (*ret)
-                (void) http_response_add_header(*ret, "WWW-Authenticate", "Mutual");
-        return false;
-}
 
 static bool content_type_is(const http_request *req, const char *want) {
         char buf[64];
@@ -114,18 +63,89 @@ static http_response *store_error(int r, const char *what) {
         }
 }
 
+/* Ends a change begun with store_begin(): with r >= 0, records the audit
+ * entry and commits both; otherwise (or if that fails) rolls back.
+ * Returns r or the error. */
+static int finish_change(int r, const audit_actor *who, const char *action, const char *target,
+                         json_object *detail) {
+        int k;
+
+        if (r >= 0) {
+                k = audit_record(the_admin.st, who, action, target, detail);
+                if (k < 0) {
+                        (void) store_rollback(the_admin.st);
+                        return k;
+                }
+                k = store_commit(the_admin.st); /* rolls back itself when it fails */
+                return k < 0 ? k : r;
+        }
+        (void) store_rollback(the_admin.st);
+        return r;
+}
+
+static int device_detail(const device *d, int revoked, json_object **ret) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        r = json_add_string(o, "ek_uri", d->ek_uri);
+        if (r >= 0 && d->name)
+                r = json_add_string(o, "name", d->name);
+        if (r >= 0 && d->tags)
+                r = json_add_string(o, "tags", d->tags);
+        if (r >= 0 && revoked >= 0)
+                r = json_add_int64(o, "revoked_certificates", revoked);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
 static http_response *handle_list(const http_request *req, void *userdata) {
         _cleanup_json_ json_object *o = json_object_new_object(), *arr = json_object_new_array();
         http_response *resp = NULL;
+        audit_actor who;
+        const char *status = http_request_query(req, "status"), *q = http_request_query(req, "q");
+        const char *limit_s = http_request_query(req, "limit"), *offset_s = http_request_query(req, "offset");
+        const char *tag = http_request_query(req, "tag");
+        device_query dq = { .q = q, .status = -1, .tag = tag && *tag ? tag : NULL };
+        uint64_t limit, offset;
         device *v = NULL;
-        size_t n = 0;
+        size_t n = 0, total = 0;
         int r;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         if (!o || !arr)
                 return NULL;
-        r = devices_list(the_admin.st, &v, &n);
+        if (status && !streq(status, "") && !streq(status, "any")) {
+                if (streq(status, "active"))
+                        dq.status = DEVICE_ACTIVE;
+                else if (streq(status, "disabled"))
+                        dq.status = DEVICE_DISABLED;
+                else
+                        return http_response_error(400, "status must be active, disabled or any");
+        }
+        /* Without paging parameters or filters: the whole inventory, as
+         * before paging existed. */
+        if (query_parse_count(limit_s, (q || dq.status >= 0 || dq.tag || offset_s) ? 50 : 0, DEVICE_LIST_MAX, &limit) < 0 ||
+            query_parse_count(offset_s, 0, INT32_MAX, &offset) < 0)
+                return http_response_error(400, "limit must be 0 to 500, offset a count");
+        if (q && strlen(q) > QUERY_SEARCH_MAX)
+                return http_response_error(400, "search text too long");
+        if (dq.tag && strlen(dq.tag) > DEVICE_TAG_MAX)
+                return http_response_error(400, "tag too long");
+        if (limit == 0 && !limit_s && !dq.tag) {
+                r = devices_list(the_admin.st, &v, &n);
+                total = n;
+        } else {
+                dq.limit = (size_t) limit;
+                dq.offset = (size_t) offset;
+                r = devices_search(the_admin.st, &dq, &v, &n, &total);
+        }
+        if (r == -EINVAL)
+                return http_response_error(400, "invalid search text or tag");
         if (r < 0)
                 return store_error(r, "list devices");
         for (size_t i = 0; i < n; i++) {
@@ -137,7 +157,8 @@ static http_response *handle_list(const http_request *req, void *userdata) {
                 device_done(&v[i]);
         }
         free(v);
-        if (r < 0 || json_add_object(o, "devices", TAKE_PTR(arr)) < 0)
+        if (r < 0 || json_add_object(o, "devices", TAKE_PTR(arr)) < 0 ||
+            json_add_int64(o, "total", (int64_t) total) < 0)
                 return NULL;
         return http_response_json(200, o, NULL);
 }
@@ -146,14 +167,18 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         _cleanup_json_ json_object *o = NULL;
         _cleanup_(device_done) device d = {};
         _cleanup_free_ uint8_t *pub = NULL, *cert = NULL;
+        _cleanup_free_ char *tags = NULL;
         http_response *resp = NULL;
+        json_object *tags_v;
         const char *ek_uri = NULL, *ek_pub = NULL, *ek_cert = NULL, *name = NULL, *serial = NULL,
                    *owner = NULL, *why = NULL;
         size_t pub_len = 0, cert_len = 0;
-        char location[64];
+        char location[64], target[48] = "";
+        _cleanup_json_ json_object *detail = NULL;
+        audit_actor who;
         int r;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         if (!content_type_is(req, "application/json"))
                 return http_response_error(415, "Content-Type must be application/json");
@@ -163,13 +188,20 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         json_object_object_foreach(o, key, val) {
                 (void) val;
                 if (!streq(key, "ek_uri") && !streq(key, "ek_pub") && !streq(key, "ek_cert") &&
-                    !streq(key, "name") && !streq(key, "serial") && !streq(key, "owner"))
+                    !streq(key, "name") && !streq(key, "serial") && !streq(key, "owner") && !streq(key, "tags"))
                         return http_response_error(400, "unknown member in the device object");
         }
         if (json_get_string_opt(o, "ek_uri", &ek_uri) < 0 || json_get_string_opt(o, "ek_pub", &ek_pub) < 0 ||
             json_get_string_opt(o, "ek_cert", &ek_cert) < 0 || json_get_string_opt(o, "name", &name) < 0 ||
             json_get_string_opt(o, "serial", &serial) < 0 || json_get_string_opt(o, "owner", &owner) < 0)
                 return http_response_error(400, "device members must be strings");
+        if (json_object_object_get_ex(o, "tags", &tags_v) && tags_v) {
+                r = device_tags_from_json(tags_v, &tags);
+                if (r == -EINVAL)
+                        return http_response_error(400, "invalid tags: a list of at most 16 tags is required");
+                if (r < 0)
+                        return NULL;
+        }
 
         /* ek_pub / ek_cert: PEM text or standard base64 DER, as in imports. */
         if (ek_pub) {
@@ -192,14 +224,22 @@ static http_response *handle_add(const http_request *req, void *userdata) {
         }
         device_spec spec = {
                 .ek_uri = ek_uri, .ek_pub = pub, .ek_pub_len = pub_len, .ek_cert = cert,
-                .ek_cert_len = cert_len, .name = name, .serial = serial, .owner = owner,
+                .ek_cert_len = cert_len, .name = name, .serial = serial, .owner = owner, .tags = tags,
         };
         r = device_from_spec(&spec, &d, &why);
         if (r == -EINVAL)
                 return http_response_error(400, why ?: "invalid device");
         if (r < 0)
                 return NULL;
+        r = store_begin(the_admin.st);
+        if (r < 0)
+                return store_error(r, "add a device");
         r = devices_add(the_admin.st, &d);
+        if (r >= 0) {
+                snprintf(target, sizeof(target), "device %" PRId64, d.id);
+                r = device_detail(&d, -1, &detail);
+        }
+        r = finish_change(r, &who, "device.add", target, detail);
         if (r < 0)
                 return store_error(r, "add a device");
         log_info("Admin API: added device %" PRId64 " \"%s\".", d.id, d.ek_uri);
@@ -214,12 +254,13 @@ static http_response *handle_add(const http_request *req, void *userdata) {
 
 static http_response *handle_import(const http_request *req, void *userdata) {
         _cleanup_free_ char *error = NULL;
-        _cleanup_json_ json_object *o = NULL;
+        _cleanup_json_ json_object *o = NULL, *detail = NULL;
         http_response *resp = NULL;
         import_format fmt;
+        audit_actor who;
         int r;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         if (content_type_is(req, "application/json"))
                 fmt = IMPORT_JSON;
@@ -227,7 +268,17 @@ static http_response *handle_import(const http_request *req, void *userdata) {
                 fmt = IMPORT_CSV;
         else
                 return http_response_error(415, "Content-Type must be application/json or text/csv");
+        r = store_begin(the_admin.st);
+        if (r < 0)
+                return store_error(r, "import devices");
         r = inventory_import(the_admin.st, (const char *) req->body, req->body_len, fmt, &error);
+        if (r >= 0) {
+                detail = json_object_new_object();
+                if (!detail || json_add_int64(detail, "imported", r) < 0 ||
+                    json_add_string(detail, "format", fmt == IMPORT_CSV ? "csv" : "json") < 0)
+                        r = -ENOMEM;
+        }
+        r = finish_change(r, &who, "device.import", NULL, detail);
         if (r == -ENOMEM)
                 return NULL;
         if (r == -EBUSY)
@@ -262,17 +313,69 @@ static int parse_id_path(const char *rest, int64_t *ret_id, const char **ret_act
         return 0;
 }
 
+/* PUT /admin/devices/ID/tags: {"tags": [...]} replaces the device's tags. */
+static http_response *handle_tags(const http_request *req, int64_t id, const audit_actor *who, const char *target) {
+        _cleanup_(device_done) device d = {};
+        _cleanup_json_ json_object *o = NULL, *detail = NULL;
+        _cleanup_free_ char *text = NULL, *tags = NULL;
+        http_response *resp;
+        json_object *v = NULL;
+        const char *why = NULL;
+        int r, revoked = 0;
+
+        if (!streq(req->method, "PUT")) {
+                resp = http_response_error(405, "method not allowed");
+                if (resp)
+                        (void) http_response_add_header(resp, "Allow", "PUT");
+                return resp;
+        }
+        if (!content_type_is(req, "application/json"))
+                return http_response_error(415, "Content-Type must be application/json");
+        if (json_parse_object((const char *) req->body, req->body_len, ADMIN_JSON_MAX, &o) < 0 ||
+            !json_object_object_get_ex(o, "tags", &v) || json_object_object_length(o) != 1)
+                return http_response_error(400, "a JSON object with only \"tags\" is required");
+        r = v ? device_tags_from_json(v, &text) : 0;
+        if (r == -EINVAL)
+                return http_response_error(400, "invalid tags: a list of at most 16 tags is required");
+        if (r < 0)
+                return NULL;
+        r = device_tags_parse(text, &tags, &why);
+        if (r == -EINVAL)
+                return http_response_error(400, why);
+        if (r < 0)
+                return NULL;
+        r = store_begin(the_admin.st);
+        if (r < 0)
+                return store_error(r, "tag a device");
+        /* Accounts that no longer target the device lose its certificates. */
+        r = revoked = accounts_device_set_tags(the_admin.st, id, tags);
+        if (r >= 0)
+                r = devices_get(the_admin.st, id, &d);
+        if (r >= 0)
+                r = device_detail(&d, revoked, &detail);
+        r = finish_change(r, who, "device.tags", target, detail);
+        if (r < 0)
+                return store_error(r, "tag a device");
+        log_info("Admin API: device %" PRId64 " tagged \"%s\", %d account certificate(s) revoked.", id, tags ?: "",
+                 revoked);
+        return device_response(200, &d, revoked);
+}
+
 static http_response *handle_device(const http_request *req, void *userdata) {
         _cleanup_(device_done) device d = {};
+        _cleanup_json_ json_object *detail = NULL;
         http_response *resp = NULL;
         const char *action;
+        char target[48];
+        audit_actor who;
         int64_t id;
-        int r, revoked;
+        int r, revoked = 0;
 
-        if (!admin_ok(req, &resp))
+        if (!admin_authorize(req, &who, NULL, &resp))
                 return resp;
         if (parse_id_path(req->route_rest, &id, &action) < 0)
                 return http_response_error(404, "not found");
+        snprintf(target, sizeof(target), "device %" PRId64, id);
 
         if (streq(action, "")) {
                 if (streq(req->method, "GET")) {
@@ -280,12 +383,17 @@ static http_response *handle_device(const http_request *req, void *userdata) {
                         return r < 0 ? store_error(r, "read a device") : device_response(200, &d, -1);
                 }
                 if (streq(req->method, "DELETE")) {
-                        r = devices_get(the_admin.st, id, &d);
+                        r = store_begin(the_admin.st);
                         if (r < 0)
-                                return store_error(r, "read a device");
-                        revoked = devices_remove(the_admin.st, id);
-                        if (revoked < 0)
-                                return store_error(revoked, "remove a device");
+                                return store_error(r, "remove a device");
+                        r = devices_get(the_admin.st, id, &d);
+                        if (r >= 0)
+                                r = revoked = devices_remove(the_admin.st, id);
+                        if (r >= 0)
+                                r = device_detail(&d, revoked, &detail);
+                        r = finish_change(r, &who, "device.remove", target, detail);
+                        if (r < 0)
+                                return store_error(r, "remove a device");
                         log_info("Admin API: removed device %" PRId64 " \"%s\", %d certificate(s) revoked.", id,
                                  d.ek_uri, revoked);
                         return device_response(200, &d, revoked);
@@ -304,25 +412,30 @@ static http_response *handle_device(const http_request *req, void *userdata) {
                                 (void) http_response_add_header(resp, "Allow", "POST");
                         return resp;
                 }
-                revoked = devices_set_status(the_admin.st, id, disable ? DEVICE_DISABLED : DEVICE_ACTIVE);
-                if (revoked < 0)
-                        return store_error(revoked, "change a device");
-                r = devices_get(the_admin.st, id, &d);
+                r = store_begin(the_admin.st);
                 if (r < 0)
-                        return store_error(r, "read a device");
+                        return store_error(r, "change a device");
+                r = revoked = devices_set_status(the_admin.st, id, disable ? DEVICE_DISABLED : DEVICE_ACTIVE);
+                if (r >= 0)
+                        r = devices_get(the_admin.st, id, &d);
+                if (r >= 0)
+                        r = device_detail(&d, disable ? revoked : -1, &detail);
+                r = finish_change(r, &who, disable ? "device.disable" : "device.enable", target, detail);
+                if (r < 0)
+                        return store_error(r, "change a device");
                 log_info("Admin API: %s device %" PRId64 ", %d certificate(s) revoked.",
                          disable ? "disabled" : "enabled", id, revoked);
                 return device_response(200, &d, revoked);
         }
         if (streq(action, "tags"))
-                return accounts_api_device_tags(req, the_admin.st, id);
+                return handle_tags(req, id, &who, target);
         return http_response_error(404, "not found");
 }
 
-int admin_api_register(http_server *srv, store *st, const ca_anchors *roots, const ca_config *cfg) {
+int admin_api_register(http_server *srv, store *st) {
         int r;
 
-        the_admin = (admin_ctx) { .st = st, .roots = roots };
+        the_admin = (admin_ctx) { .st = st };
         r = http_server_route(srv, "GET", "/admin/devices", false, handle_list, NULL);
         if (r >= 0)
                 r = http_server_route(srv, "POST", "/admin/devices", false, handle_add, NULL);
@@ -332,7 +445,5 @@ int admin_api_register(http_server *srv, store *st, const ca_anchors *roots, con
                 r = http_server_route(srv, NULL, "/admin/devices/", true, handle_device, NULL);
         if (r >= 0)
                 r = http_server_set_body_limit(srv, "/admin/devices/import", ADMIN_IMPORT_MAX_BODY);
-        if (r >= 0)
-                r = accounts_api_register(srv, st, cfg);
         return r;
 }

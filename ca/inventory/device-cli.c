@@ -2,14 +2,17 @@
 /*
  * `deviceid-ca device ...`: the inventory from the command line. Works on
  * the database directly (also while the server runs: SQLite WAL), so it
- * needs no admin certificate, only access to the CA directory.
+ * needs no admin certificate, only access to the CA directory. Changes are
+ * recorded in the audit log (as the user running the command) in the
+ * transaction that makes them.
  */
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "ca/core/ca-dir.h"
+#include "ca/core/audit.h"
 #include "accounts.h"
+#include "ca/core/ca-dir.h"
 #include "device-cli.h"
 #include "devices.h"
 #include "inventory.h"
@@ -19,10 +22,9 @@
 
 typedef struct device_args {
         const char *dir;
-        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *format;
+        const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *tags, *format;
+        char *tag_list; /* --tag TAG... joined with commas, and --tags */
         bool json;
-        char *tags[ACCOUNT_MAX_TAGS];
-        size_t n_tags;
         char **rest;
         int n_rest;
 } device_args;
@@ -30,10 +32,10 @@ typedef struct device_args {
 static void device_help(void) {
         printf("Usage: deviceid-ca device COMMAND --dir DIR [OPTIONS]\n\n"
                "  add (--ek-uri URI | --ek-pub FILE | --ek-cert FILE) [--name N] [--serial S] [--owner O]\n"
-               "      [--tag TAG...]\n"
-               "  tag ID|EK-URI TAG...    (adds tags)\n"
-               "  untag ID|EK-URI TAG...  (removes tags; revokes the certificates of accounts\n"
-               "                          that no longer target the device)\n"
+               "      [--tags T,...] [--tag T...]\n"
+               "  tag ID|EK-URI TAG...   (adds tags)\n"
+               "  untag ID|EK-URI TAG... (removes tags; revokes the certificates of accounts\n"
+               "                         that no longer target the device)\n"
                "  list [--json]\n"
                "  show ID|EK-URI [--json]\n"
                "  disable ID|EK-URI      (revokes the device's certificates)\n"
@@ -88,60 +90,48 @@ static int print_json(json_object *o) {
         return 0;
 }
 
-static void print_device(store *st, const device *d) {
-        char **tags = NULL;
-        size_t n_tags = 0;
-
-        if (device_tags_get(st, d->id, &tags, &n_tags) < 0)
-                n_tags = 0;
+static void print_device(const device *d) {
         printf("id:      %" PRId64 "\n"
                "ek_uri:  %s\n"
                "status:  %s\n"
                "name:    %s\n"
                "serial:  %s\n"
                "owner:   %s\n"
+               "tags:    %.*s\n"
                "ek_pub:  %s\n"
                "ek_cert: %s\n",
                d->id, d->ek_uri, device_status_to_string(d->status), d->name ?: "-", d->serial ?: "-",
-               d->owner ?: "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
-        printf("tags:   ");
-        for (size_t i = 0; i < n_tags; i++) {
-                printf(" %s", tags[i]);
-                free(tags[i]);
-        }
-        printf("%s\n", n_tags ? "" : " -");
-        free(tags);
+               d->owner ?: "-", d->tags ? (int) strlen(d->tags) - 2 : 1, d->tags ? d->tags + 1 : "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
 }
 
-/* device_to_json() plus "tags". */
-static int device_json(store *st, const device *d, json_object **ret) {
-        _cleanup_json_ json_object *o = NULL;
-        json_object *arr;
-        char **tags = NULL;
-        size_t n = 0;
-        int r;
+/* Ends a change begun with store_begin(): records it in the audit log and
+ * commits with r >= 0, rolls back otherwise. Returns r or the error. */
+static int finish_change(store *st, int r, const char *action, int64_t id, const char *ek_uri, int revoked) {
+        _cleanup_json_ json_object *detail = NULL;
+        audit_actor who;
+        char target[48];
+        int k;
 
-        r = device_to_json(d, &o);
-        if (r >= 0)
-                r = device_tags_get(st, d->id, &tags, &n);
-        if (r < 0)
+        if (r < 0) {
+                (void) store_rollback(st);
                 return r;
-        arr = json_object_new_array();
-        for (size_t i = 0; i < n; i++) {
-                if (arr && json_object_array_add(arr, json_object_new_string(tags[i])) < 0)
-                        r = -ENOMEM;
-                free(tags[i]);
         }
-        free(tags);
-        if (!arr || r < 0) {
-                json_object_put(arr);
-                return -ENOMEM;
-        }
-        r = json_add_object(o, "tags", arr);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(o);
-        return 0;
+        audit_actor_cli(&who);
+        detail = json_object_new_object();
+        k = detail ? 0 : -ENOMEM;
+        if (k >= 0 && ek_uri)
+                k = json_add_string(detail, "ek_uri", ek_uri);
+        if (k >= 0 && revoked >= 0)
+                k = json_add_int64(detail, streq(action, "device.import") ? "imported" : "revoked_certificates",
+                                   revoked);
+        snprintf(target, sizeof(target), "device %" PRId64, id);
+        if (k >= 0)
+                k = audit_record(st, &who, action, id > 0 ? target : NULL, detail);
+        if (k >= 0)
+                k = store_commit(st);
+        else
+                (void) store_rollback(st);
+        return k < 0 ? k : r;
 }
 
 static int do_add(store *st, const device_args *a) {
@@ -164,34 +154,25 @@ static int do_add(store *st, const device_args *a) {
         device_spec spec = {
                 .ek_uri = a->ek_uri, .ek_pub = (const uint8_t *) pub, .ek_pub_len = pub_len,
                 .ek_cert = (const uint8_t *) cert, .ek_cert_len = cert_len,
-                .name = a->name, .serial = a->serial, .owner = a->owner,
+                .name = a->name, .serial = a->serial, .owner = a->owner, .tags = a->tags,
         };
         r = device_from_spec(&spec, &d, &why);
         if (r == -EINVAL)
                 return log_error_errno(r, "Cannot add the device: %s.", why ?: "invalid");
         if (r < 0)
                 return log_error_errno(r, "Cannot add the device: %m");
-        for (size_t i = 0; i < a->n_tags; i++)
-                if (!account_tag_is_valid(a->tags[i]))
-                        return log_error_errno(-EINVAL, "Invalid tag \"%s\" (want [A-Za-z0-9][A-Za-z0-9_.-]*, at most %d bytes).",
-                                               a->tags[i], ACCOUNT_TAG_MAX);
         r = store_begin(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the device: %m");
         r = devices_add(st, &d);
-        if (r >= 0 && a->n_tags > 0)
-                r = device_tags_change(st, d.id, true, a->tags, a->n_tags);
-        if (r >= 0)
-                r = store_commit(st);
-        else
-                (void) store_rollback(st);
+        r = finish_change(st, r, "device.add", d.id, d.ek_uri, -1);
         if (r == -EEXIST)
                 return log_error_errno(r, "A device with EK URI \"%s\" is already in the inventory.", d.ek_uri);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the device: %m");
         if (a->json) {
                 _cleanup_json_ json_object *o = NULL;
-                if (device_json(st, &d, &o) < 0)
+                if (device_to_json(&d, &o) < 0)
                         return log_oom();
                 return print_json(o);
         }
@@ -211,7 +192,7 @@ static int do_list(store *st, const device_args *a) {
                 _cleanup_json_ json_object *arr = json_object_new_array();
                 for (size_t i = 0; i < n && arr; i++) {
                         json_object *o = NULL;
-                        if (device_json(st, &v[i], &o) < 0 || json_object_array_add(arr, o) < 0) {
+                        if (device_to_json(&v[i], &o) < 0 || json_object_array_add(arr, o) < 0) {
                                 json_object_put(o);
                                 r = -ENOMEM;
                                 break;
@@ -243,11 +224,11 @@ static int do_show(store *st, const device_args *a) {
                 return r;
         if (a->json) {
                 _cleanup_json_ json_object *o = NULL;
-                if (device_json(st, &d, &o) < 0)
+                if (device_to_json(&d, &o) < 0)
                         return log_oom();
                 return print_json(o);
         }
-        print_device(st, &d);
+        print_device(&d);
         return 0;
 }
 
@@ -258,10 +239,16 @@ static int do_change(store *st, const device_args *a, const char *verb) {
         r = find_device(st, a->rest[0], &d);
         if (r < 0)
                 return r;
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
         if (streq(verb, "remove"))
                 r = devices_remove(st, d.id);
         else
                 r = devices_set_status(st, d.id, streq(verb, "disable") ? DEVICE_DISABLED : DEVICE_ACTIVE);
+        r = finish_change(st, r, streq(verb, "remove") ? "device.remove" : streq(verb, "disable") ? "device.disable"
+                                                                                                  : "device.enable",
+                          d.id, d.ek_uri, streq(verb, "enable") ? -1 : r);
         if (r < 0)
                 return log_error_errno(r, "Failed to %s device %" PRId64 ": %m", verb, d.id);
         printf("%s device %" PRId64 " (%s); %d certificate(s) revoked\n",
@@ -272,18 +259,19 @@ static int do_change(store *st, const device_args *a, const char *verb) {
 
 static int do_tags(store *st, const device_args *a, bool add) {
         _cleanup_(device_done) device d = {};
+        const char *why = NULL;
         int r;
 
         r = find_device(st, a->rest[0], &d);
         if (r < 0)
                 return r;
-        for (int i = 1; i < a->n_rest; i++)
-                if (!account_tag_is_valid(a->rest[i]))
-                        return log_error_errno(-EINVAL, "Invalid tag \"%s\" (want [A-Za-z0-9][A-Za-z0-9_.-]*, at most %d bytes).",
-                                               a->rest[i], ACCOUNT_TAG_MAX);
-        r = device_tags_change(st, d.id, add, a->rest + 1, (size_t) a->n_rest - 1);
-        if (r == -E2BIG)
-                return log_error_errno(r, "A device carries at most %d tags.", ACCOUNT_MAX_TAGS);
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to change the tags of device %" PRId64 ": %m", d.id);
+        r = accounts_device_change_tags(st, d.id, add, a->rest + 1, (size_t) a->n_rest - 1, &why);
+        r = finish_change(st, r, "device.tags", d.id, d.ek_uri, r);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Cannot change the tags of device %" PRId64 ": %s.", d.id, why ?: "invalid tag");
         if (r < 0)
                 return log_error_errno(r, "Failed to change the tags of device %" PRId64 ": %m", d.id);
         printf("%s device %" PRId64 "; %d account certificate(s) revoked\n", add ? "tagged" : "untagged", d.id, r);
@@ -307,7 +295,11 @@ static int do_import(store *st, const device_args *a) {
         r = read_file_at(AT_FDCWD, a->rest[0], IMPORT_MAX_SIZE, &buf, &len);
         if (r < 0)
                 return log_error_errno(r, "Failed to read \"%s\": %m", a->rest[0]);
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Import of \"%s\" failed: %m", a->rest[0]);
         r = inventory_import(st, buf, len, fmt, &error);
+        r = finish_change(st, r, "device.import", 0, NULL, r);
         if (r < 0)
                 return log_error_errno(r, "Import of \"%s\" failed, nothing was imported: %s", a->rest[0],
                                        error ?: "database error");
@@ -324,13 +316,15 @@ int cmd_device(int argc, char **argv) {
                 { "name", required_argument, NULL, 'n' },
                 { "serial", required_argument, NULL, 's' },
                 { "owner", required_argument, NULL, 'o' },
+                { "tags", required_argument, NULL, 't' },
+                { "tag", required_argument, NULL, 'T' },
                 { "format", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
-                { "tag", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) store *st = NULL;
+        _cleanup_free_ char *tag_text = NULL;
         device_args a = {};
         const char *verb;
         int c, r, want_rest;
@@ -350,15 +344,18 @@ int cmd_device(int argc, char **argv) {
                 case 'n': a.name = optarg; break;
                 case 's': a.serial = optarg; break;
                 case 'o': a.owner = optarg; break;
+                case 't': a.tags = optarg; break;
+                case 'T': {
+                        char *joined = NULL;
+
+                        if (asprintf(&joined, "%s%s%s", a.tag_list ?: "", a.tag_list ? "," : "", optarg) < 0)
+                                return 1;
+                        free(a.tag_list);
+                        a.tag_list = joined;
+                        break;
+                }
                 case 'f': a.format = optarg; break;
                 case 'j': a.json = true; break;
-                case 't':
-                        if (a.n_tags >= ACCOUNT_MAX_TAGS) {
-                                log_error("At most %d --tag options.", ACCOUNT_MAX_TAGS);
-                                return 2;
-                        }
-                        a.tags[a.n_tags++] = optarg;
-                        break;
                 case 'h':
                         device_help();
                         return 0;
@@ -367,6 +364,18 @@ int cmd_device(int argc, char **argv) {
                 }
         a.rest = argv + 1 + optind;
         a.n_rest = argc - 1 - optind;
+        if (a.tag_list) {
+                if (a.tags) {
+                        char *joined = NULL;
+
+                        if (asprintf(&joined, "%s,%s", a.tags, a.tag_list) < 0)
+                                return 1;
+                        free(a.tag_list);
+                        a.tag_list = joined;
+                }
+                a.tags = a.tag_list;
+        }
+        tag_text = a.tag_list;
 
         if (streq(verb, "add") || streq(verb, "list"))
                 want_rest = 0;

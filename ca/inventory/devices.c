@@ -3,15 +3,18 @@
  * The device inventory (devices.h): EK URI derivation and validation,
  * resolving an add request into a device, and the devices table.
  */
+#include <ctype.h>
 #include <time.h>
 
 #include "b64.h"
 #include "ca/core/certificates.h"
 #include "devices.h"
 #include "log.h"
+#include "ca/core/query.h"
 #include "x509.h"
 
 #define EK_MAX_DER (16 * 1024)
+#define TAG_SEPARATORS ",; \t\r\n"
 
 static const store_migration inventory_migrations[] = {
         { 1,
@@ -26,6 +29,7 @@ static const store_migration inventory_migrations[] = {
           " status TEXT NOT NULL DEFAULT 'active',"
           " created_at INTEGER NOT NULL,"
           " updated_at INTEGER NOT NULL)" },
+        { 2, "ALTER TABLE devices ADD COLUMN tags TEXT" },
 };
 
 int devices_store_migrate(store *st) {
@@ -42,6 +46,7 @@ void device_done(device *d) {
         free(d->name);
         free(d->serial);
         free(d->owner);
+        free(d->tags);
         *d = (device) {};
 }
 
@@ -100,6 +105,105 @@ static int copy_field(const char *in, char **out, const char **ret_why, const ch
                 }
         *out = strdup(in);
         return *out ? 0 : -ENOMEM;
+}
+
+static int tag_cmp(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+int device_tags_parse(const char *text, char **ret, const char **ret_why) {
+        char words[DEVICE_TAGS_MAX][DEVICE_TAG_MAX + 1], w[DEVICE_TAG_MAX + 1];
+        const char *v[DEVICE_TAGS_MAX], *p = text ?: "";
+        const char *why_dummy;
+        size_t n = 0, len = 0;
+        char *out, *o;
+
+        if (!ret_why)
+                ret_why = &why_dummy;
+        for (;;) {
+                size_t k = 0;
+                bool dup = false;
+
+                p += strspn(p, TAG_SEPARATORS);
+                if (!*p)
+                        break;
+                for (; *p && !strchr(TAG_SEPARATORS, *p); p++) {
+                        char c = (char) tolower((unsigned char) *p);
+
+                        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+                                *ret_why = "invalid tag (letters, digits, '.', '_' and '-' only)";
+                                return -EINVAL;
+                        }
+                        if (k == DEVICE_TAG_MAX) {
+                                *ret_why = "invalid tag (at most 32 characters)";
+                                return -EINVAL;
+                        }
+                        w[k++] = c;
+                }
+                w[k] = '\0';
+                for (size_t i = 0; i < n; i++)
+                        dup = dup || streq(v[i], w);
+                if (dup)
+                        continue;
+                if (n == DEVICE_TAGS_MAX) {
+                        *ret_why = "too many tags (at most 16)";
+                        return -EINVAL;
+                }
+                v[n] = memcpy(words[n], w, k + 1);
+                len += k + 1;
+                n++;
+        }
+        if (n == 0) {
+                *ret = NULL;
+                return 0;
+        }
+        qsort(v, n, sizeof(v[0]), tag_cmp);
+        out = o = malloc(len + 2);
+        if (!out)
+                return -ENOMEM;
+        *o++ = ',';
+        for (size_t i = 0; i < n; i++)
+                o = stpcpy(stpcpy(o, v[i]), ",");
+        *ret = out;
+        return 0;
+}
+
+int device_tags_from_json(json_object *v, char **ret_text) {
+        size_t n, len = 1;
+        char *out, *o;
+
+        if (json_object_is_type(v, json_type_string)) {
+                if (strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v))
+                        return -EINVAL;
+                out = strdup(json_object_get_string(v));
+                if (!out)
+                        return -ENOMEM;
+                *ret_text = out;
+                return 0;
+        }
+        if (!json_object_is_type(v, json_type_array))
+                return -EINVAL;
+        n = json_object_array_length(v);
+        if (n > DEVICE_TAGS_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                json_object *t = json_object_array_get_idx(v, i);
+
+                /* One tag per string: no separators inside, none empty. */
+                if (!json_object_is_type(t, json_type_string) || json_object_get_string_len(t) == 0 ||
+                    json_object_get_string_len(t) > DEVICE_TAG_MAX ||
+                    strcspn(json_object_get_string(t), TAG_SEPARATORS) != (size_t) json_object_get_string_len(t))
+                        return -EINVAL;
+                len += (size_t) json_object_get_string_len(t) + 1;
+        }
+        out = o = malloc(len);
+        if (!out)
+                return -ENOMEM;
+        *o = '\0';
+        for (size_t i = 0; i < n; i++)
+                o = stpcpy(stpcpy(o, json_object_get_string(json_object_array_get_idx(v, i))), " ");
+        *ret_text = out;
+        return 0;
 }
 
 static int spki_of_key(EVP_PKEY *k, uint8_t **ret, size_t *ret_len) {
@@ -189,6 +293,9 @@ int device_from_spec(const device_spec *spec, device *ret, const char **ret_why)
         r = copy_field(spec->owner, &d.owner, ret_why, "invalid owner (at most 256 bytes, no control characters)");
         if (r < 0)
                 return r;
+        r = device_tags_parse(spec->tags, &d.tags, ret_why);
+        if (r < 0)
+                return r;
         d.status = DEVICE_ACTIVE;
         *ret = d;
         d = (device) {};
@@ -200,11 +307,11 @@ int devices_add(store *st, device *d) {
         int r;
 
         r = store_run(st,
-                      "INSERT INTO devices (ek_uri, ek_pub, ek_cert, name, serial, owner, status,"
-                      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      "tbbttttii", d->ek_uri, d->ek_pub, d->ek_pub_len, d->ek_cert, d->ek_cert_len,
-                      d->name, d->serial, d->owner, device_status_to_string(d->status), (int64_t) now,
-                      (int64_t) now);
+                      "INSERT INTO devices (ek_uri, ek_pub, ek_cert, name, serial, owner, tags, status,"
+                      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "tbbtttttii", d->ek_uri, d->ek_pub, d->ek_pub_len, d->ek_cert, d->ek_cert_len,
+                      d->name, d->serial, d->owner, d->tags, device_status_to_string(d->status),
+                      (int64_t) now, (int64_t) now);
         if (r < 0)
                 return r;
         d->id = store_last_insert_id(st);
@@ -212,7 +319,7 @@ int devices_add(store *st, device *d) {
         return 0;
 }
 
-#define DEVICE_COLUMNS "id, ek_uri, ek_pub, ek_cert, name, serial, owner, status, created_at, updated_at"
+#define DEVICE_COLUMNS "id, ek_uri, ek_pub, ek_cert, name, serial, owner, status, created_at, updated_at, tags"
 
 static char *column_strdup(store_stmt *st, int col, bool *oom) {
         const char *s = store_column_text(st, col);
@@ -260,6 +367,7 @@ static int device_from_row(store_stmt *st, device *ret) {
         d.status = status && streq(status, "active") ? DEVICE_ACTIVE : DEVICE_DISABLED;
         d.created_at = (time_t) store_column_int64(st, 8);
         d.updated_at = (time_t) store_column_int64(st, 9);
+        d.tags = column_strdup(st, 10, &oom);
         if (oom || !d.ek_uri) {
                 device_done(&d);
                 return -ENOMEM;
@@ -329,6 +437,78 @@ int devices_list(store *s, device **ret, size_t *ret_n) {
         return 0;
 }
 
+#define DEVICE_WHERE                                                                                       \
+        " FROM devices WHERE (? IS NULL OR LOWER(COALESCE(name, '')) LIKE ? ESCAPE '\\'"                \
+        " OR LOWER(COALESCE(serial, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(owner, '')) LIKE ? ESCAPE '\\'" \
+        " OR LOWER(ek_uri) LIKE ? ESCAPE '\\') AND (? IS NULL OR status = ?)"                              \
+        " AND (? IS NULL OR tags LIKE ? ESCAPE '\\')"
+
+int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total) {
+        _cleanup_(store_stmt_freep) store_stmt *st = NULL;
+        _cleanup_free_ char *like = NULL, *tag = NULL, *tag_like = NULL;
+        const char *status = q->status < 0 ? NULL : device_status_to_string((device_status) q->status);
+        device *v = NULL;
+        size_t n = 0;
+        int r;
+
+        if (q->limit > DEVICE_LIST_MAX)
+                return -EINVAL;
+        if (q->q && *q->q) {
+                r = query_like_contains(q->q, &like);
+                if (r < 0)
+                        return r;
+        }
+        if (q->tag && *q->tag) {
+                /* One tag, in its stored form: ",t,". */
+                r = device_tags_parse(q->tag, &tag, NULL);
+                if (r < 0)
+                        return r;
+                if (tag && strchr(tag + 1, ',')[1] != '\0')
+                        return -EINVAL;
+                if (tag && (r = query_like_contains(tag, &tag_like)) < 0)
+                        return r;
+        }
+        r = store_prepare(s, "SELECT COUNT(*)" DEVICE_WHERE, &st);
+        if (r >= 0)
+                r = store_bind(st, "ttttttttt", like, like, like, like, like, status, status, tag_like, tag_like);
+        if (r >= 0)
+                r = store_step(st);
+        if (r < 0)
+                return r;
+        if (ret_total)
+                *ret_total = r > 0 ? (size_t) store_column_int64(st, 0) : 0;
+        store_stmt_free(TAKE_PTR(st));
+        if (q->limit > 0) {
+                r = store_prepare(s, "SELECT " DEVICE_COLUMNS DEVICE_WHERE " ORDER BY id LIMIT ? OFFSET ?", &st);
+                if (r >= 0)
+                        r = store_bind(st, "tttttttttii", like, like, like, like, like, status, status,
+                                       tag_like, tag_like, (int64_t) q->limit, (int64_t) q->offset);
+                if (r < 0)
+                        return r;
+                while ((r = store_step(st)) > 0) {
+                        device *nv = realloc(v, (n + 1) * sizeof(*v));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        r = device_from_row(st, &v[n]);
+                        if (r < 0)
+                                break;
+                        n++;
+                }
+                if (r < 0) {
+                        for (size_t i = 0; i < n; i++)
+                                device_done(&v[i]);
+                        free(v);
+                        return r;
+                }
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
 int devices_set_status(store *st, int64_t id, device_status status) {
         bool in_tx;
         int r, revoked = 0;
@@ -349,6 +529,14 @@ int devices_set_status(store *st, int64_t id, device_status status) {
                 in_tx = false;
         store_rollback_unless_committed(st, &in_tx);
         return r < 0 ? r : revoked;
+}
+
+int devices_set_tags(store *st, int64_t id, const char *tags) {
+        int r;
+
+        r = store_run(st, "UPDATE devices SET tags = ?, updated_at = ? WHERE id = ?", "tii", tags,
+                      (int64_t) time(NULL), id);
+        return r == 0 ? -ENOENT : r < 0 ? r : 0;
 }
 
 int devices_remove(store *st, int64_t id) {
@@ -372,6 +560,26 @@ int devices_remove(store *st, int64_t id) {
         return r < 0 ? r : revoked;
 }
 
+/* "tags": the stored form as an array (empty when none). */
+static int device_tags_to_json(const char *tags, json_object *o) {
+        _cleanup_json_ json_object *arr = json_object_new_array();
+        const char *p = tags ? tags + 1 : "";
+
+        if (!arr)
+                return -ENOMEM;
+        while (*p) {
+                const char *end = strchr(p, ',');
+                json_object *t = json_object_new_string_len(p, (int) (end - p));
+
+                if (!t || json_object_array_add(arr, t) < 0) {
+                        json_object_put(t);
+                        return -ENOMEM;
+                }
+                p = end + 1;
+        }
+        return json_add_object(o, "tags", TAKE_PTR(arr));
+}
+
 int device_to_json(const device *d, json_object **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
@@ -389,6 +597,8 @@ int device_to_json(const device *d, json_object **ret) {
                 r = json_add_string(o, "owner", d->owner);
         if (r >= 0)
                 r = json_add_string(o, "status", device_status_to_string(d->status));
+        if (r >= 0)
+                r = device_tags_to_json(d->tags, o);
         if (r >= 0 && d->ek_pub)
                 r = json_add_b64(o, "ek_pub", B64_STD, d->ek_pub, d->ek_pub_len);
         if (r >= 0 && d->ek_cert)

@@ -18,6 +18,8 @@
 #include "json.h"
 
 #define DEVICE_FIELD_MAX 256 /* name, serial, owner: bytes */
+#define DEVICE_TAG_MAX 32    /* bytes of one tag */
+#define DEVICE_TAGS_MAX 16   /* tags of one device */
 #define EK_URI_PREFIX "urn:ek:sha256:"
 
 typedef enum device_status {
@@ -33,6 +35,7 @@ typedef struct device {
         uint8_t *ek_cert;    /* DER or NULL */
         size_t ek_cert_len;
         char *name, *serial, *owner; /* NULL if unset */
+        char *tags;                  /* ",a,b," (device_tags_parse()) or NULL */
         device_status status;
         time_t created_at, updated_at;
 } device;
@@ -54,12 +57,26 @@ typedef struct device_spec {
         const uint8_t *ek_cert;   /* PEM or DER */
         size_t ek_cert_len;
         const char *name, *serial, *owner;
+        const char *tags; /* text for device_tags_parse(), or NULL */
 } device_spec;
 
 /* Resolves a spec into a device (no store access): computes the EK URI,
  * validates the fields. Returns 0 or -EINVAL with a static reason in
  * *ret_why (if not NULL). */
 int device_from_spec(const device_spec *spec, device *ret, const char **ret_why);
+
+/* Tags group devices (a site, a team, a model): each 1 to DEVICE_TAG_MAX
+ * bytes of a-z, 0-9, '.', '_', '-' (upper case is folded), at most
+ * DEVICE_TAGS_MAX per device. Parses text holding tags separated by
+ * commas, semicolons or white space into the stored form: sorted, without
+ * duplicates, each followed and the first preceded by a comma (",a,b,":
+ * a device has tag t when its tags contain ",t,"); *ret is NULL when the
+ * text holds no tag. Pure. 0, -EINVAL with a static reason in *ret_why, or -ENOMEM. */
+int device_tags_parse(const char *text, char **ret, const char **ret_why);
+/* Tags as JSON gives them, a string or an array of at most DEVICE_TAGS_MAX
+ * strings of one tag each, as text for device_tags_parse() (malloc'ed). Pure. 0, -EINVAL
+ * for any other shape, or -ENOMEM. */
+int device_tags_from_json(json_object *v, char **ret_text);
 
 /* Schema of the devices table (store module "inventory"). */
 int devices_store_migrate(store *st);
@@ -71,10 +88,26 @@ int devices_get(store *st, int64_t id, device *ret);
 int devices_get_by_ek_uri(store *st, const char *ek_uri, device *ret);
 /* Every device ordered by id; *ret_n entries in *ret (free each with device_done, then free()). */
 int devices_list(store *st, device **ret, size_t *ret_n);
+/* A page of the inventory: devices whose name, serial, owner or EK URI
+ * contains q (case-insensitive; NULL: all) with the given status (-1:
+ * any) and tag (NULL: any), ordered by id, limit of them (at most DEVICE_LIST_MAX; 0: count
+ * only) from offset. *ret_total is the number of matches. Returns 0,
+ * -EINVAL for a bad query, or -errno. */
+#define DEVICE_LIST_MAX 500
+typedef struct device_query {
+        const char *q;
+        int status;
+        const char *tag;
+        size_t limit, offset;
+} device_query;
+int devices_search(store *st, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total);
 /* Sets the status; disabling revokes the device's certificates (reason 5,
  * cessationOfOperation). -ENOENT if not found. Returns the number of
  * certificates revoked. */
 int devices_set_status(store *st, int64_t id, device_status status);
+/* Replaces the tags with tags (stored form from device_tags_parse(), or
+ * NULL for none). -ENOENT if not found. */
+int devices_set_tags(store *st, int64_t id, const char *tags);
 /* Removes and revokes; -ENOENT if not found. Returns the number revoked. */
 int devices_remove(store *st, int64_t id);
 

@@ -16,10 +16,11 @@
 #define CSV_MAX_FIELDS 64
 #define FIELD_MAX_BYTES (32 * 1024)
 
-static const char *const import_fields[] = { "ek_uri", "ek_pub", "ek_cert", "name", "serial", "owner" };
+static const char *const import_fields[] = { "ek_uri", "ek_pub", "ek_cert", "name", "serial", "owner", "tags" };
 
 static char **record_slot(import_record *rec, size_t i) {
-        char **slots[] = { &rec->ek_uri, &rec->ek_pub, &rec->ek_cert, &rec->name, &rec->serial, &rec->owner };
+        char **slots[] = { &rec->ek_uri, &rec->ek_pub, &rec->ek_cert, &rec->name, &rec->serial, &rec->owner,
+                           &rec->tags };
         return slots[i];
 }
 
@@ -280,7 +281,7 @@ static int parse_csv_records(const char *buf, size_t len, import_list *l, char *
                 name += strspn(name, " \t");
                 map[c] = field_index(name);
                 if (map[c] < 0) {
-                        set_error(ret_error, "line %zu: unknown column \"%s\" (known: ek_uri, ek_pub, ek_cert, name, serial, owner)",
+                        set_error(ret_error, "line %zu: unknown column \"%s\" (known: ek_uri, ek_pub, ek_cert, name, serial, owner, tags)",
                                   t->rows[0].line, name);
                         return -EINVAL;
                 }
@@ -358,6 +359,17 @@ static int parse_json_records(const char *buf, size_t len, import_list *l, char 
                         }
                         if (!val)
                                 continue; /* null: absent */
+                        if (streq(key, "tags") && json_object_is_type(val, json_type_array)) {
+                                r = device_tags_from_json(val, slot);
+                                if (r == -EINVAL)
+                                        set_error(ret_error, "record %zu: \"tags\" must be at most %d strings of at most %d characters",
+                                                  i + 1, DEVICE_TAGS_MAX, DEVICE_TAG_MAX);
+                                if (r < 0) {
+                                        record_done(&rec);
+                                        return r;
+                                }
+                                continue;
+                        }
                         if (!json_object_is_type(val, json_type_string)) {
                                 set_error(ret_error, "record %zu: field \"%s\" must be a string", i + 1, key);
                                 record_done(&rec);
@@ -465,6 +477,7 @@ int import_to_devices(const import_list *l, device **ret, size_t *ret_n, char **
                         .name = rec->name,
                         .serial = rec->serial,
                         .owner = rec->owner,
+                        .tags = rec->tags,
                 };
                 r = device_from_spec(&spec, &v[n], &why);
                 if (r < 0) {

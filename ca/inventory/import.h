@@ -5,7 +5,8 @@
  * into a list of device specs, with the record number of the first
  * problem. Recognised fields/columns (case-insensitive): ek_uri, ek_pub
  * (PEM or std-base64 DER SPKI), ek_cert (PEM or std-base64 DER), name,
- * serial, owner; unknown ones are refused so that typos do not pass
+ * serial, owner, tags (separated by spaces, commas or semicolons, as
+ * device_tags_parse() reads them); unknown ones are refused so that typos do not pass
  * silently. No I/O; devices_import() in the CLI/admin API applies the list
  * in one transaction.
  */
@@ -27,7 +28,7 @@ typedef enum import_format {
 } import_format;
 
 typedef struct import_record {
-        char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner; /* NULL if absent/empty */
+        char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *tags; /* NULL if absent/empty */
         size_t line;  /* CSV: line of the record; JSON: 0 */
 } import_record;
 

@@ -13,9 +13,6 @@ int sign_account_resolve(store *st, const char *name, const device *dev, account
         _cleanup_(account_done) account a = {};
         _cleanup_(account_names_done) account_names n = {};
         _cleanup_free_ char *why = NULL;
-        char **tags = NULL;
-        size_t n_tags = 0;
-        bool targeted;
         int r;
 
         if (!account_name_is_valid(name))
@@ -25,14 +22,7 @@ int sign_account_resolve(store *st, const char *name, const device *dev, account
                 return ca_refuse(ref, 403, "no account \"%s\" (unknown, or removed)", name);
         if (r < 0)
                 return r;
-        r = device_tags_get(st, dev->id, &tags, &n_tags);
-        if (r < 0)
-                return r;
-        targeted = account_targets(&a, tags, n_tags);
-        for (size_t i = 0; i < n_tags; i++)
-                free(tags[i]);
-        free(tags);
-        if (!targeted)
+        if (!account_targets(&a, dev->tags))
                 return ca_refuse(ref, 403, "account \"%s\" does not target device \"%s\"", name, dev->ek_uri);
         r = account_render(&a, dev, &n, &why);
         if (r == -EINVAL)
@@ -106,7 +96,7 @@ int sign_account_list(store *st, const device *dev, json_object **ret) {
 
         if (!o || !arr)
                 return -ENOMEM;
-        r = accounts_for_device(st, dev->id, &v, &n);
+        r = accounts_for_device(st, dev, &v, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {

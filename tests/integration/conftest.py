@@ -23,4 +23,5 @@ pytest_plugins = [
     "fixtures.postgres",
     "fixtures.nspawn",
     "fixtures.issued",
+    "fixtures.browser",
 ]

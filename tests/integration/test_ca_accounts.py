@@ -306,15 +306,20 @@ def test_admin_api_accounts_and_tags(ca_server, tmp_path):
     db = sqlite3.connect(os.path.join(ca_server.dir, "ca.db"))
     dev_id = db.execute("SELECT id FROM devices WHERE ek_uri = ?", (dev.ek_uri,)).fetchone()[0]
     db.close()
-    status, body = call("POST", f"/admin/devices/{dev_id}/tags", {"add": ["lab", "blue"]})
-    assert status == 200 and body["tags"] == ["blue", "lab"], body
+    status, body = call("PUT", f"/admin/devices/{dev_id}/tags", {"tags": ["lab", "blue"]})
+    assert status == 200 and body["tags"] == ["blue", "lab"] and body["revoked_certificates"] == 0, body
     _, csr = csr_for()
     status, body = sign(ca_server, csr, dev.account_token("wifi", "lab2", ["lab2.example.org"]))
     assert status == 201, body
-    status, body = call("POST", f"/admin/devices/{dev_id}/tags", {"remove": ["lab"]})
+    # Tags replaced without "lab": the wifi certificate of the device is revoked.
+    status, body = call("PUT", f"/admin/devices/{dev_id}/tags", {"tags": ["blue"]})
     assert status == 200 and body["tags"] == ["blue"] and body["revoked_certificates"] == 1, body
-    assert call("POST", f"/admin/devices/{dev_id}/tags", {"add": ["bad tag"]})[0] == 400
-    assert call("POST", "/admin/devices/99999/tags", {"add": ["lab"]})[0] == 404
+    assert rows(ca_server, "wifi")[0][2:4] == (1, 3)
+    assert call("PUT", f"/admin/devices/{dev_id}/tags", {"tags": ["bad/tag"]})[0] == 400
+    assert call("PUT", "/admin/devices/99999/tags", {"tags": ["lab"]})[0] == 404
+    # Each change is in the audit log.
+    actions = [e["action"] for e in call("GET", "/admin/audit")[1]["entries"]]
+    assert "account.add" in actions and "device.tags" in actions, actions
     status, body = call("DELETE", "/admin/accounts/wifi")
     assert status == 200 and body["revoked_certificates"] == 0, body
     assert call("GET", "/admin/accounts")[1]["accounts"] == []

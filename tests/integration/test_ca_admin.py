@@ -53,7 +53,7 @@ def list_ids(srv):
 
 def test_admin_crud(ca_server):
     status, _, body = ca_server.get("/admin/devices", admin=True)
-    assert status == 200 and json.loads(body) == {"devices": []}
+    assert status == 200 and json.loads(body) == {"devices": [], "total": 0}
 
     status, headers, body = ca_server.post("/admin/devices", {"ek_uri": uri("a"), "name": "n1", "owner": "o"},
                                            admin=True)

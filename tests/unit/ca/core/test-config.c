@@ -22,7 +22,12 @@ static const char good[] =
         "x_custom = kept\n"
         "[provisioner \"agents\"]\n"
         "type = acme\n"
-        "challenges = device-attest-01\n";
+        "challenges = device-attest-01\n"
+        "[console]\n"
+        "ui_dir = /srv/ui\n"
+        "url = https://ca.example.org:8443\n"
+        "session_lifetime = 2h\n"
+        "session_idle = 10m\n";
 
 static void expect_error(const char *text, const char *fragment, const char *what) {
         _cleanup_(ca_config_freep) ca_config *c = NULL;
@@ -65,6 +70,10 @@ static void test_good(void) {
         ok(ca_config_provisioner(c, "nope") == NULL, "config: unknown provisioner is NULL");
         is_ok(ca_config_database_url(c, "/srv/ca", &url), "config: database url");
         is_str(url, "/srv/ca/ca.db", "config: relative database resolved");
+        is_str(c->console_ui_dir, "/srv/ui", "config: console ui_dir");
+        is_str(c->console_url, "https://ca.example.org:8443", "config: console url");
+        is_int(c->console_session_lifetime, 7200, "config: session_lifetime");
+        is_int(c->console_session_idle, 600, "config: session_idle");
 }
 
 static void test_errors(void) {
@@ -99,6 +108,18 @@ static void test_errors(void) {
                 }
         }
         expect_error("[server]\nlisten = :1\nlisten = :2\ndns_names = a\n", "duplicate", "config: duplicate key");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nui_dir = ui\n", "absolute",
+                     "config: relative ui_dir");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nurl = http://x\n", "https://HOST",
+                     "config: console url not https");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nurl = https://x/ui\n", "without a path",
+                     "config: console url with a path");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nsession_lifetime = 8d\n", "1m to 7d",
+                     "config: session lifetime too long");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nsession_idle = 30s\n", "1m to 7d",
+                     "config: session idle too short");
+        expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nsession_lifetime = 1h\nsession_idle = 2h\n",
+                     "longer than session_lifetime", "config: idle longer than lifetime");
         expect_error("[server\nlisten = :1\n", "line 1", "config: broken section header");
         {
                 _cleanup_(ca_config_freep) ca_config *c = NULL;

@@ -3,7 +3,7 @@
  * Unit tests of the CA's pure inventory helpers: the CSV reader, the
  * JSON/CSV import parsers with their record-numbered errors, EK URI
  * derivation (vector computed independently with `openssl pkey -outform
- * DER | openssl dgst -sha256 -binary | base64`) and device specs.
+ * DER | openssl dgst -sha256 -binary | base64`), device specs and tags.
  */
 #include "ca/inventory/devices.h"
 #include "ca/inventory/import.h"
@@ -151,10 +151,69 @@ static void test_ek_uri(void) {
         is_err(device_from_spec(&ctl, &d, &why), -EINVAL, "spec: control character in name refused");
 }
 
+static void test_tags(void) {
+        _cleanup_(import_list_freep) import_list *l = NULL;
+        _cleanup_(device_done) device d = {};
+        _cleanup_json_ json_object *arr = NULL, *num = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *why = NULL;
+        char *t = NULL, many[200] = "";
+
+        is_ok(device_tags_parse(" Lab,site-a;lab\tb.2_x ", &t, &why), "tags: separators, case folded, duplicate");
+        is_str(t, ",b.2_x,lab,site-a,", "tags: sorted stored form, one of each");
+        free(t);
+        t = (char *) "unset";
+        is_ok(device_tags_parse(" ,; ", &t, &why), "tags: only separators");
+        ok(t == NULL, "tags: no tag is NULL");
+        is_ok(device_tags_parse(NULL, &t, &why), "tags: NULL text");
+        is_err(device_tags_parse("ok bad!", &t, &why), -EINVAL, "tags: '!' refused");
+        is_err(device_tags_parse("<img>", &t, &why), -EINVAL, "tags: markup refused");
+        is_err(device_tags_parse("abcdefghijklmnopqrstuvwxyz0123456", &t, &why), -EINVAL, "tags: 33 bytes refused");
+        is_ok(device_tags_parse("abcdefghijklmnopqrstuvwxyz012345", &t, &why), "tags: 32 bytes accepted");
+        free(t);
+        for (int i = 0; i < 16; i++)
+                snprintf(many + strlen(many), sizeof(many) - strlen(many), "t%d t%d ", i, i);
+        is_ok(device_tags_parse(many, &t, &why), "tags: 16 tags, each twice");
+        free(t);
+        strcat(many, "t16");
+        is_err(device_tags_parse(many, &t, &why), -EINVAL, "tags: a 17th refused");
+
+        arr = json_tokener_parse("[\"a\", \"B\"]");
+        is_ok(device_tags_from_json(arr, &t), "tags json: array of strings");
+        is_str(t, "a B ", "tags json: joined for the parser");
+        free(t);
+        json_object_put(arr);
+        arr = json_tokener_parse("[\"a\", 1]");
+        is_err(device_tags_from_json(arr, &t), -EINVAL, "tags json: a number in the array refused");
+        json_object_put(arr);
+        arr = json_tokener_parse("[\"a b\"]");
+        is_err(device_tags_from_json(arr, &t), -EINVAL, "tags json: two tags in one element refused");
+        num = json_object_new_int(3);
+        is_err(device_tags_from_json(num, &t), -EINVAL, "tags json: a number refused");
+
+        static const char csv[] = "ek_uri,tags\n" "urn:ek:sha256:NHgvkZPoFoagjgrFb2a02qAEhp4o9tvWaZu/hkmE2WA=,\"x,y\"\n";
+        is_ok(import_parse(csv, sizeof(csv) - 1, IMPORT_CSV, &l, &error), "tags: CSV column parsed");
+        is_str(l ? l->records[0].tags : NULL, "x,y", "tags: CSV field kept");
+        device *v = NULL;
+        size_t n = 0;
+        is_ok(import_to_devices(l, &v, &n, &error), "tags: record becomes a device");
+        is_str(n == 1 ? v[0].tags : NULL, ",x,y,", "tags: device holds the stored form");
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        import_list_free(TAKE_PTR(l));
+        static const char bad[] = "[{\"ek_uri\": \"urn:ek:sha256:NHgvkZPoFoagjgrFb2a02qAEhp4o9tvWaZu/hkmE2WA=\","
+                                  " \"tags\": [\"ok\", \"not ok\"]}]";
+        is_err(import_parse(bad, sizeof(bad) - 1, IMPORT_JSON, &l, &error), -EINVAL,
+               "tags: a JSON array element holding two tags refused");
+        ok(error && strstr(error, "record 1"), "tags: the error names the record");
+}
+
 int main(void) {
         test_csv();
         test_import_csv();
         test_import_json();
         test_ek_uri();
+        test_tags();
         return tap_done();
 }
