@@ -28,7 +28,7 @@ PACKAGES=(
     build-essential autoconf automake autoconf-archive pkg-config
     libfuse3-dev libkeyutils-dev libtss2-dev libssl-dev libcurl4-openssl-dev
     libjson-c-dev libcbor-dev libinih-dev libmicrohttpd-dev libgnutls28-dev
-    libsqlite3-dev libsystemd-dev
+    libsqlite3-dev libpq-dev libsystemd-dev
     # run
     fuse3 keyutils openssl sqlite3
     # real peers in tests
@@ -38,7 +38,7 @@ PACKAGES=(
     systemd systemd-container debootstrap
     # resources that consume certificates, a stock step-ca (built from
     # Debian's library by the tests), PostgreSQL; their services stay off
-    freeradius eapoltest nginx golang-go golang-github-smallstep-certificates-dev
+    freeradius eapoltest nginx libnginx-mod-stream golang-go golang-github-smallstep-certificates-dev
     postgresql
     # the web console in a real browser (headless)
     chromium chromium-driver python3-selenium

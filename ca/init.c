@@ -134,7 +134,7 @@ static bool host_is_ip(const char *host) {
         return inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
 }
 
-static int build_config_text(const char *listen, char *const *dns, size_t n_dns, char **ret) {
+static int build_config_text(const char *listen, char *const *dns, size_t n_dns, const char *database, char **ret) {
         _cleanup_free_ char *names = NULL;
         size_t len = 1;
 
@@ -153,7 +153,7 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "[server]\n"
                      "listen = %s\n"
                      "dns_names = %s\n"
-                     "database = ca.db\n"
+                     "database = %s\n"
                      "\n"
                      "[lifetimes]\n"
                      "tls = 365d\n"
@@ -184,13 +184,45 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "[provisioner \"devices\"]\n"
                      "type = x5c\n"
                      "# roots = agent-ca.pem\n",
-                     listen, names) < 0)
+                     listen, names, database ?: "ca.db") < 0)
                 return -ENOMEM;
         return 0;
 }
 
+/* A new root makes an old database meaningless, and a shared database is
+ * never emptied by us: --database must name one that no CA has used
+ * (checked before anything is written). A file database is left to
+ * prepare_dir(), which removes it with --force. */
+static int check_database_unused(const ca_config *cfg, const char *dir) {
+        _cleanup_(store_closep) store *st = NULL;
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        _cleanup_free_ char *url = NULL, *shown = NULL;
+        int r;
+
+        r = ca_config_database_url(cfg, dir, &url);
+        if (r >= 0)
+                r = store_url_for_log(url, &shown);
+        if (r < 0)
+                return log_oom();
+        if (!strstr(url, "://"))
+                return 0;
+        r = store_open(url, &st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the database \"%s\": %m", shown);
+        /* No bookkeeping table (the prepare fails or finds no row): unused. */
+        r = store_prepare(st, "SELECT COUNT(*) FROM store_migrations", &s);
+        if (r >= 0)
+                r = store_step(s);
+        if (r > 0 && store_column_int64(s, 0) > 0)
+                return log_error_errno(-EEXIST,
+                                       "The database \"%s\" already holds a CA's tables; give init an empty database "
+                                       "(other instances of this CA copy its directory instead of running init).",
+                                       shown);
+        return 0;
+}
+
 typedef struct init_args {
-        const char *dir, *listen, *root_key_dir;
+        const char *dir, *listen, *root_key_dir, *database;
         char *dns[MAX_DNS_NAMES];
         size_t n_dns;
         crypto_key_type key_type;
@@ -223,7 +255,7 @@ static int do_init(const init_args *a) {
 
         /* Validate everything before touching the disk: the config text
          * we are about to write must parse. */
-        r = build_config_text(a->listen, a->dns, a->n_dns, &conf);
+        r = build_config_text(a->listen, a->dns, a->n_dns, a->database, &conf);
         if (r < 0)
                 return log_oom();
         r = ca_config_parse(conf, strlen(conf), &cfg, &error);
@@ -232,6 +264,11 @@ static int do_init(const init_args *a) {
         r = ca_parse_listen(a->listen, &host, &port);
         if (r < 0 || port == 0)
                 return log_error_errno(-EINVAL, "Invalid --listen \"%s\".", a->listen);
+        if (a->database) {
+                r = check_database_unused(cfg, a->dir);
+                if (r < 0)
+                        return r;
+        }
 
         r = prepare_dir(a->dir, a->force, &dirfd);
         if (r < 0)
@@ -371,6 +408,7 @@ int cmd_init(int argc, char **argv) {
                 { "dns-name", required_argument, NULL, 'n' },
                 { "listen", required_argument, NULL, 'l' },
                 { "key-type", required_argument, NULL, 'k' },
+                { "database", required_argument, NULL, 'D' },
                 { "force", no_argument, NULL, 'f' },
                 { "root-key-dir", required_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
@@ -408,9 +446,13 @@ int cmd_init(int argc, char **argv) {
                 case 'r':
                         a.root_key_dir = optarg;
                         break;
+                case 'D':
+                        a.database = optarg;
+                        break;
                 case 'h':
                         printf("deviceid-ca init --dir DIR --dns-name NAME [--dns-name NAME...]\n"
-                               "    [--listen ADDR:PORT] [--key-type ec256|ec384|rsa2048] [--root-key-dir DIR] [--force]\n");
+                               "    [--listen ADDR:PORT] [--key-type ec256|ec384|rsa2048] [--database URL]\n"
+                               "    [--root-key-dir DIR] [--force]\n");
                         return 0;
                 default:
                         return 2;

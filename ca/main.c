@@ -13,7 +13,7 @@ static void help(void) {
         printf("Usage: deviceid-ca COMMAND [OPTIONS]\n\n"
                "Commands:\n"
                "  init --dir DIR --dns-name NAME [--dns-name NAME...] [--listen ADDR:PORT]\n"
-               "       [--key-type ec256|ec384|rsa2048] [--root-key-dir DIR] [--force]\n"
+               "       [--key-type ec256|ec384|rsa2048] [--database URL] [--root-key-dir DIR] [--force]\n"
                "                      Create a CA directory\n"
                "  serve --dir DIR [--listen ADDR:PORT] [--ui-dir DIR]\n"
                "                      Run the CA's HTTPS server in the foreground\n"

@@ -7,6 +7,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "b64.h"
@@ -42,6 +43,16 @@ int crypto_digest(int md_nid, const void *data, size_t len, uint8_t *ret, size_t
                 return log_debug_errno(EIO, "Digest failed: %s", crypto_last_error());
         if (ret_len)
                 *ret_len = n;
+        return 0;
+}
+
+int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t ret[32]) {
+        unsigned int n = 0;
+
+        if (key_len > INT_MAX)
+                return -EINVAL;
+        if (!HMAC(EVP_sha256(), key, (int) key_len, data, len, ret, &n) || n != 32)
+                return log_debug_errno(EIO, "HMAC failed: %s", crypto_last_error());
         return 0;
 }
 

@@ -87,6 +87,8 @@ int crypto_digest(int md_nid, const void *data, size_t len, uint8_t *ret, size_t
 static inline int crypto_sha256(const void *data, size_t len, uint8_t ret[32]) {
         return crypto_digest(NID_sha256, data, len, ret, NULL);
 }
+/* HMAC-SHA-256 (RFC 2104) of data under key. 0 or -errno. */
+int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t ret[32]);
 int crypto_random(void *buf, size_t len);
 /* N (1-64) random bytes as unpadded base64url: identifiers and tokens. */
 int crypto_random_b64url(size_t n, char **ret);

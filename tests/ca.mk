@@ -4,16 +4,22 @@
 # server and its route table; import parsers, EK URIs, the devices table.
 
 CA_TEST_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
-EXTRA_DIST += tests/unit/ca/ca-test.h
+# The database of the storage tests: SQLite here; test_ca_store.py runs
+# them on PostgreSQL too (tests/unit/ca/test-db.h).
+EXTRA_DIST += tests/unit/ca/ca-test.h tests/unit/ca/test-db.h
 
 # ---- unit tests: ca/core ----
 check_PROGRAMS += \
 	tests/unit/ca/core/test-config \
+	tests/unit/ca/core/test-store \
+	tests/unit/ca/core/test-store-sql \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
 	tests/unit/ca/core/test-http
 TESTS += \
 	tests/unit/ca/core/test-config \
+	tests/unit/ca/core/test-store \
+	tests/unit/ca/core/test-store-sql \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
 	tests/unit/ca/core/test-http
@@ -21,6 +27,14 @@ TESTS += \
 tests_unit_ca_core_test_config_SOURCES = tests/unit/ca/core/test-config.c
 tests_unit_ca_core_test_config_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_ca_core_test_config_LDADD = $(CA_CORE_LIBS)
+
+tests_unit_ca_core_test_store_SOURCES = tests/unit/ca/core/test-store.c
+tests_unit_ca_core_test_store_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_store_LDADD = $(CA_CORE_LIBS)
+
+tests_unit_ca_core_test_store_sql_SOURCES = tests/unit/ca/core/test-store-sql.c
+tests_unit_ca_core_test_store_sql_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_store_sql_LDADD = $(CA_CORE_LIBS)
 
 tests_unit_ca_core_test_issuer_SOURCES = tests/unit/ca/core/test-issuer.c
 tests_unit_ca_core_test_issuer_CFLAGS = $(CA_TEST_CFLAGS)

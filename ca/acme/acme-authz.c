@@ -205,15 +205,16 @@ http_response *acme_handle_challenge(acme_ctx *c, const char *id) {
                                         "Too many validations are waiting; try again later.");
                 return acme_reply_retry_after(acme_reply_problem(c), 10);
         }
-        free(ch.status);
-        ch.status = strdup("processing");
-        if (!ch.status)
-                return NULL;
-        ch.attempts = 0;
-        ch.next_attempt = (int64_t) acme_now();
-        r = acme_db_chall_update(c->srv->st, &ch);
-        if (r >= 0)
+        /* Of two responses, at one instance or two, one starts it. */
+        r = acme_db_chall_start(c->srv->st, ch.id, (int64_t) acme_now());
+        if (r > 0)
                 r = acme_validator_enqueue(c->srv->validator, ch.id, 0);
+        if (r >= 0) {
+                _cleanup_free_ char *cid = TAKE_PTR(ch.id);
+
+                acme_chall_row_done(&ch);
+                r = acme_db_chall_get(c->srv->st, cid, &ch);
+        }
         if (r < 0)
                 return acme_reply_error(c, r);
         return reply_chall(c, &ch);

@@ -95,8 +95,11 @@ int acme_authenticate(acme_ctx *c, unsigned flags) {
         /* Nonce (RFC 8555 section 6.5): missing, unknown or reused -> badNonce. */
         if (json_get_string(c->jws->header, "nonce", &nonce) < 0)
                 return acme_problem_set(&c->problem, ACME_ERR_BAD_NONCE, "The JWS header has no \"nonce\".");
-        if (acme_nonce_consume(c->srv->nonces, nonce, acme_now()) < 0)
+        r = acme_nonce_consume(c->srv->nonces, nonce, acme_now());
+        if (r == -EBADMSG || r == -ESTALE)
                 return acme_problem_set(&c->problem, ACME_ERR_BAD_NONCE, "The nonce is unknown, used or expired.");
+        if (r < 0)
+                return r;
 
         /* url (section 6.4): exactly the URL this request went to. */
         if (json_get_string(c->jws->header, "url", &url) < 0)

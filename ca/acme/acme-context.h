@@ -22,7 +22,6 @@
 #include "jws.h"
 
 #define ACME_NONCE_LIFETIME 3600           /* seconds */
-#define ACME_NONCE_CAPACITY (64 * 1024)
 #define ACME_ORDER_LIFETIME (24 * 3600)    /* pending orders and authorizations */
 #define ACME_MAX_JWS (48 * 1024)           /* request bodies; below the server's cap */
 #define ACME_RETRY_AFTER 1                 /* seconds, for pending/processing objects */

@@ -68,6 +68,11 @@ static const store_migration acme_migrations[] = {
           " device_id INTEGER NOT NULL,"
           " public_key BLOB NOT NULL,"
           " created INTEGER NOT NULL);" },
+        /* Several instances: a challenge's validation attempt is claimed
+         * by one worker until claimed_until (Unix seconds; 0: free). */
+        { 3,
+          "ALTER TABLE acme_challenges ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;"
+          "CREATE INDEX acme_challenges_due ON acme_challenges (status, next_attempt);" },
 };
 
 int acme_db_migrate(store *st) {
@@ -374,9 +379,6 @@ int acme_db_account_order_ids(store *st, const char *account_id, char ***ret) {
                          account_id, ret);
 }
 
-int acme_db_chall_processing(store *st, char ***ret) {
-        return query_ids(st, "SELECT id FROM acme_challenges WHERE status = 'processing'", NULL, ret);
-}
 
 int acme_db_order_transition(store *st, const char *id, const char *from, const char *to,
                              const char *error) {
@@ -501,11 +503,58 @@ int acme_db_chall_get(store *st, const char *id, acme_chall_row *ret) {
 
 int acme_db_chall_update(store *st, const acme_chall_row *c) {
         int r = store_run(st,
-                          "UPDATE acme_challenges SET status = ?, error = ?, attempts = ?, next_attempt = ?, validated = ?"
-                          " WHERE id = ?",
+                          "UPDATE acme_challenges SET status = ?, error = ?, attempts = ?, next_attempt = ?, validated = ?,"
+                          " claimed_until = 0 WHERE id = ?",
                           "ttiiit", c->status, c->error, (int64_t) c->attempts, (int64_t) c->next_attempt,
                           (int64_t) c->validated, c->id);
         return r < 0 ? r : (r == 0 ? -ENOENT : 0);
+}
+
+int acme_db_chall_start(store *st, const char *id, int64_t now) {
+        int r = store_run(st,
+                          "UPDATE acme_challenges SET status = 'processing', attempts = 0, next_attempt = ?,"
+                          " claimed_until = 0, error = NULL WHERE id = ? AND status = 'pending'",
+                          "it", now, id);
+        return r < 0 ? r : (r > 0 ? 1 : 0);
+}
+
+int acme_db_chall_claim(store *st, const char *id, int64_t now, int64_t until) {
+        int r = store_run(st,
+                          "UPDATE acme_challenges SET claimed_until = ? WHERE id = ? AND status = 'processing'"
+                          " AND next_attempt <= ? AND claimed_until <= ?",
+                          "itii", until, id, now, now);
+        return r < 0 ? r : (r > 0 ? 1 : 0);
+}
+
+int acme_db_chall_release(store *st, const char *id) {
+        int r = store_run(st, "UPDATE acme_challenges SET claimed_until = 0 WHERE id = ?", "t", id);
+        return r < 0 ? r : 0;
+}
+
+int acme_db_chall_due(store *st, int64_t now, unsigned max, char ***ret) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        char **v;
+        size_t n = 0;
+        int r;
+
+        v = calloc(max + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        r = store_prepare(st,
+                          "SELECT id FROM acme_challenges WHERE status = 'processing' AND next_attempt <= ?"
+                          " AND claimed_until <= ? ORDER BY next_attempt LIMIT ?",
+                          &s);
+        if (r >= 0)
+                r = store_bind(s, "iii", now, now, (int64_t) max);
+        while (r >= 0 && n < max && (r = store_step(s)) > 0)
+                if (col_dup(s, 0, &v[n++]) < 0 || !v[n - 1])
+                        r = -ENOMEM;
+        if (r < 0) {
+                acme_strv_free(v);
+                return r;
+        }
+        *ret = v;
+        return 0;
 }
 
 static int chall_finish_tx(store *st, const char *chall_id, bool valid, const char *error_json,
@@ -513,8 +562,22 @@ static int chall_finish_tx(store *st, const char *chall_id, bool valid, const ch
         _cleanup_(acme_chall_row_done) acme_chall_row c = {};
         _cleanup_(acme_authz_row_done) acme_authz_row a = {};
         _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        _cleanup_free_ char *lock = NULL;
         int r;
 
+        /* Find the order, lock it, then read again what the lock guards. */
+        r = acme_db_chall_get(st, chall_id, &c);
+        if (r >= 0)
+                r = acme_db_authz_get(st, c.authz_id, &a);
+        if (r < 0)
+                return r;
+        if (asprintf(&lock, "acme-order:%s", a.order_id) < 0)
+                return -ENOMEM;
+        r = store_lock(st, lock, true);
+        if (r < 0)
+                return r;
+        acme_chall_row_done(&c);
+        acme_authz_row_done(&a);
         r = acme_db_chall_get(st, chall_id, &c);
         if (r < 0)
                 return r;
@@ -619,12 +682,11 @@ int acme_db_attested_key_put(store *st, const char *order_id, const char *authz_
                              const uint8_t *spki, size_t spki_len, int64_t now) {
         int r;
 
-        r = store_run(st, "DELETE FROM acme_attested_keys WHERE order_id = ?", "t", order_id);
-        if (r >= 0)
-                r = store_run(st,
-                              "INSERT INTO acme_attested_keys (order_id, authz_id, device_id, public_key, created)"
-                              " VALUES (?, ?, ?, ?, ?)",
-                              "ttibi", order_id, authz_id, device_id, spki, spki_len, now);
+        r = store_run(st,
+                      "INSERT INTO acme_attested_keys (order_id, authz_id, device_id, public_key, created)"
+                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET authz_id = excluded.authz_id,"
+                      " device_id = excluded.device_id, public_key = excluded.public_key, created = excluded.created",
+                      "ttibi", order_id, authz_id, device_id, spki, spki_len, now);
         return r < 0 ? r : 0;
 }
 

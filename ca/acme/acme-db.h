@@ -100,16 +100,34 @@ int acme_db_authz_challenges(store *st, const char *authz_id, acme_chall_row **r
 int acme_db_authz_set_status(store *st, const char *id, const char *status);
 
 int acme_db_chall_get(store *st, const char *id, acme_chall_row *ret);
-/* Updates status, error, attempts and next attempt time of a challenge. */
+/* Updates status, error, attempts and next attempt time of a challenge,
+ * and gives up any instance's claim on it. */
 int acme_db_chall_update(store *st, const acme_chall_row *c);
-/* Challenge ids in "processing" (to resume validation after a restart). */
-int acme_db_chall_processing(store *st, char ***ret);
+/* A client's response: "pending" -> "processing", due at now, attempts
+ * 0. 1 if this call made the move, 0 if the challenge was no longer
+ * pending (another response, at any instance, was first). */
+int acme_db_chall_start(store *st, const char *id, int64_t now);
+
+/* Validation work is shared by the instances through claims: a worker
+ * claims a challenge that is "processing", due (next_attempt <= now) and
+ * unclaimed or whose claim lapsed, until `until`; 1 if it is now ours, 0
+ * if not (decided, not due, or another worker's). Of several instances
+ * trying at once exactly one gets it, and the winner alone validates
+ * that attempt. release gives up a claim early (shutdown). */
+int acme_db_chall_claim(store *st, const char *id, int64_t now, int64_t until);
+int acme_db_chall_release(store *st, const char *id);
+/* Up to max ids of challenges that acme_db_chall_claim would grant at
+ * now, the most overdue first (resuming after a restart, or taking over
+ * from an instance that stopped). */
+int acme_db_chall_due(store *st, int64_t now, unsigned max, char ***ret);
 
 /* Records the outcome of a validation in one transaction: on success the
  * challenge and its authorization become valid and, if every
  * authorization of the order is valid, a pending order becomes ready; on
  * failure challenge, authorization and order become invalid with the
- * problem. Only applies if the challenge is still pending/processing
+ * problem. Runs under the order's lock (store_lock "acme-order:ID"), so
+ * that two challenges finishing at once, at two instances, both count.
+ * Only applies if the challenge is still pending/processing
  * (else 0); if its authorization was decided meanwhile (another
  * challenge, deactivation) only the challenge is settled (0). Returns 1
  * if the outcome was applied to the authorization. */
@@ -123,7 +141,7 @@ int acme_db_cert_get(store *st, const char *id, char **ret_chain, char **ret_acc
 
 /* device-attest-01: the attested key (DER SubjectPublicKeyInfo) of an
  * order and the inventory id of its device; put replaces an earlier row
- * of the order. get: -ENOENT if the order has none; *ret_spki malloc'ed. */
+ * of the order (in one statement). get: -ENOENT if the order has none; *ret_spki malloc'ed. */
 int acme_db_attested_key_put(store *st, const char *order_id, const char *authz_id, int64_t device_id,
                              const uint8_t *spki, size_t spki_len, int64_t now);
 int acme_db_attested_key_get(store *st, const char *order_id, int64_t *ret_device_id, uint8_t **ret_spki,

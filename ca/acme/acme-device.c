@@ -60,3 +60,17 @@ int acme_device_csr_check(acme_ctx *c, const acme_order_row *o, X509_REQ *csr, c
         *ret_cn = TAKE_PTR(cn);
         return 0;
 }
+
+int acme_device_hold_active(acme_ctx *c, int64_t device_id) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = devices_lock(c->srv->st, device_id, false);
+        if (r < 0)
+                return r;
+        r = devices_get(c->srv->st, device_id, &d);
+        if (r == -ENOENT || (r >= 0 && d.status != DEVICE_ACTIVE))
+                return acme_problem_set(&c->problem, ACME_ERR_UNAUTHORIZED,
+                                        "The device is no longer active in the inventory.");
+        return r < 0 ? r : 0;
+}

@@ -1,59 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Replay-nonce pool: sequence-numbered slots in a ring, see acme-nonce.h.
- * The sequence number makes lookup O(1) without a hash table; the random
- * half makes nonces unguessable, so nobody can burn another client's
- * nonce in advance.
+ * Stateless replay nonces: their encoding and check (acme-nonce.h), pure
+ * functions of a key, a time and the nonce text.
  */
-#include <pthread.h>
+#include <openssl/crypto.h>
 
 #include "acme-nonce.h"
 #include "b64.h"
 #include "crypto.h"
 
-typedef struct nonce_slot {
-        uint64_t seq;
-        uint64_t random;
-        uint64_t issued;
-        bool used;
-} nonce_slot;
-
-struct acme_nonce_pool {
-        pthread_mutex_t lock;
-        nonce_slot *slots;
-        size_t capacity;
-        uint64_t lifetime;
-        uint64_t next_seq; /* starts at 1: slot.seq == 0 means empty */
-};
-
-int acme_nonce_pool_new(size_t capacity, uint64_t lifetime, acme_nonce_pool **ret) {
-        acme_nonce_pool *p;
-
-        if (capacity == 0 || lifetime == 0 || !ret)
-                return -EINVAL;
-        p = calloc(1, sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        p->slots = calloc(capacity, sizeof(nonce_slot));
-        if (!p->slots) {
-                free(p);
-                return -ENOMEM;
-        }
-        pthread_mutex_init(&p->lock, NULL);
-        p->capacity = capacity;
-        p->lifetime = lifetime;
-        p->next_seq = 1;
-        *ret = p;
-        return 0;
-}
-
-void acme_nonce_pool_free(acme_nonce_pool *p) {
-        if (!p)
-                return;
-        pthread_mutex_destroy(&p->lock);
-        free(p->slots);
-        free(p);
-}
+#define NONCE_RAW 32 /* issued 8 || random 8 || mac 16 */
+#define MAC_LEN 16
 
 static void put_u64(uint8_t *b, uint64_t v) {
         for (int i = 7; i >= 0; i--, v >>= 8)
@@ -68,25 +25,18 @@ static uint64_t get_u64(const uint8_t *b) {
         return v;
 }
 
-int acme_nonce_issue(acme_nonce_pool *p, uint64_t now, char ret[ACME_NONCE_STRLEN + 1]) {
+int acme_nonce_encode(const uint8_t key[ACME_NONCE_KEY_LEN], uint64_t issued, uint64_t random,
+                      char ret[ACME_NONCE_STRLEN + 1]) {
         _cleanup_free_ char *s = NULL;
-        uint8_t raw[16];
-        uint64_t rnd, seq;
-        nonce_slot *slot;
+        uint8_t raw[NONCE_RAW], mac[32];
         int r;
 
-        r = crypto_random(&rnd, sizeof(rnd));
+        put_u64(raw, issued);
+        put_u64(raw + 8, random);
+        r = crypto_hmac_sha256(key, ACME_NONCE_KEY_LEN, raw, 16, mac);
         if (r < 0)
                 return r;
-
-        pthread_mutex_lock(&p->lock);
-        seq = p->next_seq++;
-        slot = &p->slots[seq % p->capacity];
-        *slot = (nonce_slot) { .seq = seq, .random = rnd, .issued = now };
-        pthread_mutex_unlock(&p->lock);
-
-        put_u64(raw, seq);
-        put_u64(raw + 8, rnd);
+        memcpy(raw + 16, mac, MAC_LEN);
         r = b64_encode(B64_URL, raw, sizeof(raw), &s);
         if (r < 0)
                 return r;
@@ -96,34 +46,38 @@ int acme_nonce_issue(acme_nonce_pool *p, uint64_t now, char ret[ACME_NONCE_STRLE
         return 0;
 }
 
-int acme_nonce_consume(acme_nonce_pool *p, const char *nonce, uint64_t now) {
+int acme_nonce_check(const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce, uint64_t now, uint64_t lifetime,
+                     uint64_t *ret_expires) {
         _cleanup_free_ uint8_t *raw = NULL;
-        uint64_t seq, rnd;
-        nonce_slot *slot;
+        _cleanup_free_ char *canonical = NULL;
+        uint8_t mac[32];
+        uint64_t issued;
         size_t len;
         int r;
 
-        if (!nonce || strlen(nonce) != ACME_NONCE_STRLEN)
+        if (!nonce || strnlen(nonce, ACME_NONCE_STRLEN + 1) != ACME_NONCE_STRLEN)
                 return -EBADMSG;
         r = b64_decode(B64_URL, nonce, ACME_NONCE_STRLEN, ACME_NONCE_STRLEN, &raw, &len);
-        if (r < 0 || len != 16)
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || len != NONCE_RAW)
                 return -EBADMSG;
-        seq = get_u64(raw);
-        rnd = get_u64(raw + 8);
-        if (seq == 0)
+        /* One spelling per nonce: the used-nonce table is keyed by the
+         * text, so spare bits in the last character must be zero. */
+        r = b64_encode(B64_URL, raw, len, &canonical);
+        if (r < 0)
+                return r;
+        if (!streq(canonical, nonce))
                 return -EBADMSG;
-
-        pthread_mutex_lock(&p->lock);
-        slot = &p->slots[seq % p->capacity];
-        if (seq >= p->next_seq)
-                r = -EBADMSG;
-        else if (slot->seq != seq || slot->random != rnd || slot->used ||
-                 now > slot->issued + p->lifetime || now + 1 < slot->issued)
-                r = -ESTALE;
-        else {
-                slot->used = true;
-                r = 0;
-        }
-        pthread_mutex_unlock(&p->lock);
-        return r;
+        r = crypto_hmac_sha256(key, ACME_NONCE_KEY_LEN, raw, 16, mac);
+        if (r < 0)
+                return r;
+        if (CRYPTO_memcmp(mac, raw + 16, MAC_LEN) != 0)
+                return -EBADMSG;
+        issued = get_u64(raw);
+        if (issued > now + ACME_NONCE_CLOCK_SKEW || now >= issued + lifetime)
+                return -ESTALE;
+        if (ret_expires)
+                *ret_expires = issued + lifetime;
+        return 0;
 }

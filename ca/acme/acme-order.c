@@ -285,6 +285,8 @@ static int finalize_issue(acme_ctx *c, acme_order_row *o, X509_REQ *csr, const a
         r = acme_db_order_transition(c->srv->st, o->id, "ready", "processing", NULL);
         if (r == 0)
                 r = acme_problem_set(&c->problem, ACME_ERR_ORDER_NOT_READY, "The order is not ready.");
+        if (r >= 0 && device_id > 0)
+                r = acme_device_hold_active(c, device_id);
         if (r >= 0)
                 r = issuer_issue(c->srv->iss, &ir, &ic);
         if (r >= 0)

@@ -64,7 +64,14 @@ http_response *acme_reply_problem(acme_ctx *c) {
 }
 
 http_response *acme_reply_error(acme_ctx *c, int r) {
-        if (r != -EPROTO) {
+        if (r == -EBUSY) {
+                /* The database is busy or unreachable: come back later
+                 * (the HTTP layer adds Retry-After to every 503). */
+                log_info("ACME request %s \"%s\": database busy or unreachable, answered 503.", c->req->method,
+                         c->req->path);
+                (void) acme_problem_set_status(&c->problem, ACME_ERR_SERVER_INTERNAL, 503,
+                                               "The database is busy or unreachable; retry later.");
+        } else if (r != -EPROTO) {
                 log_error_errno(r, "ACME request %s \"%s\" failed: %m", c->req->method, c->req->path);
                 (void) acme_problem_set(&c->problem, ACME_ERR_SERVER_INTERNAL, "Internal error.");
         }

@@ -210,7 +210,7 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->iss = iss;
         s->cfg = cfg;
         s->trust = trust;
-        r = acme_nonce_pool_new(ACME_NONCE_CAPACITY, ACME_NONCE_LIFETIME, &s->nonces);
+        r = acme_nonce_pool_new(st, ACME_NONCE_LIFETIME, &s->nonces);
         if (r < 0) {
                 free(s);
                 return log_error_errno(r, "Failed to create the nonce pool: %m");

@@ -8,7 +8,14 @@
  * growing delay (the client sees it, and a Retry-After, while the
  * challenge is "processing"); after the provisioner's number of attempts
  * the challenge, its authorization and the order become invalid.
- * Challenges still "processing" when the server starts are resumed.
+ *
+ * Several CA instances share the work through the database: before an
+ * attempt a worker claims the challenge (acme_db_chall_claim), so exactly
+ * one instance makes each attempt, and drops the job if another has it.
+ * Every SWEEP_INTERVAL one worker asks the database for due challenges
+ * nobody holds (those of a stopped or killed instance, whose claim lapses
+ * after CLAIM_LEASE, and those left "processing" by a restart) and queues
+ * them here.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +25,10 @@
 #include "acme-validate.h"
 #include "jwk.h"
 #include "log.h"
+
+#define CLAIM_LEASE 120   /* seconds an attempt may take before another instance retries it */
+#define SWEEP_INTERVAL 5  /* seconds between looks for unclaimed due challenges */
+#define SWEEP_MAX 64      /* challenges taken per look */
 
 typedef struct job {
         struct job *next;
@@ -32,6 +43,7 @@ struct acme_validator {
         job *queue; /* sorted by due */
         size_t queued;
         bool stop;
+        uint64_t next_sweep; /* under lock */
         pthread_t *threads;
         unsigned n_threads;
 };
@@ -65,6 +77,13 @@ int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const
                             payload, problem);
 }
 
+static bool queued_locked(acme_validator *v, const char *chall_id) {
+        for (job *j = v->queue; j; j = j->next)
+                if (streq(j->chall_id, chall_id))
+                        return true;
+        return false;
+}
+
 int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t delay) {
         job *j = calloc(1, sizeof(*j)), **p;
 
@@ -77,6 +96,12 @@ int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t del
         }
         j->due = acme_now() + delay;
         pthread_mutex_lock(&v->lock);
+        if (queued_locked(v, chall_id)) {
+                pthread_mutex_unlock(&v->lock);
+                free(j->chall_id);
+                free(j);
+                return 0;
+        }
         for (p = &v->queue; *p && (*p)->due <= j->due; p = &(*p)->next)
                 ;
         j->next = *p;
@@ -102,6 +127,10 @@ static int attempt(acme_validator *v, const char *chall_id) {
         acme_problem p = {};
         int r, k;
 
+        /* Ours alone, or not at all: another instance may hold it. */
+        r = acme_db_chall_claim(srv->st, chall_id, (int64_t) acme_now(), (int64_t) (acme_now() + CLAIM_LEASE));
+        if (r <= 0)
+                return r;
         r = acme_db_chall_get(srv->st, chall_id, &ch);
         if (r < 0 || !streq(ch.status, "processing"))
                 return r == -ENOENT ? 0 : r;
@@ -131,8 +160,11 @@ static int attempt(acme_validator *v, const char *chall_id) {
                 ch.attempts = 1000;
         } else {
                 k = acme_challenge_run(srv, prov, ct, &a, &ch, key, NULL, &p);
-                if (k == -ECANCELED || atomic_load(&srv->stopping))
-                        return 0; /* resumed at the next start */
+                if (k == -ECANCELED || atomic_load(&srv->stopping)) {
+                        /* Another instance, or this one after a restart, resumes it. */
+                        (void) acme_db_chall_release(srv->st, chall_id);
+                        return 0;
+                }
                 if (k < 0) {
                         log_warning_errno(k, "Validating challenge \"%s\" failed: %m", chall_id);
                         (void) acme_problem_set(&p, ACME_ERR_SERVER_INTERNAL, "Validation failed internally.");
@@ -173,24 +205,47 @@ static int attempt(acme_validator *v, const char *chall_id) {
         }
 }
 
+/* Queues the due challenges that nobody holds. Called without the lock. */
+static void sweep(acme_validator *v) {
+        char **ids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = acme_db_chall_due(v->srv->st, (int64_t) acme_now(), SWEEP_MAX, &ids);
+        if (r < 0) {
+                log_debug_errno(r, "ACME validation: looking for due challenges failed, ignoring: %m");
+                return;
+        }
+        for (; ids[n]; n++)
+                (void) acme_validator_enqueue(v, ids[n], 0);
+        if (n > 0)
+                log_debug("ACME validation: %zu due challenge(s) without a worker queued here.", n);
+        acme_strv_free(ids);
+}
+
 static void *worker(void *arg) {
         acme_validator *v = arg;
 
         pthread_mutex_lock(&v->lock);
         while (!v->stop) {
                 job *j = v->queue;
-                uint64_t now = acme_now();
+                uint64_t now = acme_now(), wake;
+                struct timespec ts;
                 int r;
 
-                if (!j) {
-                        pthread_cond_wait(&v->cond, &v->lock);
-                        continue;
+                if (now >= v->next_sweep) {
+                        v->next_sweep = now + SWEEP_INTERVAL;
+                        if (v->queued < ACME_MAX_QUEUED_VALIDATIONS / 2) {
+                                pthread_mutex_unlock(&v->lock);
+                                sweep(v);
+                                pthread_mutex_lock(&v->lock);
+                                continue;
+                        }
                 }
-                if (j->due > now) {
-                        struct timespec ts;
-
+                if (!j || j->due > now) {
+                        wake = j && j->due < v->next_sweep ? j->due : v->next_sweep;
                         clock_gettime(CLOCK_REALTIME, &ts);
-                        ts.tv_sec += (time_t) (j->due - now);
+                        ts.tv_sec += (time_t) (wake > now ? wake - now : 0);
                         (void) pthread_cond_timedwait(&v->cond, &v->lock, &ts);
                         continue;
                 }
@@ -241,7 +296,6 @@ void acme_validator_stop(acme_validator *v) {
 
 int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **ret) {
         acme_validator *v = calloc(1, sizeof(*v));
-        char **pending = NULL;
         sigset_t all, saved;
         int r = 0;
 
@@ -270,16 +324,7 @@ int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **
                 acme_validator_stop(v);
                 return r;
         }
-        r = acme_db_chall_processing(srv->st, &pending);
-        if (r < 0) {
-                acme_validator_stop(v);
-                return r;
-        }
-        for (size_t i = 0; pending[i]; i++)
-                (void) acme_validator_enqueue(v, pending[i], 0);
-        if (pending[0])
-                log_info("Resuming validation of pending ACME challenges.");
-        acme_strv_free(pending);
+        /* The first sweep, at once, resumes what a restart left. */
         *ret = v;
         return 0;
 }

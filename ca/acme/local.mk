@@ -9,6 +9,7 @@ ca_acme_libcaacme_a_SOURCES = \
 	ca/acme/acme-hook.h \
 	ca/acme/acme-problem.c ca/acme/acme-problem.h \
 	ca/acme/acme-nonce.c ca/acme/acme-nonce.h \
+	ca/acme/acme-nonce-pool.c \
 	ca/acme/acme-payload.c ca/acme/acme-payload.h \
 	ca/acme/acme-keychange.c \
 	ca/acme/acme-db.c ca/acme/acme-db.h \

@@ -31,7 +31,7 @@ static http_response *failed(const http_request *req, const char *request_id, in
         if (r == -ENOMEM)
                 return NULL;
         if (r == -EBUSY)
-                return refused(req, request_id, 503, "database busy, retry");
+                return refused(req, request_id, 503, "database busy or unreachable, retry later");
         log_error_errno(r, "Attestation CA: %s (X-Request-Id %s) failed: %m", req->path, request_id);
         return http_response_error(500, "internal error");
 }

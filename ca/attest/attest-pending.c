@@ -1,19 +1,33 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The pending-activation table (attest-pending.h): a flat array searched
- * linearly. At 4096 entries of a 36-byte key a scan is a few microseconds
- * under the lock, far below the RSA/ECDH work of each request, so a hash
- * table would buy nothing but code.
+ * The pending-activation table (attest-pending.h) in the CA store, module
+ * "attest". An add runs in one transaction under the table's lock, so the
+ * per-device and size limits hold with several instances adding at once;
+ * a take is one DELETE ... RETURNING, so of two /secret requests for one
+ * challenge exactly one gets it.
  */
-#include <pthread.h>
-
 #include "attest-pending.h"
+#include "log.h"
 
 struct attest_pending {
-        pthread_mutex_t lock;
+        store *st;
         size_t max, per_device;
-        size_t n;
-        attest_activation **items;
+};
+
+static const store_migration attest_migrations[] = {
+        { 1,
+          "CREATE TABLE attest_pending ("
+          " request_id TEXT PRIMARY KEY,"
+          " ek_uri TEXT NOT NULL,"
+          " device_id INTEGER NOT NULL,"
+          " secret_sha256 BLOB NOT NULL,"
+          " ak_pub BLOB NOT NULL,"
+          " manufacturer INTEGER NOT NULL,"
+          " model TEXT NOT NULL,"
+          " firmware INTEGER NOT NULL,"
+          " expires INTEGER NOT NULL);"
+          "CREATE INDEX attest_pending_ek ON attest_pending (ek_uri);"
+          "CREATE INDEX attest_pending_expires ON attest_pending (expires);" },
 };
 
 void attest_activation_free(attest_activation *a) {
@@ -25,20 +39,19 @@ void attest_activation_free(attest_activation *a) {
         erase_and_free(a, sizeof(*a));
 }
 
-int attest_pending_new(size_t max, size_t per_device, attest_pending **ret) {
+int attest_pending_new(store *st, size_t max, size_t per_device, attest_pending **ret) {
         attest_pending *p;
+        int r;
 
-        if (max == 0 || per_device == 0 || !ret)
+        if (!st || max == 0 || per_device == 0 || !ret)
                 return -EINVAL;
+        r = store_migrate(st, "attest", attest_migrations, ELEMENTSOF(attest_migrations));
+        if (r < 0)
+                return r;
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        p->items = calloc(max, sizeof(*p->items));
-        if (!p->items) {
-                free(p);
-                return -ENOMEM;
-        }
-        pthread_mutex_init(&p->lock, NULL);
+        p->st = st;
         p->max = max;
         p->per_device = per_device;
         *ret = p;
@@ -46,90 +59,139 @@ int attest_pending_new(size_t max, size_t per_device, attest_pending **ret) {
 }
 
 void attest_pending_free(attest_pending *p) {
-        if (!p)
-                return;
-        for (size_t i = 0; i < p->n; i++)
-                attest_activation_free(p->items[i]);
-        free(p->items);
-        pthread_mutex_destroy(&p->lock);
         free(p);
 }
 
-/* Removes entry i (order does not matter): the last one takes its place. */
-static attest_activation *remove_at(attest_pending *p, size_t i) {
-        attest_activation *a = p->items[i];
-
-        p->items[i] = p->items[--p->n];
-        p->items[p->n] = NULL;
-        return a;
-}
-
-static void drop_expired(attest_pending *p, time_t now) {
-        for (size_t i = 0; i < p->n;)
-                if (now >= p->items[i]->expires)
-                        attest_activation_free(remove_at(p, i));
-                else
-                        i++;
-}
-
-static int add_locked(attest_pending *p, attest_activation *a, time_t now) {
-        size_t same_device = 0;
-
-        drop_expired(p, now);
-        for (size_t i = 0; i < p->n; i++) {
-                if (streq(p->items[i]->request_id, a->request_id))
-                        return -EEXIST;
-                if (streq(p->items[i]->ek_uri, a->ek_uri))
-                        same_device++;
-        }
-        if (same_device >= p->per_device)
-                return -EUSERS;
-        if (p->n >= p->max)
-                return -ENOSPC;
-        p->items[p->n++] = a;
-        return 0;
-}
-
-int attest_pending_add(attest_pending *p, attest_activation *a, time_t now) {
+static int64_t count(store *st, const char *sql, const char *types, const char *text, int64_t now) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
         int r;
 
-        if (!p || !a || !a->ek_uri || !a->request_id[0])
+        r = store_prepare(st, sql, &s);
+        if (r >= 0 && types)
+                r = text ? store_bind(s, types, text, now) : store_bind(s, types, now);
+        if (r >= 0)
+                r = store_step(s);
+        if (r < 0)
+                return r;
+        return r > 0 ? store_column_int64(s, 0) : 0;
+}
+
+static int add_tx(attest_pending *p, const attest_activation *a, const uint8_t *ak, size_t ak_len, time_t now) {
+        int64_t n;
+        int r;
+
+        r = store_lock(p->st, "attest_pending", true);
+        if (r < 0)
+                return r;
+        n = count(p->st, "SELECT COUNT(*) FROM attest_pending WHERE request_id = ? AND expires > ?", "ti",
+                  a->request_id, now);
+        if (n != 0)
+                return n < 0 ? (int) n : -EEXIST;
+        n = count(p->st, "SELECT COUNT(*) FROM attest_pending WHERE ek_uri = ? AND expires > ?", "ti", a->ek_uri, now);
+        if (n < 0)
+                return (int) n;
+        if ((size_t) n >= p->per_device)
+                return -EUSERS;
+        n = count(p->st, "SELECT COUNT(*) FROM attest_pending WHERE expires > ?", "i", NULL, now);
+        if (n < 0)
+                return (int) n;
+        if ((size_t) n >= p->max)
+                return -ENOSPC;
+        r = store_run(p->st,
+                      "INSERT INTO attest_pending (request_id, ek_uri, device_id, secret_sha256, ak_pub,"
+                      " manufacturer, model, firmware, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "ttibbitii", a->request_id, a->ek_uri, a->device_id, a->secret_sha256,
+                      sizeof(a->secret_sha256), ak, ak_len, (int64_t) a->manufacturer, a->model,
+                      (int64_t) a->firmware, (int64_t) a->expires);
+        return r < 0 ? r : 0;
+}
+
+int attest_pending_add(attest_pending *p, const attest_activation *a, time_t now) {
+        _cleanup_free_ uint8_t *ak = NULL;
+        size_t ak_len = 0;
+        int r;
+
+        if (!p || !a || !a->ek_uri || !a->request_id[0] || !a->ak_pub || !a->model)
                 return -EINVAL;
-        pthread_mutex_lock(&p->lock);
-        r = add_locked(p, a, now);
-        pthread_mutex_unlock(&p->lock);
+        r = crypto_pubkey_to_der(a->ak_pub, &ak, &ak_len);
+        if (r < 0)
+                return r;
+        /* The expired entries go first, in a statement of their own. */
+        r = store_run(p->st, "DELETE FROM attest_pending WHERE expires <= ?", "i", (int64_t) now);
+        if (r < 0)
+                return r;
+        r = store_begin(p->st);
+        if (r < 0)
+                return r;
+        r = add_tx(p, a, ak, ak_len, now);
+        if (r >= 0)
+                return store_commit(p->st);
+        (void) store_rollback(p->st);
         return r;
 }
 
-int attest_pending_take(attest_pending *p, const char *request_id, time_t now, attest_activation **ret) {
-        attest_activation *a = NULL;
+static int activation_from_row(store_stmt *s, const char *request_id, attest_activation **ret) {
+        _cleanup_(attest_activation_freep) attest_activation *a = NULL;
+        const void *blob;
+        size_t n = 0;
+        int r;
 
-        if (!p || !request_id || !ret)
-                return -EINVAL;
-        pthread_mutex_lock(&p->lock);
-        for (size_t i = 0; i < p->n; i++)
-                if (streq(p->items[i]->request_id, request_id)) {
-                        a = remove_at(p, i);
-                        break;
-                }
-        pthread_mutex_unlock(&p->lock);
+        a = calloc(1, sizeof(*a));
         if (!a)
-                return -ENOENT;
-        if (now >= a->expires) {
-                attest_activation_free(a);
-                return -ETIME;
-        }
-        *ret = a;
+                return -ENOMEM;
+        snprintf(a->request_id, sizeof(a->request_id), "%s", request_id);
+        a->ek_uri = strdup(store_column_text(s, 0) ?: "");
+        a->model = strdup(store_column_text(s, 5) ?: "");
+        if (!a->ek_uri || !a->model)
+                return -ENOMEM;
+        a->device_id = store_column_int64(s, 1);
+        blob = store_column_blob(s, 2, &n);
+        if (!blob || n != sizeof(a->secret_sha256))
+                return -EIO;
+        memcpy(a->secret_sha256, blob, n);
+        blob = store_column_blob(s, 3, &n);
+        if (!blob)
+                return -EIO;
+        r = crypto_pubkey_from_der(blob, n, &a->ak_pub);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EIO;
+        a->manufacturer = (uint32_t) store_column_int64(s, 4);
+        a->firmware = (uint32_t) store_column_int64(s, 6);
+        a->expires = (time_t) store_column_int64(s, 7);
+        *ret = TAKE_PTR(a);
         return 0;
 }
 
-size_t attest_pending_count(attest_pending *p) {
-        size_t n;
+int attest_pending_take(attest_pending *p, const char *request_id, time_t now, attest_activation **ret) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        _cleanup_(attest_activation_freep) attest_activation *a = NULL;
+        int r;
 
+        if (!p || !request_id || !ret || strlen(request_id) > ATTEST_REQUEST_ID_LEN)
+                return -EINVAL;
+        r = store_prepare(p->st,
+                          "DELETE FROM attest_pending WHERE request_id = ?"
+                          " RETURNING ek_uri, device_id, secret_sha256, ak_pub, manufacturer, model, firmware, expires",
+                          &s);
+        if (r >= 0)
+                r = store_bind(s, "t", request_id);
+        if (r >= 0)
+                r = store_step(s);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        r = activation_from_row(s, request_id, &a);
+        if (r < 0)
+                return r;
+        if (now >= a->expires)
+                return -ETIME;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int64_t attest_pending_count(attest_pending *p) {
         if (!p)
-                return 0;
-        pthread_mutex_lock(&p->lock);
-        n = p->n;
-        pthread_mutex_unlock(&p->lock);
-        return n;
+                return -EINVAL;
+        return count(p->st, "SELECT COUNT(*) FROM attest_pending", NULL, NULL, 0);
 }

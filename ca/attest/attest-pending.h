@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pending activations of the Attestation CA: what POST /attest promised,
- * held in memory until POST /secret comes back with the same X-Request-Id
- * (protocols.md 1). Single use: taking an entry removes it, whatever the
- * caller then decides. Bounded in size, in entries per device, and in time.
- * Nothing survives a restart, which only costs a client one retry.
+ * kept in the CA database until POST /secret comes back with the same
+ * X-Request-Id (protocols.md 1), so that the two requests may reach two
+ * different CA instances. Single use in the whole fleet: taking an entry
+ * deletes it in the statement that reads it, whatever the caller then
+ * decides. Bounded in size, in entries per device, and in time. The
+ * secret itself is never stored, only its SHA-256: reading the table
+ * does not let anyone answer a challenge.
  *
- * Thread-safe (MHD runs one thread per connection): every call takes the
- * table's mutex.
+ * Thread-safe and safe across processes: every call is one statement or
+ * one transaction of its own.
  */
 #pragma once
 
@@ -17,6 +20,7 @@
 
 #include "attest-req.h"
 #include "crypto.h"
+#include "ca/core/store.h"
 
 #define ATTEST_PENDING_MAX 4096        /* entries in the table */
 #define ATTEST_PENDING_PER_DEVICE 8    /* unexpired entries for one EK */
@@ -26,7 +30,7 @@ typedef struct attest_activation {
         char request_id[ATTEST_REQUEST_ID_LEN + 1]; /* lower-case UUID */
         char *ek_uri;
         int64_t device_id;
-        uint8_t secret[ATTEST_SECRET_LEN];
+        uint8_t secret_sha256[32]; /* SHA-256 of the credential's secret */
         EVP_PKEY *ak_pub;
         uint32_t manufacturer;  /* TPM_PT_MANUFACTURER */
         char *model;
@@ -34,30 +38,34 @@ typedef struct attest_activation {
         time_t expires;         /* unusable from this second on */
 } attest_activation;
 
-/* Erases the secret and frees everything; NULL is fine. */
+/* Erases and frees everything; NULL is fine. */
 void attest_activation_free(attest_activation *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(attest_activation *, attest_activation_free);
 
 typedef struct attest_pending attest_pending;
 
-/* A table of at most max entries, at most per_device of them unexpired
- * for one EK URI (both > 0). 0, -EINVAL or -ENOMEM. */
-int attest_pending_new(size_t max, size_t per_device, attest_pending **ret);
-/* Frees the table and every entry left in it; NULL is fine. */
+/* The table in st (module "attest", migrated here): at most max entries,
+ * at most per_device of them unexpired for one EK URI (both > 0). st is
+ * borrowed. 0, -EINVAL, -ENOMEM or the store's -errno. */
+int attest_pending_new(store *st, size_t max, size_t per_device, attest_pending **ret);
+/* Frees the handle; the entries stay in the database. NULL is fine. */
 void attest_pending_free(attest_pending *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(attest_pending *, attest_pending_free);
 
-/* Adds a (taking ownership on success only), after dropping the expired
- * entries at time now. Fails, changing nothing, with -EEXIST if an
+/* Stores a copy of a (the caller keeps a), after dropping the entries
+ * expired at time now. Fails, changing nothing, with -EEXIST if an
  * unexpired entry has the same request id (whatever its EK), -EUSERS if
  * a->ek_uri already has per_device unexpired entries, -ENOSPC if the
- * table is full of unexpired entries; -EINVAL for a NULL or nameless a. */
-int attest_pending_add(attest_pending *p, attest_activation *a, time_t now);
+ * table is full of unexpired entries; -EINVAL for an incomplete a; the
+ * store's -errno (-EBUSY: database busy or unreachable). */
+int attest_pending_add(attest_pending *p, const attest_activation *a, time_t now);
 
-/* Removes the entry of request_id and hands it to the caller (free with
- * attest_activation_free). -ENOENT if there is none; -ETIME if it had
- * expired at time now (it is removed all the same and *ret untouched). */
+/* Deletes the entry of request_id and hands it to the caller (free with
+ * attest_activation_free). -ENOENT if there is none (or another request
+ * took it first, at any instance); -ETIME if it had expired at time now
+ * (it is deleted all the same and *ret untouched); the store's -errno. */
 int attest_pending_take(attest_pending *p, const char *request_id, time_t now, attest_activation **ret);
 
-/* Entries held, expired ones included (for tests and diagnostics). */
-size_t attest_pending_count(attest_pending *p);
+/* Entries held, expired ones included (for tests and diagnostics), or
+ * -errno. */
+int64_t attest_pending_count(attest_pending *p);

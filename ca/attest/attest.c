@@ -36,7 +36,7 @@ int attest_ca_new(store *st, issuer *iss, uint64_t lifetime, attest_ca **ret) {
         ca = calloc(1, sizeof(*ca));
         if (!ca)
                 return -ENOMEM;
-        r = attest_pending_new(ATTEST_PENDING_MAX, ATTEST_PENDING_PER_DEVICE, &ca->pending);
+        r = attest_pending_new(st, ATTEST_PENDING_MAX, ATTEST_PENDING_PER_DEVICE, &ca->pending);
         if (r < 0) {
                 free(ca);
                 return r;
@@ -165,6 +165,7 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
         _cleanup_(attest_activation_freep) attest_activation *a = NULL;
         _cleanup_(attest_credential_done) attest_credential out = {};
         _cleanup_pkey_ EVP_PKEY *ek = NULL;
+        uint8_t secret[ATTEST_SECRET_LEN];
         tpm2_ek_scheme scheme;
         TPM2B_NAME ak_name;
         int r;
@@ -190,11 +191,15 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
         if (r < 0)
                 return r;
 
-        r = crypto_random(a->secret, sizeof(a->secret));
-        if (r < 0)
-                return r;
-        r = tpm2_make_credential(ek, &scheme, ak_name.name, ak_name.size, a->secret, sizeof(a->secret),
-                                 &out.credential, &out.credential_len, &out.secret, &out.secret_len);
+        /* Only the secret's digest is kept (in the database, where any
+         * instance can check the answer). */
+        r = crypto_random(secret, sizeof(secret));
+        if (r >= 0)
+                r = crypto_sha256(secret, sizeof(secret), a->secret_sha256);
+        if (r >= 0)
+                r = tpm2_make_credential(ek, &scheme, ak_name.name, ak_name.size, secret, sizeof(secret),
+                                         &out.credential, &out.credential_len, &out.secret, &out.secret_len);
+        explicit_bzero(secret, sizeof(secret));
         if (r < 0)
                 return r;
         out.ek_uri = strdup(a->ek_uri);
@@ -208,7 +213,6 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
         r = attest_pending_add(ca->pending, a, now);
         switch (r) {
         case 0:
-                a = NULL; /* the table owns it now */
                 break;
         case -EEXIST:
                 return ca_refuse(ret_refusal, 409, "X-Request-Id %s is already in use by a pending attestation",
@@ -262,7 +266,11 @@ static int issue_ak_cert(attest_ca *ca, const attest_activation *a, issued_cert 
         r = store_begin(ca->st);
         if (r < 0)
                 return r;
-        r = check_device(ca, a->ek_uri, &device_id, ref);
+        r = devices_lock(ca->st, a->device_id, false);
+        if (r >= 0)
+                r = check_device(ca, a->ek_uri, &device_id, ref);
+        if (r >= 0 && device_id != a->device_id)
+                r = ca_refuse(ref, 403, "device \"%s\" was registered again since /attest; start again", a->ek_uri);
         if (r >= 0) {
                 req.device_id = device_id;
                 r = issuer_issue(ca->iss, &req, ret);
@@ -281,7 +289,7 @@ int attest_ca_activate(attest_ca *ca, const char *request_id, const char *body, 
                        issued_cert *ret, char **ret_ek_uri, attest_refusal *ret_refusal) {
         _cleanup_(attest_activation_freep) attest_activation *a = NULL;
         _cleanup_free_ char *error = NULL, *ek_uri = NULL;
-        uint8_t secret[ATTEST_SECRET_LEN];
+        uint8_t secret[ATTEST_SECRET_LEN], digest[32];
         issued_cert c = {};
         int r;
 
@@ -310,9 +318,11 @@ int attest_ca_activate(attest_ca *ca, const char *request_id, const char *body, 
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 400, "%s", error ?: "malformed request body");
-        r = CRYPTO_memcmp(secret, a->secret, sizeof(secret));
+        r = crypto_sha256(secret, sizeof(secret), digest);
         explicit_bzero(secret, sizeof(secret));
-        if (r != 0)
+        if (r < 0)
+                return r;
+        if (CRYPTO_memcmp(digest, a->secret_sha256, sizeof(digest)) != 0)
                 return ca_refuse(ret_refusal, 403,
                               "the secret does not match: the credential was not activated by the TPM of \"%s\"",
                               a->ek_uri);

@@ -75,12 +75,12 @@ cert_state cert_row_state(const cert_row *c, time_t now) {
 
 #define CERT_WHERE                                                                                          \
         " FROM certificates c LEFT JOIN devices d ON d.id = c.device_id"                                 \
-        " WHERE (? IS NULL OR LOWER(c.serial) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.subject, '')) LIKE ? ESCAPE '\\'" \
+        " WHERE (CAST(? AS TEXT) IS NULL OR LOWER(c.serial) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(c.subject, '')) LIKE ? ESCAPE '\\'" \
         " OR LOWER(COALESCE(c.account, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(d.name, '')) LIKE ? ESCAPE '\\'" \
         " OR LOWER(COALESCE(d.ek_uri, '')) LIKE ? ESCAPE '\\')"                                          \
-        " AND (? IS NULL OR c.serial = ?)"                                                                \
+        " AND (CAST(? AS TEXT) IS NULL OR c.serial = ?)"                                                                \
         " AND (? = 0 OR c.device_id = ?)"                                                                 \
-        " AND (? IS NULL OR c.ca = ?)"                                                                    \
+        " AND (CAST(? AS TEXT) IS NULL OR c.ca = ?)"                                                                    \
         " AND (? = 0 OR (? = 1 AND c.revoked = 0 AND c.not_after > ?) OR (? = 2 AND c.revoked = 1)"      \
         " OR (? = 3 AND c.revoked = 0 AND c.not_after <= ?))"
 

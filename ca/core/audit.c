@@ -125,7 +125,7 @@ int audit_list(store *s, const audit_query *q, audit_entry **ret, size_t *ret_n)
         r = store_prepare(s,
                           "SELECT id, at, actor_kind, actor, session, remote_addr, action, target, detail"
                           " FROM audit_log WHERE (? = 0 OR id < ?)"
-                          " AND (? IS NULL OR LOWER(actor) LIKE ? ESCAPE '\\' OR LOWER(action) LIKE ? ESCAPE '\\'"
+                          " AND (CAST(? AS TEXT) IS NULL OR LOWER(actor) LIKE ? ESCAPE '\\' OR LOWER(action) LIKE ? ESCAPE '\\'"
                           " OR LOWER(COALESCE(target, '')) LIKE ? ESCAPE '\\')"
                           " ORDER BY id DESC LIMIT ?",
                           &st);

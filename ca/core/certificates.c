@@ -108,7 +108,8 @@ int certificates_record(store *st, ca_kind ca, X509 *cert, const char *serial, i
                 return r;
         r = store_prepare(st,
                           "INSERT INTO certificates (serial, ca, device_id, account, subject, not_before,"
-                          " not_after, revoked, der, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                          " not_after, revoked, der, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+                          " ON CONFLICT (serial) DO NOTHING RETURNING serial",
                           &stmt);
         if (r < 0)
                 return r;
@@ -129,6 +130,10 @@ int certificates_record(store *st, ca_kind ca, X509 *cert, const char *serial, i
                 r = store_bind_int64(stmt, 9, (int64_t) time(NULL));
         if (r >= 0)
                 r = store_step(stmt);
+        /* No row back: the serial is taken. Said without an error, which
+         * on PostgreSQL would spoil the caller's transaction. */
+        if (r == 0)
+                return -EEXIST;
         return r < 0 ? r : 0;
 }
 

@@ -27,6 +27,7 @@
 #define HTTP_MAX_CONNECTIONS 512
 #define HTTP_CONNECTION_TIMEOUT_S 60
 #define HTTP_DRAIN_TIMEOUT_S 30
+#define HTTP_RETRY_AFTER_DEFAULT "2" /* seconds, on a 503 that names none */
 #define HTTP_MAX_CLIENT_CERTS 8
 /* Largest oversized body read and discarded so that its sender gets the
  * 413; a larger announced body is refused from the headers alone. */
@@ -207,14 +208,20 @@ bool http_server_has_route(const http_server *s, const char *method, const char 
 static enum MHD_Result queue(struct MHD_Connection *conn, http_response *r) {
         struct MHD_Response *m;
         enum MHD_Result ret;
+        bool retry_after = false;
 
         m = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_COPY);
         if (!m)
                 return MHD_NO;
         if (r->content_type)
                 MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-        for (size_t i = 0; i < r->n_headers; i++)
+        for (size_t i = 0; i < r->n_headers; i++) {
                 MHD_add_response_header(m, r->headers[i].name, r->headers[i].value);
+                retry_after = retry_after || strcasecmp(r->headers[i].name, "Retry-After") == 0;
+        }
+        /* RFC 9110 section 10.2.3: a 503 says when to come back. */
+        if (r->status == 503 && !retry_after)
+                MHD_add_response_header(m, "Retry-After", HTTP_RETRY_AFTER_DEFAULT);
         MHD_add_response_header(m, "Cache-Control", "no-store");
         ret = MHD_queue_response(conn, r->status, m);
         MHD_destroy_response(m);

@@ -14,6 +14,9 @@
  * than 1 MiB, and after the (discarded) body otherwise, so that an ordinary
  * client reads the answer instead of a reset connection.
  *
+ * A 503 answer (a service busy or its database unreachable) always carries
+ * Retry-After: the handler's, or a default of a few seconds.
+ *
  * Shutdown: http_server_run() returns on SIGTERM/SIGINT after it stopped
  * accepting, let every request already being handled finish and send its
  * response, and ran the shutdown hooks (last registered first).

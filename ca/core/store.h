@@ -1,21 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The CA's storage interface. One backend today, embedded SQLite (WAL,
- * busy timeout, foreign keys on); PostgreSQL will plug in behind the same
- * functions, so callers write portable SQL: `?` placeholders (translated
- * for PostgreSQL), INTEGER/TEXT/BLOB columns, times as INTEGER Unix
- * seconds, booleans as INTEGER 0/1, no SQLite-only syntax (no INSERT OR
- * REPLACE, no pragmas). Primary keys that the database numbers are
- * `id INTEGER PRIMARY KEY AUTOINCREMENT` in SQLite migrations (ids never
- * reused; the PostgreSQL migrations will say BIGSERIAL, the one place
- * where the two differ), read back with store_last_insert_id().
+ * The CA's storage interface, with two backends behind it (store-backend.h):
+ * embedded SQLite (WAL, busy timeout, foreign keys on) for one instance,
+ * and PostgreSQL (libpq) for several instances sharing one database.
+ * Callers write portable SQL, and the same migrations serve both:
+ * `?` placeholders (numbered for PostgreSQL), INTEGER/TEXT/BLOB columns
+ * (BIGINT/TEXT/BYTEA there), times as INTEGER Unix seconds, booleans as
+ * INTEGER 0/1, database-numbered keys as `id INTEGER PRIMARY KEY
+ * AUTOINCREMENT` (BIGSERIAL there) read back with `RETURNING id`. Both
+ * understand `INSERT ... ON CONFLICT (cols) DO NOTHING` or `DO UPDATE SET
+ * c = excluded.c`, and `INSERT/UPDATE/DELETE ... RETURNING`; nothing
+ * else of either dialect
+ * (no INSERT OR REPLACE, no pragmas, no blob literals, no FOR UPDATE:
+ * use store_lock()).
  *
- * Threads: a store is shared by all threads. Each thread transparently
- * gets its own database connection on first use (closed at thread exit or
- * store_close()), so a transaction belongs to the thread that began it and
- * statements of other threads never land inside it. Write transactions
- * serialise in the database (SQLite: BEGIN IMMEDIATE + busy timeout).
+ * Threads: a store is shared by all threads. A thread's statements and
+ * transactions run on a connection of its own (SQLite: one per thread,
+ * closed at thread exit or store_close(); PostgreSQL: taken from a
+ * bounded pool for as long as the thread has a statement or transaction
+ * open, then given back), so a transaction belongs to the thread that
+ * began it and statements of other threads never land inside it.
  * A store_stmt must be used and freed by the thread that prepared it.
+ *
+ * Isolation: SQLite runs one write transaction at a time (BEGIN
+ * IMMEDIATE + busy timeout). PostgreSQL runs them side by side at READ
+ * COMMITTED, where every statement sees what was committed before it
+ * started: a single statement is atomic (a conditional UPDATE, a DELETE
+ * ... RETURNING, an INSERT refused by a UNIQUE constraint decide races),
+ * and a transaction that reads, decides and then writes takes a
+ * store_lock() first on the name of what it decides about.
+ *
+ * A failed statement inside a transaction spoils the transaction on
+ * PostgreSQL (every later statement fails): roll back after any error.
+ * -EBUSY means "try again later": a lock or the pool not free within the
+ * timeout, or (PostgreSQL) the database unreachable or its connection
+ * lost; the next call reconnects.
  *
  * Transactions nest: an inner store_begin() is a SAVEPOINT, its
  * store_rollback() undoes only the inner part. Every multi-row change runs
@@ -32,9 +51,12 @@
 typedef struct store store;
 typedef struct store_stmt store_stmt;
 
-/* Opens (creating if needed) the database named by url: a file path or
- * "sqlite:PATH" for SQLite; "postgresql://..." gives -EOPNOTSUPP for now.
- * A new SQLite file is created 0600. Returns 0 or -errno. */
+/* Opens the database named by url: a file path or "sqlite:PATH" for
+ * SQLite (created 0600 if missing), or a libpq URI "postgres://..." /
+ * "postgresql://..." (the database must exist; its first connection is
+ * made now). Another scheme gives -EPROTONOSUPPORT; an unreachable
+ * PostgreSQL -ECONNREFUSED, refused credentials -EACCES. Returns 0 or
+ * -errno. */
 int store_open(const char *url, store **ret);
 void store_close(store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(store *, store_close);
@@ -48,6 +70,19 @@ int store_rollback(store *s);
 /* For `_cleanup_(store_rollback_unlessp)`-style use: rolls back if
  * *in_tx is still true. */
 void store_rollback_unless_committed(store *s, bool *in_tx);
+
+/* Serialises the calling thread's transaction with every other
+ * transaction (of any process on the database) that locks the same name,
+ * until commit or rollback; shared locks of one name coexist, an
+ * exclusive one waits for all of them and they for it. Names are free
+ * text, by convention "table:key". -EINVAL outside a transaction; -EBUSY
+ * if not granted within the timeout. SQLite serialises all write
+ * transactions anyway: there it only checks the transaction. */
+int store_lock(store *s, const char *name, bool exclusive);
+
+/* url with its password (userinfo or password= parameter) masked, for
+ * logs; malloc'ed into *ret. 0 or -ENOMEM. */
+int store_url_for_log(const char *url, char **ret);
 
 /* Runs SQL without parameters or results, possibly several statements
  * separated by ';' (migrations). Returns 0 or -errno. */
@@ -86,14 +121,14 @@ bool store_column_is_null(store_stmt *st, int col);
  * store_step. */
 int store_run(store *s, const char *sql, const char *types, ...);
 
-/* Row id given to the last INSERT of the calling thread's connection. */
-int64_t store_last_insert_id(store *s);
-
 /* Schema migrations, tracked in a table store_migrations(module, version,
  * applied_at). Steps are applied in array order, each in its own
  * transaction together with its bookkeeping row, skipping those whose
  * (module, version) is recorded; versions must increase along the array.
- * Modules in use: "ca" (certificates), "inventory" (devices), "acme". Returns the
+ * Each step runs under an exclusive store_lock(), so processes starting
+ * together apply it once. Modules in use: "ca" (certificates),
+ * "inventory" (devices), "x5c" (used token ids), "acme", "acme_nonce",
+ * "attest" (pending activations). Returns the
  * number of steps applied or -errno (nothing of a failed step remains). */
 typedef struct store_migration {
         int version;

@@ -56,7 +56,7 @@ static http_response *store_error(int r, const char *what) {
         case -EEXIST:
                 return http_response_error(409, "a device with this EK is already in the inventory");
         case -EBUSY:
-                return http_response_error(503, "database busy, retry");
+                return http_response_error(503, "database busy or unreachable, retry later");
         default:
                 log_error_errno(r, "Admin API: failed to %s: %m", what);
                 return http_response_error(500, "internal error");
@@ -282,7 +282,7 @@ static http_response *handle_import(const http_request *req, void *userdata) {
         if (r == -ENOMEM)
                 return NULL;
         if (r == -EBUSY)
-                return http_response_error(503, "database busy, retry");
+                return http_response_error(503, "database busy or unreachable, retry later");
         if (r < 0)
                 return http_response_error(r == -EEXIST ? 409 : 400, error ?: "invalid import file");
         log_info("Admin API: imported %d device(s).", r);

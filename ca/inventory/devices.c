@@ -303,18 +303,25 @@ int device_from_spec(const device_spec *spec, device *ret, const char **ret_why)
 }
 
 int devices_add(store *st, device *d) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
         time_t now = time(NULL);
         int r;
 
-        r = store_run(st,
-                      "INSERT INTO devices (ek_uri, ek_pub, ek_cert, name, serial, owner, tags, status,"
-                      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      "tbbtttttii", d->ek_uri, d->ek_pub, d->ek_pub_len, d->ek_cert, d->ek_cert_len,
-                      d->name, d->serial, d->owner, d->tags, device_status_to_string(d->status),
-                      (int64_t) now, (int64_t) now);
+        r = store_prepare(st,
+                          "INSERT INTO devices (ek_uri, ek_pub, ek_cert, name, serial, owner, tags, status,"
+                          " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          &s);
+        if (r >= 0)
+                r = store_bind(s, "tbbtttttii", d->ek_uri, d->ek_pub, d->ek_pub_len, d->ek_cert, d->ek_cert_len,
+                               d->name, d->serial, d->owner, d->tags, device_status_to_string(d->status), (int64_t) now,
+                               (int64_t) now);
+        if (r >= 0)
+                r = store_step(s);
+        if (r == 0)
+                r = -EIO;
         if (r < 0)
                 return r;
-        d->id = store_last_insert_id(st);
+        d->id = store_column_int64(s, 0);
         d->created_at = d->updated_at = now;
         return 0;
 }
@@ -438,10 +445,10 @@ int devices_list(store *s, device **ret, size_t *ret_n) {
 }
 
 #define DEVICE_WHERE                                                                                       \
-        " FROM devices WHERE (? IS NULL OR LOWER(COALESCE(name, '')) LIKE ? ESCAPE '\\'"                \
+        " FROM devices WHERE (CAST(? AS TEXT) IS NULL OR LOWER(COALESCE(name, '')) LIKE ? ESCAPE '\\'"                \
         " OR LOWER(COALESCE(serial, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(owner, '')) LIKE ? ESCAPE '\\'" \
-        " OR LOWER(ek_uri) LIKE ? ESCAPE '\\') AND (? IS NULL OR status = ?)"                              \
-        " AND (? IS NULL OR tags LIKE ? ESCAPE '\\')"
+        " OR LOWER(ek_uri) LIKE ? ESCAPE '\\') AND (CAST(? AS TEXT) IS NULL OR status = ?)"                              \
+        " AND (CAST(? AS TEXT) IS NULL OR tags LIKE ? ESCAPE '\\')"
 
 int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total) {
         _cleanup_(store_stmt_freep) store_stmt *st = NULL;
@@ -517,8 +524,10 @@ int devices_set_status(store *st, int64_t id, device_status status) {
         if (r < 0)
                 return r;
         in_tx = true;
-        r = store_run(st, "UPDATE devices SET status = ?, updated_at = ? WHERE id = ?", "tii",
-                      device_status_to_string(status), (int64_t) time(NULL), id);
+        r = devices_lock(st, id, true);
+        if (r >= 0)
+                r = store_run(st, "UPDATE devices SET status = ?, updated_at = ? WHERE id = ?", "tii",
+                              device_status_to_string(status), (int64_t) time(NULL), id);
         if (r == 0)
                 r = -ENOENT;
         if (r >= 0 && status == DEVICE_DISABLED)
@@ -539,6 +548,13 @@ int devices_set_tags(store *st, int64_t id, const char *tags) {
         return r == 0 ? -ENOENT : r < 0 ? r : 0;
 }
 
+int devices_lock(store *st, int64_t id, bool exclusive) {
+        char name[48];
+
+        snprintf(name, sizeof(name), "device:%lld", (long long) id);
+        return store_lock(st, name, exclusive);
+}
+
 int devices_remove(store *st, int64_t id) {
         bool in_tx;
         int r, revoked = 0;
@@ -547,7 +563,9 @@ int devices_remove(store *st, int64_t id) {
         if (r < 0)
                 return r;
         in_tx = true;
-        r = store_run(st, "DELETE FROM devices WHERE id = ?", "i", id);
+        r = devices_lock(st, id, true);
+        if (r >= 0)
+                r = store_run(st, "DELETE FROM devices WHERE id = ?", "i", id);
         if (r == 0)
                 r = -ENOENT;
         if (r >= 0)

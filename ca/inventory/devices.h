@@ -101,6 +101,14 @@ typedef struct device_query {
         size_t limit, offset;
 } device_query;
 int devices_search(store *st, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total);
+/* Inside a transaction: orders it with every other transaction about the
+ * device of that id, across CA instances (store_lock "device:ID"). A
+ * transaction that issues for a device takes it shared and then checks
+ * that the device is active; one that disables or removes it takes it
+ * exclusive (devices_set_status and devices_remove do). So a certificate
+ * issued while a device is being disabled is either refused or revoked
+ * with the others. 0 or -errno. */
+int devices_lock(store *st, int64_t id, bool exclusive);
 /* Sets the status; disabling revokes the device's certificates (reason 5,
  * cessationOfOperation). -ENOENT if not found. Returns the number of
  * certificates revoked. */

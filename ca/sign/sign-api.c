@@ -29,7 +29,7 @@ static http_response *failed(const http_request *req, int r) {
         if (r == -ENOMEM)
                 return NULL;
         if (r == -EBUSY)
-                return refused(req, 503, "database busy, retry");
+                return refused(req, 503, "database busy or unreachable, retry later");
         log_error_errno(r, "Account CA: %s from %s failed: %m", req->path, req->remote_addr);
         return http_response_error(500, "internal error");
 }

@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "ca/inventory/devices.h"
@@ -20,6 +21,7 @@
 #define AUD_PATH "/1.0/sign#x5c/"
 #define ACCOUNTS_ISS "accounts"
 #define ACCOUNTS_JTI_KEY "/accounts" /* no provisioner or account has this name */
+#define JTI_PURGE_INTERVAL 60 /* seconds */
 
 typedef struct x5c_prov {
         char *name;
@@ -37,6 +39,7 @@ struct sign_ca {
         uint64_t lifetime;
         x5c_prov *provs;
         size_t n_provs;
+        _Atomic int64_t next_purge; /* of expired jtis */
 };
 
 static const store_migration x5c_migrations[] = {
@@ -232,13 +235,25 @@ static int check_issued(sign_ca *ca, X509 *cert, ca_kind kind, const char *what,
         return 0;
 }
 
-/* Records a jti as used until it expires; purges expired ones first. */
+/* Expired jtis are forgotten, once a minute per instance and outside
+ * the issuing transactions: several instances deleting the same rows in
+ * every issuance would wait for each other's row locks. */
+static void purge_jtis(sign_ca *ca, time_t now) {
+        int64_t due = atomic_load(&ca->next_purge);
+        int r;
+
+        if (now < due || !atomic_compare_exchange_strong(&ca->next_purge, &due, (int64_t) now + JTI_PURGE_INTERVAL))
+                return;
+        r = store_run(ca->st, "DELETE FROM x5c_tokens WHERE expires_at < ?", "i", (int64_t) now);
+        if (r < 0)
+                log_debug_errno(r, "Purging expired token ids failed, ignoring: %m");
+}
+
+/* Records a jti as used until it expires: of two requests with one
+ * token, at one instance or two, the primary key lets one through. */
 static int record_jti(sign_ca *ca, const char *prov, const x5c_token *t, time_t now, sign_refusal *ref) {
         int r;
 
-        r = store_run(ca->st, "DELETE FROM x5c_tokens WHERE expires_at < ?", "i", (int64_t) now);
-        if (r < 0)
-                return r;
         r = store_run(ca->st, "INSERT INTO x5c_tokens (provisioner, jti, expires_at, used_at) VALUES (?, ?, ?, ?)",
                       "ttii", prov, t->jti, t->exp + X5C_LEEWAY, (int64_t) now);
         if (r == -EEXIST)
@@ -252,10 +267,13 @@ static int issue_tx(sign_ca *ca, const char *prov, const x5c_token *t, const iss
                     sign_result *res, sign_refusal *ref) {
         int r;
 
+        purge_jtis(ca, now);
         r = store_begin(ca->st);
         if (r < 0)
                 return r;
         r = t ? record_jti(ca, prov, t, now, ref) : 0;
+        if (r >= 0)
+                r = devices_lock(ca->st, req->device_id, false);
         if (r >= 0)
                 r = check_device(ca, req->device_id, &res->device_ek_uri, ref);
         if (r >= 0)

@@ -21,6 +21,7 @@ pytest_plugins = [
     "fixtures.ocsp",
     "fixtures.stepca",
     "fixtures.postgres",
+    "fixtures.fleet",
     "fixtures.nspawn",
     "fixtures.issued",
     "fixtures.browser",

@@ -190,8 +190,28 @@ static void test_bad_input(void) {
         ok(k == NULL, "nothing returned on failure");
 }
 
+/* RFC 4231 section 4.3 (test case 2) and 4.2 (test case 1). */
+static void test_hmac(void) {
+        static const uint8_t want2[32] = {
+                0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+                0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+        };
+        static const uint8_t want1[32] = {
+                0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53, 0x5c, 0xa8, 0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b,
+                0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83, 0x3d, 0xa7, 0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7,
+        };
+        uint8_t key1[20], mac[32];
+
+        is_ok(crypto_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac), "HMAC-SHA-256 test case 2");
+        is_mem(mac, sizeof(mac), want2, sizeof(want2), "HMAC-SHA-256 test case 2 value");
+        memset(key1, 0x0b, sizeof(key1));
+        is_ok(crypto_hmac_sha256(key1, sizeof(key1), "Hi There", 8, mac), "HMAC-SHA-256 test case 1");
+        is_mem(mac, sizeof(mac), want1, sizeof(want1), "HMAC-SHA-256 test case 1 value");
+}
+
 int main(void) {
         test_type_names();
+        test_hmac();
         test_generate();
         test_type_of_files();
         test_pem_der_vectors();

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for ca/acme/acme-db.c on a temporary SQLite store: the schema
+ * Unit tests for ca/acme/acme-db.c on test-db.h's database: the schema
  * migrates (twice, idempotently), accounts are unique per key, and the
  * status machine of RFC 8555 section 7.1.6 holds when validations finish:
  * an order becomes ready only when every authorization is valid, one
  * failure invalidates challenge, authorization and order, and a decided
  * challenge is never decided again.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "ca/acme/acme-db.h"
+#include "tests/unit/ca/test-db.h"
 #include "tests/unit/tap.h"
 
 static acme_account_row account(const char *id, const char *thumb) {
@@ -48,8 +50,108 @@ static const char *order_status(store *st, const char *id, char *buf, size_t siz
         return buf;
 }
 
+typedef struct racer {
+        store *st;
+        const char *what, *id;
+        pthread_barrier_t *start;
+        int result;
+} racer;
+
+static void *race(void *p) {
+        racer *r = p;
+
+        pthread_barrier_wait(r->start);
+        if (streq(r->what, "start"))
+                r->result = acme_db_chall_start(r->st, r->id, 200);
+        else if (streq(r->what, "claim"))
+                r->result = acme_db_chall_claim(r->st, r->id, 300, 420);
+        else
+                r->result = acme_db_chall_finish(r->st, r->id, true, NULL, 300);
+        return NULL;
+}
+
+/* n threads alternating between two stores (two CA instances); returns
+ * how many got `want`. */
+static int run_race(store *a, store *b, const char *what, const char *const *ids, size_t n, int want) {
+        pthread_barrier_t start;
+        pthread_t t[16];
+        racer rs[16];
+        int hits = 0;
+
+        pthread_barrier_init(&start, NULL, (unsigned) n);
+        for (size_t i = 0; i < n; i++) {
+                rs[i] = (racer) { .st = i % 2 ? b : a, .what = what, .id = ids[i], .start = &start };
+                pthread_create(&t[i], NULL, race, &rs[i]);
+        }
+        for (size_t i = 0; i < n; i++) {
+                pthread_join(t[i], NULL);
+                hits += rs[i].result == want;
+        }
+        pthread_barrier_destroy(&start);
+        return hits;
+}
+
+/* Validation shared by instances: a response starts a challenge once,
+ * one worker claims each attempt, a lapsed claim is free again, and two
+ * challenges of one order finishing at once at two instances both count. */
+static void test_claims(store *st, store *other) {
+        const char *const same[16] = { "cc1", "cc1", "cc1", "cc1", "cc1", "cc1", "cc1", "cc1",
+                                       "cc1", "cc1", "cc1", "cc1", "cc1", "cc1", "cc1", "cc1" };
+        acme_chall_row ch = {};
+        char **ids = NULL, buf[32];
+        int ready = 0;
+
+        is_ok(make_order(st, "oc", "azc1", "azc2", "cc1", "cc2"), "claims: order");
+        is_ok(acme_db_chall_due(st, 200, 10, &ids), "claims: due list");
+        ok(ids && !ids[0], "claims: nothing due while pending");
+        acme_strv_free(TAKE_PTR(ids));
+        is_int(run_race(st, other, "start", same, 16, 1), 1, "claims: of 16 responses at two instances one starts it");
+        is_ok(acme_db_chall_get(st, "cc1", &ch), "claims: read");
+        is_str(ch.status, "processing", "claims: processing");
+        is_int(ch.next_attempt, 200, "claims: due at once");
+        acme_chall_row_done(&ch);
+        is_int(acme_db_chall_start(st, "cc1", 201), 0, "claims: not started twice");
+
+        is_int(acme_db_chall_claim(st, "cc1", 199, 300), 0, "claims: not before it is due");
+        is_ok(acme_db_chall_due(other, 200, 10, &ids), "claims: due list at the other instance");
+        ok(ids && ids[0] && streq(ids[0], "cc1") && !ids[1], "claims: it is due");
+        acme_strv_free(TAKE_PTR(ids));
+        is_int(run_race(st, other, "claim", same, 16, 1), 1, "claims: of 16 workers at two instances one claims it");
+        is_ok(acme_db_chall_due(other, 300, 10, &ids), "claims: due list while claimed");
+        ok(ids && !ids[0], "claims: a claimed challenge is nobody else's");
+        acme_strv_free(TAKE_PTR(ids));
+        is_int(acme_db_chall_claim(other, "cc1", 419, 500), 0, "claims: held until the lease ends");
+        is_int(acme_db_chall_claim(other, "cc1", 420, 540), 1, "claims: a lapsed claim (dead instance) is taken over");
+        is_ok(acme_db_chall_release(other, "cc1"), "claims: released");
+        is_int(acme_db_chall_claim(st, "cc1", 421, 541), 1, "claims: free again");
+        is_ok(acme_db_chall_get(st, "cc1", &ch), "claims: read for a retry");
+        ch.attempts = 1;
+        ch.next_attempt = 430;
+        is_ok(acme_db_chall_update(st, &ch), "claims: a failed attempt, retry later");
+        acme_chall_row_done(&ch);
+        is_int(acme_db_chall_claim(other, "cc1", 429, 600), 0, "claims: not before the retry is due");
+        is_int(acme_db_chall_claim(other, "cc1", 430, 600), 1, "claims: the retry is anybody's");
+
+        /* Two challenges of one order finishing at the same moment at two
+         * instances: each sees the other's, and the order becomes ready. */
+        for (int i = 0; i < 10; i++) {
+                char oid[16], a1[16], a2[16], c1[16], c2[16];
+                const char *pair[2] = { c1, c2 };
+
+                snprintf(oid, sizeof(oid), "or%d", i);
+                snprintf(a1, sizeof(a1), "ar%da", i);
+                snprintf(a2, sizeof(a2), "ar%db", i);
+                snprintf(c1, sizeof(c1), "cr%da", i);
+                snprintf(c2, sizeof(c2), "cr%db", i);
+                if (make_order(st, oid, a1, a2, c1, c2) < 0 || run_race(st, other, "finish", pair, 2, 1) != 2)
+                        continue;
+                ready += streq(order_status(st, oid, buf, sizeof(buf)), "ready");
+        }
+        is_int(ready, 10, "claims: every order with both challenges valid at once is ready");
+}
+
 int main(void) {
-        char dir[] = "/tmp/test-acme-db-XXXXXX", path[256], buf[32];
+        char dir[] = "/tmp/test-acme-db-XXXXXX", path[1024], buf[32];
         _cleanup_(store_closep) store *st = NULL;
         acme_account_row a1 = account("acct1", "thumb1"), a2 = account("acct2", "thumb2"), got = {};
         acme_chall_row ch = {};
@@ -58,7 +160,7 @@ int main(void) {
 
         if (!mkdtemp(dir))
                 return 1;
-        snprintf(path, sizeof(path), "%s/ca.db", dir);
+        test_db_url(dir, path, sizeof(path));
         is_ok(store_open(path, &st), "store opened");
         is_ok(acme_db_migrate(st), "schema migrated");
         is_ok(acme_db_migrate(st), "migration is idempotent");
@@ -115,12 +217,18 @@ int main(void) {
         ok(ids[0] && ids[1] && ids[2] && !ids[3], "three orders");
         acme_strv_free(ids);
 
+        {
+                _cleanup_(store_closep) store *other = NULL;
+
+                if (is_ok(store_open(path, &other), "a second store on the database (another instance)"))
+                        test_claims(st, other);
+        }
+
         store_close(TAKE_PTR(st));
-        (void) unlink(path);
-        snprintf(path, sizeof(path), "%s/ca.db-wal", dir);
-        (void) unlink(path);
-        snprintf(path, sizeof(path), "%s/ca.db-shm", dir);
-        (void) unlink(path);
+        for (const char *const *f = (const char *const[]) { "test.db", "test.db-wal", "test.db-shm", NULL }; *f; f++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, *f);
+                (void) unlink(path);
+        }
         (void) rmdir(dir);
         return tap_done();
 }

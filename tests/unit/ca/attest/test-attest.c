@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
@@ -21,6 +22,7 @@
 #include "ca/attest/attest.h"
 #include "ca/inventory/devices.h"
 #include "log.h"
+#include "tests/unit/ca/test-db.h"
 #include "tests/unit/tap.h"
 #include "tpm2util.h"
 
@@ -350,83 +352,130 @@ static void test_request_id(void) {
 
 /* ---- pending table ---- */
 
+static EVP_PKEY *pending_ak;
+
 static attest_activation *activation(const char *rid, const char *ek_uri, time_t expires) {
         attest_activation *a = calloc(1, sizeof(*a));
 
-        if (!a || strlen(rid) > ATTEST_REQUEST_ID_LEN)
+        if (!a || strlen(rid) > ATTEST_REQUEST_ID_LEN || EVP_PKEY_up_ref(pending_ak) != 1)
                 abort();
         strcpy(a->request_id, rid);
         a->ek_uri = strdup(ek_uri);
+        a->model = strdup("SW  TPM");
+        a->ak_pub = pending_ak;
+        a->device_id = 7;
+        a->manufacturer = 0x49424d00;
+        a->firmware = 0x20191023;
+        memset(a->secret_sha256, 0xa5, sizeof(a->secret_sha256));
         a->expires = expires;
         return a;
 }
 
+static _Atomic int churn_seq;
+
 static void *churn(void *p) {
         attest_pending *t = p;
         intptr_t failures = 0;
+        int me = atomic_fetch_add(&churn_seq, 1);
 
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 40; i++) {
                 char rid[ATTEST_REQUEST_ID_LEN + 1], ek[32];
-                attest_activation *a, *got = NULL;
+                _cleanup_(attest_activation_freep) attest_activation *a = NULL, *got = NULL;
 
-                snprintf(rid, sizeof(rid), "%lx-%d", (unsigned long) pthread_self() & 0xffffff, i);
+                snprintf(rid, sizeof(rid), "thread%d-%d", me, i);
                 snprintf(ek, sizeof(ek), "ek-%d", i % 50);
                 a = activation(rid, ek, 1000);
                 if (attest_pending_add(t, a, 10) < 0) {
-                        attest_activation_free(a);
                         failures++;
                         continue;
                 }
-                if (attest_pending_take(t, rid, 10, &got) < 0 || got != a)
+                if (attest_pending_take(t, rid, 10, &got) < 0 || !streq(got->request_id, rid) ||
+                    !streq(got->ek_uri, ek))
                         failures++;
-                attest_activation_free(got);
         }
         return (void *) failures;
 }
 
-static void test_pending(void) {
-        _cleanup_(attest_pending_freep) attest_pending *t = NULL;
-        attest_activation *a, *got = NULL;
+typedef struct taker {
+        attest_pending *t;
+        pthread_barrier_t *start;
+        int result;
+} taker;
+
+static void *take_race(void *p) {
+        taker *k = p;
+        attest_activation *got = NULL;
+
+        pthread_barrier_wait(k->start);
+        k->result = attest_pending_take(k->t, "raced", 10, &got);
+        attest_activation_free(got);
+        return NULL;
+}
+
+static void test_pending(const char *url) {
+        _cleanup_(store_closep) store *st = NULL, *st2 = NULL;
+        _cleanup_(attest_pending_freep) attest_pending *t = NULL, *t2 = NULL;
+        _cleanup_(attest_activation_freep) attest_activation *a = NULL, *got = NULL;
 
         printf("# pending activations\n");
-        is_err(attest_pending_new(0, 1, &t), -EINVAL, "empty table refused");
-        is_ok(attest_pending_new(3, 2, &t), "table of 3, 2 per device");
+        if (crypto_key_generate(CRYPTO_KEY_EC_P256, &pending_ak) < 0 || store_open(url, &st) < 0 ||
+            store_open(url, &st2) < 0)
+                abort();
+        is_err(attest_pending_new(st, 0, 1, &t), -EINVAL, "empty table refused");
+        is_ok(attest_pending_new(st, 3, 2, &t), "table of 3, 2 per device");
+        /* A second handle on the same database: another CA instance. */
+        is_ok(attest_pending_new(st2, 3, 2, &t2), "the same table from a second instance");
         a = activation("r1", "ekA", 160);
         is_ok(attest_pending_add(t, a, 100), "add r1");
-        a = activation("r1", "ekB", 160);
-        is_err(attest_pending_add(t, a, 100), -EEXIST, "same request id, other EK");
         attest_activation_free(a);
-        is_ok(attest_pending_add(t, activation("r2", "ekA", 160), 100), "second for ekA");
+        a = activation("r1", "ekB", 160);
+        is_err(attest_pending_add(t2, a, 100), -EEXIST, "same request id, other EK, at the other instance");
+        attest_activation_free(a);
+        a = activation("r2", "ekA", 160);
+        is_ok(attest_pending_add(t2, a, 100), "second for ekA");
+        attest_activation_free(a);
         a = activation("r3", "ekA", 160);
         is_err(attest_pending_add(t, a, 100), -EUSERS, "third for ekA over the per-device limit");
         attest_activation_free(a);
-        is_ok(attest_pending_add(t, activation("r4", "ekB", 170), 100), "ekB");
+        a = activation("r4", "ekB", 170);
+        is_ok(attest_pending_add(t, a, 100), "ekB");
+        attest_activation_free(a);
         a = activation("r5", "ekC", 170);
         is_err(attest_pending_add(t, a, 159), -ENOSPC, "full");
         is_int(attest_pending_count(t), 3, "three held");
         is_ok(attest_pending_add(t, a, 160), "full, but r1 and r2 expired at 160: dropped");
-        is_int(attest_pending_count(t), 2, "two held");
-        is_ok(attest_pending_add(t, activation("r1", "ekA", 220), 160), "expired request id usable again");
+        is_int(attest_pending_count(t2), 2, "two held");
+        attest_activation_free(a);
+        a = activation("r1", "ekA", 220);
+        is_ok(attest_pending_add(t, a, 160), "expired request id usable again");
 
         is_err(attest_pending_take(t, "nope", 160, &got), -ENOENT, "unknown id");
-        is_ok(attest_pending_take(t, "r5", 169, &got), "take r5 before it expires");
-        ok(got && streq(got->ek_uri, "ekC"), "the right entry");
+        is_ok(attest_pending_take(t2, "r5", 169, &got), "take r5 at the other instance before it expires");
+        ok(got && streq(got->ek_uri, "ekC") && streq(got->model, "SW  TPM") && got->device_id == 7 &&
+                   got->manufacturer == 0x49424d00 && got->firmware == 0x20191023 && got->expires == 170 &&
+                   got->secret_sha256[0] == 0xa5 && got->secret_sha256[31] == 0xa5,
+           "the right entry, every field kept");
+        ok(got && crypto_pubkey_equal(got->ak_pub, pending_ak) == 1, "the AK public key kept");
         attest_activation_free(TAKE_PTR(got));
-        is_err(attest_pending_take(t, "r5", 169, &got), -ENOENT, "single use");
+        is_err(attest_pending_take(t, "r5", 169, &got), -ENOENT, "single use, across instances");
         is_err(attest_pending_take(t, "r4", 170, &got), -ETIME, "r4 expired at 170");
         ok(got == NULL, "nothing handed out");
         is_err(attest_pending_take(t, "r4", 170, &got), -ENOENT, "expired entry removed too");
         is_int(attest_pending_count(t), 1, "r1 left");
         is_err(attest_pending_add(t, NULL, 0), -EINVAL, "NULL entry");
+        is_ok(attest_pending_take(t, "r1", 160, &got), "r1 taken too");
+        attest_activation_free(TAKE_PTR(got));
         attest_pending_free(TAKE_PTR(t));
 
-        is_ok(attest_pending_new(64, 64, &t), "table for threads");
+        attest_pending_free(TAKE_PTR(t2));
+        is_ok(attest_pending_new(st, 1000, 64, &t), "table for threads");
+        is_ok(attest_pending_new(st2, 1000, 64, &t2), "and its second instance");
         {
-                pthread_t th[4];
+                pthread_t th[8];
                 intptr_t failures = 0;
 
                 for (size_t i = 0; i < ELEMENTSOF(th); i++)
-                        pthread_create(&th[i], NULL, churn, t);
+                        pthread_create(&th[i], NULL, churn, i % 2 ? t : t2);
                 for (size_t i = 0; i < ELEMENTSOF(th); i++) {
                         void *ret;
                         pthread_join(th[i], &ret);
@@ -435,6 +484,32 @@ static void test_pending(void) {
                 is_int(failures, 0, "threads: every add found by its take");
                 is_int(attest_pending_count(t), 0, "threads: table empty");
         }
+        {
+                /* One challenge, sixteen /secret requests through two
+                 * instances: exactly one gets the activation. */
+                pthread_barrier_t start;
+                pthread_t th[16];
+                taker k[16];
+                int won = 0, gone = 0;
+
+                attest_activation_free(TAKE_PTR(a));
+                a = activation("raced", "ekR", 1000);
+                is_ok(attest_pending_add(t, a, 10), "race: one pending activation");
+                pthread_barrier_init(&start, NULL, ELEMENTSOF(th));
+                for (size_t i = 0; i < ELEMENTSOF(th); i++) {
+                        k[i] = (taker) { .t = i % 2 ? t : t2, .start = &start };
+                        pthread_create(&th[i], NULL, take_race, &k[i]);
+                }
+                for (size_t i = 0; i < ELEMENTSOF(th); i++) {
+                        pthread_join(th[i], NULL);
+                        won += k[i].result == 0;
+                        gone += k[i].result == -ENOENT;
+                }
+                pthread_barrier_destroy(&start);
+                is_int(won, 1, "race: taken exactly once");
+                is_int(gone, 15, "race: every other /secret finds nothing");
+        }
+        EVP_PKEY_free(TAKE_PTR(pending_ak));
 }
 
 /* ---- the exchange, against a CA directory and inventory ---- */
@@ -478,7 +553,7 @@ static void setup(fixture *f) {
         cert_profile cap = { .lifetime = 3650 * 86400ULL, .key_usage = CERT_KU_KEY_CERT_SIGN | CERT_KU_CRL_SIGN,
                              .is_ca = true, .path_len = 1 };
         _cleanup_close_ int dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        char db[300];
+        char db[1024];
 
         if (dirfd < 0 || crypto_key_generate(CRYPTO_KEY_EC_P256, &f->root_key) < 0 ||
             cert_create(NULL, f->root_key, f->root_key, "Attest Test Root", NULL, 0, &cap, &f->root) < 0)
@@ -493,7 +568,7 @@ static void setup(fixture *f) {
                         abort();
                 save(dirfd, stems[i], c, k);
         }
-        snprintf(db, sizeof(db), "sqlite:%s/ca.db", tmpdir);
+        test_db_url(tmpdir, db, sizeof(db));
         if (store_open(db, &f->st) < 0 || certificates_store_migrate(f->st) < 0 || devices_store_migrate(f->st) < 0 ||
             issuer_load(dirfd, f->st, &f->iss) < 0)
                 abort();
@@ -828,6 +903,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 int main(void) {
         _cleanup_pkey_ EVP_PKEY *ek = NULL;
+        char url[1024];
 
         log_parse_environment();
         if (!mkdtemp(tmpdir))
@@ -836,7 +912,8 @@ int main(void) {
         test_request_parse(ek);
         test_secret_parse();
         test_request_id();
-        test_pending();
+        test_db_url(tmpdir, url, sizeof(url));
+        test_pending(url);
         test_exchange();
         if (nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
                 printf("# could not remove %s\n", tmpdir);

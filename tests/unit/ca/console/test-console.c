@@ -17,15 +17,12 @@
 #include "ca/core/audit.h"
 #include "ca/core/query.h"
 #include "ca/core/store.h"
+#include "tests/unit/ca/ca-test.h"
 #include "tests/unit/tap.h"
 
 #define TOKEN "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123-_x"
 
 static char tmpdir[] = "/tmp/test-ca-console-XXXXXX";
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
-}
 
 static int find(const char *header, const char *name, char *out, size_t size) {
         const char *v;
@@ -218,20 +215,14 @@ static void test_sessions(store *st) {
 
 int main(void) {
         _cleanup_(store_closep) store *st = NULL;
-        char db[64];
 
         test_cookie();
         test_ratelimit();
         test_query();
         test_names();
-        if (!mkdtemp(tmpdir)) {
-                printf("Bail out! mkdtemp failed\n");
-                return 1;
-        }
-        snprintf(db, sizeof(db), "%s/ca.db", tmpdir);
-        if (is_ok(store_open(db, &st), "store: open"))
+        if (ca_test_store_open(tmpdir, &st) == 0)
                 test_sessions(st);
         store_close(TAKE_PTR(st));
-        nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        ca_test_dir_remove(tmpdir);
         return tap_done();
 }

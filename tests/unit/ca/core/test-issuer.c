@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the CA's storage and issuance: store transactions,
- * savepoints and migrations on a temporary SQLite file; certificate
- * profiles (extensions checked through OpenSSL's own accessors); an
- * issuer loaded from a CA directory built here, issuing, recording and
- * revoking certificates, and refusing a group-readable key; the trust
- * anchors built from it and from the bundles a ca.conf names.
+ * Unit tests of the CA's issuance: certificate profiles (extensions
+ * checked through OpenSSL's own accessors); an issuer loaded from a CA
+ * directory built here, issuing, recording and revoking certificates,
+ * and refusing a group-readable key; the trust anchors built from it and
+ * from the bundles a ca.conf names. The database is test-db.h's (SQLite,
+ * or PostgreSQL when run by test_ca_store.py); the store itself is
+ * tested by test-store.c.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,110 +22,6 @@
 #include "tests/unit/tap.h"
 
 static char tmpdir[] = "/tmp/test-ca-issuer-XXXXXX";
-
-static int count_rows(store *st, const char *sql) {
-        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
-        if (store_prepare(st, sql, &s) < 0 || store_step(s) != 1)
-                return -1;
-        return (int) store_column_int64(s, 0);
-}
-
-static void test_store(store *st) {
-        static const store_migration steps[] = {
-                { 1, "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)" },
-                { 2, "ALTER TABLE t ADD COLUMN w TEXT" },
-        };
-        static const store_migration bad[] = { { 3, "CREATE TABLE u (x INTEGER); THIS IS NOT SQL" } };
-
-        is_int(store_migrate(st, "test", steps, 2), 2, "store: two migrations applied");
-        is_int(store_migrate(st, "test", steps, 2), 0, "store: applying again does nothing");
-        ok(store_migrate(st, "test", bad, 1) < 0, "store: failing migration reported");
-        is_int(count_rows(st, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'u'"), 0,
-               "store: failed migration left nothing behind");
-
-        is_int(store_run(st, "INSERT INTO t (k, v, w) VALUES (?, ?, ?)", "tit", "a", (int64_t) 1, "x"), 1,
-               "store: insert");
-        is_err(store_run(st, "INSERT INTO t (k, v) VALUES (?, ?)", "ti", "a", (int64_t) 2), -EEXIST,
-               "store: duplicate key is -EEXIST");
-
-        is_ok(store_begin(st), "store: begin");
-        store_run(st, "INSERT INTO t (k, v) VALUES ('b', 2)", NULL);
-        is_ok(store_begin(st), "store: nested begin (savepoint)");
-        store_run(st, "INSERT INTO t (k, v) VALUES ('c', 3)", NULL);
-        is_ok(store_rollback(st), "store: inner rollback");
-        is_ok(store_commit(st), "store: outer commit");
-        is_int(count_rows(st, "SELECT COUNT(*) FROM t"), 2, "store: inner rollback undid only c");
-
-        is_ok(store_begin(st), "store: begin 2");
-        store_run(st, "INSERT INTO t (k, v) VALUES ('d', 4)", NULL);
-        is_ok(store_rollback(st), "store: rollback");
-        is_int(count_rows(st, "SELECT COUNT(*) FROM t"), 2, "store: rollback undid d");
-        is_err(store_commit(st), -EINVAL, "store: commit without begin");
-
-        {
-                _cleanup_(store_stmt_freep) store_stmt *s = NULL;
-                size_t n = 0;
-                uint8_t blob[3] = { 0, 1, 2 };
-
-                store_run(st, "UPDATE t SET w = NULL WHERE k = 'b'", NULL);
-                store_run(st, "CREATE TABLE bl (b BLOB)", NULL);
-                store_run(st, "INSERT INTO bl (b) VALUES (?)", "b", blob, sizeof(blob));
-                if (store_prepare(st, "SELECT b FROM bl", &s) >= 0 && store_step(s) == 1) {
-                        const void *p = store_column_blob(s, 0, &n);
-                        is_mem(p, n, blob, sizeof(blob), "store: blob with NUL round trip");
-                } else
-                        ok(false, "store: blob query");
-        }
-}
-
-/* Several threads writing in transactions at once: each has its own
- * connection, so no statement lands in another thread's transaction. */
-static void *writer(void *p) {
-        store *st = p;
-        intptr_t failures = 0;
-
-        for (int i = 0; i < 50; i++) {
-                char key[64];
-                snprintf(key, sizeof(key), "thr-%lu-%d", (unsigned long) pthread_self(), i);
-                if (store_begin(st) < 0) {
-                        failures++;
-                        continue;
-                }
-                if (store_run(st, "INSERT INTO t (k, v) VALUES (?, ?)", "ti", key, (int64_t) i) != 1 ||
-                    store_run(st, "UPDATE t SET v = v + 1 WHERE k = ?", "t", key) != 1) {
-                        failures++;
-                        store_rollback(st);
-                        continue;
-                }
-                if (i % 5 == 0) {
-                        store_rollback(st); /* every fifth is undone */
-                        continue;
-                }
-                if (store_commit(st) < 0)
-                        failures++;
-        }
-        return (void *) failures;
-}
-
-static void test_store_threads(store *st) {
-        pthread_t t[4];
-        intptr_t failures = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(t); i++)
-                pthread_create(&t[i], NULL, writer, st);
-        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
-                void *ret;
-                pthread_join(t[i], &ret);
-                failures += (intptr_t) ret;
-        }
-        is_int(failures, 0, "store threads: no failed statement");
-        is_int(count_rows(st, "SELECT COUNT(*) FROM t WHERE k LIKE 'thr-%'"), 4 * 40,
-               "store threads: exactly the committed rows");
-        /* Row i holds i + 1; the committed i are those not divisible by 5:
-         * per thread sum(1..50) - (1 + 6 + ... + 46) = 1275 - 235. */
-        is_int(count_rows(st, "SELECT SUM(v) FROM t WHERE k LIKE 'thr-%'"), 4 * 1040,
-               "store threads: each row got its own update");
-}
 
 static int write_file(const char *name, const char *data, mode_t mode) {
         char path[256];
@@ -496,8 +393,6 @@ int main(void) {
 
         if (ca_test_store_open(tmpdir, &st) < 0)
                 return tap_done();
-        test_store(st);
-        test_store_threads(st);
         test_issuer(st);
         store_close(TAKE_PTR(st));
         ca_test_dir_remove(tmpdir);

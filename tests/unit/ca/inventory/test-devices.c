@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the devices table on a temporary SQLite file: adding,
- * duplicate EKs, lookups, and disabling or removing a device revoking its
- * certificates.
+ * Unit tests of the devices table on test-db.h's database: adding,
+ * duplicate EKs, lookups, tags, search and paging, and disabling or
+ * removing a device revoking its certificates.
  */
 #include "ca/core/certificates.h"
 #include "ca/inventory/devices.h"
@@ -25,13 +25,82 @@ static void test_devices(store *st) {
         is_str(got.name, "n", "devices: name stored");
         store_run(st,
                   "INSERT INTO certificates (serial, ca, device_id, not_before, not_after, der, created_at)"
-                  " VALUES ('aa01', 'agent', ?, 0, 1, x'00', 0)",
-                  "i", d.id);
+                  " VALUES ('aa01', 'agent', ?, 0, 1, ?, 0)",
+                  "ib", d.id, "", (size_t) 1);
         is_int(devices_set_status(st, d.id, DEVICE_DISABLED), 1, "devices: disable revokes one certificate");
         is_int(devices_set_status(st, d.id, DEVICE_ACTIVE), 0, "devices: enable revokes nothing");
         is_int(devices_remove(st, d.id), 0, "devices: remove (already revoked)");
         is_err(devices_remove(st, d.id), -ENOENT, "devices: remove again");
         is_err(devices_set_status(st, 9999, DEVICE_DISABLED), -ENOENT, "devices: unknown id");
+}
+
+/* devices_search() on three devices: words, status and whole tags. */
+static void test_search(store *st) {
+        static const device_spec specs[] = {
+                { .ek_uri = "urn:ek:sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", .name = "Lab-01", .tags = "lab,x" },
+                { .ek_uri = "urn:ek:sha256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=", .name = "lab-02", .owner = "bob",
+                  .tags = "lab2" },
+                { .ek_uri = "urn:ek:sha256:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCA=", .name = "office_1%" },
+        };
+        int64_t ids[3] = {};
+        device *v = NULL;
+        size_t n = 0, total = 0;
+
+        for (size_t i = 0; i < 3; i++) {
+                _cleanup_(device_done) device d = {};
+
+                is_ok(device_from_spec(&specs[i], &d, NULL), "search: spec");
+                is_ok(devices_add(st, &d), "search: add");
+                ids[i] = d.id;
+        }
+        is_ok(devices_search(st, &(device_query) { .q = "LAB", .status = -1, .limit = 10 }, &v, &n, &total),
+              "search: by word");
+        is_int((int) total, 2, "search: case-insensitive substring of the name");
+        is_int((int) n, 2, "search: both on the page");
+        if (n == 2)
+                ok(v[0].id == ids[0] && v[1].id == ids[1], "search: ordered by id");
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        v = NULL;
+        is_ok(devices_search(st, &(device_query) { .tag = "lab", .status = -1, .limit = 10 }, &v, &n, &total),
+              "search: by tag");
+        is_int((int) total, 1, "search: a tag matches whole tags only (not lab2)");
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        v = NULL;
+        is_ok(devices_search(st, &(device_query) { .q = "_1%", .status = -1, .limit = 10 }, &v, &n, &total),
+              "search: LIKE wildcards in the words");
+        is_int((int) total, 1, "search: _ and % match themselves");
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        v = NULL;
+        is_ok(devices_set_status(st, ids[1], DEVICE_DISABLED), "search: disable one");
+        is_ok(devices_search(st, &(device_query) { .q = "lab", .status = DEVICE_DISABLED, .limit = 1 }, &v, &n,
+                             &total),
+              "search: by status");
+        is_int((int) total, 1, "search: one disabled");
+        if (n == 1)
+                is_str(v[0].owner, "bob", "search: the disabled one");
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        v = NULL;
+        is_ok(devices_search(st, &(device_query) { .status = -1, .limit = 1, .offset = 2 }, &v, &n, &total),
+              "search: a page");
+        ok(total == 3 && n == 1 && v && v[0].id == ids[2], "search: offset 2 of 3 gives the third");
+        for (size_t i = 0; i < n; i++)
+                device_done(&v[i]);
+        free(v);
+        v = NULL;
+        is_ok(devices_set_tags(st, ids[2], ",office,"), "search: set tags");
+        is_ok(devices_search(st, &(device_query) { .tag = "office", .status = -1, .limit = 0 }, &v, &n, &total),
+              "search: count only");
+        ok(total == 1 && n == 0, "search: the new tag counted");
+        free(v);
+        is_err(devices_set_tags(st, 9999, NULL), -ENOENT, "search: tags of an unknown device");
 }
 
 int main(void) {
@@ -42,6 +111,7 @@ int main(void) {
         is_ok(certificates_store_migrate(st), "certificates schema");
         is_ok(devices_store_migrate(st), "devices schema");
         test_devices(st);
+        test_search(st);
         store_close(TAKE_PTR(st));
         ca_test_dir_remove(tmpdir);
         return tap_done();

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SQLite backend of the storage interface (store.h, store-backend.h):
+ * per-thread connections found through a pthread key, write transactions
+ * serialised by BEGIN IMMEDIATE, nested transactions as savepoints,
+ * errors mapped to -errno once, here.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store-backend.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+typedef struct sqlite_store sqlite_store;
+
+typedef struct store_conn {
+        sqlite_store *owner;
+        sqlite3 *db;
+        unsigned depth; /* transaction nesting */
+        struct store_conn *next;
+} store_conn;
+
+struct sqlite_store {
+        store base;
+        char *path;
+        pthread_key_t key;
+        pthread_mutex_t lock; /* protects conns */
+        store_conn *conns;
+};
+
+typedef struct sqlite_stmt {
+        store_stmt base;
+        sqlite3_stmt *stmt;
+        store_conn *conn;
+} sqlite_stmt;
+
+static const store_ops sqlite_ops;
+
+#define STORE(s) ((sqlite_store *) (s))
+#define STMT(st) ((sqlite_stmt *) (st))
+
+static int sqlite_to_errno(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_ROW:
+        case SQLITE_DONE:
+                return 0;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_CONSTRAINT:
+                switch (rc) {
+                case SQLITE_CONSTRAINT_UNIQUE:
+                case SQLITE_CONSTRAINT_PRIMARYKEY:
+                        return -EEXIST;
+                case SQLITE_CONSTRAINT_FOREIGNKEY:
+                        return -ENOENT;
+                default:
+                        return -EINVAL;
+                }
+        case SQLITE_TOOBIG:
+                return -E2BIG;
+        case SQLITE_ERROR:
+        case SQLITE_RANGE:
+        case SQLITE_MISMATCH:
+                return -EINVAL;
+        case SQLITE_CANTOPEN:
+                return -ENOENT;
+        case SQLITE_PERM:
+        case SQLITE_READONLY:
+        case SQLITE_AUTH:
+                return -EACCES;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        default:
+                return -EIO;
+        }
+}
+
+static void conn_close(store_conn *c) {
+        if (!c)
+                return;
+        if (c->db)
+                sqlite3_close_v2(c->db);
+        free(c);
+}
+
+/* Thread exit: detach this thread's connection from the store and close it. */
+static void conn_destructor(void *p) {
+        store_conn *c = p;
+        sqlite_store *s = c->owner;
+
+        pthread_mutex_lock(&s->lock);
+        for (store_conn **i = &s->conns; *i; i = &(*i)->next)
+                if (*i == c) {
+                        *i = c->next;
+                        break;
+                }
+        pthread_mutex_unlock(&s->lock);
+        conn_close(c);
+}
+
+static int conn_open(sqlite_store *s, store_conn **ret) {
+        store_conn *c;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->owner = s;
+        r = sqlite3_open_v2(s->path, &c->db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (r != SQLITE_OK) {
+                log_debug("sqlite: cannot open \"%s\": %s", s->path,
+                          c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(r));
+                r = sqlite_to_errno(r);
+                conn_close(c);
+                return r ?: -EIO;
+        }
+        sqlite3_extended_result_codes(c->db, 1);
+        sqlite3_busy_timeout(c->db, STORE_BUSY_TIMEOUT_MS);
+        /* SQLite-specific session setup lives here, not in callers' SQL. */
+        r = sqlite3_exec(c->db,
+                         "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+                         NULL, NULL, NULL);
+        if (r != SQLITE_OK) {
+                log_debug("sqlite: setup of \"%s\" failed: %s", s->path, sqlite3_errmsg(c->db));
+                r = sqlite_to_errno(r);
+                conn_close(c);
+                return r ?: -EIO;
+        }
+        *ret = c;
+        return 0;
+}
+
+/* The calling thread's connection, opened on first use. */
+static int conn_get(sqlite_store *s, store_conn **ret) {
+        store_conn *c = pthread_getspecific(s->key);
+        int r;
+
+        if (c) {
+                *ret = c;
+                return 0;
+        }
+        r = conn_open(s, &c);
+        if (r < 0)
+                return r;
+        r = pthread_setspecific(s->key, c);
+        if (r != 0) {
+                conn_close(c);
+                return -r;
+        }
+        pthread_mutex_lock(&s->lock);
+        c->next = s->conns;
+        s->conns = c;
+        pthread_mutex_unlock(&s->lock);
+        *ret = c;
+        return 0;
+}
+
+int store_sqlite_open(const char *path, store **ret) {
+        sqlite_store *s;
+        store_conn *c;
+        int r;
+
+        if (!path || !*path)
+                return -EINVAL;
+        /* Create the file 0600 ourselves: SQLite would use the umask. */
+        {
+                _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return negative_errno();
+        }
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->base.ops = &sqlite_ops;
+        s->path = strdup(path);
+        if (!s->path) {
+                free(s);
+                return -ENOMEM;
+        }
+        pthread_mutex_init(&s->lock, NULL);
+        r = pthread_key_create(&s->key, conn_destructor);
+        if (r != 0) {
+                free(s->path);
+                free(s);
+                return -r;
+        }
+        /* Open the first connection now so that errors show at open time. */
+        r = conn_get(s, &c);
+        if (r < 0) {
+                store_close(&s->base);
+                return r;
+        }
+        *ret = &s->base;
+        return 0;
+}
+
+static void sqlite_close(store *base) {
+        sqlite_store *s = STORE(base);
+        store_conn *c;
+
+        pthread_key_delete(s->key);
+        pthread_mutex_lock(&s->lock);
+        while ((c = s->conns)) {
+                s->conns = c->next;
+                conn_close(c);
+        }
+        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_destroy(&s->lock);
+        free(s->path);
+        free(s);
+}
+
+static int conn_exec(store_conn *c, const char *sql) {
+        char *err = NULL;
+        int r;
+
+        r = sqlite3_exec(c->db, sql, NULL, NULL, &err);
+        if (r != SQLITE_OK) {
+                log_debug("sqlite: \"%.80s\" failed: %s", sql, err ? err : sqlite3_errstr(r));
+                sqlite3_free(err);
+                return sqlite_to_errno(sqlite3_extended_errcode(c->db)) ?: -EIO;
+        }
+        return 0;
+}
+
+static int sqlite_exec(store *s, const char *sql) {
+        store_conn *c;
+        int r;
+
+        r = conn_get(STORE(s), &c);
+        if (r < 0)
+                return r;
+        return conn_exec(c, sql);
+}
+
+static int sqlite_begin(store *s) {
+        store_conn *c;
+        char sp[32];
+        int r;
+
+        r = conn_get(STORE(s), &c);
+        if (r < 0)
+                return r;
+        if (c->depth == 0)
+                /* IMMEDIATE takes the write lock at once, so two writers
+                 * never deadlock upgrading their read locks. */
+                r = conn_exec(c, "BEGIN IMMEDIATE");
+        else {
+                snprintf(sp, sizeof(sp), "SAVEPOINT sp%u", c->depth);
+                r = conn_exec(c, sp);
+        }
+        if (r < 0)
+                return r;
+        c->depth++;
+        return 0;
+}
+
+static int sqlite_commit(store *s) {
+        store_conn *c;
+        char sp[32];
+        int r;
+
+        r = conn_get(STORE(s), &c);
+        if (r < 0)
+                return r;
+        if (c->depth == 0)
+                return -EINVAL;
+        if (c->depth == 1) {
+                r = conn_exec(c, "COMMIT");
+                if (r < 0) {
+                        (void) conn_exec(c, "ROLLBACK");
+                        c->depth = 0;
+                        return r;
+                }
+        } else {
+                snprintf(sp, sizeof(sp), "RELEASE sp%u", c->depth - 1);
+                r = conn_exec(c, sp);
+                if (r < 0)
+                        return r;
+        }
+        c->depth--;
+        return 0;
+}
+
+static int sqlite_rollback(store *s) {
+        store_conn *c;
+        char sp[64];
+        int r;
+
+        r = conn_get(STORE(s), &c);
+        if (r < 0)
+                return r;
+        if (c->depth == 0)
+                return -EINVAL;
+        if (c->depth == 1)
+                r = conn_exec(c, "ROLLBACK");
+        else {
+                snprintf(sp, sizeof(sp), "ROLLBACK TO sp%u; RELEASE sp%u", c->depth - 1, c->depth - 1);
+                r = conn_exec(c, sp);
+        }
+        c->depth--;
+        return r;
+}
+
+/* BEGIN IMMEDIATE already makes every write transaction the only one:
+ * a named lock has nothing left to order. */
+static int sqlite_lock(store *s, const char *name, bool exclusive) {
+        store_conn *c;
+        int r;
+
+        r = conn_get(STORE(s), &c);
+        if (r < 0)
+                return r;
+        return c->depth > 0 ? 0 : -EINVAL;
+}
+
+static int sqlite_prepare(store *s, const char *sql, store_stmt **ret) {
+        store_conn *c;
+        sqlite_stmt *st;
+        int r;
+
+        r = conn_get(STORE(s), &c);
+        if (r < 0)
+                return r;
+        st = calloc(1, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        st->base.ops = &sqlite_ops;
+        st->conn = c;
+        r = sqlite3_prepare_v2(c->db, sql, -1, &st->stmt, NULL);
+        if (r != SQLITE_OK) {
+                log_debug("sqlite: cannot prepare \"%.80s\": %s", sql, sqlite3_errmsg(c->db));
+                free(st);
+                return sqlite_to_errno(r) ?: -EIO;
+        }
+        *ret = &st->base;
+        return 0;
+}
+
+static void sqlite_stmt_free(store_stmt *st) {
+        sqlite3_finalize(STMT(st)->stmt);
+        free(st);
+}
+
+static int bind_result(sqlite_stmt *st, int rc) {
+        if (rc == SQLITE_OK)
+                return 0;
+        log_debug("sqlite: bind failed: %s", sqlite3_errmsg(st->conn->db));
+        return sqlite_to_errno(rc) ?: -EIO;
+}
+
+static int sqlite_bind_null(store_stmt *st, int idx) {
+        return bind_result(STMT(st), sqlite3_bind_null(STMT(st)->stmt, idx));
+}
+
+static int sqlite_bind_text(store_stmt *st, int idx, const char *text) {
+        return bind_result(STMT(st), sqlite3_bind_text(STMT(st)->stmt, idx, text, -1, SQLITE_TRANSIENT));
+}
+
+static int sqlite_bind_int64(store_stmt *st, int idx, int64_t v) {
+        return bind_result(STMT(st), sqlite3_bind_int64(STMT(st)->stmt, idx, v));
+}
+
+static int sqlite_bind_blob(store_stmt *st, int idx, const void *data, size_t len) {
+        if (len > INT32_MAX)
+                return -E2BIG;
+        return bind_result(STMT(st), sqlite3_bind_blob(STMT(st)->stmt, idx, data, (int) len, SQLITE_TRANSIENT));
+}
+
+static int sqlite_step(store_stmt *base) {
+        sqlite_stmt *st = STMT(base);
+        int rc = sqlite3_step(st->stmt);
+
+        if (rc == SQLITE_ROW)
+                return 1;
+        if (rc == SQLITE_DONE)
+                return 0;
+        rc = sqlite3_extended_errcode(st->conn->db);
+        log_debug("sqlite: step of \"%.80s\" failed: %s", sqlite3_sql(st->stmt), sqlite3_errmsg(st->conn->db));
+        return sqlite_to_errno(rc) ?: -EIO;
+}
+
+static int sqlite_changes(store_stmt *st) {
+        return sqlite3_changes(STMT(st)->conn->db);
+}
+
+static const char *sqlite_column_text(store_stmt *st, int col) {
+        return (const char *) sqlite3_column_text(STMT(st)->stmt, col);
+}
+
+static int64_t sqlite_column_int64(store_stmt *st, int col) {
+        return sqlite3_column_int64(STMT(st)->stmt, col);
+}
+
+static const void *sqlite_column_blob(store_stmt *st, int col, size_t *ret_len) {
+        const void *p = sqlite3_column_blob(STMT(st)->stmt, col);
+
+        if (ret_len)
+                *ret_len = (size_t) sqlite3_column_bytes(STMT(st)->stmt, col);
+        return p;
+}
+
+static bool sqlite_column_is_null(store_stmt *st, int col) {
+        return sqlite3_column_type(STMT(st)->stmt, col) == SQLITE_NULL;
+}
+
+static const store_ops sqlite_ops = {
+        .close = sqlite_close,
+        .begin = sqlite_begin,
+        .commit = sqlite_commit,
+        .rollback = sqlite_rollback,
+        .lock = sqlite_lock,
+        .exec = sqlite_exec,
+        .prepare = sqlite_prepare,
+        .stmt_free = sqlite_stmt_free,
+        .bind_text = sqlite_bind_text,
+        .bind_int64 = sqlite_bind_int64,
+        .bind_blob = sqlite_bind_blob,
+        .bind_null = sqlite_bind_null,
+        .step = sqlite_step,
+        .changes = sqlite_changes,
+        .column_text = sqlite_column_text,
+        .column_int64 = sqlite_column_int64,
+        .column_blob = sqlite_column_blob,
+        .column_is_null = sqlite_column_is_null,
+};
