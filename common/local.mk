@@ -18,15 +18,23 @@ common_libconf_a_SOURCES = common/conf.c common/conf.h
 common_libconf_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 CONF_LIBS = common/libconf.a $(INIH_LIBS)
 
-# Encoding, crypto and certificates (OpenSSL, json-c).
+# JSON and base64 (json-c, no OpenSSL): what deviceid-fsd needs beyond
+# the base links $(COMMON_JSON_LIBS) alone.
+noinst_LIBRARIES += common/libjson.a
+common_libjson_a_SOURCES = \
+	common/b64.c common/b64.h \
+	common/json.c common/json.h
+common_libjson_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+COMMON_JSON_LIBS = common/libjson.a $(COMMON_BASE_LIBS) $(JSONC_LIBS)
+
+# Crypto and certificates (OpenSSL).
 noinst_LIBRARIES += common/libcommon.a
 common_libcommon_a_SOURCES = \
-	common/b64.c common/b64.h \
-	common/json.c common/json.h \
 	common/crypto.c common/crypto-sig.c common/crypto.h \
 	common/signer.c common/signer.h \
 	common/x509.h common/x509-internal.h \
 	common/x509-san.c common/x509-csr.c common/x509-cert.c common/x509-verify.c common/x509-tpm.c \
+	common/cert-bundle.c common/cert-bundle.h \
 	common/jwk.c common/jwk.h \
 	common/jws.c common/jws.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
@@ -38,7 +46,7 @@ common_libhttpclient_a_SOURCES = common/http-client.c common/http-client.h
 common_libhttpclient_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 HTTP_CLIENT_LIBS = common/libhttpclient.a $(CURL_LIBS)
 
-# Link line for anything that uses libcommon.a (it includes the base).
-COMMON_LIBS = common/libcommon.a $(COMMON_BASE_LIBS) $(OPENSSL_LIBS) $(JSONC_LIBS)
+# Link line for anything that uses libcommon.a (it includes JSON and the base).
+COMMON_LIBS = common/libcommon.a common/libjson.a $(COMMON_BASE_LIBS) $(OPENSSL_LIBS) $(JSONC_LIBS)
 
 include common/tpm2.mk

@@ -11,7 +11,7 @@ fsd_libfsd_a_SOURCES = \
 	fsd/config.c fsd/config.h
 fsd_libfsd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
-# Link line for the pure core (put before $(KEYRING_LIBS) $(COMMON_LIBS)).
+# Link line for the pure core (put before $(KEYRING_READER_LIBS) $(COMMON_JSON_LIBS)).
 FSD_CORE_LIBS = fsd/libfsd.a $(CONF_LIBS)
 
 sbin_PROGRAMS += fsd/deviceid-fsd
@@ -24,7 +24,8 @@ fsd_deviceid_fsd_SOURCES = \
 	fsd/reload.c fsd/reload.h \
 	fsd/mount.c fsd/mount.h
 fsd_deviceid_fsd_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
-fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS) $(FUSE_LIBS) -lpthread
+# No OpenSSL: the keyring's reader side and the JSON part of common/ only.
+fsd_deviceid_fsd_LDADD = $(FSD_CORE_LIBS) $(KEYRING_READER_LIBS) $(COMMON_JSON_LIBS) $(FUSE_LIBS) -lpthread
 
 dist_man_MANS += docs/deviceid-fsd.8
 EXTRA_DIST += docs/fsd.md fsd/README.md

@@ -26,8 +26,6 @@
 #include "fsd/reload.h"
 #include "log.h"
 
-#define REVOKED_RETRIES 3
-
 static void entries_free(keyring_entry **v, size_t n) {
         for (size_t i = 0; i < n; i++)
                 keyring_entry_free(v[i]);
@@ -67,10 +65,9 @@ static int read_keyring(keyring_entry ***ret, size_t *ret_n, char **ret_error) {
         for (size_t i = 0; names[i]; i++) {
                 keyring_entry *e = NULL;
 
+                /* A key revoked under us (a publish replaced it between
+                 * list and get) is retried inside keyring_get. */
                 r = keyring_get(k, names[i], &e);
-                /* Revoked under us: a publish replaced it between list and get. */
-                for (unsigned t = 0; r == -EKEYREVOKED && t < REVOKED_RETRIES; t++)
-                        r = keyring_get(k, names[i], &e);
                 if (r == -ENOENT)
                         continue; /* removed or expired meanwhile */
                 if (r < 0) {

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The keyring contract: the one small API through which the enrollment side
- * publishes, and the FUSE side (fsd) reads, the current certificates and
- * software private keys. Only keyring/ calls keyutils. The layout behind
- * it (key descriptions, types, permissions, timeouts, how a generation is
- * published and read atomically) is documented in docs/keyring.md.
+ * The keyring contract, reader side: the one small API through which the
+ * FUSE side (fsd) and the enrollment side read the current certificates
+ * and software private keys (get, list; no OpenSSL). The enrollment side
+ * publishes and removes through the writer side (writer.h). Only keyring/
+ * calls keyutils. The layout behind it (key descriptions, types,
+ * permissions, timeouts, how a generation is published and read
+ * atomically) is documented in docs/keyring.md.
  *
  * Entries are named: "device" (the device certificate chain; its private
  * key stays in the TPM), "roots" (trust anchors; no key), and accounts
@@ -35,21 +37,6 @@
  *
  * Threads and fork: a handle may be used from any thread (one at a time:
  * it is not locked). After fork() the child must keyring_open() its own.
- *
- * Changes against the first draft of this header (all compatible in names):
- *  - KEYRING_MAX_CHAIN is 24 KiB and KEYRING_MAX_KEY 7 KiB (was 32 + 8):
- *    a whole generation must fit in one "user" key (KEYRING_MAX_PAYLOAD).
- *  - generation: strictly increasing per name and never reused until
- *    reboot (drawn from a keyring-wide counter), but not necessarily +1.
- *  - keyring_get/keyring_list: precise errors listed below; a missing
- *    keyring reads as empty (-ENOENT / no names).
- *  - KEYRING_KEY_TSS2: keyring_publish checks the PEM label only; the
- *    caller (which has the TPM layer: tpm_key_from_pem and
- *    tpm_key_public_key) checks that the key matches the leaf, as
- *    deviceidctl import --tpm-key does. keyring/ stays free of TSS2.
- *  - added: KEYRING_ENV, KEYRING_FSD_SOCKET_ENV, KEYRING_MAX_PAYLOAD,
- *    keyring_key_kind_to_string(), keyring_key_kind_from_string(),
- *    keyring_get_name().
  */
 #pragma once
 
@@ -65,7 +52,8 @@
 #define KEYRING_FSD_SOCKET "/run/deviceid-fsd/control.sock"
 #define KEYRING_FSD_SOCKET_ENV "DEVICEID_FSD_SOCKET"
 #define KEYRING_MAX_NAME 64
-/* Upper bounds on what one entry may hold. */
+/* Upper bounds on what one entry may hold: a whole generation must fit in
+ * one "user" key (KEYRING_MAX_PAYLOAD). */
 #define KEYRING_MAX_CHAIN (24 * 1024)
 #define KEYRING_MAX_KEY (7 * 1024)
 /* The kernel's limit on a "user" key payload; one entry never exceeds it. */
@@ -88,7 +76,8 @@ keyring_key_kind keyring_key_kind_from_string(const char *s);
 /* One consistent generation of an entry. Key bytes are erased on free. */
 typedef struct keyring_entry {
         char name[KEYRING_MAX_NAME + 1];
-        uint64_t generation;   /* strictly increases at every publish of this name */
+        uint64_t generation;   /* strictly increases at every publish of this name, never
+                                * reused until reboot (a keyring-wide counter), not always +1 */
         char *chain_pem;       /* certificates, leaf first; NUL-terminated */
         size_t chain_len;      /* without the NUL */
         char *key_pem;         /* NULL for KEYRING_KEY_NONE; else NUL-terminated */
@@ -114,30 +103,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(keyring *, keyring_close);
 /* The keyring's description (e.g. "deviceid"); owned by the handle. */
 const char *keyring_get_name(keyring *k);
 
-/* Publishes a new generation of `name` atomically: readers see either the
- * whole previous generation or the whole new one, also if the publisher is
- * killed at any point. The chain is checked (parses, at most 16
- * certificates, each one issued by the next: leaf first) and, for a PKCS#8
- * key, the key must be a private key matching the leaf (-EKEYREJECTED
- * otherwise); a TSS2 key is checked for its PEM label only. The key's
- * timeout is the leaf's notAfter (roots: no timeout, not_after 0); a leaf
- * already expired gives -EKEYEXPIRED. The previous generation's key is
- * revoked (its secret wiped) once the new one is visible. Publishers of
- * one keyring are serialized (a lock that dies with its holder; -EBUSY if
- * it cannot be had within 10 s). Other errors: -EINVAL (bad name, kind,
- * or kind/key combination; roots take no key), -E2BIG (over
- * KEYRING_MAX_CHAIN/KEYRING_MAX_KEY), -EBADMSG (chain or key does not
- * parse), -EDQUOT (keyring quota exceeded: the previous generation stays),
- * -ENOKEY (keyring gone and handle opened without create). On success
- * *ret_generation (if not NULL) is the new number. */
-int keyring_publish(keyring *k, const char *name, const char *chain_pem, size_t chain_len,
-                    const char *key_pem, size_t key_len, keyring_key_kind kind,
-                    uint64_t *ret_generation);
-
-/* Reads the current generation of name in one read. -ENOENT if absent or
- * expired (also past not_after by the wall clock, before the kernel's
- * timeout fires) or if the keyring is gone; -EKEYREVOKED if revoked under
- * us (by someone else than keyring_publish/keyring_remove); -EMEDIUMTYPE
+/* Reads the current generation of name in one read. A key that a
+ * publisher or remover revokes between the search and the read is looked
+ * up again, here and nowhere else (up to 16 times): callers do not retry.
+ * -ENOENT if absent or expired (also past not_after by the wall clock,
+ * before the kernel's timeout fires) or if the keyring is gone;
+ * -EKEYREVOKED if still revoked after that (by someone else than
+ * keyring_publish/keyring_remove); -EMEDIUMTYPE
  * if a key of another type holds the entry's description; -EBADMSG if the
  * key's payload is not an entry of this name; -EINVAL for a bad name. */
 int keyring_get(keyring *k, const char *name, keyring_entry **ret);
@@ -150,16 +122,3 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(keyring_entry *, keyring_entry_free);
 int keyring_list(keyring *k, char ***ret);
 void keyring_names_free(char **names);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, keyring_names_free);
-
-/* Withdraws name at once: its key is unlinked (keyring_get says -ENOENT
- * from then on) and revoked (payload wiped, readers holding its serial
- * fail). A revoked key or a key of another type holding the entry's
- * description is cleared as well. -ENOENT if absent. */
-int keyring_remove(keyring *k, const char *name);
-
-/* Tells a running deviceid-fsd to reload (see above) and waits up to
- * timeout_ms for its answer. socket_path NULL: $DEVICEID_FSD_SOCKET or
- * KEYRING_FSD_SOCKET. -ENOENT/-ECONNREFUSED if no fsd listens (callers
- * usually ignore that), -ETIMEDOUT, -EIO on an "error" answer (text at
- * debug), -EBADMSG on any other answer. */
-int keyring_notify_readers(const char *socket_path, int timeout_ms);

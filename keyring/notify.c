@@ -10,9 +10,9 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "keyring.h"
 #include "log.h"
 #include "time-util.h"
+#include "writer.h"
 
 #define NOTIFY_REQUEST "reload"
 #define NOTIFY_MAX_ANSWER 512

@@ -19,7 +19,7 @@ tests_tools_ca_issue_LDADD = $(CA_LIBS)
 check_PROGRAMS += tests/tools/tpm-cli
 tests_tools_tpm_cli_SOURCES = tests/tools/tpm-cli.c
 tests_tools_tpm_cli_CFLAGS = $(TOOLS_CFLAGS) $(TSS2_CFLAGS)
-tests_tools_tpm_cli_LDADD = $(ENROLL_LIBS) $(COMMON_LIBS)
+tests_tools_tpm_cli_LDADD = $(TPM_LIBS) $(COMMON_LIBS)
 
 # The pure TPM helpers from the command line (tests/integration/test_tpm2util.py).
 check_PROGRAMS += tests/tools/tpm2util-tool

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target of the ACME client's parsers (enroll/acme-wire.c): every
+ * Fuzz target of the ACME client's parsers (enroll/client/acme-wire.c): every
  * input is tried as a directory, an order, an authorization, a challenge,
  * a problem document and (NUL-terminated) a Retry-After value.
  */
-#include "enroll/acme-client.h"
+#include "enroll/client/acme-wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target of the Attestation CA client's parsers (enroll/attest-wire.c):
- * every input is tried as a /attest response, a /secret response and an
- * error body; a chain that parses is then put through the AK certificate
- * checks, so hostile certificates reach those too.
+ * Fuzz target of the Attestation CA client's parsers
+ * (enroll/client/attest-wire.c, failure.c): every input is tried as a
+ * /attest response, a /secret response and an error body; a chain that
+ * parses is then put through the AK and device certificate checks
+ * (identity-check.c), so hostile certificates reach those too.
  */
 #include "crypto.h"
-#include "enroll/attest-client.h"
+#include "enroll/client/attest-wire.h"
+#include "enroll/client/failure.h"
+#include "enroll/client/identity-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,12 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (attest_client_parse_attest_response(body, size, &c) >= 0)
                 attest_challenge_done(&c);
         if (attest_client_parse_secret_response(body, size, &chain) >= 0) {
-                (void) attest_client_check_chain(chain, ak, EK_URI, NULL, 0, NULL);
-                (void) attest_client_check_chain(chain, X509_get0_pubkey(sk_X509_value(chain, 0)),
-                                                 EK_URI, chain, 0, NULL);
+                for (identity_cert kind = 0; kind < _IDENTITY_CERT_MAX; kind++) {
+                        (void) identity_check_chain(kind, chain, ak, EK_URI, NULL, 0, NULL);
+                        (void) identity_check_chain(kind, chain, X509_get0_pubkey(sk_X509_value(chain, 0)),
+                                                    EK_URI, chain, 0, NULL);
+                }
                 x509_stack_free(chain);
         }
-        if (attest_client_parse_error(body, size, &message, &status) >= 0)
+        if (client_failure_message(body, size, &message, &status) >= 0)
                 free(message);
         return 0;
 }

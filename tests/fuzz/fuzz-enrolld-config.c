@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "enroll/enrolld-config.h"
+#include "enroll/agent/enrolld-config.h"
 #include "keyring/keyring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -5,7 +5,7 @@
  * --account specification and a CA URL for the audience.
  */
 #include "crypto.h"
-#include "enroll/sign-client.h"
+#include "enroll/client/sign-client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,8 @@
  * tried as a `TSS2 PRIVATE KEY` PEM, as the DER TPMKey inside it, and, split
  * at its first byte, as a pair of TPM2B_PUBLIC / TPM2B_PRIVATE blobs.
  */
-#include "enroll/tpm-internal.h"
+#include "enroll/tpm/tpm-internal.h"
+#include "enroll/tpm/tpm-key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

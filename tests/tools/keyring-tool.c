@@ -32,6 +32,7 @@
 
 #include "crypto.h"
 #include "keyring/payload.h"
+#include "keyring/writer.h"
 #include "x509.h"
 
 static const char *errname(int r) {
@@ -144,6 +145,7 @@ static int do_loop(keyring *k, const char *name, const char *stopfile) {
 
 static int do_publish(keyring *k, const char *name, const char *chain_path, const char *key_path,
                       const char *kind_s) {
+        _cleanup_(cert_bundle_done) cert_bundle bundle = {};
         _cleanup_free_ char *chain = NULL, *key = NULL;
         size_t chain_len = 0, key_len = 0;
         keyring_key_kind kind = kind_s ? keyring_key_kind_from_string(kind_s) : KEYRING_KEY_PKCS8;
@@ -157,7 +159,9 @@ static int do_publish(keyring *k, const char *name, const char *chain_path, cons
         if (read_file_at(AT_FDCWD, chain_path, KEYRING_MAX_CHAIN + 1, &chain, &chain_len) < 0 ||
             (kind != KEYRING_KEY_NONE && read_file_at(AT_FDCWD, key_path, KEYRING_MAX_KEY + 1, &key, &key_len) < 0))
                 return 2;
-        r = keyring_publish(k, name, chain, chain_len, key, key_len, kind, &gen);
+        r = cert_bundle_from_pem(chain, chain_len, KEYRING_MAX_CHAIN_CERTS, &bundle);
+        if (r >= 0)
+                r = keyring_publish(k, name, &bundle, key, key_len, kind, &gen);
         if (key)
                 explicit_bzero(key, key_len);
         if (r < 0) {

@@ -28,7 +28,10 @@
 #include "crypto.h"
 #include "log.h"
 #include "x509.h"
-#include "enroll/tpm.h"
+#include "enroll/tpm/tpm-activate.h"
+#include "enroll/tpm/tpm-ek.h"
+#include "enroll/tpm/tpm-info.h"
+#include "enroll/tpm/tpm-key.h"
 #include "tpm2util.h"
 
 static int write_at(const char *dir, const char *name, const void *data, size_t len) {

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * deviceid-enrolld: keeps the device certificate and the configured
+ * account certificates fresh (design.md steps 5-7) on top of the
+ * enrollment steps of enroll.h. One thread, one loop: a round renews what
+ * is due and publishes only what changed, then the daemon sleeps in
+ * sigtimedwait() until the earliest due time, a retry, check_interval, or
+ * a signal (SIGTERM/SIGINT: exit 0; SIGHUP: re-read the configuration;
+ * SIGUSR1: renew everything now). Failures keep what is published (the
+ * keyring drops entries at expiry) and are logged once per change of
+ * state. Behaviour and decisions: deviceid-enrolld(8).
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "crypto.h"
+#include "enroll/agent/enroll.h"
+#include "enroll/agent/enrolld-config.h"
+#include "enroll/agent/enrolld-schedule.h"
+#include "keyring/writer.h"
+#include "log.h"
+#include "time-util.h"
+#include "x509.h"
+
+#define ENROLLD_DEFAULT_CONFIG "/etc/deviceid/enrolld.conf"
+#define ENROLLD_NOTIFY_TIMEOUT_MS 10000
+
+typedef struct enrolld {
+        const char *config_path;
+        enrolld_config *cfg;
+        enroll_ca ca;
+        tpm_ctx *tpm;
+        keyring *k;
+        enroll_device dev;
+        bool have_dev;
+        time_t dev_obtained;
+        enrolld_held accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* what the keyring holds, as cfg->accounts */
+        bool roots_current;
+        unsigned failures;      /* consecutive failed rounds */
+        uint64_t retry_at_ms;   /* when failures > 0 */
+        bool removed;           /* the CA says the device is disabled/unknown */
+        bool round_failed;      /* a step of this round failed already */
+        char *last_failure;     /* the message last logged, NULL when fine */
+        char status[256];
+        char status_sent[256];  /* sd_notify only on change: never block on a slow reader */
+} enrolld;
+
+static void enrolld_done(enrolld *d) {
+        enrolld_config_free(d->cfg);
+        enroll_ca_done(&d->ca);
+        enroll_device_done(&d->dev);
+        tpm_unref(d->tpm);
+        keyring_close(d->k);
+        free(d->last_failure);
+}
+
+static tpm_key_alg device_alg(const enrolld *d) {
+        return d->cfg->device_rsa ? TPM_KEY_RSA_2048 : TPM_KEY_ECC_P256;
+}
+
+static bool terminating(void) {
+        sigset_t pending;
+
+        return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
+
+static int load_config(const char *path, enrolld_config **ret) {
+        _cleanup_free_ char *buf = NULL, *err = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_at(AT_FDCWD, path, ENROLLD_CONFIG_MAX_SIZE, &buf, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the configuration \"%s\": %m", path);
+        r = enrolld_config_parse(buf, len, ret, &err);
+        if (r < 0)
+                return log_error_errno(r, "Invalid configuration \"%s\": %s", path, err ?: "out of memory");
+        return 0;
+}
+
+static int load_ca(const enrolld_config *c, enroll_ca *ret) {
+        const char *what = NULL;
+        int r = enroll_ca_load(c->ca_url, c->ca_root, ret, &what);
+
+        if (r < 0 && streq_ptr(what, "read"))
+                return log_error_errno(r, "Failed to read the CA root \"%s\": %m", c->ca_root);
+        if (r < 0 && streq_ptr(what, "parse"))
+                return log_error_errno(r, "The CA root \"%s\" is not a PEM certificate bundle: %m", c->ca_root);
+        if (r < 0)
+                return log_error_errno(r, "The CA URL \"%s\" is not https://HOST[:PORT]: %m", c->ca_url);
+        return 0;
+}
+
+/* Restart recovery: the device identity the keyring holds, if it is
+ * still ours (loads in this TPM, matches its certificate). */
+static void adopt_device(enrolld *d) {
+        _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
+        enroll_device dev = {};
+        char na[FORMAT_TIME_MAX];
+        int r;
+
+        r = keyring_get(d->k, "device", &e);
+        if (r == -ENOENT)
+                return;
+        if (r >= 0)
+                r = enroll_device_from_entry(d->tpm, e, &dev);
+        if (r < 0) {
+                log_notice_errno(r, "Not reusing the device certificate in the keyring (%m); enrolling anew.");
+                return;
+        }
+        enroll_device_done(&d->dev);
+        d->dev = dev;
+        d->have_dev = true;
+        d->dev_obtained = e->published;
+        (void) format_time(dev.cert.not_after, na);
+        log_info("Reusing the device certificate in the keyring (generation %llu, valid until %s).",
+                 (unsigned long long) e->generation, na);
+}
+
+/* The accounts the keyring holds that match the configuration. Entries
+ * of accounts no longer configured are left alone: they expire. */
+static void adopt_accounts(enrolld *d) {
+        _cleanup_(keyring_entry_freep) keyring_entry *roots = NULL;
+
+        for (size_t i = 0; i < d->cfg->n_accounts; i++) {
+                _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
+                enrolld_held *t = &d->accounts[i];
+                int r;
+
+                *t = (enrolld_held) {};
+                r = keyring_get(d->k, d->cfg->accounts[i].name, &e);
+                if (r < 0)
+                        continue;
+                r = enroll_account_entry_matches(e, &d->cfg->accounts[i], &t->not_before, &t->not_after);
+                if (r > 0) {
+                        t->have = true;
+                        t->obtained = e->published;
+                        log_debug("Account \"%s\" in the keyring matches the configuration.", e->name);
+                } else
+                        log_info("Account \"%s\" in the keyring does not match the configuration; reissuing.", e->name);
+        }
+        d->roots_current = keyring_get(d->k, "roots", &roots) >= 0 && roots->chain_len == d->ca.root_len &&
+                           memcmp(roots->chain_pem, d->ca.root_pem, d->ca.root_len) == 0;
+}
+
+/* Notes a failed step: logged when the message differs from the last
+ * one, then the round stops. */
+static int note_failure(enrolld *d, int r, const enroll_failure *f) {
+        _cleanup_free_ char *msg = NULL;
+        bool removed = enroll_failure_is_removed(r, f);
+
+        /* Only the first failure of a round counts: with the CA down,
+         * the steps after it fail the same way. */
+        if (d->round_failed)
+                return r;
+        d->round_failed = true;
+        (void) enroll_failure_format(r, f, d->ca.root_path, tpm_tcti(d->tpm), &msg);
+        if (!msg)
+                return log_oom();
+        if (!streq_ptr(msg, d->last_failure)) {
+                if (removed)
+                        log_error("%s. The device appears to be disabled or removed from the inventory: not "
+                                  "renewing (checking every %llus); current certificates stay until they expire.",
+                                  msg, (unsigned long long) d->cfg->retry_max);
+                else
+                        log_warning("%s. Keeping the current certificates; retrying with backoff.", msg);
+                free(d->last_failure);
+                d->last_failure = TAKE_PTR(msg);
+        }
+        d->removed = removed;
+        return r;
+}
+
+static int publish_failure(enrolld *d, int r, const char *name) {
+        enroll_failure f = { .e = { .kind = CLIENT_FAIL_LOCAL, .step = "publish into the keyring" }, .name = name };
+
+        return note_failure(d, r, &f);
+}
+
+static int renew_device(enrolld *d, bool *changed) {
+        _cleanup_(enroll_device_done) enroll_device dev = {};
+        enroll_failure f = {};
+        uint64_t gen = 0;
+        char na[FORMAT_TIME_MAX];
+        int r;
+
+        r = enroll_device_enroll(d->tpm, &d->ca, device_alg(d), &dev, &f);
+        if (r < 0)
+                return note_failure(d, r, &f);
+        r = enroll_publish_device(d->k, &dev, &gen);
+        if (r < 0)
+                return publish_failure(d, r, NULL);
+        (void) format_time(dev.cert.not_after, na);
+        log_info("%s the device certificate for \"%s\" (generation %llu, valid until %s).",
+                 d->have_dev ? "Renewed" : "Enrolled", dev.ek_uri, (unsigned long long) gen, na);
+        enroll_device_done(&d->dev);
+        d->dev = dev;
+        dev = (enroll_device) {};
+        d->have_dev = true;
+        d->dev_obtained = time(NULL);
+        *changed = true;
+        return 0;
+}
+
+static int renew_account(enrolld *d, size_t i, bool *changed) {
+        _cleanup_(enroll_account_done) enroll_account a = {};
+        const sign_client_account *spec = &d->cfg->accounts[i];
+        enroll_failure f = {};
+        uint64_t gen = 0;
+        char na[FORMAT_TIME_MAX];
+        int r;
+
+        r = enroll_account_issue(d->tpm, &d->ca, &d->dev, spec, device_alg(d), &a, &f);
+        if (r < 0)
+                return note_failure(d, r, &f);
+        r = enroll_publish_account(d->k, spec->name, &a, &gen);
+        if (r < 0)
+                return publish_failure(d, r, spec->name);
+        (void) format_time(a.cert.not_after, na);
+        log_info("%s account \"%s\" (generation %llu, valid until %s).", d->accounts[i].have ? "Renewed" : "Issued",
+                 spec->name, (unsigned long long) gen, na);
+        d->accounts[i] = (enrolld_held) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
+                                       .obtained = time(NULL) };
+        *changed = true;
+        return 0;
+}
+
+/* An entry that vanished from the keyring (removed by hand, keyring
+ * recreated) is published again: the device from memory, accounts anew. */
+static void check_keyring(enrolld *d, bool *changed) {
+        _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
+
+        if (d->have_dev && keyring_get(d->k, "device", &e) == -ENOENT && d->dev.cert.not_after > time(NULL)) {
+                if (enroll_publish_device(d->k, &d->dev, NULL) >= 0) {
+                        log_notice("The device entry was missing from the keyring; published it again.");
+                        *changed = true;
+                }
+        }
+        for (size_t i = 0; i < d->cfg->n_accounts; i++) {
+                _cleanup_(keyring_entry_freep) keyring_entry *a = NULL;
+
+                if (d->accounts[i].have && keyring_get(d->k, d->cfg->accounts[i].name, &a) == -ENOENT)
+                        d->accounts[i].have = false;
+        }
+        if (d->roots_current) {
+                _cleanup_(keyring_entry_freep) keyring_entry *r = NULL;
+
+                if (keyring_get(d->k, "roots", &r) == -ENOENT)
+                        d->roots_current = false;
+        }
+}
+
+/* The plan for what the daemon holds now (enrolld-schedule.h). */
+static void plan(const enrolld *d, bool force, uint64_t now_ms, enrolld_plan *ret) {
+        enrolld_state s = {
+                .device = { .have = d->have_dev, .not_before = d->dev.cert.not_before,
+                            .not_after = d->dev.cert.not_after, .obtained = d->dev_obtained },
+                .failures = d->failures,
+                .retry_at_ms = d->retry_at_ms,
+                .force = force,
+        };
+
+        memcpy(s.accounts, d->accounts, sizeof(s.accounts));
+        enrolld_plan_make(&s, d->cfg, now_ms, ret);
+}
+
+/* One round: renews what the plan says is due (everything if force),
+ * publishes, tells fsd once. 0, or the -errno of the step that failed. */
+static int enrolld_round(enrolld *d, bool force) {
+        time_t now = time(NULL);
+        bool changed = false;
+        enrolld_plan p;
+        int r = 0;
+
+        d->round_failed = false;
+        check_keyring(d, &changed);
+        plan(d, force, (uint64_t) now * 1000, &p);
+        if (p.device) {
+                r = renew_device(d, &changed);
+                /* A device certificate still valid keeps serving /1.0/sign. */
+                if (r < 0 && (!d->have_dev || d->dev.cert.not_after <= now || d->removed))
+                        goto out;
+        }
+        if (!d->roots_current) {
+                int k = enroll_publish_roots(d->k, &d->ca);
+
+                if (k < 0) {
+                        r = publish_failure(d, k, "roots");
+                        goto out;
+                }
+                d->roots_current = changed = true;
+        }
+        for (size_t i = 0; i < d->cfg->n_accounts && !terminating(); i++) {
+                int k;
+
+                if (!p.accounts[i])
+                        continue;
+                k = renew_account(d, i, &changed);
+                if (k < 0 && r >= 0)
+                        r = k;
+                if (k < 0 && (d->removed || !d->have_dev))
+                        break;
+        }
+out:
+        if (changed) {
+                int k = keyring_notify_readers(NULL, ENROLLD_NOTIFY_TIMEOUT_MS);
+
+                if (k == -ENOENT || k == -ECONNREFUSED)
+                        log_debug_errno(k, "No deviceid-fsd listening (%m), not notifying.");
+                else if (k < 0)
+                        log_warning_errno(k, "Published, but deviceid-fsd did not confirm the reload: %m, ignoring.");
+        }
+        return r;
+}
+
+static void after_round(enrolld *d, int r) {
+        uint64_t now = now_realtime_ms();
+        uint32_t rnd = 0;
+
+        if (r >= 0) {
+                if (d->last_failure)
+                        log_info("Renewal works again; every certificate is current.");
+                free(d->last_failure);
+                d->last_failure = NULL;
+                d->failures = 0;
+                d->removed = false;
+                char at[FORMAT_TIME_MAX];
+                enrolld_plan p;
+
+                plan(d, false, now, &p);
+                (void) format_time((time_t) (p.next_due_ms / 1000), at);
+                snprintf(d->status, sizeof(d->status), "Certificates current; next renewal at %s", at);
+                return;
+        }
+        if (d->failures < 64)
+                d->failures++;
+        (void) crypto_random(&rnd, sizeof(rnd));
+        d->retry_at_ms = now + (d->removed ? d->cfg->retry_max * 1000
+                                           : enrolld_backoff_ms(d->failures, d->cfg->retry_min, d->cfg->retry_max, rnd));
+        snprintf(d->status, sizeof(d->status), "%s",
+                 d->removed ? "Device disabled or removed at the CA, not renewing"
+                            : "Renewal failing, keeping the current certificates; retrying with backoff");
+}
+
+static int reload(enrolld *d) {
+        _cleanup_(enrolld_config_freep) enrolld_config *c = NULL;
+        _cleanup_(enroll_ca_done) enroll_ca ca = {};
+        int r;
+
+        r = load_config(d->config_path, &c);
+        if (r >= 0)
+                r = load_ca(c, &ca);
+        if (r < 0) {
+                log_warning("Keeping the previous configuration.");
+                return r;
+        }
+        enrolld_config_free(d->cfg);
+        d->cfg = TAKE_PTR(c);
+        enroll_ca_done(&d->ca);
+        d->ca = ca;
+        ca = (enroll_ca) {};
+        adopt_accounts(d);
+        log_info("Configuration \"%s\" reloaded (%zu accounts).", d->config_path, d->cfg->n_accounts);
+        return 0;
+}
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: deviceid-enrolld [--config FILE] [--foreground]\n\n"
+                "Keeps the device certificate and the account certificates of FILE\n"
+                "(default %s) fresh in the kernel keyring.\n\n"
+                "  --config FILE   the configuration (deviceid-enrolld(8))\n"
+                "  --foreground    do not detach (implied under systemd)\n"
+                "  --help          this text\n",
+                ENROLLD_DEFAULT_CONFIG);
+}
+
+static int detach(void) {
+        pid_t pid = fork();
+        int fd;
+
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                _exit(0);
+        if (setsid() < 0)
+                return -errno;
+        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+                (void) dup2(fd, STDIN_FILENO);
+                (void) dup2(fd, STDOUT_FILENO);
+                safe_close(fd);
+        }
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "config", required_argument, NULL, 'c' },
+                { "foreground", no_argument, NULL, 'f' },
+                {}
+        };
+        _cleanup_(enrolld_done) enrolld d = { .config_path = ENROLLD_DEFAULT_CONFIG };
+        bool foreground = false, force = false, first = true;
+        sigset_t mask;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "hc:f", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help(stdout);
+                        return 0;
+                case 'c':
+                        d.config_path = optarg;
+                        break;
+                case 'f':
+                        foreground = true;
+                        break;
+                default:
+                        help(stderr);
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument \"%s\".", argv[optind]);
+
+        r = load_config(d.config_path, &d.cfg);
+        if (r < 0)
+                return EX_CONFIG; /* an exit status: the unit's RestartPreventExitStatus= */
+        r = load_ca(d.cfg, &d.ca);
+        if (r < 0)
+                return r;
+        r = keyring_open(true, &d.k);
+        if (r == -EPERM || r == -ENOSYS)
+                return log_error_errno(r, "The kernel refuses the keyring system calls (%m): a container must allow "
+                                          "add_key, keyctl and request_key (see deviceid-enrolld(8)).");
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the kernel keyring: %m");
+        r = tpm_open(NULL, &d.tpm);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the TPM via \"%s\": %m", tpm_tcti_resolve(NULL));
+
+        if (!foreground && !getenv("NOTIFY_SOCKET")) {
+                r = detach();
+                if (r < 0)
+                        return log_error_errno(r, "Failed to detach: %m");
+        }
+
+        /* Signals are taken synchronously: sleeps end at once, rounds
+         * check for SIGTERM between steps. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+
+        adopt_device(&d);
+        adopt_accounts(&d);
+
+        for (;;) {
+                enrolld_plan p;
+                struct timespec ts;
+                siginfo_t si;
+                int sig;
+
+                plan(&d, force, now_realtime_ms(), &p);
+                if (p.round) {
+                        r = enrolld_round(&d, force);
+                        after_round(&d, r);
+                        /* A forced renewal stays pending until a round succeeds. */
+                        if (r >= 0)
+                                force = false;
+                        if (first || !streq(d.status, d.status_sent)) {
+                                (void) sd_notifyf(0, "%sSTATUS=%s", first ? "READY=1\n" : "", d.status);
+                                memcpy(d.status_sent, d.status, sizeof(d.status));
+                        }
+                        first = false;
+                }
+                if (terminating())
+                        break;
+                plan(&d, force, now_realtime_ms(), &p);
+                log_debug("Sleeping %llu ms.", (unsigned long long) p.sleep_ms);
+                ts = (struct timespec) { .tv_sec = (time_t) (p.sleep_ms / 1000),
+                                         .tv_nsec = (long) (p.sleep_ms % 1000) * 1000000 };
+                sig = sigtimedwait(&mask, &si, &ts);
+                if (sig < 0 && errno != EAGAIN && errno != EINTR)
+                        return log_error_errno(errno, "Failed to wait for signals: %m");
+                if (sig == SIGTERM || sig == SIGINT)
+                        break;
+                if (sig == SIGHUP) {
+                        log_info("SIGHUP: re-reading \"%s\".", d.config_path);
+                        (void) reload(&d);
+                        d.retry_at_ms = 0;
+                } else if (sig == SIGUSR1) {
+                        log_info("SIGUSR1: renewing every certificate now.");
+                        force = true;
+                        d.retry_at_ms = 0;
+                }
+        }
+        (void) sd_notify(0, "STOPPING=1");
+        log_info("Stopping.");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_parse_environment();
+        r = run(argc, argv);
+        return r < 0 ? 1 : r;
+}
