@@ -13,7 +13,10 @@ costs the same on both):
      reload) back to back, no readers;
   4. a renewal storm: 64 readers on fsd while `deviceidctl import` publishes
      new generations back to back; every read is checked to be one whole
-     published chain.
+     published chain;
+  5. takeover: SIGKILL of the server to the first request answered by its
+     successor (a statfs(2) queued while the server was stopped), and an
+     upgrade (SIGUSR2 to the holder) to the new server serving.
 Prints a table and one JSON line with all figures."""
 import argparse
 import json
@@ -60,6 +63,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds per comparison")
     ap.add_argument("--threads", type=int, default=64)
     ap.add_argument("--storm-seconds", type=float, default=5.0)
+    ap.add_argument("--takeovers", type=int, default=10, help="server kills measured (and half as many upgrades)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("fsd_bench.py needs root (FUSE mount, tmpfs mount)")
@@ -81,7 +85,7 @@ def main():
         fsd = subprocess.Popen([fsd_bin, "--foreground", "--mount", mnt, "--control-socket", sock],
                                env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/fsd.log", "wb"))
         deadline = time.monotonic() + 15
-        while not os.path.exists(sock):
+        while not os.path.exists(sock) or not os.path.exists(f"{tmp}/server.pid"):
             if fsd.poll() is not None or time.monotonic() > deadline:
                 sys.exit("deviceid-fsd did not start:\n" + open(f"{tmp}/fsd.log").read())
             time.sleep(0.02)
@@ -99,6 +103,54 @@ def main():
             f, t = statistics.median(f_rates), statistics.median(t_rates)
             results[name] = {"threads": threads, "fsd_reads_per_sec": round(f), "tmpfs_reads_per_sec": round(t),
                              "ratio": round(f / t, 3), "rounds": args.rounds, "seconds": args.seconds}
+
+        # Takeover: from SIGKILL of the server (or the upgrade request) to
+        # the first answered request, a statfs(2) that always reaches the
+        # server. The server is stopped first so that the request is
+        # certainly queued for its successor, not answered by it.
+        def server_pid():
+            with open(f"{tmp}/server.pid") as f:
+                return int(f.read())
+
+        def takeover_kill():
+            pid = server_pid()
+            os.kill(pid, signal.SIGSTOP)
+            done = []
+            t = threading.Thread(target=lambda: (os.statvfs(mnt), done.append(time.monotonic())))
+            t.start()
+            time.sleep(0.05)
+            t0 = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+            t.join(30)
+            while server_pid() == pid:  # written once the successor serves
+                time.sleep(0.005)
+            return (done[0] - t0) * 1000
+
+        def takeover_upgrade():
+            """SIGUSR2 to the holder until the new server serves; meanwhile
+            statfs(2) back to back, the longest one is the stall a reader saw."""
+            pid = server_pid()
+            t0 = time.monotonic()
+            os.kill(fsd.pid, signal.SIGUSR2)
+            longest = 0.0
+            while True:
+                t = time.monotonic()
+                os.statvfs(mnt)
+                longest = max(longest, time.monotonic() - t)
+                try:
+                    if server_pid() != pid:
+                        break
+                except (OSError, ValueError):
+                    pass
+            return (time.monotonic() - t0) * 1000, longest * 1000
+
+        kills = [takeover_kill() for _ in range(args.takeovers)]
+        upgrades = [takeover_upgrade() for _ in range(max(1, args.takeovers // 2))]
+        results["takeover_ms"] = {"kill_median": round(statistics.median(kills), 1), "kill_max": round(max(kills), 1),
+                                  "upgrade_median": round(statistics.median(u for u, _ in upgrades), 1),
+                                  "upgrade_max": round(max(u for u, _ in upgrades), 1),
+                                  "upgrade_longest_statfs": round(max(l for _, l in upgrades), 1),
+                                  "kills": len(kills), "upgrades": len(upgrades)}
 
         # Renewals alone: what a publish + notify + reload costs end to end.
         t0 = time.monotonic()
@@ -154,6 +206,12 @@ def main():
     print(f"  renewal storm, {st['threads']} readers: {st['reads_per_sec']}/s during {st['renewals']} renewals "
           f"({st['renewals_per_sec']}/s); bad reads {st['bad_reads']}, errors {st['read_errors']}")
     print(f"  renewals alone (deviceidctl import + reload, no readers): {results['renewals_alone_per_sec']}/s")
+    tk = results["takeover_ms"]
+    print(f"  takeover, SIGKILL to first answered request: median {tk['kill_median']} ms, max {tk['kill_max']} ms "
+          f"({tk['kills']} kills)")
+    print(f"  upgrade, SIGUSR2 to the new server serving: median {tk['upgrade_median']} ms, max "
+          f"{tk['upgrade_max']} ms ({tk['upgrades']} upgrades); longest statfs meanwhile "
+          f"{tk['upgrade_longest_statfs']} ms")
     print(json.dumps(results))
     return 0 if st["bad_reads"] == 0 and st["read_errors"] == 0 else 1
 

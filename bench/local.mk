@@ -3,6 +3,7 @@
 #   make bench-fsd   deviceid-fsd against tmpfs (see docs/fsd.md)
 #   make bench-sign  /1.0/sign issuances per second (see docs/ca.md)
 #   make bench-enrolld  deviceid-enrolld resident memory over renewals
+#   make bench-ocsp  OCSP answers per second vs openssl ocsp, CRL of 100,000 (docs/revocation.md)
 
 EXTRA_PROGRAMS = bench/fsd-bench
 bench_fsd_bench_SOURCES = bench/fsd-bench.c
@@ -33,3 +34,16 @@ bench-enrolld: enroll/deviceid-enrolld$(EXEEXT) enroll/deviceidctl$(EXEEXT) ca/d
 		fsd/deviceid-fsd$(EXEEXT)
 	$(PYTHON3) $(abs_top_srcdir)/bench/enrolld-mem.py --builddir '$(abs_top_builddir)' $(BENCH_ENROLLD_ARGS)
 .PHONY: bench-enrolld
+
+# CRLs and OCSP (see docs/revocation.md): OCSP answers per second, cached
+# and freshly signed, against `openssl ocsp -index` serving the same CA;
+# CRL size and signing time with 100,000 revoked serials.
+EXTRA_PROGRAMS += bench/crl-bench
+bench_crl_bench_SOURCES = bench/crl-bench.c
+bench_crl_bench_CFLAGS = $(CA_CORE_CFLAGS)
+bench_crl_bench_LDADD = $(CA_REVOKE_LIBS)
+EXTRA_DIST += bench/ocsp-bench.py
+BENCH_OCSP_ARGS ?=
+bench-ocsp: ca/deviceid-ca$(EXEEXT) tests/tools/ca-issue$(EXEEXT) bench/crl-bench$(EXEEXT)
+	$(PYTHON3) $(abs_top_srcdir)/bench/ocsp-bench.py --builddir '$(abs_top_builddir)' $(BENCH_OCSP_ARGS)
+.PHONY: bench-ocsp

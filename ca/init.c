@@ -134,7 +134,8 @@ static bool host_is_ip(const char *host) {
         return inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
 }
 
-static int build_config_text(const char *listen, char *const *dns, size_t n_dns, const char *database, char **ret) {
+static int build_config_text(const char *listen, char *const *dns, size_t n_dns, const char *database,
+                             unsigned http_port, char **ret) {
         _cleanup_free_ char *names = NULL;
         size_t len = 1;
 
@@ -162,6 +163,16 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "attestation = 365d\n"
                      "acme = 90d\n"
                      "\n"
+                     "# Request rates (COUNT/DURATION, or off; past them: 429 with Retry-After)\n"
+                     "# and the purge of expired ACME orders. The defaults:\n"
+                     "[limits]\n"
+                     "# new_account_per_address = 100/1h\n"
+                     "# new_order_per_account = 300/1h\n"
+                     "# new_order_per_address = 1000/1h\n"
+                     "# attest_per_address = 600/1h\n"
+                     "# purge_interval = 1h\n"
+                     "# purge_after = 1d\n"
+                     "\n"
                      "# ACME for servers and workloads (Agent CA).\n"
                      "[provisioner \"acme\"]\n"
                      "type = acme\n"
@@ -183,8 +194,18 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "# signed with a device certificate, POST /1.0/sign.\n"
                      "[provisioner \"devices\"]\n"
                      "type = x5c\n"
-                     "# roots = agent-ca.pem\n",
-                     listen, names, database ?: "ca.db") < 0)
+                     "# roots = agent-ca.pem\n"
+                     "\n"
+                     "# CRLs and OCSP over plain HTTP (every certificate names them); see\n"
+                     "# docs/revocation.md.\n"
+                     "[revocation]\n"
+                     "http_port = %u\n"
+                     "# base_url = http://%s:%u\n"
+                     "# crl_delay = 1s\n"
+                     "# crl_resign = 1h\n"
+                     "# crl_validity = 24h\n"
+                     "# ocsp_validity = 1h\n",
+                     listen, names, database ?: "ca.db", http_port, dns[0], http_port) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -223,6 +244,7 @@ static int check_database_unused(const ca_config *cfg, const char *dir) {
 
 typedef struct init_args {
         const char *dir, *listen, *root_key_dir, *database;
+        unsigned http_port;
         char *dns[MAX_DNS_NAMES];
         size_t n_dns;
         crypto_key_type key_type;
@@ -255,7 +277,7 @@ static int do_init(const init_args *a) {
 
         /* Validate everything before touching the disk: the config text
          * we are about to write must parse. */
-        r = build_config_text(a->listen, a->dns, a->n_dns, a->database, &conf);
+        r = build_config_text(a->listen, a->dns, a->n_dns, a->database, a->http_port, &conf);
         if (r < 0)
                 return log_oom();
         r = ca_config_parse(conf, strlen(conf), &cfg, &error);
@@ -408,13 +430,14 @@ int cmd_init(int argc, char **argv) {
                 { "dns-name", required_argument, NULL, 'n' },
                 { "listen", required_argument, NULL, 'l' },
                 { "key-type", required_argument, NULL, 'k' },
+                { "http-port", required_argument, NULL, 'p' },
                 { "database", required_argument, NULL, 'D' },
                 { "force", no_argument, NULL, 'f' },
                 { "root-key-dir", required_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        init_args a = { .listen = ":8443", .key_type = CRYPTO_KEY_EC_P256 };
+        init_args a = { .listen = ":8443", .http_port = 8080, .key_type = CRYPTO_KEY_EC_P256 };
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -440,6 +463,16 @@ int cmd_init(int argc, char **argv) {
                                 return 2;
                         }
                         break;
+                case 'p': {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (*end || end == optarg || v == 0 || v > 65535) {
+                                log_error("Invalid --http-port \"%s\".", optarg);
+                                return 2;
+                        }
+                        a.http_port = (unsigned) v;
+                        break;
+                }
                 case 'f':
                         a.force = true;
                         break;
@@ -451,8 +484,8 @@ int cmd_init(int argc, char **argv) {
                         break;
                 case 'h':
                         printf("deviceid-ca init --dir DIR --dns-name NAME [--dns-name NAME...]\n"
-                               "    [--listen ADDR:PORT] [--key-type ec256|ec384|rsa2048] [--database URL]\n"
-                               "    [--root-key-dir DIR] [--force]\n");
+                               "    [--listen ADDR:PORT] [--http-port PORT] [--key-type ec256|ec384|rsa2048]\n"
+                               "    [--database URL] [--root-key-dir DIR] [--force]\n");
                         return 0;
                 default:
                         return 2;

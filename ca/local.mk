@@ -5,6 +5,7 @@
 #                                 certificates, overview and audit parts)
 #   ca/acme, ca/attest, ca/sign  (the services; never each other)
 #   ca/inventory                 (the device inventory, below the services)
+#   ca/revoke                    (CRLs and OCSP, beside the inventory)
 #   ca/auth                      (who calls the admin API: certificate or session)
 #   ca/core                      (HTTP server, store, config, issuer, audit log)
 # The program itself (main.c, init.c, serve.c) wires them together.
@@ -12,6 +13,7 @@
 include ca/core/local.mk
 include ca/auth/local.mk
 include ca/inventory/local.mk
+include ca/revoke/local.mk
 include ca/attest/local.mk
 include ca/sign/local.mk
 include ca/acme/local.mk
@@ -27,8 +29,9 @@ ca_deviceid_ca_SOURCES = \
 	ca/serve.c
 ca_deviceid_ca_CPPFLAGS = $(AM_CPPFLAGS) -DCA_UI_DIR='"$(uidir)"'
 ca_deviceid_ca_CFLAGS = $(CA_CORE_CFLAGS)
-ca_deviceid_ca_LDADD = $(CA_CONSOLE_LIBS) $(CA_ACME_LIBS) $(CA_ATTEST_LIBS) $(CA_SIGN_LIBS)
+ca_deviceid_ca_LDADD = $(CA_CONSOLE_LIBS) $(CA_ACME_LIBS) $(CA_ATTEST_LIBS) $(CA_SIGN_LIBS) $(CA_REVOKE_LIBS)
 
 dist_man_MANS += docs/deviceid-ca.8
 EXTRA_DIST += docs/ca.md docs/ha.md docs/accounts.md docs/resources.md
+EXTRA_DIST += docs/revocation.md
 EXTRA_DIST += ca/README.md

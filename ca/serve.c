@@ -2,8 +2,8 @@
 /*
  * `deviceid-ca serve`: loads the CA directory and runs the HTTPS server in
  * the foreground (/health, the admin API, the web console, the Attestation
- * CA, the Account CA, the ACME provisioners) until SIGTERM, then stops
- * gracefully.
+ * CA, the Account CA, the ACME provisioners) and the plain-HTTP server of
+ * CRLs and OCSP (ca/revoke/) until SIGTERM, then stops both gracefully.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -22,6 +22,7 @@
 #include "ca/inventory/accounts-api.h"
 #include "ca/inventory/admin-api.h"
 #include "ca/inventory/inventory.h"
+#include "ca/revoke/revoke.h"
 #include "ca/sign/sign-api.h"
 #include "cli.h"
 #include "log.h"
@@ -36,6 +37,10 @@ static http_response *handle_health(const http_request *req, void *userdata) {
         return http_response_json(200, o, NULL);
 }
 
+static void stop_revocation(void *userdata) {
+        revoke_service_stop(userdata);
+}
+
 /* On a configuration that cannot be read or parsed, *ret_bad_config is
  * set: the exit status then says so (EX_CONFIG), so that systemd does not
  * restart the server for nothing. */
@@ -44,9 +49,10 @@ static int run_server(const char *dir, const char *listen_override, const char *
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
         _cleanup_(issuer_freep) issuer *iss = NULL;
+        _cleanup_(revoke_service_freep) revoke_service *rv = NULL;
         _cleanup_(ca_trust_freep) ca_trust *trust = NULL;
         _cleanup_(http_server_freep) http_server *srv = NULL;
-        _cleanup_free_ char *cert_pem = NULL, *host = NULL;
+        _cleanup_free_ char *cert_pem = NULL, *host = NULL, *revocation_base = NULL, *http_listen = NULL;
         _cleanup_pkey_ EVP_PKEY *tls_key = NULL;
         char *key_pem = NULL;
         size_t len, key_len = 0;
@@ -76,6 +82,18 @@ static int run_server(const char *dir, const char *listen_override, const char *
         if (r < 0)
                 return r;
         r = ca_trust_load(dirfd, cfg, iss, &trust);
+        if (r < 0)
+                return r;
+        /* Every certificate issued from here on names its CRL and OCSP. */
+        r = ca_config_revocation_base(cfg, &revocation_base);
+        if (r >= 0)
+                r = ca_config_revocation_listen(cfg, &http_listen);
+        if (r < 0)
+                return log_error_errno(r, "Invalid [revocation] settings: %m");
+        r = issuer_set_revocation_base(iss, revocation_base);
+        if (r < 0)
+                return log_error_errno(r, "Unusable revocation base URL \"%s\": %m", revocation_base);
+        r = revoke_service_new(cfg, st, iss, dirfd, &rv);
         if (r < 0)
                 return r;
 
@@ -127,6 +145,13 @@ static int run_server(const char *dir, const char *listen_override, const char *
         r = acme_routes_register(srv, st, iss, trust, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
+
+        r = revoke_service_start(rv, http_listen);
+        if (r < 0)
+                return r;
+        r = http_server_add_shutdown_hook(srv, stop_revocation, rv);
+        if (r < 0)
+                return log_oom();
 
         r = http_server_start(srv);
         if (r < 0)

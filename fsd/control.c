@@ -27,7 +27,24 @@ struct fsd_control {
         /* The client behind each descriptor of the last poll_fds (index 0
          * is the listening socket). */
         client *polled[FSD_CONTROL_MAX_POLL_FDS];
+        bool upgrade;
 };
+
+char *fsd_server_pid_path(const char *socket_path) {
+        const char *slash = strrchr(socket_path, '/');
+        char *p = NULL;
+
+        if (asprintf(&p, "%.*s/server.pid", slash ? (int) (slash - socket_path) : 1, slash ? socket_path : ".") < 0)
+                return NULL;
+        return p;
+}
+
+bool fsd_control_take_upgrade(fsd_control *c) {
+        bool u = c->upgrade;
+
+        c->upgrade = false;
+        return u;
+}
 
 static int listen_control(const char *path, int *ret) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -111,7 +128,7 @@ fsd_control *fsd_control_close(fsd_control *c, const char *path) {
 }
 
 /* Reads one request; a reload request leaves the client waiting. */
-static void client_read(client *c) {
+static void client_read(fsd_control *ctl, client *c) {
         char buf[MAX_REQUEST];
         struct ucred cred;
         socklen_t cl = sizeof(cred);
@@ -131,6 +148,11 @@ static void client_read(client *c) {
         }
         if ((size_t) n == strlen("reload") && memcmp(buf, "reload", (size_t) n) == 0) {
                 c->pending = true;
+                return;
+        }
+        if ((size_t) n == strlen("upgrade") && memcmp(buf, "upgrade", (size_t) n) == 0) {
+                ctl->upgrade = true;
+                client_answer(c, "ok");
                 return;
         }
         client_answer(c, "error unknown request");
@@ -194,7 +216,7 @@ void fsd_control_process(fsd_control *c, const struct pollfd *pfd, size_t n, int
         /* A slot accept_clients() reused holds another descriptor now. */
         for (size_t j = 1; j < n; j++)
                 if (pfd[j].revents && c->polled[j]->fd == pfd[j].fd && !c->polled[j]->pending)
-                        client_read(c->polled[j]);
+                        client_read(c, c->polled[j]);
 }
 
 bool fsd_control_reload_asked(const fsd_control *c) {

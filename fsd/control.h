@@ -3,10 +3,11 @@
  * The control socket of deviceid-fsd: the server side of the "reload"
  * protocol in keyring/keyring.h. A publisher connects (SOCK_SEQPACKET),
  * sends "reload" and waits for "ok" or "error REASON", which it gets once
- * the reload it asked for is done. Only root and the daemon's own user
- * are heard. This module keeps the socket and its clients; the notifier
- * thread (notify.c) polls them with its other descriptors and decides
- * when to reload.
+ * the reload it asked for is done; "upgrade" is answered "ok" at once and
+ * makes the server hand over to the installed binary (holder.h). Only
+ * root and the daemon's own user are heard. This module keeps the socket
+ * and its clients; the notifier thread (notify.c) polls them with its
+ * other descriptors and decides when to reload.
  */
 #pragma once
 
@@ -43,3 +44,11 @@ bool fsd_control_reload_asked(const fsd_control *c);
 void fsd_control_answer_asked(fsd_control *c, const char *msg);
 /* Answers msg (if not NULL) to every client, and closes it. */
 void fsd_control_hang_up(fsd_control *c, const char *msg);
+
+/* The file next to the control socket that holds the PID of the process
+ * serving the mount ("server.pid"); malloc'ed, NULL on OOM. */
+char *fsd_server_pid_path(const char *socket_path);
+
+/* Whether a client asked for an upgrade ("upgrade", answered "ok" at
+ * once) since the last call. */
+bool fsd_control_take_upgrade(fsd_control *c);

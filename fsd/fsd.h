@@ -27,10 +27,25 @@ typedef struct fsd_ctx {
         fsd_fs fs;
         struct fuse_session *se;
         atomic_int notifier_tid; /* thread id whose setattr calls are the inotify touch */
+        /* Open directory handles: the kernel holds numbers, not pointers,
+         * so that a successor server (takeover.h) never takes a handle of
+         * its predecessor's for one of its own. */
+        pthread_mutex_t dirs_lock;
+        struct fsd_dir_handle *dirs;
+        size_t n_dirs;
+        uint64_t dir_next; /* random high half per server, counter below */
 } fsd_ctx;
 
 int fsd_ctx_init(fsd_ctx *ctx);
 void fsd_ctx_done(fsd_ctx *ctx);
+
+/* Keeps d (a listing snapshot, owned from now on) under a handle: fh, or
+ * if 0 a new number. Returns the handle, 0 on OOM (d freed). */
+uint64_t fsd_dir_handle_add(fsd_ctx *ctx, fsd_dir *d, uint64_t fh);
+/* The snapshot behind fh, or NULL (a handle a predecessor gave out). */
+fsd_dir *fsd_dir_handle_get(fsd_ctx *ctx, uint64_t fh);
+/* Forgets fh and frees its snapshot (unknown handles: nothing). */
+void fsd_dir_handle_remove(fsd_ctx *ctx, uint64_t fh);
 
 /* The FUSE low-level operations of deviceid-fsd (ops.c); userdata is an
  * fsd_ctx. */

@@ -2,8 +2,10 @@
 /*
  * deviceid-fsd: serves the current certificates and keys from the kernel
  * keyring as a read-only FUSE filesystem (default /run/deviceid). This
- * file is the shell: arguments, configuration, daemonizing, mounting,
- * signals and the multi-threaded session loop.
+ * file is the shell: arguments, configuration, daemonizing, signals, and
+ * the two roles: the holder (holder.c, the process started by the user)
+ * and the server it runs ("--server": the FUSE handlers and the
+ * multi-threaded session loop on the connection the holder keeps).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -12,9 +14,10 @@
 #include <sysexits.h>
 
 #include "fsd/fsd.h"
-#include "fsd/mount.h"
+#include "fsd/holder.h"
 #include "fsd/notify.h"
 #include "fsd/reload.h"
+#include "fsd/takeover.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG "/etc/deviceid/fsd.conf"
@@ -28,6 +31,8 @@ typedef struct args {
         const char *mountpoint;
         const char *socket_path;
         bool foreground;
+        bool fd_store;
+        bool server;
 } args;
 
 static void help(void) {
@@ -37,6 +42,8 @@ static void help(void) {
                "  -m, --mount DIR            mount point (default %s)\n"
                "  -s, --control-socket PATH  reload socket (default $%s or %s)\n"
                "  -f, --foreground           do not fork into the background\n"
+               "      --fd-store             keep the connection in systemd's file descriptor store\n"
+               "                             and the mount in place on SIGTERM (restarts keep it)\n"
                "  -h, --help                 this text\n",
                DEFAULT_CONFIG, DEFAULT_MOUNT, KEYRING_FSD_SOCKET_ENV, KEYRING_FSD_SOCKET);
 }
@@ -47,6 +54,8 @@ static int parse_args(int argc, char **argv, args *a) {
                 { "mount", required_argument, NULL, 'm' },
                 { "control-socket", required_argument, NULL, 's' },
                 { "foreground", no_argument, NULL, 'f' },
+                { "fd-store", no_argument, NULL, 'S' },
+                { "server", no_argument, NULL, 'X' }, /* internal: started by the holder */
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -72,6 +81,12 @@ static int parse_args(int argc, char **argv, args *a) {
                         break;
                 case 'f':
                         a->foreground = true;
+                        break;
+                case 'S':
+                        a->fd_store = true;
+                        break;
+                case 'X':
+                        a->server = true;
                         break;
                 case 'h':
                         help();
@@ -142,7 +157,11 @@ static void on_sigusr1(int sig) {
         (void) sig; /* only interrupts the session loop's wait */
 }
 
-static int run(const args *a, const fsd_config *cfg, int ready_fd) {
+/* The server: the FUSE handlers on the connection the holder passed
+ * (FSD_SERVER_*_FD). The first server of a connection answers its
+ * FUSE_INIT; a successor replays it and has the kernel resend what its
+ * predecessor left unanswered (takeover.h). */
+static int run_server(const args *a, const fsd_config *cfg) {
         char *fargv[] = { (char *) "deviceid-fsd", (char *) "-o",
                           (char *) "allow_other,default_permissions,fsname=deviceid,subtype=deviceid,"
                                    "nosuid,nodev,noexec",
@@ -150,10 +169,17 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
         struct fuse_args fargs = FUSE_ARGS_INIT(3, fargv);
         struct fuse_loop_config *lc = NULL;
         fsd_notifier *notifier = NULL;
+        bool took_over = false, has_resend = true;
+        char devfd[32];
         fsd_ctx ctx;
         _cleanup_free_ char *err = NULL;
         int r, loop_r;
 
+        if (fcntl(FSD_SERVER_FUSE_FD, F_GETFD) < 0 || fcntl(FSD_SERVER_VIEW_FD, F_GETFD) < 0 ||
+            fcntl(FSD_SERVER_STATE_FD, F_GETFD) < 0)
+                return log_error_errno(EBADF, "--server is started by deviceid-fsd itself, with its descriptors.");
+        for (int fd = FSD_SERVER_FUSE_FD; fd <= FSD_SERVER_READY_FD; fd++)
+                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
         r = fsd_ctx_init(&ctx);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up: %m");
@@ -170,9 +196,6 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
                  * notification reloads. */
                 log_warning_errno(r, "Initial keyring read failed, starting empty: %s", err ? err : "");
         }
-        r = fsd_mount_prepare(a->mountpoint);
-        if (r < 0)
-                goto out_ctx;
 
         ctx.se = fuse_session_new(&fargs, &fsd_ops, sizeof(fsd_ops), &ctx);
         fuse_opt_free_args(&fargs); /* parsing may have copied them */
@@ -180,10 +203,26 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
                 r = log_error_errno(EIO, "Failed to create the FUSE session.");
                 goto out_ctx;
         }
-        if (fuse_session_mount(ctx.se, a->mountpoint) != 0) {
-                r = log_error_errno(EIO, "Failed to mount \"%s\".", a->mountpoint);
+        /* libfuse takes an open /dev/fuse as "/dev/fd/N" and mounts nothing. */
+        snprintf(devfd, sizeof(devfd), "/dev/fd/%d", FSD_SERVER_FUSE_FD);
+        if (fuse_session_mount(ctx.se, devfd) != 0) {
+                r = log_error_errno(EIO, "Failed to use the FUSE connection.");
                 goto out_session;
         }
+        r = fsd_takeover_has_state(FSD_SERVER_STATE_FD);
+        if (r > 0) {
+                r = fsd_takeover_resume(ctx.se, FSD_SERVER_STATE_FD);
+                if (r < 0)
+                        goto out_session;
+                /* The kernel holds references this store never counted. */
+                fsd_fs_adopt(&ctx.fs);
+                took_over = true;
+        } else if (r == 0)
+                r = fsd_takeover_first_init(ctx.se, FSD_SERVER_STATE_FD, &has_resend);
+        if (r < 0)
+                goto out_session;
+        log_info("%s \"%s\"%s.", took_over ? "Took over the connection of" : "Serving a new connection of",
+                 a->mountpoint, has_resend ? "" : " (no takeover possible on this kernel)");
 
         r = fsd_notifier_start(&(fsd_notifier_params) {
                                        .ctx = &ctx,
@@ -191,11 +230,14 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
                                        .mountpoint = a->mountpoint,
                                        .socket_path = a->socket_path,
                                        .main_thread = pthread_self(),
-                                       .ready_fd = ready_fd,
+                                       .rw_fd = FSD_SERVER_VIEW_FD,
+                                       .ready_fd = FSD_SERVER_READY_FD,
+                                       .ready_byte = has_resend ? 'R' : 'N',
+                                       .took_over = took_over,
                                },
                                &notifier);
         if (r < 0)
-                goto out_unmount;
+                goto out_session;
 
         lc = fuse_loop_cfg_create();
         if (!lc) {
@@ -206,7 +248,7 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
                  * workers only see misses, lookups and the notifier. */
                 fuse_loop_cfg_set_max_threads(lc, MAX_WORKERS);
                 fuse_loop_cfg_set_idle_threads(lc, IDLE_WORKERS);
-                fuse_loop_cfg_set_clone_fd(lc, 0);
+                fuse_loop_cfg_set_clone_fd(lc, 0); /* a cloned fd would die with us, and its requests */
                 loop_r = fuse_session_loop_mt(ctx.se, lc);
                 if (loop_r < 0)
                         log_error_errno(loop_r, "The FUSE session ended with an error: %m");
@@ -214,14 +256,10 @@ static int run(const args *a, const fsd_config *cfg, int ready_fd) {
         }
         r = fsd_notifier_stop(notifier);
 
-out_unmount:
-        fuse_session_unmount(ctx.se);
 out_session:
-        fuse_session_destroy(ctx.se);
+        fuse_session_destroy(ctx.se); /* closes our copy of the connection only */
 out_ctx:
         fsd_ctx_done(&ctx);
-        if (r >= 0)
-                log_info("Unmounted \"%s\".", a->mountpoint);
         return r;
 }
 
@@ -254,8 +292,18 @@ int main(int argc, char **argv) {
             signal(SIGPIPE, SIG_IGN) == SIG_ERR)
                 return log_error_errno(errno, "Failed to set up signals: %m"), EXIT_FAILURE;
 
+        if (a.server) {
+                r = run_server(&a, cfg);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
         if (!a.foreground && daemonize(&ready_fd) < 0)
                 return EXIT_FAILURE;
-        r = run(&a, cfg, ready_fd);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        r = fsd_holder_run(&(fsd_holder_params) {
+                .config = a.config_given ? a.config : NULL,
+                .mountpoint = a.mountpoint,
+                .socket_path = a.socket_path,
+                .fd_store = a.fd_store,
+                .ready_fd = ready_fd,
+        });
+        return r < 0 ? EXIT_FAILURE : r;
 }

@@ -63,12 +63,16 @@ int fsd_mount_prepare(const char *mountpoint) {
         return 0;
 }
 
-int fsd_mount_cover_ro(const char *mountpoint, int *ret_rw_fd) {
-        _cleanup_close_ int fd = -1;
+int fsd_mount_open_view(const char *mountpoint, int *ret_fd) {
+        int fd = open(mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-        fd = open(mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to open FUSE mount \"%s\": %m", mountpoint);
+        *ret_fd = fd;
+        return 0;
+}
+
+int fsd_mount_cover(const char *mountpoint) {
         if (mount(mountpoint, mountpoint, NULL, MS_BIND, NULL) < 0)
                 return log_error_errno(errno, "Failed to bind-mount \"%s\" on itself: %m", mountpoint);
         if (mount(NULL, mountpoint, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -78,7 +82,6 @@ int fsd_mount_cover_ro(const char *mountpoint, int *ret_rw_fd) {
                 (void) umount2(mountpoint, MNT_DETACH);
                 return r;
         }
-        *ret_rw_fd = TAKE_FD(fd);
         return 0;
 }
 

@@ -12,10 +12,13 @@
  * is mounted there. Logs what it cleans. */
 int fsd_mount_prepare(const char *mountpoint);
 
-/* Opens the FUSE mount at mountpoint (O_PATH, kept by the caller as the
- * read-write view) and covers it with a read-only, nosuid, nodev, noexec
- * bind mount of itself. On failure nothing is left mounted by this call. */
-int fsd_mount_cover_ro(const char *mountpoint, int *ret_rw_fd);
+/* Opens the FUSE mount at mountpoint (O_PATH): the read-write view the
+ * daemon keeps for its own name changes, opened before the cover. */
+int fsd_mount_open_view(const char *mountpoint, int *ret_fd);
+
+/* Covers mountpoint with a read-only, nosuid, nodev, noexec bind mount of
+ * itself. On failure nothing is left mounted by this call. */
+int fsd_mount_cover(const char *mountpoint);
 
 /* Removes the read-only cover again (lazy detach). */
 int fsd_mount_uncover(const char *mountpoint);

@@ -3,8 +3,8 @@
  * The notifier thread (contract in notify.h): one poll loop over the
  * stop request from main, the signals, the control socket (control.c)
  * and the periodic keyring poll; it reloads (reload.c) when a publisher
- * asks, on SIGHUP, and at each poll, and tells the service manager
- * (READY=1, STATUS=, STOPPING=1).
+ * asks, on SIGHUP, and at each poll, and tells the service manager what
+ * it serves (STATUS=; readiness is the holder's, holder.h).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,6 @@
 #include <sys/un.h>
 
 #include "fsd/control.h"
-#include "fsd/mount.h"
 #include "fsd/notify.h"
 #include "fsd/reload.h"
 #include "log.h"
@@ -28,13 +27,12 @@ struct fsd_notifier {
         int signal_fd; /* SIGTERM, SIGINT, SIGHUP */
         fsd_control *control;
         int rw_fd;
-        bool covered;
         atomic_bool main_done;
         int setup_result;
 };
 
 /* Minimal sd_notify(): one datagram to $NOTIFY_SOCKET, if set. */
-static void notify_systemd(const char *msg) {
+static void notify_socket(const char *msg) {
         const char *path = getenv("NOTIFY_SOCKET");
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
@@ -52,6 +50,22 @@ static void notify_systemd(const char *msg) {
                 log_debug_errno(errno, "Notifying the service manager failed, ignoring: %m");
 }
 
+/* Under a holder, through its pipe (one line per message; the holder
+ * passes it on, so that the unit needs no NotifyAccess=all); else to the
+ * service manager directly. Never blocks: a full pipe drops the line. */
+static void notify_systemd(fsd_notifier *n, const char *msg) {
+        char line[600];
+        int len;
+
+        if (n->p.ready_fd < 0) {
+                notify_socket(msg);
+                return;
+        }
+        len = snprintf(line, sizeof(line), "%s\n", msg);
+        if (len > 0 && (size_t) len < sizeof(line) && write(n->p.ready_fd, line, (size_t) len) < 0)
+                log_debug_errno(errno, "Passing \"%s\" to the holder failed, ignoring: %m", msg);
+}
+
 /* STATUS= for systemctl status: what is served, and the last problem. */
 static void notify_status(fsd_notifier *n, const char *problem) {
         char msg[512];
@@ -62,19 +76,55 @@ static void notify_status(fsd_notifier *n, const char *problem) {
         pthread_rwlock_unlock(&n->p.ctx->lock);
         snprintf(msg, sizeof(msg), "STATUS=Serving %zu file%s under %s%s%s", files, files == 1 ? "" : "s",
                  n->p.mountpoint, problem ? "; " : "", problem ? problem : "");
-        notify_systemd(msg);
+        notify_systemd(n, msg);
+}
+
+/* After a takeover: the kernel may hold names the predecessor changed
+ * without telling it (killed mid-reload, or a renewal while no server
+ * ran). Dropping every name from its dentry cache makes the next open
+ * look it up again; inode numbers that did not change stay valid. */
+static void invalidate_names(fsd_notifier *n) {
+        fsd_ctx *ctx = n->p.ctx;
+        char (*names)[FSD_NAME_MAX + 1] = NULL;
+        size_t k = 0;
+
+        pthread_rwlock_rdlock(&ctx->lock);
+        names = calloc(ctx->fs.n_current + 1, sizeof(*names));
+        for (size_t i = 0; names && i < ctx->fs.n_current; i++)
+                strcpy(names[k++], ctx->fs.current[i]->name);
+        pthread_rwlock_unlock(&ctx->lock);
+        for (size_t i = 0; i < k; i++) {
+                int r = fuse_lowlevel_notify_inval_entry(ctx->se, FSD_ROOT_INO, names[i], strlen(names[i]));
+
+                if (r < 0 && r != -ENOENT)
+                        log_debug_errno(r, "Invalidating \"%s\" failed, ignoring: %m", names[i]);
+        }
+        (void) fuse_lowlevel_notify_inval_inode(ctx->se, FSD_ROOT_INO, 0, 0);
+        free(names);
+}
+
+static void write_pid_file(fsd_notifier *n) {
+        _cleanup_free_ char *path = fsd_server_pid_path(n->p.socket_path), *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        char buf[32];
+        int len;
+
+        if (!path || asprintf(&tmp, "%s.tmp", path) < 0)
+                return;
+        len = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 || write(fd, buf, (size_t) len) != len || rename(tmp, path) < 0)
+                log_warning_errno(errno, "Failed to write \"%s\", ignoring: %m", path);
 }
 
 static int setup(fsd_notifier *n) {
         int r;
 
-        r = fsd_mount_cover_ro(n->p.mountpoint, &n->rw_fd);
-        if (r < 0)
-                return r;
-        n->covered = true;
         r = fsd_control_open(n->p.socket_path, &n->control);
         if (r < 0)
                 return r;
+        if (n->p.took_over)
+                invalidate_names(n);
         /* The table may have changed between the initial load and now. */
         (void) fsd_reload(n->p.ctx, n->p.cfg, n->rw_fd, true, NULL);
         return 0;
@@ -125,8 +175,9 @@ static void reload_periodic(fsd_notifier *n, int *last_error) {
         *last_error = r < 0 ? r : 0;
 }
 
-/* Reads one signal: true if it asks us to end (SIGTERM, SIGINT), false
- * for SIGHUP (*reload set) or nothing. */
+/* Reads one signal: true if it asks us to end (SIGTERM, SIGINT from the
+ * holder), false for SIGHUP (*reload set), nothing, or a stop request
+ * from elsewhere (passed to the holder, which stops us in turn). */
 static bool read_signal(fsd_notifier *n, bool *reload) {
         struct signalfd_siginfo si;
 
@@ -136,7 +187,12 @@ static bool read_signal(fsd_notifier *n, bool *reload) {
                 *reload = true;
                 return false;
         }
-        log_info("Received signal %u, unmounting.", si.ssi_signo);
+        if ((pid_t) si.ssi_pid != getppid()) {
+                log_info("Received signal %u, asking the holder to stop.", si.ssi_signo);
+                (void) kill(getppid(), SIGTERM);
+                return false;
+        }
+        log_info("Received signal %u from the holder, leaving the connection to it.", si.ssi_signo);
         return true;
 }
 
@@ -169,6 +225,10 @@ static void serve(fsd_notifier *n) {
                 }
                 if (k > 0)
                         fsd_control_process(n->control, pfd + 2, nc, (int64_t) now_monotonic_ms());
+                if (fsd_control_take_upgrade(n->control)) {
+                        log_info("Upgrade asked on the control socket: telling the holder.");
+                        (void) kill(getppid(), SIGUSR2);
+                }
 
                 if (reload || fsd_control_reload_asked(n->control)) {
                         reload_asked(n);
@@ -196,24 +256,15 @@ static void *notifier_main(void *userdata) {
                 return NULL;
         }
         if (n->p.ready_fd >= 0) {
-                /* In the background: start-up errors went to the caller's
-                 * stderr; from now on nobody reads it (use --foreground
-                 * under a service manager to keep the log). */
-                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-                if (null >= 0) {
-                        (void) dup2(null, STDERR_FILENO);
-                        safe_close(null);
-                }
-                if (write(n->p.ready_fd, "R", 1) < 0)
-                        log_debug_errno(errno, "Telling the parent we are ready failed, ignoring: %m");
-                n->p.ready_fd = safe_close(n->p.ready_fd);
+                (void) fcntl(n->p.ready_fd, F_SETFL, O_NONBLOCK);
+                if (write(n->p.ready_fd, &n->p.ready_byte, 1) < 0)
+                        log_debug_errno(errno, "Telling the holder we serve failed, ignoring: %m");
         }
-        notify_systemd("READY=1");
+        /* After the holder knows: whoever reads it may signal the holder. */
+        write_pid_file(n);
         notify_status(n, NULL);
         log_info("Serving \"%s\"; control socket \"%s\".", n->p.mountpoint, n->p.socket_path);
         serve(n);
-        notify_systemd("STOPPING=1");
         return NULL;
 }
 
@@ -222,6 +273,7 @@ static void notifier_free(fsd_notifier *n) {
                 return;
         safe_close(n->stop_fd);
         safe_close(n->signal_fd);
+        safe_close(n->p.ready_fd);
         fsd_control_close(n->control, NULL);
         safe_close(n->rw_fd);
         free(n);
@@ -235,7 +287,7 @@ int fsd_notifier_start(const fsd_notifier_params *p, fsd_notifier **ret) {
         if (!n)
                 return log_oom();
         n->p = *p;
-        n->rw_fd = -1;
+        n->rw_fd = p->rw_fd;
         n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
@@ -268,8 +320,6 @@ int fsd_notifier_stop(fsd_notifier *n) {
         pthread_join(n->thread, NULL);
         r = n->setup_result;
         n->rw_fd = safe_close(n->rw_fd);
-        if (n->covered)
-                (void) fsd_mount_uncover(n->p.mountpoint);
         n->control = fsd_control_close(n->control, n->p.socket_path);
         notifier_free(n);
         return r;

@@ -22,17 +22,23 @@ typedef struct fsd_notifier_params {
         const char *mountpoint;
         const char *socket_path;
         pthread_t main_thread; /* runs the session loop; woken with SIGUSR1 to end it */
-        int ready_fd;          /* gets one byte once serving (daemonizing parent), or -1 */
+        int rw_fd;             /* the read-write view of the mount (taken over) */
+        int ready_fd;          /* the holder's pipe: ready_byte once serving, then STATUS= lines; or -1 */
+        char ready_byte;
+        bool took_over;        /* the connection was served before: the kernel's caches may be stale */
 } fsd_notifier_params;
 
-/* Starts the thread. It covers the mount read-only, opens the control
- * socket, reports readiness (ready_fd, $NOTIFY_SOCKET) and then serves
- * until SIGTERM/SIGINT (which it takes through a signalfd: block them
- * before starting any thread) or until fsd_notifier_stop(). On a fatal
- * error or a signal it ends the session loop itself. */
+/* Starts the thread. It opens the control socket, reloads (after a
+ * takeover it first invalidates every name the kernel may hold), writes
+ * server.pid, reports readiness (ready_fd, $NOTIFY_SOCKET) and then
+ * serves until SIGTERM/SIGINT (which it takes through a signalfd: block
+ * them before starting any thread) or until fsd_notifier_stop(). A
+ * SIGTERM from the holder (the parent) ends the session loop: the holder
+ * stops or upgrades. One from anyone else is passed to the holder, which
+ * stops everything. "upgrade" on the control socket sends the holder
+ * SIGUSR2. On a fatal error it ends the session loop itself. */
 int fsd_notifier_start(const fsd_notifier_params *p, fsd_notifier **ret);
 
 /* Called by the main thread once the session loop returned: stops and
- * joins the thread, undoes the read-only cover. Returns the thread's
- * setup result (0 or -errno). */
+ * joins the thread. Returns the thread's setup result (0 or -errno). */
 int fsd_notifier_stop(fsd_notifier *n);

@@ -231,17 +231,37 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
                 fuse_reply_err(req, -r);
                 return;
         }
-        fi->fh = (uint64_t) (uintptr_t) d;
+        fi->fh = fsd_dir_handle_add(c, d, 0);
+        if (fi->fh == 0) {
+                fuse_reply_err(req, ENOMEM);
+                return;
+        }
         fi->cache_readdir = 1;
         fi->keep_cache = 1;
         if (fuse_reply_open(req, fi) < 0)
-                free(d);
+                fsd_dir_handle_remove(c, fi->fh);
 }
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         (void) ino;
-        free((fsd_dir *) (uintptr_t) fi->fh);
+        fsd_dir_handle_remove(req_ctx(req), fi->fh);
         fuse_reply_err(req, 0);
+}
+
+/* The snapshot of a directory handle; for one a predecessor gave out
+ * (before a takeover), a snapshot taken now, kept under that handle. */
+static const fsd_dir *dir_of(fsd_ctx *c, fuse_ino_t ino, uint64_t fh) {
+        fsd_dir *d = fsd_dir_handle_get(c, fh);
+        int r;
+
+        if (d || fh == 0)
+                return d;
+        rdlock(c);
+        r = fsd_fs_opendir(&c->fs, ino, &d);
+        unlock(c);
+        if (r < 0 || fsd_dir_handle_add(c, d, fh) == 0)
+                return NULL;
+        return d;
 }
 
 /* Encodes the entries fsd_fs_readdir() hands out into one reply buffer. */
@@ -273,9 +293,10 @@ static bool dir_reply_add(const fsd_dir_item *it, void *userdata) {
         return true;
 }
 
-static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus) {
-        const fsd_dir *d = (const fsd_dir *) (uintptr_t) fi->fh;
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi,
+                       bool plus) {
         fsd_ctx *c = req_ctx(req);
+        const fsd_dir *d = dir_of(c, ino, fi->fh);
         _cleanup_free_ char *buf = NULL;
         dir_reply r;
 
@@ -296,13 +317,11 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
-        (void) ino;
-        do_readdir(req, size, off, fi, false);
+        do_readdir(req, ino, size, off, fi, false);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
-        (void) ino;
-        do_readdir(req, size, off, fi, true);
+        do_readdir(req, ino, size, off, fi, true);
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino) {

@@ -10,9 +10,23 @@
 
 void fsd_fs_init(fsd_fs *fs, struct timespec now) {
         *fs = (fsd_fs) {
-                .next_ino = FSD_ROOT_INO + 1,
                 .root_mtime = now,
         };
+}
+
+#define INO_MASK (UINT64_MAX >> 1)
+
+uint64_t fsd_spec_ino(const fsd_spec *spec) {
+        uint64_t attr[4] = { spec->stamp, spec->mode, spec->uid, spec->gid };
+        uint64_t h = fsd_hash64(spec->name, strlen(spec->name), 0);
+
+        h = fsd_hash64(attr, sizeof(attr), h) & INO_MASK;
+        return h <= FSD_ROOT_INO ? h + FSD_ROOT_INO + 1 : h;
+}
+
+void fsd_fs_adopt(fsd_fs *fs) {
+        for (size_t i = 0; i < fs->n_nodes; i++)
+                fs->nodes[i]->adopted = true;
 }
 
 static void node_free(fsd_node *n) {
@@ -63,6 +77,7 @@ fsd_node *fsd_fs_find_ino(const fsd_fs *fs, uint64_t ino) {
 static void node_init(fsd_node *n, uint64_t ino, fsd_spec *spec) {
         *n = (fsd_node) {
                 .ino = ino,
+                .stamp = spec->stamp,
                 .blob = TAKE_PTR(spec->blob),
                 .mode = spec->mode,
                 .uid = spec->uid,
@@ -73,8 +88,33 @@ static void node_init(fsd_node *n, uint64_t ino, fsd_spec *spec) {
 }
 
 static bool node_matches(const fsd_node *n, const fsd_spec *s) {
-        return n->mode == s->mode && n->uid == s->uid && n->gid == s->gid && n->blob->len == s->blob->len &&
+        return n->stamp == s->stamp && n->mode == s->mode && n->uid == s->uid && n->gid == s->gid &&
+               n->blob->len == s->blob->len &&
                n->mtime.tv_sec == s->mtime.tv_sec && memcmp(n->blob->data, s->blob->data, s->blob->len) == 0;
+}
+
+static bool ino_taken(const fsd_fs *fs, fsd_node *const *fresh, size_t n_fresh, uint64_t ino) {
+        if (ino <= FSD_ROOT_INO || fsd_fs_find_ino(fs, ino))
+                return true;
+        for (size_t k = 0; k < n_fresh; k++)
+                if (fresh[k]->ino == ino)
+                        return true;
+        return false;
+}
+
+/* spec's number, or the next free one after it (see fsd_spec_ino). */
+static uint64_t pick_ino(const fsd_fs *fs, fsd_node *const *fresh, size_t n_fresh, const fsd_spec *spec) {
+        uint64_t ino = fsd_spec_ino(spec);
+
+        while (ino_taken(fs, fresh, n_fresh, ino))
+                ino = (ino + 1) & INO_MASK;
+        return ino;
+}
+
+static int node_ptr_ino_cmp(const void *a, const void *b) {
+        uint64_t x = (*(fsd_node *const *) a)->ino, y = (*(fsd_node *const *) b)->ino;
+
+        return x < y ? -1 : x > y;
 }
 
 /* Merge walk of the current names against specs (both sorted). Calls
@@ -96,7 +136,6 @@ static bool node_matches(const fsd_node *n, const fsd_spec *s) {
 int fsd_fs_plan(const fsd_fs *fs, const fsd_specs *specs, fsd_change **ret, size_t *ret_n) {
         _cleanup_free_ fsd_change *ch = NULL;
         size_t n = 0;
-        uint64_t next = fs->next_ino;
 
         ch = calloc(fs->n_current + specs->n + 1, sizeof(*ch));
         if (!ch)
@@ -107,7 +146,7 @@ int fsd_fs_plan(const fsd_fs *fs, const fsd_specs *specs, fsd_change **ret, size
                 fsd_change *c = &ch[n++];
                 strcpy(c->name, old ? old->name : sp->name);
                 c->old_ino = old ? old->ino : 0;
-                c->new_ino = sp ? next++ : 0;
+                c->new_ino = sp ? pick_ino(fs, NULL, 0, sp) : 0;
         });
         if (n == 0) {
                 *ret = NULL;
@@ -123,7 +162,6 @@ int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change *
         _cleanup_free_ fsd_change *ch = NULL;
         _cleanup_free_ fsd_node **cur = NULL, **all = NULL, **fresh = NULL;
         size_t n_ch = 0, n_cur = 0, n_fresh = 0, n_all = 0;
-        uint64_t next = fs->next_ino;
         int r;
 
         r = fsd_fs_plan(fs, specs, &ch, &n_ch);
@@ -165,25 +203,27 @@ int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change *
                 if (old)
                         old->current = false;
                 if (sp) {
-                        fsd_node *nn = fresh[n_fresh++];
+                        fsd_node *nn = fresh[n_fresh];
 
-                        node_init(nn, next++, sp);
+                        node_init(nn, pick_ino(fs, fresh, n_fresh, sp), sp);
+                        n_fresh++;
                         nn->current = true;
                         cur[n_cur++] = nn;
                 }
         });
-        /* Live nodes stay sorted by ino: old ones first, fresh ones appended
-         * in increasing order. Retired nodes nobody references go now. */
+        /* Retired nodes nobody references go now; live nodes stay sorted
+         * by ino. */
         for (size_t i = 0; i < fs->n_nodes; i++) {
                 fsd_node *x = fs->nodes[i];
 
-                if (!x->current && !x->staged && x->nlookup == 0)
+                if (!x->current && !x->staged && x->nlookup == 0 && !x->adopted)
                         node_free(x);
                 else
                         all[n_all++] = x;
         }
         for (size_t k = 0; k < n_fresh; k++)
                 all[n_all++] = fresh[k];
+        qsort(all, n_all, sizeof(*all), node_ptr_ino_cmp);
 
         free(fs->nodes);
         free(fs->current);
@@ -191,7 +231,6 @@ int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change *
         fs->n_nodes = n_all;
         fs->current = TAKE_PTR(cur);
         fs->n_current = n_cur;
-        fs->next_ino = next;
         fs->root_mtime = now;
         *ret = TAKE_PTR(ch);
         *ret_n = n_ch;
@@ -250,7 +289,7 @@ static void nodes_remove(fsd_fs *fs, const fsd_node *x) {
 /* No longer reachable by name: kept while the kernel references it. */
 static void node_retire(fsd_fs *fs, fsd_node *x) {
         x->current = x->staged = false;
-        if (x->nlookup > 0)
+        if (x->nlookup > 0 || x->adopted)
                 return;
         nodes_remove(fs, x);
         node_free(x);
@@ -280,9 +319,11 @@ static bool current_index(const fsd_fs *fs, const char *name, size_t *ret) {
 
 int fsd_fs_stage(fsd_fs *fs, fsd_spec *spec, uint64_t *ret_ino) {
         fsd_node **v, *n;
+        uint64_t ino;
 
         if (fsd_fs_find_staged(fs, spec->name))
                 return -EEXIST;
+        ino = pick_ino(fs, NULL, 0, spec);
         n = calloc(1, sizeof(*n));
         v = realloc(fs->nodes, (fs->n_nodes + 1) * sizeof(*v));
         if (!n || !v) {
@@ -291,11 +332,11 @@ int fsd_fs_stage(fsd_fs *fs, fsd_spec *spec, uint64_t *ret_ino) {
                         fs->nodes = v;
                 return -ENOMEM;
         }
-        node_init(n, fs->next_ino++, spec);
+        node_init(n, ino, spec);
         n->staged = true;
-        /* The newest number: the array stays sorted by ino. */
         fs->nodes = v;
         fs->nodes[fs->n_nodes++] = n;
+        qsort(fs->nodes, fs->n_nodes, sizeof(*fs->nodes), node_ptr_ino_cmp);
         if (ret_ino)
                 *ret_ino = n->ino;
         return 0;
@@ -415,7 +456,12 @@ void fsd_fs_forget(fsd_fs *fs, uint64_t ino, uint64_t n) {
 
         if (!x)
                 return;
-        x->nlookup = n >= x->nlookup ? 0 : x->nlookup - n;
+        if (x->adopted) {
+                /* The kernel evicted what it held since before the takeover. */
+                x->adopted = false;
+                x->nlookup = 0;
+        } else
+                x->nlookup = n >= x->nlookup ? 0 : x->nlookup - n;
         if (x->nlookup > 0 || x->current || x->staged)
                 return;
         /* Retired and unreferenced. */

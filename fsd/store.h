@@ -29,7 +29,9 @@ typedef struct fsd_node {
         uid_t uid;
         gid_t gid;
         struct timespec mtime;
+        uint64_t stamp;
         uint64_t nlookup; /* references the kernel holds (lookup count) */
+        bool adopted;     /* served before a takeover: the kernel's count is unknown */
         bool current;     /* reachable by name; else retired or staged */
         bool staged;      /* a new generation waiting for its name (see fsd_fs_stage) */
 } fsd_node;
@@ -47,18 +49,29 @@ typedef struct fsd_fs {
         size_t n_nodes;
         fsd_node **current; /* the current generation of each name, sorted by name */
         size_t n_current;
-        uint64_t next_ino;
         struct timespec root_mtime;
 } fsd_fs;
 
 void fsd_fs_init(fsd_fs *fs, struct timespec now);
+
+/* The inode number a generation gets: a hash of its name, stamp, mode
+ * and owner, above the root and below 2^63. fsd_fs_plan/apply/stage add
+ * one while the number is taken by another live node (a 2^-63 event;
+ * only then may a successor number a file differently). */
+uint64_t fsd_spec_ino(const fsd_spec *spec);
+
+/* After a takeover: the kernel holds references to the current nodes
+ * that this store never counted. Marks every live node so: retiring
+ * keeps it until the kernel's first forget of it (which, for an inode
+ * the kernel evicts, carries all its references). */
+void fsd_fs_adopt(fsd_fs *fs);
 void fsd_fs_done(fsd_fs *fs);
 
 /* Which names change if specs were applied now (nothing is modified).
  * *ret is malloc'ed (NULL if nothing changes). */
 int fsd_fs_plan(const fsd_fs *fs, const fsd_specs *specs, fsd_change **ret, size_t *ret_n);
 /* Makes specs the current files: unchanged files keep their inode, changed
- * and new ones get fresh numbers, superseded ones are retired (dropped at
+ * and new ones get their numbers (fsd_spec_ino), superseded ones are retired (dropped at
  * once if the kernel holds no reference). Takes the blobs it keeps out of
  * specs. Returns the changes like fsd_fs_plan; fs is untouched on error. */
 int fsd_fs_apply(fsd_fs *fs, fsd_specs *specs, struct timespec now, fsd_change **ret, size_t *ret_n);

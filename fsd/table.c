@@ -46,8 +46,23 @@ void fsd_specs_done(fsd_specs *s) {
         *s = (fsd_specs) {};
 }
 
+uint64_t fsd_hash64(const void *buf, size_t len, uint64_t seed) {
+        const unsigned char *p = buf;
+        uint64_t h = seed ^ UINT64_C(0xcbf29ce484222325);
+
+        for (size_t i = 0; i < len; i++) {
+                h ^= p[i];
+                h *= UINT64_C(0x100000001b3);
+        }
+        h ^= h >> 30;
+        h *= UINT64_C(0xbf58476d1ce4e5b9);
+        h ^= h >> 27;
+        h *= UINT64_C(0x94d049bb133111eb);
+        return h ^ (h >> 31);
+}
+
 static int spec_add(fsd_specs *s, const char *entry, const char *suffix, fsd_blob *blob, mode_t mode,
-                    uid_t uid, gid_t gid, time_t mtime) {
+                    uid_t uid, gid_t gid, time_t mtime, uint64_t stamp) {
         fsd_spec *sp;
 
         if (!blob)
@@ -59,6 +74,7 @@ static int spec_add(fsd_specs *s, const char *entry, const char *suffix, fsd_blo
                 .uid = uid,
                 .gid = gid,
                 .mtime = { .tv_sec = mtime },
+                .stamp = stamp,
         };
         snprintf(sp->name, sizeof(sp->name), "%s%s", entry, suffix);
         return 0;
@@ -210,7 +226,7 @@ int fsd_specs_build(const keyring_entry *const *entries, size_t n, const fsd_con
                         /* "device" and "roots": public certificates only; the
                          * device key never leaves the TPM. */
                         r = spec_add(&s, e->name, ".pem", blob_new(e->chain_pem, e->chain_len, NULL, 0, false),
-                                     FSD_DEFAULT_CERT_MODE, 0, 0, e->published);
+                                     FSD_DEFAULT_CERT_MODE, 0, 0, e->published, e->generation);
                         if (r < 0)
                                 return r;
                         continue;
@@ -223,18 +239,18 @@ int fsd_specs_build(const keyring_entry *const *entries, size_t n, const fsd_con
                         gid = a->gid;
                 }
                 r = spec_add(&s, e->name, ".pem", blob_new(e->chain_pem, e->chain_len, NULL, 0, false),
-                             cert_mode, 0, 0, e->published);
+                             cert_mode, 0, 0, e->published, e->generation);
                 if (r < 0)
                         return r;
                 if (e->key_kind == KEYRING_KEY_NONE || !e->key_pem)
                         continue;
                 r = spec_add(&s, e->name, ".key.pem", blob_new(e->key_pem, e->key_len, NULL, 0, true),
-                             key_mode, uid, gid, e->published);
+                             key_mode, uid, gid, e->published, e->generation);
                 if (r < 0)
                         return r;
                 r = spec_add(&s, e->name, ".bundle.pem",
                              blob_new(e->key_pem, e->key_len, e->chain_pem, e->chain_len, true), key_mode, uid,
-                             gid, e->published);
+                             gid, e->published, e->generation);
                 if (r < 0)
                         return r;
         }
@@ -243,7 +259,7 @@ int fsd_specs_build(const keyring_entry *const *entries, size_t n, const fsd_con
         if (r < 0)
                 return r;
         r = spec_add(&s, "status", ".json", blob_new(status, status_len, "\n", 1, false), FSD_DEFAULT_CERT_MODE,
-                     0, 0, newest);
+                     0, 0, newest, fsd_hash64(status, status_len, 0));
         if (r < 0)
                 return r;
         qsort(s.v, s.n, sizeof(s.v[0]), spec_cmp);

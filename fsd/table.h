@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -38,6 +39,11 @@ typedef struct fsd_spec {
         uid_t uid;
         gid_t gid;
         struct timespec mtime;
+        /* Changes with every new content of the name: the keyring
+         * generation of its entry, or for status.json a hash of its
+         * bytes. With the name and attributes it fixes the inode number
+         * (store.h), so a successor server computes the same numbers. */
+        uint64_t stamp;
 } fsd_spec;
 
 typedef struct fsd_specs {
@@ -53,6 +59,11 @@ typedef struct fsd_specs {
  * FSD_MAX_ENTRIES, -ENOMEM. *ret is filled only on success. */
 int fsd_specs_build(const keyring_entry *const *entries, size_t n, const fsd_config *cfg, fsd_specs *ret);
 void fsd_specs_done(fsd_specs *s);
+
+/* A 64-bit hash of buf continuing from seed (0 to start): FNV-1a with a
+ * final avalanche (the splitmix64 finalizer), for stamps and inode
+ * numbers. Not for secrets: it is not a cryptographic hash. */
+uint64_t fsd_hash64(const void *buf, size_t len, uint64_t seed);
 
 /* The spec of name, or NULL. */
 fsd_spec *fsd_specs_find(fsd_specs *specs, const char *name);

@@ -15,8 +15,10 @@ check_PROGRAMS += \
 	tests/unit/ca/core/test-store-sql \
 	tests/unit/ca/core/test-issuer \
 	tests/unit/ca/core/test-http-router \
-	tests/unit/ca/core/test-http
+	tests/unit/ca/core/test-http \
+	tests/unit/ca/core/test-rate-limit
 TESTS += \
+	tests/unit/ca/core/test-rate-limit \
 	tests/unit/ca/core/test-config \
 	tests/unit/ca/core/test-store \
 	tests/unit/ca/core/test-store-sql \
@@ -35,6 +37,10 @@ tests_unit_ca_core_test_store_LDADD = $(CA_CORE_LIBS)
 tests_unit_ca_core_test_store_sql_SOURCES = tests/unit/ca/core/test-store-sql.c
 tests_unit_ca_core_test_store_sql_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_ca_core_test_store_sql_LDADD = $(CA_CORE_LIBS)
+
+tests_unit_ca_core_test_rate_limit_SOURCES = tests/unit/ca/core/test-rate-limit.c
+tests_unit_ca_core_test_rate_limit_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_core_test_rate_limit_LDADD = $(CA_CORE_LIBS)
 
 tests_unit_ca_core_test_issuer_SOURCES = tests/unit/ca/core/test-issuer.c
 tests_unit_ca_core_test_issuer_CFLAGS = $(CA_TEST_CFLAGS)

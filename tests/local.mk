@@ -29,8 +29,30 @@ include tests/ca.mk
 include tests/ca-attest.mk
 include tests/ca-acme.mk
 include tests/ca-sign.mk
+include tests/ca-revoke.mk
 include tests/ca-console.mk
 include tests/tools.mk
+
+# `make fuzz-smoke` in a build configured with --enable-fuzzing (CC=clang):
+# every fuzz target under libFuzzer for FUZZ_SMOKE_SECONDS, at most
+# FUZZ_SMOKE_RSS_MB of RSS, FUZZ_SMOKE_JOBS at a time (tests/fuzz/smoke.sh).
+FUZZ_SMOKE_SECONDS = 10
+FUZZ_SMOKE_RSS_MB = 512
+FUZZ_SMOKE_JOBS = 2
+EXTRA_DIST += tests/fuzz/smoke.sh
+if ENABLE_FUZZING
+fuzz-smoke:
+	@targets=; for p in $(check_PROGRAMS); do \
+	  case $$p in tests/fuzz/fuzz-*) targets="$$targets $$p";; esac; \
+	done; \
+	$(MAKE) $(AM_MAKEFLAGS) $$targets && \
+	$(abs_top_srcdir)/tests/fuzz/smoke.sh '$(abs_top_srcdir)' '$(abs_top_builddir)/tests/fuzz-smoke' \
+	  '$(FUZZ_SMOKE_SECONDS)' '$(FUZZ_SMOKE_RSS_MB)' '$(FUZZ_SMOKE_JOBS)' $$targets
+else
+fuzz-smoke:
+	@echo "fuzz-smoke needs a build configured with --enable-fuzzing and CC=clang" >&2; exit 1
+endif
+.PHONY: fuzz-smoke
 
 PYTEST_ARGS ?=
 PYTEST_JUNIT = $(abs_top_builddir)/tests/pytest-junit.xml
@@ -49,4 +71,5 @@ check-local: check-TESTS
 	exit $$rc
 
 clean-local:
-	rm -rf $(abs_top_builddir)/tests/tmp $(abs_top_builddir)/tests/artifacts
+	rm -rf $(abs_top_builddir)/tests/tmp $(abs_top_builddir)/tests/artifacts \
+	  $(abs_top_builddir)/tests/fuzz-smoke

@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "jwk.h"
 #include "log.h"
+#include "time-util.h"
 
 static json_object *account_json(const acme_ctx *c, const acme_account_row *a) {
         _cleanup_json_ json_object *o = json_object_new_object(), *contact = NULL;
@@ -68,6 +69,16 @@ http_response *acme_handle_new_account(acme_ctx *c) {
                 return acme_reply_problem(c);
         }
 
+        {
+                char client[RATE_LIMIT_ADDR_KEY_MAX];
+                unsigned wait;
+
+                rate_limit_address_key(c->req->remote_addr, client);
+                wait = rate_limiter_take(c->srv->new_account_per_address, client, now_monotonic_ms());
+
+                if (wait > 0)
+                        return acme_reply_rate_limited(c, wait, "new accounts from this address");
+        }
         if (jwk_from_pkey(c->key, &jwk) < 0 || json_to_string_dup(jwk, &jwk_text) < 0 ||
             acme_contacts_to_json(&na.contact, &contact) < 0 || acme_id_new(&id) < 0)
                 return acme_reply_error(c, -ENOMEM);

@@ -139,7 +139,9 @@ static http_response *reply_chall(acme_ctx *c, const acme_chall_row *ch) {
 }
 
 /* A synchronous type (device-attest-01) is validated now, with the
- * client's payload, and its outcome is final; *ch is read back. */
+ * client's payload, and its outcome is final; *ch is read back. A payload
+ * the type finds malformed is -EPROTO with c->problem set, and changes
+ * nothing. */
 static int run_sync_challenge(acme_ctx *c, const challenge_type *ct, acme_chall_row *ch, const acme_authz_row *a,
                               json_object *payload) {
         _cleanup_json_ json_object *err = NULL;
@@ -148,6 +150,11 @@ static int run_sync_challenge(acme_ctx *c, const challenge_type *ct, acme_chall_
         int r, k;
 
         k = acme_challenge_run(c->srv, c->prov, ct, a, ch, c->key, payload, &p);
+        if (k == -EPROTO) {
+                /* A malformed payload: the client's problem, nothing recorded. */
+                c->problem = p;
+                return k;
+        }
         if (k < 0)
                 return k;
         if (k == 0) {

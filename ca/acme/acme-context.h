@@ -18,6 +18,7 @@
 #include "ca/core/config.h"
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
+#include "ca/core/rate-limit.h"
 #include "ca/core/trust.h"
 #include "jws.h"
 
@@ -25,9 +26,11 @@
 #define ACME_ORDER_LIFETIME (24 * 3600)    /* pending orders and authorizations */
 #define ACME_MAX_JWS (48 * 1024)           /* request bodies; below the server's cap */
 #define ACME_RETRY_AFTER 1                 /* seconds, for pending/processing objects */
+#define ACME_RETRY_AFTER_FULL 30           /* seconds, when the database cannot write */
 #define ACME_MAX_QUEUED_VALIDATIONS 4096   /* new challenge responses beyond: rateLimited */
 
 typedef struct acme_validator acme_validator;
+typedef struct acme_purger acme_purger;
 
 typedef struct acme_server {
         store *st;
@@ -36,6 +39,9 @@ typedef struct acme_server {
         const ca_trust *trust; /* device-attest-01: each provisioner's attestation roots */
         acme_nonce_pool *nonces;
         acme_validator *validator;
+        acme_purger *purger;
+        /* [limits] of ca.conf: 429 rateLimited past them. */
+        rate_limiter *new_account_per_address, *new_order_per_account, *new_order_per_address;
         atomic_bool stopping;
 } acme_server;
 

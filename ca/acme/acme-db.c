@@ -289,6 +289,37 @@ int acme_db_order_create(store *st, const acme_order_row *o, const acme_authz_ro
         return r < 0 ? r : 0;
 }
 
+int acme_db_purge(store *st, int64_t before) {
+        /* Children first: the foreign keys are enforced. */
+#define PURGED_ORDERS "SELECT id FROM acme_orders WHERE expires < ? AND id NOT IN (SELECT order_id FROM acme_certs)"
+        static const char *const steps[] = {
+                "DELETE FROM acme_challenges WHERE authz_id IN (SELECT id FROM acme_authz WHERE order_id IN (" PURGED_ORDERS "))",
+                "DELETE FROM acme_attested_keys WHERE order_id IN (" PURGED_ORDERS ")",
+                "DELETE FROM acme_authz WHERE order_id IN (" PURGED_ORDERS ")",
+                "DELETE FROM acme_orders WHERE id IN (" PURGED_ORDERS ")",
+        };
+#undef PURGED_ORDERS
+        bool in_tx = false;
+        int r = 0;
+
+        r = store_begin(st);
+        if (r < 0)
+                return r;
+        in_tx = true;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(steps); i++)
+                r = store_run(st, steps[i], "i", before);
+        if (r >= 0) {
+                int k = store_commit(st);
+
+                if (k < 0)
+                        r = k;
+                else
+                        in_tx = false;
+        }
+        store_rollback_unless_committed(st, &in_tx);
+        return r;
+}
+
 int acme_db_order_get(store *st, const char *provisioner, const char *id, acme_order_row *ret) {
         _cleanup_(store_stmt_freep) store_stmt *s = NULL;
         _cleanup_(acme_order_row_done) acme_order_row o = {};

@@ -139,6 +139,12 @@ int acme_db_cert_insert(store *st, const char *id, const char *order_id, const c
 /* Chain PEM and owning account of a certificate (malloc'ed). */
 int acme_db_cert_get(store *st, const char *id, char **ret_chain, char **ret_account);
 
+/* Deletes, in one transaction, the orders that expired before `before`
+ * and never got a certificate, with their authorizations, challenges and
+ * attested keys. Returns the number of orders deleted or -errno (nothing
+ * deleted). */
+int acme_db_purge(store *st, int64_t before);
+
 /* device-attest-01: the attested key (DER SubjectPublicKeyInfo) of an
  * order and the inventory id of its device; put replaces an earlier row
  * of the order (in one statement). get: -ENOENT if the order has none; *ret_spki malloc'ed. */

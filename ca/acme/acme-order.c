@@ -9,6 +9,7 @@
 #include "acme-handlers.h"
 #include "acme-policy.h"
 #include "acme-reply.h"
+#include "ca/inventory/devices.h"
 #include "log.h"
 #include "time-util.h"
 #include "x509.h"
@@ -149,6 +150,50 @@ static int chall_row_new(const char *authz_id, const challenge_type *ct, acme_ch
         return 0;
 }
 
+/* [limits] new_order_per_account and new_order_per_address: 0, or the
+ * seconds to wait. */
+static int check_rate(acme_ctx *c) {
+        uint64_t now_ms = now_monotonic_ms();
+        unsigned wait = rate_limiter_take(c->srv->new_order_per_account, c->account.id, now_ms);
+        char client[RATE_LIMIT_ADDR_KEY_MAX];
+
+        rate_limit_address_key(c->req->remote_addr, client);
+        if (wait == 0)
+                wait = rate_limiter_take(c->srv->new_order_per_address, client, now_ms);
+        return (int) wait; /* at most CA_RATE_MAX_PER */
+}
+
+/* Identifiers this provisioner could never issue for are refused now, not
+ * after the client has spent a challenge on them: a type no challenge of
+ * the provisioner proves, and for device-attest-01 a device (EK URI) that
+ * is not in the inventory or not active. 0, -EPROTO (rejectedIdentifier)
+ * or -errno. */
+static int check_identifiers(acme_ctx *c, const acme_new_order *no) {
+        for (size_t i = 0; i < no->n_ids; i++) {
+                const acme_identifier *id = &no->ids[i];
+                bool wildcard = id->type == ACME_ID_DNS && strncmp(id->value, "*.", 2) == 0;
+                const challenge_type *offer[ACME_MAX_CHALLENGES];
+                _cleanup_(device_done) device d = {};
+                int r;
+
+                if (acme_challenges_for(c->prov, id->type, wildcard, offer) == 0)
+                        return acme_problem_set(&c->problem, ACME_ERR_REJECTED_IDENTIFIER,
+                                                "No challenge of this provisioner can prove \"%.253s\".", id->value);
+                if (id->type != ACME_ID_PERMANENT)
+                        continue;
+                r = devices_get_by_ek_uri(c->srv->st, id->value, &d);
+                if (r == -ENOENT)
+                        return acme_problem_set(&c->problem, ACME_ERR_REJECTED_IDENTIFIER,
+                                                "\"%.253s\" is not a device in the inventory.", id->value);
+                if (r < 0)
+                        return r;
+                if (d.status != DEVICE_ACTIVE)
+                        return acme_problem_set(&c->problem, ACME_ERR_REJECTED_IDENTIFIER,
+                                                "The device \"%.253s\" is disabled in the inventory.", id->value);
+        }
+        return 0;
+}
+
 http_response *acme_handle_new_order(acme_ctx *c) {
         _cleanup_(acme_new_order_done) acme_new_order no = {};
         _cleanup_(acme_order_row_done) acme_order_row o = {};
@@ -163,6 +208,12 @@ http_response *acme_handle_new_order(acme_ctx *c) {
         if (r >= 0)
                 r = acme_parse_new_order(c->jws->payload, c->jws->payload_len, acme_provisioner_id_mask(c->prov),
                                          &no, &c->problem);
+        if (r < 0)
+                return acme_reply_error(c, r);
+        r = check_rate(c);
+        if (r > 0)
+                return acme_reply_rate_limited(c, (unsigned) r, "new orders");
+        r = check_identifiers(c, &no);
         if (r < 0)
                 return acme_reply_error(c, r);
 

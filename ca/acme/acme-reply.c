@@ -64,18 +64,28 @@ http_response *acme_reply_problem(acme_ctx *c) {
 }
 
 http_response *acme_reply_error(acme_ctx *c, int r) {
-        if (r == -EBUSY) {
-                /* The database is busy or unreachable: come back later
-                 * (the HTTP layer adds Retry-After to every 503). */
-                log_info("ACME request %s \"%s\": database busy or unreachable, answered 503.", c->req->method,
-                         c->req->path);
+        if (r == -ENOSPC || r == -EROFS || r == -EBUSY) {
+                /* The database cannot take a write now (disk full or read
+                 * only, busy or unreachable): what the request changed was
+                 * rolled back; the client may retry. */
+                log_warning_errno(r, "ACME request %s \"%s\" refused with 503: %m", c->req->method, c->req->path);
                 (void) acme_problem_set_status(&c->problem, ACME_ERR_SERVER_INTERNAL, 503,
-                                               "The database is busy or unreachable; retry later.");
-        } else if (r != -EPROTO) {
+                                               r == -EBUSY ? "The database is busy or unreachable; retry later."
+                                                           : "The CA cannot store this now; retry later.");
+                return acme_reply_retry_after(acme_reply_problem(c), r == -EBUSY ? 1 : ACME_RETRY_AFTER_FULL);
+        }
+        if (r != -EPROTO) {
                 log_error_errno(r, "ACME request %s \"%s\" failed: %m", c->req->method, c->req->path);
                 (void) acme_problem_set(&c->problem, ACME_ERR_SERVER_INTERNAL, "Internal error.");
         }
         return acme_reply_problem(c);
+}
+
+http_response *acme_reply_rate_limited(acme_ctx *c, unsigned seconds, const char *what) {
+        log_info("ACME %s %s from %s: rate limited (%s), retry in %u s.", c->req->method, c->req->path,
+                 c->req->remote_addr, what, seconds);
+        (void) acme_problem_set(&c->problem, ACME_ERR_RATE_LIMITED, "Too many %s; retry in %u s.", what, seconds);
+        return acme_reply_retry_after(acme_reply_problem(c), seconds);
 }
 
 http_response *acme_reply_problemf(acme_ctx *c, acme_error type, const char *fmt, ...) {

@@ -17,8 +17,12 @@ http_response *acme_reply_problem(acme_ctx *c);
 /* Sets c->problem (type, formatted detail) and answers with it. */
 http_response *acme_reply_problemf(acme_ctx *c, acme_error type, const char *fmt, ...) _printf_(3, 4);
 /* Maps an internal error to serverInternal (logging it) unless it is
- * -EPROTO, which means c->problem is already set. */
+ * -EPROTO, which means c->problem is already set. -ENOSPC (disk full),
+ * -EROFS (the database cannot write) and -EBUSY (locked) are 503 with Retry-After
+ * (ACME_RETRY_AFTER_FULL, 1 s): what failed was rolled back. */
 http_response *acme_reply_error(acme_ctx *c, int r);
+/* 429 rateLimited "Too many WHAT" with Retry-After: seconds. */
+http_response *acme_reply_rate_limited(acme_ctx *c, unsigned seconds, const char *what);
 
 /* Adds a header to r (value NULL: out of memory, r is freed). */
 http_response *acme_reply_header(http_response *r, const char *name, const char *value);

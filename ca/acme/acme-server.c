@@ -12,6 +12,7 @@
 #include "acme-handlers.h"
 #include "acme-hook.h"
 #include "acme-policy.h"
+#include "acme-purge.h"
 #include "acme-reply.h"
 #include "acme-validate.h"
 #include "http-client.h"
@@ -140,7 +141,7 @@ not_found:
         return acme_reply_problem(c);
 }
 
-static http_response *acme_dispatch(const http_request *req, void *userdata) {
+static http_response *dispatch(const http_request *req, void *userdata) {
         _cleanup_(acme_ctx_done) acme_ctx c = { .srv = userdata, .req = req };
         const char *rest = req->route_rest, *slash, *host;
         _cleanup_free_ char *prov = NULL;
@@ -171,14 +172,37 @@ static http_response *acme_dispatch(const http_request *req, void *userdata) {
         return route(&c, slash + 1);
 }
 
+/* Every answer of the ACME server is an ACME one: a handler that ran out
+ * of memory (NULL) gets a fixed problem document rather than the HTTP
+ * server's generic 500. */
+static http_response *acme_dispatch(const http_request *req, void *userdata) {
+        static const char oom[] = "{\"type\":\"" ACME_ERROR_URN_PREFIX "serverInternal\","
+                                  "\"detail\":\"Out of memory.\",\"status\":500}";
+        http_response *resp = dispatch(req, userdata);
+
+        if (resp)
+                return resp;
+        resp = http_response_new(500);
+        if (resp && http_response_set_body(resp, oom, sizeof(oom) - 1, "application/problem+json") < 0) {
+                http_response_free(resp);
+                return NULL;
+        }
+        return resp;
+}
+
 static void acme_server_shutdown(void *userdata) {
         acme_server *s = userdata;
 
         atomic_store(&s->stopping, true);
         acme_validator_stop(s->validator);
         s->validator = NULL;
+        acme_purger_stop(s->purger);
+        s->purger = NULL;
         acme_nonce_pool_free(s->nonces);
         s->nonces = NULL;
+        rate_limiter_free(s->new_account_per_address);
+        rate_limiter_free(s->new_order_per_account);
+        rate_limiter_free(s->new_order_per_address);
         free(s);
 }
 
@@ -211,21 +235,37 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->cfg = cfg;
         s->trust = trust;
         r = acme_nonce_pool_new(st, ACME_NONCE_LIFETIME, &s->nonces);
+        if (r >= 0)
+                r = rate_limiter_new(cfg->limits.new_account_per_address, RATE_LIMIT_MAX_KEYS,
+                                     &s->new_account_per_address);
+        if (r >= 0)
+                r = rate_limiter_new(cfg->limits.new_order_per_account, RATE_LIMIT_MAX_KEYS, &s->new_order_per_account);
+        if (r >= 0)
+                r = rate_limiter_new(cfg->limits.new_order_per_address, RATE_LIMIT_MAX_KEYS, &s->new_order_per_address);
         if (r < 0) {
-                free(s);
-                return log_error_errno(r, "Failed to create the nonce pool: %m");
+                acme_server_shutdown(s);
+                return log_error_errno(r, "Failed to set up the ACME server: %m");
         }
         r = acme_validator_start(s, 4, &s->validator);
         if (r < 0) {
-                acme_nonce_pool_free(s->nonces);
-                free(s);
+                acme_server_shutdown(s);
                 return log_error_errno(r, "Failed to start the ACME validation workers: %m");
+        }
+        r = acme_purger_start(st, cfg->limits.purge_interval, cfg->limits.purge_after, &s->purger);
+        if (r < 0) {
+                acme_server_shutdown(s);
+                return log_error_errno(r, "Failed to start the ACME purge thread: %m");
         }
         r = http_server_add_shutdown_hook(srv, acme_server_shutdown, s);
         if (r < 0) {
                 acme_server_shutdown(s);
                 return log_oom();
         }
+        r = http_server_set_too_large(srv, "/acme/", "application/problem+json",
+                                      "{\"type\":\"" ACME_ERROR_URN_PREFIX "malformed\","
+                                      "\"detail\":\"The request body is too large.\",\"status\":413}");
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the ACME routes: %m");
         r = http_server_route(srv, NULL, "/acme/", true, acme_dispatch, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the ACME routes: %m");

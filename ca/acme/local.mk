@@ -17,6 +17,7 @@ ca_acme_libcaacme_a_SOURCES = \
 	ca/acme/acme-context.c ca/acme/acme-context.h \
 	ca/acme/acme-reply.c ca/acme/acme-reply.h \
 	ca/acme/acme-validate.c ca/acme/acme-validate.h \
+	ca/acme/acme-purge.c ca/acme/acme-purge.h \
 	ca/acme/acme-csr.c ca/acme/acme-csr.h \
 	ca/acme/acme-device.c ca/acme/acme-device.h \
 	ca/acme/acme-handlers.h \

@@ -12,13 +12,28 @@
  */
 #include "attest-api.h"
 #include "attest.h"
+#include "ca/core/rate-limit.h"
 #include "log.h"
+#include "time-util.h"
 #include "x509.h"
 
 typedef struct attest_api {
         attest_ca *ca;
         issuer *iss;
+        rate_limiter *per_address; /* /attest requests per client address */
 } attest_api;
+
+/* A refusal that says when to come back (429, 503). */
+static http_response *retry_after(http_response *resp, unsigned seconds) {
+        char v[16];
+
+        (void) snprintf(v, sizeof(v), "%u", seconds);
+        if (resp && http_response_add_header(resp, "Retry-After", v) < 0) {
+                http_response_free(resp);
+                return NULL;
+        }
+        return resp;
+}
 
 static http_response *refused(const http_request *req, const char *request_id, unsigned status,
                               const char *message) {
@@ -31,7 +46,10 @@ static http_response *failed(const http_request *req, const char *request_id, in
         if (r == -ENOMEM)
                 return NULL;
         if (r == -EBUSY)
-                return refused(req, request_id, 503, "database busy or unreachable, retry later");
+                return retry_after(refused(req, request_id, 503, "database busy or unreachable, retry later"), 1);
+        if (r == -ENOSPC || r == -EROFS)
+                return retry_after(refused(req, request_id, 503, "the CA cannot write its database now, retry later"),
+                                   30);
         log_error_errno(r, "Attestation CA: %s (X-Request-Id %s) failed: %m", req->path, request_id);
         return http_response_error(500, "internal error");
 }
@@ -70,20 +88,26 @@ static http_response *handle_attest(const http_request *req, void *userdata) {
         _cleanup_(attest_credential_done) attest_credential cred = {};
         _cleanup_json_ json_object *o = NULL;
         _cleanup_free_ char *error = NULL;
-        char request_id[ATTEST_REQUEST_ID_LEN + 1];
+        char request_id[ATTEST_REQUEST_ID_LEN + 1], client[RATE_LIMIT_ADDR_KEY_MAX];
         http_response *resp = NULL;
         attest_refusal ref;
+        unsigned wait;
         int r;
 
         if (!check_headers(req, request_id, &resp))
                 return resp;
+        rate_limit_address_key(req->remote_addr, client);
+        wait = rate_limiter_take(api->per_address, client, now_monotonic_ms());
+        if (wait > 0)
+                return retry_after(refused(req, request_id, 429, "too many attestation requests from this address"),
+                                   wait);
         r = attest_request_parse((const char *) req->body, req->body_len, &areq, &error);
         if (r == -ENOMEM)
                 return NULL;
         if (r < 0)
                 return refused(req, request_id, 400, error ?: "malformed request body");
 
-        r = attest_ca_challenge(api->ca, request_id, &areq, time(NULL), &cred, &ref);
+        r = attest_ca_challenge(api->ca, request_id, client, &areq, time(NULL), &cred, &ref);
         if (r < 0 && ref.status)
                 return refused(req, request_id, ref.status, ref.message);
         if (r < 0)
@@ -154,6 +178,7 @@ static void api_free(void *userdata) {
         attest_api *api = userdata;
 
         attest_ca_free(api->ca);
+        rate_limiter_free(api->per_address);
         free(api);
 }
 
@@ -167,9 +192,11 @@ int attest_routes_register(http_server *srv, store *st, issuer *iss, const ca_co
         if (!api)
                 return -ENOMEM;
         api->iss = iss;
-        r = attest_ca_new(st, iss, cfg->lifetime_attestation, &api->ca);
+        r = rate_limiter_new(cfg->limits.attest_per_address, RATE_LIMIT_MAX_KEYS, &api->per_address);
+        if (r >= 0)
+                r = attest_ca_new(st, iss, cfg->lifetime_attestation, &api->ca);
         if (r < 0) {
-                free(api);
+                api_free(api);
                 return r;
         }
         r = http_server_add_shutdown_hook(srv, api_free, api);

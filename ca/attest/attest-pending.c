@@ -2,7 +2,8 @@
 /*
  * The pending-activation table (attest-pending.h) in the CA store, module
  * "attest". An add runs in one transaction under the table's lock, so the
- * per-device and size limits hold with several instances adding at once;
+ * bounds hold with several instances adding at once (entries are ordered
+ * by a sequence number drawn in that transaction);
  * a take is one DELETE ... RETURNING, so of two /secret requests for one
  * challenge exactly one gets it.
  */
@@ -11,7 +12,7 @@
 
 struct attest_pending {
         store *st;
-        size_t max, per_device;
+        size_t max, per_device, per_address;
 };
 
 static const store_migration attest_migrations[] = {
@@ -28,6 +29,12 @@ static const store_migration attest_migrations[] = {
           " expires INTEGER NOT NULL);"
           "CREATE INDEX attest_pending_ek ON attest_pending (ek_uri);"
           "CREATE INDEX attest_pending_expires ON attest_pending (expires);" },
+        /* The client address (key) of each entry, and the order of arrival,
+         * for the bounds that drop the oldest entry. */
+        { 2,
+          "ALTER TABLE attest_pending ADD COLUMN addr TEXT NOT NULL DEFAULT '';"
+          "ALTER TABLE attest_pending ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+          "CREATE INDEX attest_pending_addr ON attest_pending (addr);" },
 };
 
 void attest_activation_free(attest_activation *a) {
@@ -39,11 +46,11 @@ void attest_activation_free(attest_activation *a) {
         erase_and_free(a, sizeof(*a));
 }
 
-int attest_pending_new(store *st, size_t max, size_t per_device, attest_pending **ret) {
+int attest_pending_new(store *st, size_t max, size_t per_device, size_t per_address, attest_pending **ret) {
         attest_pending *p;
         int r;
 
-        if (!st || max == 0 || per_device == 0 || !ret)
+        if (!st || max == 0 || per_device == 0 || per_address == 0 || !ret)
                 return -EINVAL;
         r = store_migrate(st, "attest", attest_migrations, ELEMENTSOF(attest_migrations));
         if (r < 0)
@@ -54,6 +61,7 @@ int attest_pending_new(store *st, size_t max, size_t per_device, attest_pending 
         p->st = st;
         p->max = max;
         p->per_device = per_device;
+        p->per_address = per_address;
         *ret = p;
         return 0;
 }
@@ -76,9 +84,67 @@ static int64_t count(store *st, const char *sql, const char *types, const char *
         return r > 0 ? store_column_int64(s, 0) : 0;
 }
 
-static int add_tx(attest_pending *p, const attest_activation *a, const uint8_t *ak, size_t ak_len, time_t now) {
-        int64_t n;
+/* The bounds of an add: which entries each counts. */
+static const char *const bounds[] = {
+        "ek_uri = ? AND addr = ?", /* one device from one address */
+        "addr = ?",                /* one address */
+        "1 = 1",                   /* the table */
+};
+
+static int bind_bound(store_stmt *s, size_t b, const attest_activation *a, int64_t now, int64_t extra, bool with_extra) {
+        switch (b) {
+        case 0:
+                return with_extra ? store_bind(s, "ttii", a->ek_uri, a->addr, now, extra)
+                                  : store_bind(s, "tti", a->ek_uri, a->addr, now);
+        case 1:
+                return with_extra ? store_bind(s, "tii", a->addr, now, extra) : store_bind(s, "ti", a->addr, now);
+        default:
+                return with_extra ? store_bind(s, "ii", now, extra) : store_bind(s, "i", now);
+        }
+}
+
+/* Unexpired entries within bound b, or -errno. */
+static int64_t count_bound(store *st, size_t b, const attest_activation *a, int64_t now) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        _cleanup_free_ char *sql = NULL;
         int r;
+
+        if (asprintf(&sql, "SELECT COUNT(*) FROM attest_pending WHERE %s AND expires > ?", bounds[b]) < 0)
+                return -ENOMEM;
+        r = store_prepare(st, sql, &s);
+        if (r >= 0)
+                r = bind_bound(s, b, a, now, 0, false);
+        if (r >= 0)
+                r = store_step(s);
+        if (r < 0)
+                return r;
+        return r > 0 ? store_column_int64(s, 0) : 0;
+}
+
+/* Deletes the n oldest unexpired entries within bound b; returns how many
+ * went, or -errno. */
+static int drop_oldest(store *st, size_t b, const attest_activation *a, int64_t now, int64_t n) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        _cleanup_free_ char *sql = NULL;
+        int r;
+
+        if (asprintf(&sql,
+                     "DELETE FROM attest_pending WHERE request_id IN (SELECT request_id FROM attest_pending"
+                     " WHERE %s AND expires > ? ORDER BY seq LIMIT ?)",
+                     bounds[b]) < 0)
+                return -ENOMEM;
+        r = store_prepare(st, sql, &s);
+        if (r >= 0)
+                r = bind_bound(s, b, a, now, n, true);
+        if (r >= 0)
+                r = store_step(s);
+        return r < 0 ? r : (int) n;
+}
+
+static int add_tx(attest_pending *p, const attest_activation *a, const uint8_t *ak, size_t ak_len, time_t now) {
+        const size_t limits[] = { p->per_device, p->per_address, p->max };
+        int64_t n, seq;
+        int r, dropped = 0;
 
         r = store_lock(p->st, "attest_pending", true);
         if (r < 0)
@@ -87,23 +153,27 @@ static int add_tx(attest_pending *p, const attest_activation *a, const uint8_t *
                   a->request_id, now);
         if (n != 0)
                 return n < 0 ? (int) n : -EEXIST;
-        n = count(p->st, "SELECT COUNT(*) FROM attest_pending WHERE ek_uri = ? AND expires > ?", "ti", a->ek_uri, now);
-        if (n < 0)
-                return (int) n;
-        if ((size_t) n >= p->per_device)
-                return -EUSERS;
-        n = count(p->st, "SELECT COUNT(*) FROM attest_pending WHERE expires > ?", "i", NULL, now);
-        if (n < 0)
-                return (int) n;
-        if ((size_t) n >= p->max)
-                return -ENOSPC;
+        for (size_t b = 0; b < ELEMENTSOF(bounds); b++) {
+                n = count_bound(p->st, b, a, now);
+                if (n < 0)
+                        return (int) n;
+                if ((size_t) n >= limits[b]) {
+                        r = drop_oldest(p->st, b, a, now, n - (int64_t) limits[b] + 1);
+                        if (r < 0)
+                                return r;
+                        dropped += r;
+                }
+        }
+        seq = count(p->st, "SELECT COALESCE(MAX(seq), 0) + 1 FROM attest_pending", NULL, NULL, 0);
+        if (seq < 0)
+                return (int) seq;
         r = store_run(p->st,
                       "INSERT INTO attest_pending (request_id, ek_uri, device_id, secret_sha256, ak_pub,"
-                      " manufacturer, model, firmware, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      "ttibbitii", a->request_id, a->ek_uri, a->device_id, a->secret_sha256,
+                      " manufacturer, model, firmware, expires, addr, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "ttibbitiiti", a->request_id, a->ek_uri, a->device_id, a->secret_sha256,
                       sizeof(a->secret_sha256), ak, ak_len, (int64_t) a->manufacturer, a->model,
-                      (int64_t) a->firmware, (int64_t) a->expires);
-        return r < 0 ? r : 0;
+                      (int64_t) a->firmware, (int64_t) a->expires, a->addr, seq);
+        return r < 0 ? r : dropped;
 }
 
 int attest_pending_add(attest_pending *p, const attest_activation *a, time_t now) {
@@ -124,8 +194,11 @@ int attest_pending_add(attest_pending *p, const attest_activation *a, time_t now
         if (r < 0)
                 return r;
         r = add_tx(p, a, ak, ak_len, now);
-        if (r >= 0)
-                return store_commit(p->st);
+        if (r >= 0) {
+                int k = store_commit(p->st);
+
+                return k < 0 ? k : r;
+        }
         (void) store_rollback(p->st);
         return r;
 }

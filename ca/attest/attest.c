@@ -36,7 +36,8 @@ int attest_ca_new(store *st, issuer *iss, uint64_t lifetime, attest_ca **ret) {
         ca = calloc(1, sizeof(*ca));
         if (!ca)
                 return -ENOMEM;
-        r = attest_pending_new(st, ATTEST_PENDING_MAX, ATTEST_PENDING_PER_DEVICE, &ca->pending);
+        r = attest_pending_new(st, ATTEST_PENDING_MAX, ATTEST_PENDING_PER_DEVICE, ATTEST_PENDING_PER_ADDRESS,
+                               &ca->pending);
         if (r < 0) {
                 free(ca);
                 return r;
@@ -160,8 +161,8 @@ static int check_ak(const attest_request *req, EVP_PKEY **ret_ak, TPM2B_NAME *re
         return 0;
 }
 
-int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_request *req, time_t now,
-                        attest_credential *ret, attest_refusal *ret_refusal) {
+int attest_ca_challenge(attest_ca *ca, const char *request_id, const char *peer, const attest_request *req,
+                        time_t now, attest_credential *ret, attest_refusal *ret_refusal) {
         _cleanup_(attest_activation_freep) attest_activation *a = NULL;
         _cleanup_(attest_credential_done) attest_credential out = {};
         _cleanup_pkey_ EVP_PKEY *ek = NULL;
@@ -177,6 +178,7 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
         if (!a)
                 return -ENOMEM;
         memcpy(a->request_id, request_id, ATTEST_REQUEST_ID_LEN + 1);
+        (void) snprintf(a->addr, sizeof(a->addr), "%s", peer ?: "");
 
         r = load_ek(req, &ek, &scheme, &a->ek_uri, ret_refusal);
         if (r < 0)
@@ -211,20 +213,11 @@ int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_requ
         a->expires = now + ATTEST_PENDING_LIFETIME;
 
         r = attest_pending_add(ca->pending, a, now);
-        switch (r) {
-        case 0:
-                break;
-        case -EEXIST:
+        if (r == -EEXIST)
                 return ca_refuse(ret_refusal, 409, "X-Request-Id %s is already in use by a pending attestation",
-                              request_id);
-        case -EUSERS:
-                return ca_refuse(ret_refusal, 429, "device \"%s\" has too many pending attestations; retry in %d s",
-                              out.ek_uri, ATTEST_PENDING_LIFETIME);
-        case -ENOSPC:
-                return ca_refuse(ret_refusal, 503, "too many pending attestations; retry later");
-        default:
+                                 request_id);
+        if (r < 0)
                 return r;
-        }
         *ret = out;
         out = (attest_credential) {};
         return 0;

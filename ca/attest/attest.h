@@ -55,14 +55,15 @@ void attest_credential_done(attest_credential *c);
  * the params and the AK must be RSA >= 2048 or ECC >= P-256 (else 400);
  * then MakeCredential of 32 fresh random bytes to the EK (its TCG default
  * scheme) for the AK's Name, remembered under request_id (a parsed
- * X-Request-Id) until now + ATTEST_PENDING_LIFETIME. A request id that is
- * still pending gets 409; too many pending for the device 429; a full
- * table 503.
+ * X-Request-Id) until now + ATTEST_PENDING_LIFETIME, with peer (the
+ * client's address key, rate_limit_address_key(); NULL if unknown) for the bounds of attest-pending.h:
+ * a new attempt always gets a slot. A request id that is still pending
+ * gets 409.
  * Returns 0 and fills *ret (free with attest_credential_done); -EPERM
  * when refused, with ret_refusal->status set (it is 0 after any other
  * outcome); other -errno on internal errors (-EBUSY: database busy). */
-int attest_ca_challenge(attest_ca *ca, const char *request_id, const attest_request *req, time_t now,
-                        attest_credential *ret, attest_refusal *ret_refusal);
+int attest_ca_challenge(attest_ca *ca, const char *request_id, const char *peer, const attest_request *req,
+                        time_t now, attest_credential *ret, attest_refusal *ret_refusal);
 
 /* /secret: removes the pending activation of request_id first, so that
  * whatever follows, a second try is answered 404 (unknown, already used)

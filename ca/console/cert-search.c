@@ -15,19 +15,6 @@ static const char *const state_names[_CERT_STATE_MAX] = {
 };
 
 /* RFC 5280 section 5.3.1; 7 is not used. */
-static const char *const reason_names[] = {
-        [0] = "unspecified",
-        [1] = "keyCompromise",
-        [2] = "cACompromise",
-        [3] = "affiliationChanged",
-        [4] = "superseded",
-        [5] = "cessationOfOperation",
-        [6] = "certificateHold",
-        [8] = "removeFromCRL",
-        [9] = "privilegeWithdrawn",
-        [10] = "aACompromise",
-};
-
 cert_state cert_state_from_string(const char *s) {
         for (int i = 0; s && i < _CERT_STATE_MAX; i++)
                 if (streq(s, state_names[i]))
@@ -37,23 +24,6 @@ cert_state cert_state_from_string(const char *s) {
 
 const char *cert_state_to_string(cert_state s) {
         return s >= 0 && s < _CERT_STATE_MAX ? state_names[s] : NULL;
-}
-
-const char *crl_reason_to_string(int reason) {
-        if (reason < 0 || reason >= (int) ELEMENTSOF(reason_names))
-                return NULL;
-        return reason_names[reason];
-}
-
-int crl_reason_from_string(const char *s) {
-        /* Not the CA's own (2, 10), not a hold (6, 8): those have no
-         * meaning for a certificate revoked by hand here. */
-        static const int allowed[] = { 0, 1, 3, 4, 5, 9 };
-
-        for (size_t i = 0; s && i < ELEMENTSOF(allowed); i++)
-                if (streq(s, reason_names[allowed[i]]))
-                        return allowed[i];
-        return -EINVAL;
 }
 
 void cert_rows_free(cert_row *v, size_t n) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ca/core/certificates.h"
 #include "ca/core/store.h"
 #include "json.h"
 
@@ -60,10 +61,5 @@ const char *cert_state_to_string(cert_state s);
 
 int cert_row_to_json(const cert_row *c, time_t now, json_object **ret);
 
-/* RFC 5280 section 5.3.1 reason names, e.g. "keyCompromise" for 1; NULL
- * for codes not defined. */
-const char *crl_reason_to_string(int reason);
-/* The code of a reason an administrator may give when revoking
- * (unspecified, keyCompromise, affiliationChanged, superseded,
- * cessationOfOperation, privilegeWithdrawn), or -EINVAL. */
-int crl_reason_from_string(const char *s);
+/* RFC 5280 reason names and codes: crl_reason_to_string() and
+ * crl_reason_from_string() of ca/core/certificates.h. */

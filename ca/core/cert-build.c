@@ -53,6 +53,40 @@ static int add_sans(X509 *cert, const x509_san *sans, size_t n, bool critical) {
         return 0;
 }
 
+static bool url_usable(const char *url) {
+        /* Plain http:// (relying parties fetch without TLS), and nothing
+         * the extension syntax of X509V3_EXT_conf_nid would split on. */
+        return strncmp(url, "http://", 7) == 0 && strlen(url) < 512 && !strpbrk(url, ", \t\r\n");
+}
+
+static int add_revocation_exts(X509 *cert, X509V3_CTX *ctx, const cert_profile *p) {
+        char buf[600];
+        int r;
+
+        if (p->crl_url) {
+                if (!url_usable(p->crl_url))
+                        return -EINVAL;
+                snprintf(buf, sizeof(buf), "URI:%s", p->crl_url);
+                r = add_ext_nid(cert, ctx, NID_crl_distribution_points, buf);
+                if (r < 0)
+                        return r;
+        }
+        if (p->ocsp_url) {
+                if (!url_usable(p->ocsp_url))
+                        return -EINVAL;
+                snprintf(buf, sizeof(buf), "OCSP;URI:%s", p->ocsp_url);
+                r = add_ext_nid(cert, ctx, NID_info_access, buf);
+                if (r < 0)
+                        return r;
+        }
+        if (p->ocsp_nocheck) {
+                r = add_ext_nid(cert, ctx, NID_id_pkix_OCSP_noCheck, "ignored");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int random_serial(ASN1_INTEGER **ret) {
         _cleanup_(BN_freep) BIGNUM *bn = NULL;
         uint8_t bytes[16];
@@ -156,10 +190,11 @@ int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, 
                         return r;
         }
         if (p->ext_key_usage) {
-                snprintf(buf, sizeof(buf), "%s%s%s",
+                snprintf(buf, sizeof(buf), "%s%s%s%s",
                          p->ext_key_usage & CERT_EKU_TCG_AIK ? "2.23.133.8.3," : "",
                          p->ext_key_usage & CERT_EKU_SERVER_AUTH ? "serverAuth," : "",
-                         p->ext_key_usage & CERT_EKU_CLIENT_AUTH ? "clientAuth," : "");
+                         p->ext_key_usage & CERT_EKU_CLIENT_AUTH ? "clientAuth," : "",
+                         p->ext_key_usage & CERT_EKU_OCSP_SIGNING ? "OCSPSigning," : "");
                 buf[strlen(buf) - 1] = '\0';
                 r = add_ext_nid(cert, &ctx, NID_ext_key_usage, buf);
                 if (r < 0)
@@ -178,6 +213,9 @@ int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, 
                 if (r < 0)
                         return r;
         }
+        r = add_revocation_exts(cert, &ctx, p);
+        if (r < 0)
+                return r;
 
         if (X509_sign(cert, issuer_key, digest_for(issuer_key)) <= 0) {
                 log_debug("x509: signing failed: %s", crypto_last_error());

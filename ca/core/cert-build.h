@@ -26,6 +26,7 @@ enum {
         CERT_EKU_SERVER_AUTH = 1 << 0,
         CERT_EKU_CLIENT_AUTH = 1 << 1,
         CERT_EKU_TCG_AIK = 1 << 2, /* 2.23.133.8.3, placed first when set */
+        CERT_EKU_OCSP_SIGNING = 1 << 3,
 };
 
 typedef struct cert_profile {
@@ -35,6 +36,16 @@ typedef struct cert_profile {
         unsigned ext_key_usage; /* CERT_EKU_*; 0: no EKU extension */
         bool is_ca;
         int path_len;           /* CA only; -1: unlimited */
+        /* Revocation locations (the hook through which the issuer puts
+         * them in every certificate it issues, issuer.h): when set, a CRL
+         * Distribution Points extension naming crl_url and an Authority
+         * Information Access extension naming ocsp_url (id-ad-ocsp), both
+         * plain http:// URLs (RFC 5280 4.2.1.13, 4.2.2.1). Borrowed. */
+        const char *crl_url;
+        const char *ocsp_url;
+        /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): for delegated OCSP
+         * responder certificates. */
+        bool ocsp_nocheck;
 } cert_profile;
 
 /* Default profile for an end-entity key: digitalSignature (+

@@ -3,6 +3,8 @@
  * The certificates table (certificates.h): its schema, recording,
  * lookups by serial and revocation.
  */
+#include <strings.h>
+
 #include "certificates.h"
 #include "log.h"
 #include "x509.h"
@@ -28,6 +30,52 @@ const char *ca_kind_to_string(ca_kind k) {
         if (k < 0 || k >= _CA_KIND_MAX)
                 return NULL;
         return ca_names[k];
+}
+
+static const char *const reason_names[] = {
+        [CRL_REASON_UNSPECIFIED] = "unspecified",
+        [CRL_REASON_KEY_COMPROMISE] = "keyCompromise",
+        [CRL_REASON_CA_COMPROMISE] = "cACompromise",
+        [CRL_REASON_AFFILIATION_CHANGED] = "affiliationChanged",
+        [CRL_REASON_SUPERSEDED] = "superseded",
+        [CRL_REASON_CESSATION_OF_OPERATION] = "cessationOfOperation",
+        [CRL_REASON_CERTIFICATE_HOLD] = "certificateHold",
+        [CRL_REASON_PRIVILEGE_WITHDRAWN] = "privilegeWithdrawn",
+        [CRL_REASON_AA_COMPROMISE] = "aACompromise",
+};
+
+int crl_reason_from_string(const char *s) {
+        /* Not the CA's own (2, 10), not a hold (6, 8): those have no
+         * meaning for a certificate revoked by hand here. */
+        static const int allowed[] = { 0, 1, 3, 4, 5, 9 };
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+                if (strcasecmp(s, reason_names[allowed[i]]) == 0 ||
+                    (s[0] >= '0' && s[0] <= '9' && strlen(s) <= 2 && atoi(s) == allowed[i]))
+                        return allowed[i];
+        return -EINVAL;
+}
+
+const char *crl_reason_to_string(int reason) {
+        if (reason < 0 || (size_t) reason >= ELEMENTSOF(reason_names))
+                return NULL;
+        return reason_names[reason];
+}
+
+static void (*revoke_hook)(void *);
+static void *revoke_hook_userdata;
+
+void certificates_set_revoke_hook(void (*fn)(void *userdata), void *userdata) {
+        revoke_hook = fn;
+        revoke_hook_userdata = userdata;
+}
+
+static int revoked_rows(int r) {
+        if (r > 0 && revoke_hook)
+                revoke_hook(revoke_hook_userdata);
+        return r;
 }
 
 void issued_info_done(issued_info *c) {
@@ -149,6 +197,7 @@ int certificates_revoke_serial(store *st, const char *serial, int reason) {
                       "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
                       " WHERE serial = ? AND revoked = 0",
                       "iit", (int64_t) time(NULL), (int64_t) reason, norm);
+        r = revoked_rows(r);
         if (r < 0)
                 return r;
         if (r > 0)
@@ -159,10 +208,10 @@ int certificates_revoke_serial(store *st, const char *serial, int reason) {
 }
 
 int certificates_revoke_device(store *st, int64_t device_id, int reason) {
-        return store_run(st,
-                         "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
-                         " WHERE device_id = ? AND revoked = 0",
-                         "iii", (int64_t) time(NULL), (int64_t) reason, device_id);
+        return revoked_rows(store_run(st,
+                                      "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
+                                      " WHERE device_id = ? AND revoked = 0",
+                                      "iii", (int64_t) time(NULL), (int64_t) reason, device_id));
 }
 
 int certificates_revoke_account(store *st, const char *account, int64_t device_id, int reason) {
@@ -221,4 +270,89 @@ int certificates_lookup(store *st, const char *serial, issued_info *ret) {
         }
         *ret = info;
         return 0;
+}
+
+int certificates_revoked_counts(store *st, int64_t ret[_CA_KIND_MAX]) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        int r;
+
+        for (int k = 0; k < _CA_KIND_MAX; k++)
+                ret[k] = 0;
+        r = store_prepare(st, "SELECT ca, COUNT(*) FROM certificates WHERE revoked = 1 GROUP BY ca", &s);
+        if (r < 0)
+                return r;
+        while ((r = store_step(s)) > 0) {
+                ca_kind k = ca_kind_from_string(store_column_text(s, 0));
+                if (k >= 0)
+                        ret[k] = store_column_int64(s, 1);
+        }
+        return r;
+}
+
+int certificates_foreach_revoked(store *st, ca_kind ca, time_t now, certificates_revoked_fn fn, void *userdata) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        int r;
+
+        r = store_prepare(st,
+                          "SELECT serial, revoked_at, revocation_reason FROM certificates"
+                          " WHERE ca = ? AND revoked = 1 AND not_after > ? ORDER BY serial",
+                          &s);
+        if (r < 0)
+                return r;
+        r = store_bind(s, "ti", ca_kind_to_string(ca), (int64_t) now);
+        if (r < 0)
+                return r;
+        while ((r = store_step(s)) > 0) {
+                r = fn(store_column_text(s, 0), (time_t) store_column_int64(s, 1),
+                       store_column_is_null(s, 2) ? CRL_REASON_UNSPECIFIED : (int) store_column_int64(s, 2),
+                       userdata);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+int certificates_list(store *st, const certificates_filter *f, size_t limit,
+                      int (*fn)(const issued_row *row, void *userdata), void *userdata) {
+        _cleanup_(store_stmt_freep) store_stmt *s = NULL;
+        int r, n = 0;
+
+        r = store_prepare(st,
+                          "SELECT serial, ca, device_id, account, subject, not_before, not_after, revoked,"
+                          " revoked_at, revocation_reason FROM certificates"
+                          " WHERE (CAST(? AS BIGINT) = 0 OR device_id = ?)"
+                          " AND (CAST(? AS TEXT) IS NULL OR account = ?)"
+                          " AND (CAST(? AS TEXT) IS NULL OR subject = ?) AND (CAST(? AS TEXT) IS NULL OR ca = ?)"
+                          " AND (CAST(? AS BIGINT) = 1 OR revoked = 0) AND (CAST(? AS BIGINT) = 1 OR not_after > ?)"
+                          " ORDER BY created_at DESC, serial LIMIT ?",
+                          &s);
+        if (r < 0)
+                return r;
+        const char *ca = f->ca ? ca_kind_to_string(ca_kind_from_string(f->ca)) : NULL;
+        if (f->ca && !ca)
+                return -EINVAL;
+        r = store_bind(s, "iittttttiiii", f->device_id, f->device_id, f->account, f->account, f->name, f->name,
+                       ca, ca, (int64_t) f->include_revoked, (int64_t) f->include_expired, (int64_t) time(NULL),
+                       (int64_t) (limit ?: 1000));
+        if (r < 0)
+                return r;
+        while ((r = store_step(s)) > 0) {
+                issued_row row = {
+                        .serial = store_column_text(s, 0),
+                        .ca = store_column_text(s, 1),
+                        .device_id = store_column_int64(s, 2),
+                        .account = store_column_text(s, 3),
+                        .subject = store_column_text(s, 4),
+                        .not_before = (time_t) store_column_int64(s, 5),
+                        .not_after = (time_t) store_column_int64(s, 6),
+                        .revoked = store_column_int64(s, 7) != 0,
+                        .revoked_at = (time_t) store_column_int64(s, 8),
+                        .reason = (int) store_column_int64(s, 9),
+                };
+                r = fn(&row, userdata);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        return r < 0 ? r : n;
 }

@@ -20,6 +20,13 @@
 #define DEFAULT_LIFETIME_ATTESTATION (365ULL * 86400)
 #define DEFAULT_LIFETIME_ACME (90ULL * 86400)
 #define MAX_LIFETIME (20ULL * 365 * 86400)
+#define DEFAULT_HTTP_PORT 8080
+#define DEFAULT_CRL_DELAY 1ULL
+#define DEFAULT_CRL_RESIGN 3600ULL
+#define DEFAULT_CRL_VALIDITY (24ULL * 3600)
+#define DEFAULT_OCSP_VALIDITY 3600ULL
+#define DEFAULT_RESPONDER_LIFETIME (7ULL * 86400)
+#define MAX_REVOCATION_INTERVAL (365ULL * 86400)
 #define MAX_PROVISIONERS 64
 #define MAX_LIST_ITEMS 64
 
@@ -53,6 +60,7 @@ void ca_config_free(ca_config *c) {
         free(c->listen);
         strv_free(c->dns_names);
         free(c->database);
+        free(c->revocation_base_url);
         for (size_t i = 0; i < c->n_provisioners; i++)
                 provisioner_done(&c->provisioners[i]);
         free(c->provisioners);
@@ -231,6 +239,33 @@ static int lifetimes_key(conf_ctx *ctx, const conf_section *s, const char *name,
         return 0;
 }
 
+static const char *const limits_keys[] = {
+        "new_account_per_address", "new_order_per_account", "new_order_per_address", "attest_per_address",
+        "purge_interval", "purge_after", NULL,
+};
+
+static int limits_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
+        ca_limits *l = &((ca_config *) userdata)->limits;
+        ca_rate *rates[] = {
+                &l->new_account_per_address, &l->new_order_per_account, &l->new_order_per_address,
+                &l->attest_per_address,
+        };
+        size_t i = 0;
+
+        while (!streq(name, limits_keys[i])) /* conf.c lets only these through */
+                i++;
+        if (i < ELEMENTSOF(rates)) {
+                if (ca_rate_parse(value, rates[i]) < 0)
+                        return conf_fail(ctx, -EINVAL, "invalid rate \"%s\" for \"%s\" (e.g. 100/1h, or off)",
+                                         value, name);
+                return 0;
+        }
+        if (duration_parse(value, CA_RATE_MAX_PER, streq(name, "purge_interval") ? &l->purge_interval
+                                                                                  : &l->purge_after) < 0)
+                return conf_fail(ctx, -EINVAL, "invalid duration \"%s\" for \"%s\" (e.g. 1h, 0)", value, name);
+        return 0;
+}
+
 /* [provisioner "NAME"]: the provisioner, added on first sight, so it is
  * provisioners[s->index]. */
 static int provisioner_section(conf_ctx *ctx, const conf_section *s, void *userdata) {
@@ -305,6 +340,40 @@ static int provisioner_key(conf_ctx *ctx, const conf_section *s, const char *nam
         return 0;
 }
 
+static const char *const revocation_keys[] = {
+        "http_port", "base_url", "crl_delay", "crl_resign", "crl_validity", "ocsp_validity",
+        "responder_lifetime", NULL,
+};
+
+static int revocation_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value,
+                          void *userdata) {
+        ca_config *c = userdata;
+        uint64_t *slot;
+
+        if (streq(name, "http_port")) {
+                if (parse_port(value, &c->http_port, false) < 0)
+                        return conf_fail(ctx, -EINVAL, "invalid port \"%s\" for http_port", value);
+                return 0;
+        }
+        if (streq(name, "base_url")) {
+                size_t len = strlen(value);
+                if (strncmp(value, "http://", 7) != 0 || len <= 7 || len > 400 || value[len - 1] == '/' ||
+                    strpbrk(value, ", \t\"<>\\"))
+                        return conf_fail(ctx, -EINVAL,
+                                         "invalid base_url \"%s\" (want http://HOST[:PORT][/PATH], no trailing slash)",
+                                         value);
+                return replace_str(&c->revocation_base_url, value) < 0 ? conf_fail(ctx, -ENOMEM, "out of memory") : 0;
+        }
+        slot = streq(name, "crl_delay") ? &c->crl_delay
+             : streq(name, "crl_resign") ? &c->crl_resign
+             : streq(name, "crl_validity") ? &c->crl_validity
+             : streq(name, "ocsp_validity") ? &c->ocsp_validity
+                                            : &c->responder_lifetime;
+        if (duration_parse(value, MAX_REVOCATION_INTERVAL, slot) < 0 || *slot == 0)
+                return conf_fail(ctx, -EINVAL, "invalid duration \"%s\" for \"%s\" (e.g. 1s, 1h)", value, name);
+        return 0;
+}
+
 #define MAX_SESSION_LIFETIME (7ULL * 86400)
 
 static int console_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
@@ -342,6 +411,18 @@ static const conf_section_spec sections[] = {
                 .key = lifetimes_key,
         },
         {
+                .name = "limits",
+                .form = CONF_PLAIN,
+                .keys = limits_keys,
+                .key = limits_key,
+        },
+        {
+                .name = "revocation",
+                .form = CONF_PLAIN,
+                .keys = revocation_keys,
+                .key = revocation_key,
+        },
+        {
                 .name = "console",
                 .form = CONF_PLAIN,
                 .keys = (const char *const[]) { "ui_dir", "url", "session_lifetime", "session_idle", NULL },
@@ -369,6 +450,8 @@ static int final_checks(ca_config *c, char **ret_error) {
                 return conf_error(ret_error, -EINVAL, "[server] dns_names is missing");
         if (!c->database && replace_str(&c->database, "ca.db") < 0)
                 return -ENOMEM;
+        if (c->crl_resign >= c->crl_validity)
+                return conf_error(ret_error, -EINVAL, "[revocation] crl_resign must be shorter than crl_validity");
         if (c->console_session_lifetime && c->console_session_idle &&
             c->console_session_idle > c->console_session_lifetime)
                 return conf_error(ret_error, -EINVAL, "[console] session_idle is longer than session_lifetime");
@@ -399,6 +482,20 @@ int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_er
         c->lifetime_account = DEFAULT_LIFETIME_ACCOUNT;
         c->lifetime_attestation = DEFAULT_LIFETIME_ATTESTATION;
         c->lifetime_acme = DEFAULT_LIFETIME_ACME;
+        c->limits = (ca_limits) {
+                .new_account_per_address = { 100, 3600 },
+                .new_order_per_account = { 300, 3600 },
+                .new_order_per_address = { 1000, 3600 },
+                .attest_per_address = { 600, 3600 },
+                .purge_interval = 3600,
+                .purge_after = 24 * 3600,
+        };
+        c->http_port = DEFAULT_HTTP_PORT;
+        c->crl_delay = DEFAULT_CRL_DELAY;
+        c->crl_resign = DEFAULT_CRL_RESIGN;
+        c->crl_validity = DEFAULT_CRL_VALIDITY;
+        c->ocsp_validity = DEFAULT_OCSP_VALIDITY;
+        c->responder_lifetime = DEFAULT_RESPONDER_LIFETIME;
 
         r = conf_parse(&syntax, text, len, c, ret_error);
         if (r == -EBADMSG)
@@ -456,5 +553,29 @@ int ca_config_database_url(const ca_config *c, const char *dir, char **ret) {
                 r = db[7] == '/' ? asprintf(ret, "%s", db) : asprintf(ret, "sqlite:%s/%s", dir, db + 7);
         else
                 r = asprintf(ret, "%s/%s", dir, db);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+int ca_config_revocation_base(const ca_config *c, char **ret) {
+        int r;
+
+        if (c->revocation_base_url)
+                r = asprintf(ret, "%s", c->revocation_base_url);
+        else if (c->http_port == 80)
+                r = asprintf(ret, "http://%s", c->dns_names[0]);
+        else
+                r = asprintf(ret, "http://%s:%u", c->dns_names[0], c->http_port);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+int ca_config_revocation_listen(const ca_config *c, char **ret) {
+        _cleanup_free_ char *host = NULL;
+        unsigned port;
+        int r;
+
+        r = ca_parse_listen(c->listen, &host, &port);
+        if (r < 0)
+                return r;
+        r = strchr(host, ':') ? asprintf(ret, "[%s]:%u", host, c->http_port) : asprintf(ret, "%s:%u", host, c->http_port);
         return r < 0 ? -ENOMEM : 0;
 }

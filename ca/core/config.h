@@ -9,6 +9,10 @@
  *   database = ca.db              ; relative to the CA directory, or sqlite:/..., postgresql://...
  *   [lifetimes]
  *   tls = 90d   agent = 30d   account = 24h   attestation = 365d   acme = 90d
+ *   [limits]                      ; all optional; see ca_limits
+ *   new_account_per_address = 100/1h   new_order_per_account = 300/1h
+ *   new_order_per_address = 1000/1h    attest_per_address = 600/1h
+ *   purge_interval = 1h   purge_after = 1d
  *   [provisioner "acme"]
  *   type = acme
  *   challenges = http-01, dns-01, tls-alpn-01
@@ -18,6 +22,14 @@
  *   [provisioner "devices"]
  *   type = x5c
  *   roots = agent-ca.pem          ; optional, relative to the CA directory
+ *   [revocation]
+ *   http_port = 8080              ; plain-HTTP listener for /crl/ and /ocsp (host of [server] listen)
+ *   base_url = http://ca.example.org   ; default http://FIRST-DNS-NAME[:http_port]
+ *   crl_delay = 1s                ; re-sign a CRL at most this long after a revocation
+ *   crl_resign = 1h               ; re-sign every CRL this often anyway
+ *   crl_validity = 24h            ; nextUpdate - thisUpdate (more than crl_resign)
+ *   ocsp_validity = 1h            ; nextUpdate - thisUpdate of OCSP responses
+ *   responder_lifetime = 7d       ; OCSP responder certificates (renewed at half)
  *   [console]
  *   ui_dir = /usr/share/deviceid/ui   ; default: the installed console
  *   url = https://ca.example.org:8443 ; base of login links (default: first dns_name, listen port)
@@ -34,6 +46,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "rate-limit.h"
 
 #define CA_CONFIG_MAX_SIZE (64 * 1024)
 #define CA_CONFIG_FILE "ca.conf"
@@ -54,6 +67,17 @@ typedef struct ca_provisioner {
         size_t n_kv;
 } ca_provisioner;
 
+/* [limits]: request rates (429 with Retry-After past them; "off" or 0
+ * turns one off) and the purge of expired ACME state. */
+typedef struct ca_limits {
+        ca_rate new_account_per_address; /* ACME newAccount, per client address */
+        ca_rate new_order_per_account;   /* ACME newOrder, per account */
+        ca_rate new_order_per_address;   /* ACME newOrder, per client address */
+        ca_rate attest_per_address;      /* POST /attestation/attest, per client address */
+        uint64_t purge_interval;         /* seconds between purges; 0: never */
+        uint64_t purge_after;            /* seconds an expired row is kept */
+} ca_limits;
+
 typedef struct ca_config {
         char *listen;         /* "ADDR:PORT" */
         char **dns_names;     /* NULL-terminated, at least one */
@@ -61,8 +85,14 @@ typedef struct ca_config {
         /* Certificate lifetimes in seconds, by issuing CA. */
         uint64_t lifetime_tls, lifetime_agent, lifetime_account, lifetime_attestation,
                 lifetime_acme;
+        ca_limits limits;
         ca_provisioner *provisioners;
         size_t n_provisioners;
+        /* [revocation], in seconds but the port; base_url NULL: derived
+         * (ca_config_revocation_base()). */
+        unsigned http_port;
+        char *revocation_base_url;
+        uint64_t crl_delay, crl_resign, crl_validity, ocsp_validity, responder_lifetime;
         /* [console]; NULL or 0 when not set (the console's defaults apply). */
         char *console_ui_dir, *console_url;
         uint64_t console_session_lifetime, console_session_idle;
@@ -88,6 +118,14 @@ int ca_provisioner_has_challenge(const ca_provisioner *p, const char *type);
 /* Database URL for store_open(): relative file names are made absolute
  * against dir. Malloc'ed into *ret; 0 or -ENOMEM. */
 int ca_config_database_url(const ca_config *c, const char *dir, char **ret);
+
+/* The http:// base URL of the CRLs and the OCSP responder, without a
+ * trailing slash: [revocation] base_url, else http://DNS[:http_port] with
+ * the first of dns_names (no port when it is 80). Malloc'ed; 0 or -ENOMEM. */
+int ca_config_revocation_base(const ca_config *c, char **ret);
+/* The plain-HTTP listen address: the host of [server] listen with
+ * http_port. Malloc'ed; 0 or -errno. */
+int ca_config_revocation_listen(const ca_config *c, char **ret);
 
 /* "ADDR:PORT" / "[V6]:PORT" / ":PORT" -> host (malloc'ed, "" for any) and port.
  * 0 or -EINVAL. */

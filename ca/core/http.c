@@ -41,9 +41,11 @@ typedef struct hook {
 struct http_server {
         char *listen, *cert_pem, *key_pem, *client_ca_pem;
         size_t max_body;
+        unsigned thread_pool;
         http_router router;
         hook *hooks;
         size_t n_hooks;
+        char *too_large_prefix, *too_large_type, *too_large_body; /* http_server_set_too_large() */
         struct MHD_Daemon *mhd;
         int listen_fd;
         unsigned port;
@@ -137,7 +139,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap) {
 int http_server_new(const http_server_config *cfg, http_server **ret) {
         _cleanup_(http_server_freep) http_server *s = NULL;
 
-        if (!cfg->listen || !cfg->cert_pem || !cfg->key_pem)
+        if (!cfg->listen || !cfg->cert_pem != !cfg->key_pem || (!cfg->cert_pem && cfg->client_ca_pem))
                 return -EINVAL;
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -146,12 +148,17 @@ int http_server_new(const http_server_config *cfg, http_server **ret) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->idle, NULL);
         s->max_body = cfg->max_body ?: HTTP_MAX_BODY_DEFAULT;
+        s->thread_pool = cfg->thread_pool;
         s->listen = strdup(cfg->listen);
-        s->cert_pem = strdup(cfg->cert_pem);
-        s->key_pem = strdup(cfg->key_pem);
+        if (cfg->cert_pem) {
+                s->cert_pem = strdup(cfg->cert_pem);
+                s->key_pem = strdup(cfg->key_pem);
+                if (!s->cert_pem || !s->key_pem)
+                        return -ENOMEM;
+        }
         if (cfg->client_ca_pem)
                 s->client_ca_pem = strdup(cfg->client_ca_pem);
-        if (!s->listen || !s->cert_pem || !s->key_pem || (cfg->client_ca_pem && !s->client_ca_pem))
+        if (!s->listen || (cfg->client_ca_pem && !s->client_ca_pem))
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
@@ -165,6 +172,9 @@ void http_server_free(http_server *s) {
         safe_close(s->listen_fd);
         http_router_done(&s->router);
         free(s->hooks);
+        free(s->too_large_prefix);
+        free(s->too_large_type);
+        free(s->too_large_body);
         free(s->listen);
         free(s->cert_pem);
         if (s->key_pem)
@@ -186,6 +196,18 @@ int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_bo
         if (s->mhd)
                 return -EINVAL;
         return http_router_set_body_limit(&s->router, prefix, max_body);
+}
+
+int http_server_set_too_large(http_server *s, const char *prefix, const char *content_type, const char *body) {
+        if (s->mhd || !prefix || !content_type || !body)
+                return -EINVAL;
+        free(s->too_large_prefix);
+        free(s->too_large_type);
+        free(s->too_large_body);
+        s->too_large_prefix = strdup(prefix);
+        s->too_large_type = strdup(content_type);
+        s->too_large_body = strdup(body);
+        return s->too_large_prefix && s->too_large_type && s->too_large_body ? 0 : -ENOMEM;
 }
 
 int http_server_add_shutdown_hook(http_server *s, void (*fn)(void *userdata), void *userdata) {
@@ -236,6 +258,18 @@ static enum MHD_Result queue_simple(struct MHD_Connection *conn, unsigned status
         return queue(conn, r);
 }
 
+/* 413, in the shape http_server_set_too_large() asked for under its prefix. */
+static enum MHD_Result queue_too_large(http_server *s, struct MHD_Connection *conn, const char *url) {
+        _cleanup_(http_response_freep) http_response *r = NULL;
+
+        if (!s->too_large_prefix || strncmp(url, s->too_large_prefix, strlen(s->too_large_prefix)) != 0)
+                return queue_simple(conn, 413, "request body too large");
+        r = http_response_new(413);
+        if (!r || http_response_set_body(r, s->too_large_body, strlen(s->too_large_body), s->too_large_type) < 0)
+                return MHD_NO;
+        return queue(conn, r);
+}
+
 static void collect_client_certs(request_ctx *c) {
         const union MHD_ConnectionInfo *ci;
         const gnutls_datum_t *peers;
@@ -278,7 +312,7 @@ static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *met
         char allow[128];
 
         if (c->too_large)
-                return queue_simple(c->conn, 413, "request body too large");
+                return queue_too_large(s, c->conn, url);
 
         r = http_router_find(&s->router, method, url, &known, allow, sizeof(allow));
         if (!r) {
@@ -352,7 +386,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                             (v > c->max_body && (v > HTTP_DISCARD_MAX ||
                                                  (expect && strcasecmp(expect, "100-continue") == 0)))) {
                                 c->answered_early = true;
-                                return queue_simple(conn, 413, "request body too large");
+                                return queue_too_large(s, conn, url);
                         }
                         if (v > c->max_body)
                                 c->too_large = true;
@@ -477,6 +511,23 @@ int http_server_start(http_server *s) {
         if (r < 0)
                 return r;
 
+        if (s->thread_pool > 0) {
+                if (s->cert_pem)
+                        return -EINVAL; /* the TLS server keeps a thread per connection */
+                flags &= ~(unsigned) MHD_USE_THREAD_PER_CONNECTION;
+        }
+        if (!s->cert_pem) /* plain HTTP */
+                s->mhd = MHD_start_daemon(
+                        flags & ~(unsigned) MHD_USE_TLS, 0, NULL, NULL, on_request, s,
+                        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                        MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
+                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
+                        /* Last, because it may be the end of the list: */
+                        s->thread_pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->thread_pool,
+                        MHD_OPTION_END);
+        else
         s->mhd = MHD_start_daemon(
                 flags, 0, NULL, NULL, on_request, s,
                 MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
@@ -539,6 +590,11 @@ static void drain_and_stop(http_server *s) {
         for (size_t i = s->n_hooks; i > 0; i--)
                 s->hooks[i - 1].fn(s->hooks[i - 1].userdata);
         s->n_hooks = 0;
+}
+
+void http_server_shutdown(http_server *s) {
+        if (s && s->mhd)
+                drain_and_stop(s);
 }
 
 int http_server_run(http_server *s) {

@@ -66,13 +66,22 @@ const char *http_request_content_type(const http_request *req, char *buf, size_t
 
 typedef struct http_server_config {
         const char *listen;      /* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (all addresses) */
-        const char *cert_pem;    /* TLS server chain, PEM (leaf first); required */
-        const char *key_pem;     /* TLS server key, PEM; required */
+        /* TLS server chain, PEM (leaf first), and key; both NULL: a plain
+         * HTTP server (no client certificates then), e.g. for CRLs and OCSP,
+         * which relying parties fetch without TLS. */
+        const char *cert_pem;
+        const char *key_pem;
         /* PEM roots to request client certificates for; NULL: the server
          * never asks for one. A client without a certificate is still
          * accepted (the admin API refuses it, ACME does not care). */
         const char *client_ca_pem;
         size_t max_body;         /* 0: HTTP_MAX_BODY_DEFAULT */
+        /* 0: a thread per connection (handlers may block as long as they
+         * like); N: a pool of N threads that serve every connection, for
+         * many short requests on new connections (OCSP): no thread is
+         * made per connection and each pool thread keeps its database
+         * connection. Plain HTTP servers only. */
+        unsigned thread_pool;
 } http_server_config;
 
 /* Creates a server (not yet listening). The config strings are copied.
@@ -100,6 +109,12 @@ bool http_server_has_route(const http_server *s, const char *method, const char 
  * -errno. */
 int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_body);
 
+/* The 413 for a body over the limit under prefix: body as content_type
+ * (e.g. a problem document), instead of the default error shape. One
+ * prefix; a later call replaces it. Before http_server_start(). 0 or
+ * -errno. */
+int http_server_set_too_large(http_server *s, const char *prefix, const char *content_type, const char *body);
+
 /* Runs fn(userdata) once when the server stops, after the last in-flight
  * request completed (e.g. to stop background validation threads).
  * Hooks run last-registered first. Returns 0 or -ENOMEM. */
@@ -120,6 +135,11 @@ unsigned http_server_port(const http_server *s);
 int http_server_run(http_server *s);
 /* Stops gracefully from any thread (what http_server_run does on SIGTERM). */
 void http_server_stop(http_server *s);
+/* For a second server that is started but never run (another server's
+ * http_server_run() owns the signals): stops accepting, lets in-flight
+ * requests finish, runs its shutdown hooks, stops. Call from a shutdown
+ * hook of the server that runs. Idempotent. */
+void http_server_shutdown(http_server *s);
 
 /* Parses the client chain of req into OpenSSL objects (leaf first);
  * -ENOENT if the client sent no certificate. Declared here so that

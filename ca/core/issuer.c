@@ -16,6 +16,7 @@ typedef struct ca_entry {
         X509 *cert;
         EVP_PKEY *key;
         char *pem; /* the intermediate's certificate */
+        char *crl_url;
 } ca_entry;
 
 struct issuer {
@@ -25,6 +26,7 @@ struct issuer {
         X509 *account_root;     /* account-root.pem, or NULL (a directory made before it) */
         char *account_root_pem;
         ca_entry cas[_CA_KIND_MAX];
+        char *ocsp_url;
 };
 
 void issued_cert_done(issued_cert *c) {
@@ -40,18 +42,24 @@ int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
         _cleanup_x509_ X509 *cert = NULL;
         _cleanup_free_ char *serial = NULL, *leaf_pem = NULL, *chain = NULL;
         const ca_entry *ca;
+        cert_profile profile;
         time_t nb, na;
         int r;
 
         if (!req || req->ca < 0 || req->ca >= _CA_KIND_MAX || !req->public_key)
                 return -EINVAL;
         ca = &i->cas[req->ca];
+        profile = req->profile;
+        if (!profile.crl_url)
+                profile.crl_url = ca->crl_url;
+        if (!profile.ocsp_url)
+                profile.ocsp_url = i->ocsp_url;
 
         for (int attempt = 0;; attempt++) {
                 X509_free(TAKE_PTR(cert));
                 free(TAKE_PTR(serial));
                 r = cert_create(ca->cert, ca->key, req->public_key, req->subject_cn, req->sans, req->n_sans,
-                                &req->profile, &cert);
+                                &profile, &cert);
                 if (r < 0)
                         return r;
                 r = x509_cert_serial_hex(cert, &serial);
@@ -212,7 +220,9 @@ void issuer_free(issuer *i) {
                 X509_free(i->cas[k].cert);
                 EVP_PKEY_free(i->cas[k].key);
                 free(i->cas[k].pem);
+                free(i->cas[k].crl_url);
         }
+        free(i->ocsp_url);
         free(i);
 }
 
@@ -238,4 +248,48 @@ X509 *issuer_ca_root(const issuer *i, ca_kind k) {
 
 bool issuer_has_account_root(const issuer *i) {
         return i->account_root;
+}
+
+EVP_PKEY *issuer_ca_key(const issuer *i, ca_kind k) {
+        if (k < 0 || k >= _CA_KIND_MAX)
+                return NULL;
+        return i->cas[k].key;
+}
+
+int issuer_set_revocation_base(issuer *i, const char *base_url) {
+        _cleanup_free_ char *ocsp = NULL;
+        char *crl[_CA_KIND_MAX] = {};
+
+        if (base_url) {
+                size_t len = strlen(base_url);
+
+                if (strncmp(base_url, "http://", 7) != 0 || len <= 7 || len > 400 || base_url[len - 1] == '/')
+                        return -EINVAL;
+                if (asprintf(&ocsp, "%s/ocsp", base_url) < 0)
+                        return -ENOMEM;
+                for (int k = 0; k < _CA_KIND_MAX; k++)
+                        if (asprintf(&crl[k], "%s/crl/%s.crl", base_url, ca_kind_to_string(k)) < 0) {
+                                crl[k] = NULL;
+                                for (int j = 0; j < k; j++)
+                                        free(crl[j]);
+                                return -ENOMEM;
+                        }
+        }
+        free(i->ocsp_url);
+        i->ocsp_url = TAKE_PTR(ocsp);
+        for (int k = 0; k < _CA_KIND_MAX; k++) {
+                free(i->cas[k].crl_url);
+                i->cas[k].crl_url = crl[k];
+        }
+        return 0;
+}
+
+const char *issuer_crl_url(const issuer *i, ca_kind k) {
+        if (k < 0 || k >= _CA_KIND_MAX)
+                return NULL;
+        return i->cas[k].crl_url;
+}
+
+const char *issuer_ocsp_url(const issuer *i) {
+        return i->ocsp_url;
 }

@@ -71,6 +71,21 @@ const char *issuer_root_pem(const issuer *i);
 X509 *issuer_ca_root(const issuer *i, ca_kind k);
 /* Whether the directory has the Account CA's own root. */
 bool issuer_has_account_root(const issuer *i);
+/* The private key of intermediate k (borrowed), for what the CA signs
+ * besides certificates: its CRLs and OCSP responder certificates. */
+EVP_PKEY *issuer_ca_key(const issuer *i, ca_kind k);
+
+/* The revocation hook: from now on every certificate issuer_issue()
+ * signs names base_url/crl/CA.crl in its CRL Distribution Points and
+ * base_url/ocsp in its Authority Information Access (cert_profile.crl_url,
+ * .ocsp_url), CA being the issuing CA's name (ca_kind_to_string()).
+ * base_url is an http:// URL without a trailing slash; NULL turns the
+ * extensions off (the default). Call before the issuer is shared between
+ * threads. Returns 0 or -EINVAL/-ENOMEM. */
+int issuer_set_revocation_base(issuer *i, const char *base_url);
+/* The URLs above for CA k (borrowed; NULL without a base). */
+const char *issuer_crl_url(const issuer *i, ca_kind k);
+const char *issuer_ocsp_url(const issuer *i);
 
 /* Builds, signs, and (if the issuer has a store) records a certificate in
  * one statement; joins the caller's transaction if there is one. Fills

@@ -18,6 +18,7 @@ ca_core_libcacore_a_SOURCES = \
 	ca/core/ca-dir.c ca/core/ca-dir.h \
 	ca/core/audit.c ca/core/audit.h \
 	ca/core/query.c ca/core/query.h \
+	ca/core/rate-limit.c ca/core/rate-limit.h \
 	ca/core/refusal.h
 CA_CORE_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -13,9 +13,17 @@
 
 #include "macro.h"
 
+/* Problem types a refusal may carry besides its status (in the JSON
+ * error body as "type"), for what a client must act on rather than retry:
+ * the device was disabled, or removed from the inventory; its agent then
+ * withdraws the certificates it holds (docs/revocation.md). */
+#define CA_PROBLEM_DEVICE_DISABLED "urn:deviceid:error:deviceDisabled"
+#define CA_PROBLEM_DEVICE_REMOVED "urn:deviceid:error:deviceRemoved"
+
 typedef struct ca_refusal {
         unsigned status;
         char message[256];
+        const char *type; /* CA_PROBLEM_* or NULL */
 } ca_refusal;
 
 /* Fills *ref (the message is cut to fit) and returns -EPERM, so that a
@@ -24,6 +32,7 @@ _printf_(3, 4) static inline int ca_refuse(ca_refusal *ref, unsigned status, con
         va_list ap;
 
         ref->status = status;
+        ref->type = NULL;
         va_start(ap, fmt);
         vsnprintf(ref->message, sizeof(ref->message), fmt, ap);
         va_end(ap);

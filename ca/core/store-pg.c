@@ -74,6 +74,7 @@ typedef struct pg_stmt {
 } pg_stmt;
 
 static const store_ops pg_ops;
+static void pg_close(store *base);
 
 #define STORE(s) ((pg_store *) (s))
 #define STMT(st) ((pg_stmt *) (st))
@@ -336,7 +337,7 @@ int store_pg_open(const char *url, store **ret) {
         /* Connect now so that a wrong URL shows at open time. */
         r = conn_get(s, &c);
         if (r < 0) {
-                store_close(&s->base);
+                pg_close(&s->base);
                 return r;
         }
         conn_release_if_idle(c);

@@ -41,6 +41,7 @@ typedef struct sqlite_stmt {
 } sqlite_stmt;
 
 static const store_ops sqlite_ops;
+static void sqlite_close(store *base);
 
 #define STORE(s) ((sqlite_store *) (s))
 #define STMT(st) ((sqlite_stmt *) (st))
@@ -75,9 +76,10 @@ static int sqlite_to_errno(int rc) {
         case SQLITE_CANTOPEN:
                 return -ENOENT;
         case SQLITE_PERM:
-        case SQLITE_READONLY:
         case SQLITE_AUTH:
                 return -EACCES;
+        case SQLITE_READONLY:
+                return -EROFS;
         case SQLITE_FULL:
                 return -ENOSPC;
         default:
@@ -199,7 +201,7 @@ int store_sqlite_open(const char *path, store **ret) {
         /* Open the first connection now so that errors show at open time. */
         r = conn_get(s, &c);
         if (r < 0) {
-                store_close(&s->base);
+                sqlite_close(&s->base);
                 return r;
         }
         *ret = &s->base;
@@ -222,6 +224,20 @@ static void sqlite_close(store *base) {
         free(s);
 }
 
+/* The last error of db as -errno: a write the file system refused for
+ * want of space (an I/O error with ENOSPC or EDQUOT underneath) is
+ * -ENOSPC like SQLITE_FULL, so that callers can say "retry later". */
+static int db_errno(sqlite3 *db) {
+        int rc = sqlite3_extended_errcode(db), e;
+
+        if ((rc & 0xff) == SQLITE_IOERR) {
+                e = sqlite3_system_errno(db);
+                if (e == ENOSPC || e == EDQUOT)
+                        return -ENOSPC;
+        }
+        return sqlite_to_errno(rc) ?: -EIO;
+}
+
 static int conn_exec(store_conn *c, const char *sql) {
         char *err = NULL;
         int r;
@@ -230,7 +246,7 @@ static int conn_exec(store_conn *c, const char *sql) {
         if (r != SQLITE_OK) {
                 log_debug("sqlite: \"%.80s\" failed: %s", sql, err ? err : sqlite3_errstr(r));
                 sqlite3_free(err);
-                return sqlite_to_errno(sqlite3_extended_errcode(c->db)) ?: -EIO;
+                return db_errno(c->db);
         }
         return 0;
 }
@@ -387,9 +403,8 @@ static int sqlite_step(store_stmt *base) {
                 return 1;
         if (rc == SQLITE_DONE)
                 return 0;
-        rc = sqlite3_extended_errcode(st->conn->db);
         log_debug("sqlite: step of \"%.80s\" failed: %s", sqlite3_sql(st->stmt), sqlite3_errmsg(st->conn->db));
-        return sqlite_to_errno(rc) ?: -EIO;
+        return db_errno(st->conn->db);
 }
 
 static int sqlite_changes(store_stmt *st) {

@@ -106,7 +106,10 @@ int store_bind(store_stmt *st, const char *types, ...);
 
 /* Steps: 1 a row is available, 0 done, -EEXIST on a UNIQUE/PRIMARY KEY
  * violation, -ENOENT on a FOREIGN KEY violation, -EINVAL on another
- * constraint, -EBUSY when locked past the timeout, -EIO otherwise. */
+ * constraint, -EBUSY when locked past the timeout, -ENOSPC when the disk
+ * is full (SQLITE_FULL, or an I/O error with ENOSPC/EDQUOT), -EROFS when
+ * the database cannot be written (SQLITE_READONLY), -EIO otherwise.
+ * store_commit() and store_exec() report the same codes. */
 int store_step(store_stmt *st);
 
 /* Column getters for the current row. Strings and blobs are borrowed until

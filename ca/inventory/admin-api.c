@@ -49,6 +49,17 @@ static http_response *device_response(unsigned status, const device *d, int revo
         return http_response_json(status, o, NULL);
 }
 
+/* 503 that says when to retry. */
+static http_response *unavailable(const char *message, const char *retry_after) {
+        http_response *resp = http_response_error(503, message);
+
+        if (resp && http_response_add_header(resp, "Retry-After", retry_after) < 0) {
+                http_response_free(resp);
+                return NULL;
+        }
+        return resp;
+}
+
 static http_response *store_error(int r, const char *what) {
         switch (r) {
         case -ENOENT:
@@ -56,7 +67,11 @@ static http_response *store_error(int r, const char *what) {
         case -EEXIST:
                 return http_response_error(409, "a device with this EK is already in the inventory");
         case -EBUSY:
-                return http_response_error(503, "database busy or unreachable, retry later");
+                return unavailable("database busy or unreachable, retry later", "1");
+        case -ENOSPC:
+        case -EROFS:
+                log_warning_errno(r, "Admin API: failed to %s: %m", what);
+                return unavailable("the CA cannot write its database now, retry later", "30");
         default:
                 log_error_errno(r, "Admin API: failed to %s: %m", what);
                 return http_response_error(500, "internal error");
@@ -281,8 +296,8 @@ static http_response *handle_import(const http_request *req, void *userdata) {
         r = finish_change(r, &who, "device.import", NULL, detail);
         if (r == -ENOMEM)
                 return NULL;
-        if (r == -EBUSY)
-                return http_response_error(503, "database busy or unreachable, retry later");
+        if (r == -EBUSY || r == -ENOSPC || r == -EROFS)
+                return store_error(r, "import devices");
         if (r < 0)
                 return http_response_error(r == -EEXIST ? 409 : 400, error ?: "invalid import file");
         log_info("Admin API: imported %d device(s).", r);

@@ -20,16 +20,40 @@ typedef struct sign_api {
         issuer *iss;
 } sign_api;
 
-static http_response *refused(const http_request *req, unsigned status, const char *message) {
+static http_response *refused_typed(const http_request *req, unsigned status, const char *message,
+                                    const char *type) {
+        _cleanup_json_ json_object *o = NULL;
+
         log_info("Account CA: %s from %s refused (%u): %s", req->path, req->remote_addr, status, message);
-        return http_response_error(status, message);
+        if (!type)
+                return http_response_error(status, message);
+        /* The error shape of step-ca's /1.0 endpoints plus a problem type
+         * the agent acts on (ca/core/refusal.h). */
+        o = json_object_new_object();
+        if (!o || json_object_object_add(o, "status", json_object_new_int((int) status)) < 0 ||
+            json_add_string(o, "message", message) < 0 || json_add_string(o, "type", type) < 0)
+                return NULL;
+        return http_response_json(status, o, NULL);
+}
+
+static http_response *refused(const http_request *req, unsigned status, const char *message) {
+        return refused_typed(req, status, message, NULL);
 }
 
 static http_response *failed(const http_request *req, int r) {
         if (r == -ENOMEM)
                 return NULL;
-        if (r == -EBUSY)
-                return refused(req, 503, "database busy or unreachable, retry later");
+        if (r == -EBUSY || r == -ENOSPC || r == -EROFS) {
+                /* Rolled back; the client may retry. */
+                http_response *resp = refused(req, 503, r == -EBUSY ? "database busy or unreachable, retry later"
+                                                                    : "the CA cannot write its database now, retry later");
+
+                if (resp && http_response_add_header(resp, "Retry-After", r == -EBUSY ? "1" : "30") < 0) {
+                        http_response_free(resp);
+                        return NULL;
+                }
+                return resp;
+        }
         log_error_errno(r, "Account CA: %s from %s failed: %m", req->path, req->remote_addr);
         return http_response_error(500, "internal error");
 }
@@ -72,7 +96,7 @@ static http_response *handle_sign(const http_request *req, void *userdata) {
                 return refused(req, 415, "Content-Type must be application/json");
         r = sign_ca_sign(api->ca, (const char *) req->body, req->body_len, time(NULL), &res, &ref);
         if (r < 0 && ref.status)
-                return refused(req, ref.status, ref.message);
+                return refused_typed(req, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, r);
         log_info("Account CA: issued %s for \"%s\" to device \"%s\" (provisioner \"%s\", from %s).",
@@ -94,7 +118,7 @@ static http_response *handle_renew(const http_request *req, void *userdata) {
                 return refused(req, 400, "the TLS client certificate chain is malformed");
         r = sign_ca_renew(api->ca, chain, time(NULL), &res, &ref);
         if (r < 0 && ref.status)
-                return refused(req, ref.status, ref.message);
+                return refused_typed(req, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, r);
         log_info("Account CA: renewed as %s for \"%s\" of device \"%s\" (from %s).", res.cert.serial,

@@ -181,12 +181,18 @@ static int check_device(sign_ca *ca, int64_t device_id, char **ret_ek_uri, sign_
         int r;
 
         r = devices_get(ca->st, device_id, &d);
-        if (r == -ENOENT)
-                return ca_refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
+        if (r == -ENOENT) {
+                r = ca_refuse(ref, 403, "the device (id %" PRId64 ") is no longer in the inventory", device_id);
+                ref->type = CA_PROBLEM_DEVICE_REMOVED;
+                return r;
+        }
         if (r < 0)
                 return r;
-        if (d.status != DEVICE_ACTIVE)
-                return ca_refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
+        if (d.status != DEVICE_ACTIVE) {
+                r = ca_refuse(ref, 403, "device \"%s\" is disabled", d.ek_uri);
+                ref->type = CA_PROBLEM_DEVICE_DISABLED;
+                return r;
+        }
         if (ret_ek_uri) {
                 *ret_ek_uri = strdup(d.ek_uri);
                 if (!*ret_ek_uri)

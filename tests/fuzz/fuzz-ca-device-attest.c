@@ -2,7 +2,10 @@
 /*
  * Fuzz target for device_attest_parse_cbor() and device_attest_parse()
  * (ca/acme/challenges/device-attest.c): any bytes as the CBOR attObj of device-attest-01,
- * and as its base64url text. A parsed statement must respect the limits.
+ * and as its base64url text. A parsed statement must respect the limits,
+ * and no input may run the parser out of memory: the pre-pass bounds what
+ * libcbor is given (run under libFuzzer with -rss_limit_mb, `make
+ * fuzz-smoke`).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r = device_attest_parse_cbor(data, size, &s, &why);
         if (r == 0)
                 check(&s);
-        else if (r != -ENOMEM && !why)
+        else if (r == -ENOMEM || !why)
                 abort();
         device_attest_stmt_done(&s);
 

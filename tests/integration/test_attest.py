@@ -5,6 +5,7 @@ two clients: `deviceidctl attest`, and tpm2-tools as an independent one.
 What is issued is checked with `openssl verify` and python-cryptography;
 a TPM that does not hold the registered EK must not get a certificate."""
 import base64
+import http.client
 import json
 import os
 import re
@@ -308,3 +309,41 @@ def test_attest_content_type(device):
     assert status == 415
     status, _, resp = device.ca.post("/attestation/secret", body, headers={"X-Request-Id": rid})
     assert status == 404 and b"no pending attestation" in resp, resp
+
+
+def test_replayed_attest_cannot_lock_the_device_out(device, tmp_path):
+    """Anyone who knows a device's public EK can replay its /attest body,
+    and gets credentials only the device's TPM can activate. Replays from
+    another address (127.0.0.2) before and while the device attests push
+    out only their own pending entries: the device still gets its
+    certificate."""
+    require_tool("tpm2_activatecredential")
+    device.register()
+    d = tmp_path / "tools"
+    d.mkdir()
+    params, _ = tools_ak(device.env, d)
+    body = json.dumps(attest_request(device, params, device.env)).encode()
+    replayer = http.client.HTTPSConnection(device.ca.host, device.ca.port, context=device.ca.ssl_context(),
+                                           timeout=30, source_address=("127.0.0.2", 0))
+
+    def replay(n):
+        for _ in range(n):
+            replayer.request("POST", "/attestation/attest", body=body,
+                             headers={"Content-Type": "application/json", "X-Request-Id": str(uuid.uuid4())})
+            resp = replayer.getresponse()
+            resp.read()
+            assert resp.status in (201, 429), resp.status
+
+    try:
+        replay(20)
+        rid = str(uuid.uuid4())
+        status, resp = post(device, "attest", json.loads(body), rid)
+        assert status == 201, resp
+        replay(20)
+        recovered = tools_activate(device.env, d, base64.b64decode(resp["credential"]),
+                                   base64.b64decode(resp["secret"]))
+        assert recovered is not None
+        status, resp = post(device, "secret", {"secret": base64.b64encode(recovered).decode()}, rid)
+        assert status == 201 and resp["chain"], resp
+    finally:
+        replayer.close()

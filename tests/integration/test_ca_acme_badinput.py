@@ -3,6 +3,7 @@
 problem type it deserves (application/problem+json, with a fresh
 Replay-Nonce) and leaves every stored row exactly as it was."""
 import json
+import re
 import socket
 
 import pytest
@@ -79,8 +80,25 @@ def test_oversized_body(acme_ca, client):
             tls.sendall((f"POST {path} HTTP/1.1\r\nHost: {acme_ca.server.host}:{acme_ca.server.port}\r\n"
                          "Content-Type: application/jose+json\r\nContent-Length: 1000000\r\n"
                          "Expect: 100-continue\r\n\r\n").encode())
-            status_line = tls.recv(4096).split(b"\r\n", 1)[0]
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = tls.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            status_line, rest = head.split(b"\r\n", 1)
+            headers, _, body = rest.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?im)^content-length:\s*(\d+)", headers).group(1))
+            while len(body) < length:
+                chunk = tls.recv(4096)
+                if not chunk:
+                    break
+                body += chunk
+    # Even this one is an ACME problem document.
     assert status_line.split()[1] == b"413", status_line
+    assert re.search(rb"(?im)^content-type:\s*application/problem\+json", headers), headers
+    problem = json.loads(body)
+    assert problem["type"] == ERR + "malformed" and problem["status"] == 413, problem
     assert acme_ca.snapshot() == before
 
 

@@ -50,6 +50,17 @@ def assert_refused(agent, r, chall, order, problem):
     return ch["error"]["detail"]
 
 
+def assert_malformed(agent, r, chall, order, problem="badAttestationStatement"):
+    """A 400 problem document, and the challenge and order as they were."""
+    assert r.status == 400, r
+    assert r.headers["Content-Type"].startswith("application/problem+json"), r
+    assert r.problem_type == ERR + problem, r
+    assert agent.acme.get(chall["url"]).json()["status"] == "pending"
+    assert agent.acme.get(order["url"]).json()["status"] == "pending"
+    assert issued_count(agent.ca) == 0
+    return r.json()["detail"]
+
+
 def device_profile(agent, leaf, key_pem):
     san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     other = [o for o in san.get_values_for_type(x509.OtherName) if o.type_id == PERMANENT_IDENTIFIER]
@@ -164,16 +175,59 @@ def test_restricted_pub_area(agent):
 @pytest.mark.parametrize("mutate,want", [
     (lambda a, cert: "!!!", "base64url"),
     (lambda a, cert: b64u(cbor2.dumps({"fmt": "packed", "attStmt": {}})), "fmt"),
-    (lambda a, cert: a.att_obj(cert, alg=-257 if a.ak_alg == "ecc" else -7), "alg"),
     (lambda a, cert: a.att_obj(cert, ver="1.2"), "ver"),
     (lambda a, cert: a.att_obj(cert, x5c=[a.chain_der[0]] * 5), "x5c"),
 ])
 def test_malformed_attobj(agent, mutate, want):
+    # An attObj that does not parse is a 400 that decides nothing: the
+    # device can still answer the same challenge.
+    order, chall = agent.order()
+    keyauth = agent.acme.key_authorization(chall["token"])
+    key = agent.new_key()
+    cert = agent.certify(key, hashlib.sha256(keyauth.encode()).digest())
+    r = agent.answer(chall, mutate(agent, cert))
+    assert want in assert_malformed(agent, r, chall, order)
+    r = agent.answer(chall, agent.att_obj(cert))
+    assert r.status == 200 and r.json()["status"] == "valid", r
+
+
+def vm_hwm_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+# The two shapes that made libcbor's cbor_load allocate gigabytes or fail
+# deep in its recursion: 2048 nested arrays, and about 2.5 KB of array heads
+# each declaring 2^28 members.
+DEEP = b"\x81" * 2048 + b"\x00"
+OVER_DECLARED = (b"\xa2" + cbor2.dumps("fmt") + cbor2.dumps("tpm") + cbor2.dumps("attStmt")
+                 + b"\x9a\x10\x00\x00\x00" * 500)
+
+
+@pytest.mark.parametrize("cbor,want", [(DEEP, "nested too deeply"),
+                                       (OVER_DECLARED, "more items than its bytes")],
+                         ids=["deep", "over-declared"])
+def test_hostile_attobj_shape(agent, cbor, want):
+    order, chall = agent.order()
+    before = vm_hwm_kib(agent.ca.proc.pid)
+    for _ in range(4):
+        r = agent.answer(chall, b64u(cbor))
+        assert want in assert_malformed(agent, r, chall, order)
+    grown = vm_hwm_kib(agent.ca.proc.pid) - before
+    assert grown < 64 * 1024, f"the CA's peak RSS grew by {grown} KiB"
+    assert agent.attest(chall, agent.new_key()).json()["status"] == "valid"
+
+
+def test_alg_not_the_ak_key(agent):
+    # Well-formed, but alg names the other key type: the verification fails.
     order, chall = agent.order()
     keyauth = agent.acme.key_authorization(chall["token"])
     cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
-    r = agent.answer(chall, mutate(agent, cert))
-    assert want in assert_refused(agent, r, chall, order, "badAttestationStatement")
+    r = agent.answer(chall, agent.att_obj(cert, alg=-257))
+    assert "alg" in assert_refused(agent, r, chall, order, "badAttestationStatement")
 
 
 def test_finalize_with_another_key(agent, tmp_path):

@@ -496,8 +496,12 @@ def test_remove_account_files_disappear(fsd, world):
 
 
 def test_stale_mount_after_kill9_is_cleaned_at_start(fsd, world):
+    """The holder itself killed: its server goes with it, the mount is stale
+    (the documented limit of takeover) and the next start replaces it."""
     first = fsd.proc
+    server = fsd.server_pid()
     first.stop(signal.SIGKILL)
+    wait_for(lambda: not os.path.exists(f"/proc/{server}"), what="the server to follow its holder")
     with pytest.raises(OSError) as e:
         os.stat(fsd.path("wifi.pem"))
     assert e.value.errno == errno.ENOTCONN
@@ -655,8 +659,11 @@ def test_background_mode_returns_once_serving(fsd, pki, tmp_path):
     try:
         assert cp.returncode == 0, cp.stderr
         assert read(fsd.path("wifi.pem")) == wifi["chain_pem"]
-        assert os.getsid(pid) == pid  # its own session, detached from ours
+        holder = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        assert os.getsid(holder) == holder == os.getsid(pid)  # its own session, detached from ours
     finally:
+        # SIGTERM to the server is passed to its holder, which stops both.
         os.kill(pid, signal.SIGTERM)
         wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="background fsd exit")
+        wait_for(lambda: not mounted_at(fsd.mnt), what="background fsd unmount")
     assert mounted_at(fsd.mnt) == []

@@ -211,7 +211,7 @@ def device(nspawn_root, debian_build, containers, tpm):
         # The CA, initialised as its unit's comments say.
         c.sh("install -d -m 0700 -o deviceid-ca -g deviceid-ca /var/lib/deviceid-ca && "
              "runuser -u deviceid-ca -- deviceid-ca init --dir /var/lib/deviceid-ca --dns-name localhost "
-             f"--listen 127.0.0.1:{ca_port} >/dev/null")
+             f"--listen 127.0.0.1:{ca_port} --http-port {free_port()} >/dev/null")
         c.systemctl("start", "deviceid-ca.service")
         c.wait_active("deviceid-ca.service")
         ident = json.loads(c.run(["deviceidctl", "identity", "--json"], env={"DEVICEID_TCTI": tpm.tcti}).stdout)
@@ -471,6 +471,45 @@ def test_hardening_exposure_does_not_grow(device):
         assert m and float(m.group(1)) <= limit, (d, m and m.group(1), out[-2000:])
 
 
+def test_restart_keeps_a_bind_mount_in_another_namespace_serving(device):
+    """`systemctl restart deviceid-fsd` with the unit's file descriptor
+    store: the new instance continues the same FUSE connection, so a bind
+    mount made in another mount namespace (as a container has it) never
+    sees an error, and shows the renewals made after the restarts."""
+    c = device.c
+    out = f"{RECORDS}/restart-reader"
+    script = (f"mount --make-rprivate / && mkdir -p /tmp/view && mount --bind /run/deviceid /tmp/view && "
+              f": > {out}/started; n=0; e=0; while [ ! -e {out}/stop ]; do "
+              f"if cat /tmp/view/wifi.pem > /dev/null 2>> {out}/errors; then n=$((n+1)); else e=$((e+1)); fi; "
+              f"done; cat /tmp/view/wifi.pem > {out}/last.pem; echo $n $e > {out}/result")
+    c.sh(f"rm -rf {out} && mkdir -p {out}")
+    c.run(["systemd-run", "--unit=deviceid-test-restart-reader", "--", "unshare", "-m", "--propagation",
+           "private", "sh", "-c", script])
+    try:
+        wait_for(lambda: os.path.exists(c.path(f"{out}/started")), timeout=30, what="the reader's bind mount")
+        pids = [c.show("deviceid-fsd.service", "MainPID")["MainPID"]]
+        for _ in range(3):
+            c.systemctl("restart", "deviceid-fsd.service")
+            c.wait_active("deviceid-fsd.service")
+            pids.append(c.show("deviceid-fsd.service", "MainPID")["MainPID"])
+        assert len(set(pids)) == 4, pids
+        messages = [e["MESSAGE"] for e in c.journal("-u", "deviceid-fsd", "-n", "200")]
+        assert sum("back from the service manager" in m for m in messages) >= 3, messages[-40:]
+        assert sum("Restarting: leaving" in m for m in messages) >= 3, messages[-40:]
+        # A renewal after the restarts, served and seen by the path unit.
+        n = len(device.records("wifi"))
+        time.sleep(2.5)  # the example service's start limit (see below)
+        device.renew()
+        device.wait(lambda: len(device.records("wifi")) == n + 1, what="an activation after the renewal")
+        c.sh(f": > {out}/stop")
+        wait_for(lambda: os.path.exists(c.path(f"{out}/result")), timeout=30, what="the reader's result")
+        n, errors = map(int, c.read(f"{out}/result").split())
+        assert errors == 0 and n > 0, (n, errors, c.read(f"{out}/errors"))
+        assert c.read(f"{out}/last.pem") == device.served("wifi.pem")
+    finally:
+        c.systemctl("stop", "deviceid-test-restart-reader.service", check=False)
+
+
 def test_restarting_or_stopping_fsd_unmounts_cleanly_and_the_path_unit_follows(device):
     c = device.c
     wifi = device.served("wifi.pem")
@@ -482,8 +521,8 @@ def test_restarting_or_stopping_fsd_unmounts_cleanly_and_the_path_unit_follows(d
         device.wait(lambda: len(device.records("wifi")) == n + 1, what="an activation after the renewal")
         assert device.records("wifi")[-1][1] == device.served("wifi.pem")
 
-    # A restart is a new mount: the example path unit (PartOf=) is
-    # restarted after it and watches the new one.
+    # A restart continues the same mount (file descriptor store); the
+    # example path unit (PartOf=) is restarted after it and watches it again.
     c.systemctl("restart", "deviceid-fsd.service")
     c.wait_active("deviceid-fsd.service")
     assert device.served("wifi.pem") == wifi  # from the keyring, which outlives the daemon

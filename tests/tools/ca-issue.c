@@ -11,7 +11,8 @@
  * CA is agent/account/attestation. --ek-uri adds a PermanentIdentifier
  * SAN; --link links the certificate to the inventory device of that EK
  * URI (as a device certificate is); --dns adds a DNS SAN; --no-eku leaves
- * out EKU clientAuth. Prints the certificate PEM on stdout.
+ * out EKU clientAuth. Like `serve`, it names the CA directory's CRL and
+ * OCSP URLs ([revocation] in ca.conf). Prints the certificate PEM on stdout.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ int main(int argc, char **argv) {
         _cleanup_pkey_ EVP_PKEY *pub = NULL;
         _cleanup_(issued_cert_done) issued_cert c = {};
         _cleanup_(device_done) device d = {};
-        _cleanup_free_ char *url = NULL, *pem = NULL, *out = NULL;
+        _cleanup_free_ char *url = NULL, *pem = NULL, *out = NULL, *base = NULL;
         const char *ek_uri = NULL, *dns = NULL;
         bool link = false, eku = true;
         x509_san sans[2];
@@ -71,6 +72,11 @@ int main(int argc, char **argv) {
                 r = devices_store_migrate(st);
         if (r >= 0)
                 r = issuer_load(dirfd, st, &iss);
+        /* The CRL and OCSP locations `serve` puts in what it issues. */
+        if (r >= 0)
+                r = ca_config_revocation_base(cfg, &base);
+        if (r >= 0)
+                r = issuer_set_revocation_base(iss, base);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the CA: %m"), 1;
 

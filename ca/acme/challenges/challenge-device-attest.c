@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The device-attest-01 challenge type (protocols.md section 2): a
- * synchronous type that parses the client's {"attObj": ...}, verifies it
+ * synchronous type that parses the client's {"attObj": ...} (a payload
+ * that does not parse is refused with a 400 and decides nothing), verifies it
  * against the provisioner's attestation roots (device-attest.c), checks
  * that the device is active in the inventory, and records the attested
  * key with the order for finalize (acme-device.c).
@@ -32,13 +33,17 @@ static int device_attest_validate(const challenge_ctx *ctx, json_object *payload
 
         if (ctx->id_type != ACME_ID_PERMANENT)
                 return set_bad(problem, "device-attest-01 proves only permanent-identifier identifiers");
+        /* A payload that does not parse is refused without deciding the
+         * challenge (challenge.h): a client's bug or an attacker's bytes
+         * must not turn a device's order invalid. */
         if (!payload || json_get_string(payload, "attObj", &attobj) < 0 || !attobj)
-                return set_bad(problem, "The payload has no \"attObj\" string");
+                return acme_problem_set(problem, ACME_ERR_MALFORMED, "The payload has no \"attObj\" string.");
         r = device_attest_parse(attobj, strlen(attobj), &s, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return set_bad(problem, why ?: "attObj does not parse");
+                return acme_problem_set(problem, ACME_ERR_BAD_ATTESTATION_STATEMENT, "%s.",
+                                        why ?: "attObj does not parse");
 
         r = device_attest_verify(&s, ctx->attestation_roots, ctx->id_value, ctx->key_authorization, 0,
                                  &key, &why);

@@ -53,6 +53,10 @@ typedef struct challenge_type {
         /* Returns 1 if the challenge is met, 0 if not (with *problem set:
          * incorrectResponse, connection, dns, tls, unauthorized,
          * badAttestationStatement, ...), or -errno on an internal failure.
+         * A sync type may also return -EPROTO with *problem set: the
+         * payload itself is malformed (it does not parse, or breaks a size
+         * or nesting limit); the client gets that problem as a 400 and the
+         * challenge stays pending, so nothing is recorded.
          * payload: the client's JSON object (sync types), NULL otherwise. */
         int (*validate)(const challenge_ctx *ctx, json_object *payload, acme_problem *problem);
 } challenge_type;

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The attObj parser of device-attest-01 (see device-attest.h): base64url,
- * then a strict walk over the CBOR with libcbor. Pure.
+ * a bounded pre-pass over the CBOR with libcbor's streaming decoder (no
+ * allocation), then a strict walk over the items cbor_load builds. Pure.
+ *
+ * The pre-pass exists because cbor_load (libcbor 0.8) allocates an array
+ * or map from its declared size before reading a single member: 2.5 KB of
+ * "array of 2^28 items" heads asked for gigabytes. Here each head is
+ * decoded alone, and a declared count may not exceed the bytes left (every
+ * item takes at least one byte), so what cbor_load is then given is
+ * already known to be small.
  */
 #include <cbor.h>
 
@@ -19,6 +27,118 @@ static int fail(const char **ret_why, int r, const char *why) {
         if (ret_why)
                 *ret_why = why;
         return r;
+}
+
+/* ---- the pre-pass ---- */
+
+typedef enum head_kind {
+        HEAD_NONE,
+        HEAD_LEAF,       /* integer, definite string, float, simple value */
+        HEAD_ARRAY,
+        HEAD_MAP,
+        HEAD_REFUSED,    /* indefinite length or tag */
+} head_kind;
+
+typedef struct head {
+        head_kind kind;
+        size_t count;    /* HEAD_ARRAY, HEAD_MAP: declared members */
+} head;
+
+static void on_leaf(void *ctx) {
+        ((head *) ctx)->kind = HEAD_LEAF;
+}
+static void on_u8(void *ctx, uint8_t v) {
+        on_leaf(ctx);
+}
+static void on_u16(void *ctx, uint16_t v) {
+        on_leaf(ctx);
+}
+static void on_u32(void *ctx, uint32_t v) {
+        on_leaf(ctx);
+}
+static void on_u64(void *ctx, uint64_t v) {
+        on_leaf(ctx);
+}
+static void on_string(void *ctx, cbor_data data, size_t len) {
+        on_leaf(ctx);
+}
+static void on_float(void *ctx, float v) {
+        on_leaf(ctx);
+}
+static void on_double(void *ctx, double v) {
+        on_leaf(ctx);
+}
+static void on_bool(void *ctx, bool v) {
+        on_leaf(ctx);
+}
+static void on_refused(void *ctx) {
+        ((head *) ctx)->kind = HEAD_REFUSED;
+}
+static void on_tag(void *ctx, uint64_t v) {
+        on_refused(ctx);
+}
+static void on_array(void *ctx, size_t n) {
+        *(head *) ctx = (head) { HEAD_ARRAY, n };
+}
+static void on_map(void *ctx, size_t n) {
+        *(head *) ctx = (head) { HEAD_MAP, n > SIZE_MAX / 2 ? SIZE_MAX / 2 : n };
+}
+
+static const struct cbor_callbacks head_callbacks = {
+        .uint8 = on_u8, .uint16 = on_u16, .uint32 = on_u32, .uint64 = on_u64,
+        .negint8 = on_u8, .negint16 = on_u16, .negint32 = on_u32, .negint64 = on_u64,
+        .byte_string = on_string, .string = on_string,
+        .byte_string_start = on_refused, .string_start = on_refused,
+        .indef_array_start = on_refused, .indef_map_start = on_refused, .indef_break = on_refused,
+        .array_start = on_array, .map_start = on_map,
+        .tag = on_tag,
+        .float2 = on_float, .float4 = on_float, .float8 = on_double,
+        .undefined = on_leaf, .null = on_leaf, .boolean = on_bool,
+};
+
+/* Walks the heads of one CBOR item filling all len bytes. 0, or -EBADMSG
+ * (truncated, a length or count beyond the bytes left, indefinite, tagged,
+ * trailing bytes) or -E2BIG (too deep, too many items) with *ret_why. */
+int device_attest_cbor_check(const uint8_t *cbor, size_t len, const char **ret_why) {
+        size_t left[DEVICE_ATTEST_MAX_DEPTH]; /* members still to read, per open level */
+        size_t depth = 1, pos = 0, items = 0;
+
+        left[0] = 1;
+        while (depth > 0) {
+                struct cbor_decoder_result res;
+                head h = {};
+                size_t members;
+
+                if (pos >= len)
+                        return fail(ret_why, -EBADMSG, "attObj is truncated");
+                res = cbor_stream_decode(cbor + pos, len - pos, &head_callbacks, &h);
+                if (res.status != CBOR_DECODER_FINISHED || res.read == 0 || h.kind == HEAD_NONE)
+                        return fail(ret_why, -EBADMSG,
+                                    "attObj is not well-formed CBOR (a length runs past its end)");
+                if (h.kind == HEAD_REFUSED)
+                        return fail(ret_why, -EBADMSG, "attObj uses an indefinite length or a tag");
+                pos += res.read;
+                if (++items > DEVICE_ATTEST_MAX_ITEMS)
+                        return fail(ret_why, -E2BIG, "attObj has too many items");
+                left[depth - 1]--;
+                if (h.kind == HEAD_ARRAY || h.kind == HEAD_MAP) {
+                        members = h.kind == HEAD_MAP ? 2 * h.count : h.count;
+                        /* Each member takes at least one byte. */
+                        if (members > len - pos)
+                                return fail(ret_why, -EBADMSG,
+                                            "attObj declares more items than its bytes can hold");
+                        if (members > 0) {
+                                if (depth >= DEVICE_ATTEST_MAX_DEPTH)
+                                        return fail(ret_why, -E2BIG, "attObj is nested too deeply");
+                                left[depth++] = members;
+                        }
+                }
+                while (depth > 0 && left[depth - 1] == 0)
+                        depth--;
+        }
+        if (pos != len)
+                return fail(ret_why, -EBADMSG, "attObj has trailing bytes");
+        return 0;
 }
 
 void device_attest_stmt_done(device_attest_stmt *s) {
@@ -195,6 +315,9 @@ int device_attest_parse_cbor(const uint8_t *cbor, size_t len, device_attest_stmt
                 return fail(ret_why, -EBADMSG, "attObj is empty");
         if (len > DEVICE_ATTEST_MAX_ATTOBJ)
                 return fail(ret_why, -E2BIG, "attObj is too large");
+        r = device_attest_cbor_check(cbor, len, ret_why);
+        if (r < 0)
+                return r;
         root = cbor_load(cbor, len, &res);
         if (!root) {
                 if (res.error.code == CBOR_ERR_MEMERROR)

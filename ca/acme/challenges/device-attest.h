@@ -17,6 +17,11 @@
 #define DEVICE_ATTEST_MAX_ATTOBJ (16 * 1024) /* decoded CBOR bytes */
 #define DEVICE_ATTEST_MAX_X5C 4
 #define DEVICE_ATTEST_MAX_CERT (4 * 1024)
+/* Shape of the CBOR, checked before libcbor builds anything: a genuine
+ * attObj is 3 levels deep (map, attStmt map, x5c array) and holds about
+ * 25 items. */
+#define DEVICE_ATTEST_MAX_DEPTH 8
+#define DEVICE_ATTEST_MAX_ITEMS 256
 
 /* COSE algorithm numbers the AK may sign with. */
 #define DEVICE_ATTEST_COSE_ES256 (-7)
@@ -44,13 +49,23 @@ void device_attest_stmt_done(device_attest_stmt *s);
  * "alg": -7|-257, "x5c": [bstr, ...], "sig": bstr, "certInfo": bstr,
  * "pubArea": bstr}} with text keys, definite lengths, no duplicate keys
  * and no trailing bytes; "authData" (a bstr) is allowed and ignored, any
- * other member is refused. Limits: DEVICE_ATTEST_MAX_ATTOBJ bytes in,
+ * other member is refused. Before anything is allocated, a pass over the
+ * bytes with libcbor's streaming decoder checks every declared length and
+ * item count against the bytes that remain, and refuses indefinite
+ * lengths, tags, nesting deeper than DEVICE_ATTEST_MAX_DEPTH and more
+ * than DEVICE_ATTEST_MAX_ITEMS items: no input makes the parser hold more
+ * than a small multiple of its size. Limits: DEVICE_ATTEST_MAX_ATTOBJ bytes in,
  * DEVICE_ATTEST_MAX_X5C certificates of at most DEVICE_ATTEST_MAX_CERT
  * bytes, TPM structures of at most TPM2UTIL_MAX_STRUCT bytes. Returns 0
  * and fills *ret, or -EBADMSG (malformed), -E2BIG (over a limit),
  * -EOPNOTSUPP (other fmt, ver or alg), -ENOMEM; on failure *ret_why (may
  * be NULL) is a static English reason. */
 int device_attest_parse_cbor(const uint8_t *cbor, size_t len, device_attest_stmt *ret, const char **ret_why);
+
+/* The pre-pass alone: 0 if cbor is one definite, untagged CBOR item of
+ * exactly len bytes within the depth and item limits above; -EBADMSG or
+ * -E2BIG with *ret_why (static; may be NULL) otherwise. Allocates nothing. */
+int device_attest_cbor_check(const uint8_t *cbor, size_t len, const char **ret_why);
 
 /* The same from the JSON payload's "attObj" text: base64url without
  * padding of the CBOR above. */

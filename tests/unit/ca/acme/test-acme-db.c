@@ -217,6 +217,27 @@ int main(void) {
         ok(ids[0] && ids[1] && ids[2] && !ids[3], "three orders");
         acme_strv_free(ids);
 
+        /* The purge: expired orders without a certificate go, with their
+         * authorizations, challenges and attested keys; others stay. */
+        is_ok(make_order(st, "o4", "az9", "az10", "ch9", "ch10"), "order to purge");
+        is_ok(make_order(st, "o5", "az11", "az12", "ch11", "ch12"), "order that has not expired");
+        is_ok(make_order(st, "o6", "az13", "az14", "ch13", "ch14"), "expired order with a certificate");
+        is_ok(acme_db_attested_key_put(st, "o4", "az9", 7, (const uint8_t *) "k", 1, 100), "attested key of o4");
+        is_int(store_run(st, "UPDATE acme_orders SET expires = 500 WHERE id IN ('o4', 'o6')", ""), 2, "o4, o6 expired");
+        is_int(store_run(st, "INSERT INTO acme_certs (id, order_id, account_id, serial, chain_pem, created)"
+                             " VALUES ('cert6', 'o6', 'acct1', '01', 'pem', 1)", ""), 1, "o6 has a certificate");
+        is_int(acme_db_purge(st, 400), 0, "nothing expired before 400");
+        is_int(acme_db_purge(st, 1000), 1, "one order purged");
+        is_err(acme_db_order_get(st, "acme", "o4", &(acme_order_row) {}), -ENOENT, "o4 gone");
+        is_err(acme_db_authz_get(st, "az10", &az), -ENOENT, "its authorization gone");
+        is_err(acme_db_chall_get(st, "ch9", &ch), -ENOENT, "its challenge gone");
+        is_int(store_run(st, "DELETE FROM acme_attested_keys WHERE order_id = 'o4'", ""), 0, "its attested key gone");
+        is_str(order_status(st, "o5", buf, sizeof(buf)), "pending", "o5 kept");
+        is_ok(acme_db_chall_get(st, "ch12", &ch), "o5's challenge kept");
+        acme_chall_row_done(&ch);
+        ok(*order_status(st, "o6", buf, sizeof(buf)), "o6 (with a certificate) kept");
+        is_int(acme_db_purge(st, 1000), 0, "a second purge finds nothing");
+
         {
                 _cleanup_(store_closep) store *other = NULL;
 

@@ -354,7 +354,7 @@ static void test_request_id(void) {
 
 static EVP_PKEY *pending_ak;
 
-static attest_activation *activation(const char *rid, const char *ek_uri, time_t expires) {
+static attest_activation *activation_from(const char *rid, const char *ek_uri, time_t expires, const char *addr) {
         attest_activation *a = calloc(1, sizeof(*a));
 
         if (!a || strlen(rid) > ATTEST_REQUEST_ID_LEN || EVP_PKEY_up_ref(pending_ak) != 1)
@@ -368,7 +368,20 @@ static attest_activation *activation(const char *rid, const char *ek_uri, time_t
         a->firmware = 0x20191023;
         memset(a->secret_sha256, 0xa5, sizeof(a->secret_sha256));
         a->expires = expires;
+        snprintf(a->addr, sizeof(a->addr), "%s", addr);
         return a;
+}
+
+static attest_activation *activation(const char *rid, const char *ek_uri, time_t expires) {
+        return activation_from(rid, ek_uri, expires, "192.0.2.1");
+}
+
+/* Adds a fresh activation and frees the caller's copy; the add's result. */
+static int add(attest_pending *t, attest_activation *a, time_t now) {
+        int r = attest_pending_add(t, a, now);
+
+        attest_activation_free(a);
+        return r;
 }
 
 static _Atomic int churn_seq;
@@ -421,33 +434,26 @@ static void test_pending(const char *url) {
         if (crypto_key_generate(CRYPTO_KEY_EC_P256, &pending_ak) < 0 || store_open(url, &st) < 0 ||
             store_open(url, &st2) < 0)
                 abort();
-        is_err(attest_pending_new(st, 0, 1, &t), -EINVAL, "empty table refused");
-        is_ok(attest_pending_new(st, 3, 2, &t), "table of 3, 2 per device");
+        is_err(attest_pending_new(st, 0, 1, 1, &t), -EINVAL, "empty table refused");
+        is_ok(attest_pending_new(st, 3, 2, 3, &t), "table of 3, 2 per device and address, 3 per address");
         /* A second handle on the same database: another CA instance. */
-        is_ok(attest_pending_new(st2, 3, 2, &t2), "the same table from a second instance");
-        a = activation("r1", "ekA", 160);
-        is_ok(attest_pending_add(t, a, 100), "add r1");
-        attest_activation_free(a);
-        a = activation("r1", "ekB", 160);
-        is_err(attest_pending_add(t2, a, 100), -EEXIST, "same request id, other EK, at the other instance");
-        attest_activation_free(a);
-        a = activation("r2", "ekA", 160);
-        is_ok(attest_pending_add(t2, a, 100), "second for ekA");
-        attest_activation_free(a);
-        a = activation("r3", "ekA", 160);
-        is_err(attest_pending_add(t, a, 100), -EUSERS, "third for ekA over the per-device limit");
-        attest_activation_free(a);
-        a = activation("r4", "ekB", 170);
-        is_ok(attest_pending_add(t, a, 100), "ekB");
-        attest_activation_free(a);
-        a = activation("r5", "ekC", 170);
-        is_err(attest_pending_add(t, a, 159), -ENOSPC, "full");
+        is_ok(attest_pending_new(st2, 3, 2, 3, &t2), "the same table from a second instance");
+        is_ok(add(t, activation("r1", "ekA", 160), 100), "add r1");
+        is_err(add(t2, activation("r1", "ekB", 160), 100), -EEXIST, "same request id, other EK, at the other instance");
+        is_ok(add(t2, activation("r2", "ekA", 160), 100), "second for ekA");
+        is_int(add(t, activation("r3", "ekA", 160), 100), 1,
+               "third for ekA: gets a slot, the oldest of ekA (r1) dropped");
+        is_err(attest_pending_take(t, "r1", 100, &got), -ENOENT, "r1 gone");
+        is_ok(add(t, activation("r4", "ekB", 170), 100), "ekB");
         is_int(attest_pending_count(t), 3, "three held");
-        is_ok(attest_pending_add(t, a, 160), "full, but r1 and r2 expired at 160: dropped");
-        is_int(attest_pending_count(t2), 2, "two held");
-        attest_activation_free(a);
-        a = activation("r1", "ekA", 220);
-        is_ok(attest_pending_add(t, a, 160), "expired request id usable again");
+        is_int(add(t, activation("r5", "ekC", 170), 159), 1, "full: the oldest (r2) dropped for r5");
+        is_err(attest_pending_take(t, "r2", 159, &got), -ENOENT, "r2 gone");
+        is_int(attest_pending_count(t2), 3, "three held");
+        is_ok(add(t, activation("r6", "ekD", 220), 160), "r3 expired at 160: dropped");
+        is_int(attest_pending_count(t), 3, "three held");
+        is_err(attest_pending_take(t, "r3", 160, &got), -ENOENT, "r3 gone");
+        is_ok(add(t, activation("r3", "ekA", 220), 160), "an expired request id is usable again");
+        is_err(attest_pending_take(t, "r4", 160, &got), -ENOENT, "the oldest, r4, dropped for it");
 
         is_err(attest_pending_take(t, "nope", 160, &got), -ENOENT, "unknown id");
         is_ok(attest_pending_take(t2, "r5", 169, &got), "take r5 at the other instance before it expires");
@@ -458,18 +464,43 @@ static void test_pending(const char *url) {
         ok(got && crypto_pubkey_equal(got->ak_pub, pending_ak) == 1, "the AK public key kept");
         attest_activation_free(TAKE_PTR(got));
         is_err(attest_pending_take(t, "r5", 169, &got), -ENOENT, "single use, across instances");
-        is_err(attest_pending_take(t, "r4", 170, &got), -ETIME, "r4 expired at 170");
+        is_err(attest_pending_take(t, "r6", 220, &got), -ETIME, "r6 expired at 220");
         ok(got == NULL, "nothing handed out");
-        is_err(attest_pending_take(t, "r4", 170, &got), -ENOENT, "expired entry removed too");
-        is_int(attest_pending_count(t), 1, "r1 left");
+        is_err(attest_pending_take(t, "r6", 220, &got), -ENOENT, "expired entry removed too");
+        is_int(attest_pending_count(t), 1, "r3 left");
         is_err(attest_pending_add(t, NULL, 0), -EINVAL, "NULL entry");
-        is_ok(attest_pending_take(t, "r1", 160, &got), "r1 taken too");
+        is_ok(attest_pending_take(t, "r3", 160, &got), "r3 taken too");
         attest_activation_free(TAKE_PTR(got));
         attest_pending_free(TAKE_PTR(t));
 
+        /* A replayer of ekA's /attest from another address pushes out only
+         * its own entries: the device's one survives a flood. */
+        is_ok(attest_pending_new(st, 64, 4, 16, &t), "table of 64, 4 per device and address, 16 per address");
+        is_ok(add(t, activation_from("dev", "ekA", 200, "192.0.2.7"), 100), "the device's attempt");
+        for (int i = 0; i < 200; i++) {
+                char rid[16];
+
+                snprintf(rid, sizeof(rid), "replay-%d", i);
+                if (add(t, activation_from(rid, "ekA", 200, "198.51.100.9"), 100) < 0)
+                        break;
+        }
+        is_int(attest_pending_count(t), 5, "the replayer holds 4 slots, the device 1");
+        is_ok(attest_pending_take(t, "dev", 101, &got), "the device's entry survived 200 replays");
+        attest_activation_free(TAKE_PTR(got));
+        for (int i = 0; i < 40; i++) {
+                char rid[16], ek[16];
+
+                snprintf(rid, sizeof(rid), "many-%d", i);
+                snprintf(ek, sizeof(ek), "ek-%d", i);
+                (void) add(t, activation_from(rid, ek, 200, "198.51.100.9"), 100);
+        }
+        is_int(attest_pending_count(t), 16, "one address holds at most 16 entries");
+        (void) store_run(st, "DELETE FROM attest_pending", "");
+        attest_pending_free(TAKE_PTR(t));
+
         attest_pending_free(TAKE_PTR(t2));
-        is_ok(attest_pending_new(st, 1000, 64, &t), "table for threads");
-        is_ok(attest_pending_new(st2, 1000, 64, &t2), "and its second instance");
+        is_ok(attest_pending_new(st, 1000, 64, 1000, &t), "table for threads");
+        is_ok(attest_pending_new(st2, 1000, 64, 1000, &t2), "and its second instance");
         {
                 pthread_t th[8];
                 intptr_t failures = 0;
@@ -613,7 +644,7 @@ static int challenge(fixture *f, json_object *o, const char *id, time_t now, att
                 abort();
         json_object_put(o);
         attest_credential_done(cred);
-        return attest_ca_challenge(f->ca, id, &req, now, cred, ref);
+        return attest_ca_challenge(f->ca, id, "127.0.0.1", &req, now, cred, ref);
 }
 
 /* What the TPM would do: ActivateCredential with the EK's private key. */
@@ -860,11 +891,17 @@ static void test_exchange(void) {
 
         printf("# limits\n");
         now += 1000; /* everything above has expired */
-        for (unsigned i = 0; i < ATTEST_PENDING_PER_DEVICE; i++)
-                if (challenge(&f, good_request("ecc", ek), rid(n++), now, &cred, &ref) < 0)
-                        ok(false, "pending challenge");
-        is_refused(challenge(&f, good_request("ecc", ek), rid(n++), now, &cred, &ref), &ref, 429,
-                   "too many pending attestations", "per-device limit");
+        {
+                unsigned first = n;
+
+                for (unsigned i = 0; i < ATTEST_PENDING_PER_DEVICE; i++)
+                        if (challenge(&f, good_request("ecc", ek), rid(n++), now, &cred, &ref) < 0)
+                                ok(false, "pending challenge");
+                is_ok(challenge(&f, good_request("ecc", ek), rid(n++), now, &cred, &ref),
+                      "over the per-device limit, a new attempt still gets a slot");
+                is_refused(activate(&f, rid(first), "{\"secret\":\"AAAA\"}", now, &c, &ref), &ref, 404,
+                           "no pending attestation", "the device's oldest pending attempt made room");
+        }
         now += 1000;
 
         printf("# device state\n");

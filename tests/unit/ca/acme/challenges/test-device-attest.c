@@ -196,6 +196,87 @@ static void test_parse(const uint8_t *cbor, size_t len) {
         }
 }
 
+/* The pre-pass: shapes that made cbor_load allocate from declared sizes or
+ * recurse are refused before anything is built. */
+static void test_bounds(const uint8_t *cbor, size_t len) {
+        _cleanup_(device_attest_stmt_done) device_attest_stmt s = {};
+        _cleanup_free_ uint8_t *deep = NULL, *many = NULL;
+        const char *why = NULL;
+        size_t n;
+
+        is_ok(device_attest_cbor_check(cbor, len, &why), "a genuine attObj passes the pre-pass");
+
+        /* 2048 nested one-element arrays around a 0. */
+        n = 2049;
+        deep = malloc(n);
+        ok(deep, "alloc");
+        if (!deep)
+                return;
+        memset(deep, 0x81, n - 1);
+        deep[n - 1] = 0x00;
+        is_err(device_attest_parse_cbor(deep, n, &s, &why), -E2BIG, "2048 levels refused");
+        is_str(why, "attObj is nested too deeply", "why: depth");
+        {
+                /* DEVICE_ATTEST_MAX_DEPTH levels: that many - 1 arrays and a 0. */
+                uint8_t nest[DEVICE_ATTEST_MAX_DEPTH];
+
+                memset(nest, 0x81, DEVICE_ATTEST_MAX_DEPTH - 1);
+                nest[DEVICE_ATTEST_MAX_DEPTH - 1] = 0x00;
+                is_err(device_attest_cbor_check(nest, DEVICE_ATTEST_MAX_DEPTH - 1, &why), -EBADMSG,
+                       "truncated nesting refused");
+                is_ok(device_attest_cbor_check(nest, DEVICE_ATTEST_MAX_DEPTH, &why),
+                      "nesting at the limit passes the pre-pass");
+                nest[DEVICE_ATTEST_MAX_DEPTH - 2] = 0x80; /* innermost array empty, then a trailing 0 */
+                is_err(device_attest_cbor_check(nest, DEVICE_ATTEST_MAX_DEPTH, &why), -EBADMSG,
+                       "trailing byte after the item refused");
+        }
+
+        {
+                /* {"fmt": "tpm", "attStmt": [2^28 items declared]} and more
+                 * such heads: the 2.5 KB that asked libcbor for gigabytes. */
+                static const uint8_t arr_u32[] = { 0xa2, 0x63, 'f', 'm', 't', 0x63, 't', 'p', 'm',
+                                                   0x67, 'a', 't', 't', 'S', 't', 'm', 't',
+                                                   0x9a, 0x10, 0x00, 0x00, 0x00, 0x00 };
+                static const uint8_t arr_u64[] = { 0x9b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
+                static const uint8_t map_u32[] = { 0xba, 0x7f, 0xff, 0xff, 0xff, 0x00, 0x00 };
+                static const uint8_t bstr_u32[] = { 0x5a, 0xff, 0xff, 0xff, 0xff, 0x00 };
+                static const uint8_t text_u64[] = { 0x7b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00 };
+                static const uint8_t map_two[] = { 0xa2, 0x00, 0x00, 0x00 }; /* 2 pairs, 3 bytes left */
+                static const uint8_t tagged[] = { 0xc0, 0x00 };
+                static const uint8_t indef_bstr[] = { 0x5f, 0x41, 0x00, 0xff };
+
+                is_err(device_attest_parse_cbor(arr_u32, sizeof(arr_u32), &s, &why), -EBADMSG,
+                       "array of 2^28 declared items refused");
+                is_str(why, "attObj declares more items than its bytes can hold", "why: over-declared");
+                is_err(device_attest_cbor_check(arr_u64, sizeof(arr_u64), &why), -EBADMSG, "2^32 items refused");
+                is_err(device_attest_cbor_check(map_u32, sizeof(map_u32), &why), -EBADMSG, "2^31 pairs refused");
+                is_err(device_attest_cbor_check(bstr_u32, sizeof(bstr_u32), &why), -EBADMSG,
+                       "4 GiB byte string refused");
+                is_err(device_attest_cbor_check(text_u64, sizeof(text_u64), &why), -EBADMSG,
+                       "2^64 byte text refused");
+                is_err(device_attest_cbor_check(map_two, sizeof(map_two), &why), -EBADMSG,
+                       "map of two pairs in three bytes refused");
+                is_err(device_attest_cbor_check(tagged, sizeof(tagged), &why), -EBADMSG, "tag refused");
+                is_err(device_attest_cbor_check(indef_bstr, sizeof(indef_bstr), &why), -EBADMSG,
+                       "indefinite byte string refused");
+        }
+
+        /* Many small items: an array of 300 zeros. */
+        n = 3 + 300;
+        many = calloc(1, n);
+        ok(many, "alloc");
+        if (!many)
+                return;
+        many[0] = 0x99;
+        many[1] = 0x01;
+        many[2] = 0x2c;
+        is_err(device_attest_cbor_check(many, n, &why), -E2BIG, "300 items refused");
+        is_str(why, "attObj has too many items", "why: items");
+        many[1] = 0x00;
+        many[2] = 0xc8;
+        is_ok(device_attest_cbor_check(many, n - 100, &why), "200 items pass the pre-pass");
+}
+
 static void test_verify(void) {
         _cleanup_free_ char *root_pem = NULL, *ident = NULL, *keyauth = NULL, *key_pem = NULL;
         _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL, *other_roots = NULL;
@@ -270,6 +351,7 @@ int main(void) {
         if (!cbor || device_attest_parse_cbor((uint8_t *) cbor, len, &real, &why) < 0)
                 return tap_done() | 1;
         test_parse((uint8_t *) cbor, len);
+        test_bounds((uint8_t *) cbor, len);
         test_verify();
         device_attest_stmt_done(&real);
         return tap_done();
