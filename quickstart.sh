@@ -210,11 +210,8 @@ start_fsd() {
 }
 
 start_enrolld() {
-    local a
-    {
-        printf '[ca]\nurl = https://localhost:%s\nroot = %s\n' "$CA_PORT" "$QS/ca/root.pem"
-        for a in $ACCOUNTS; do printf '\n[account "%s"]\n' "$a"; done
-    } > "$QS/enrolld.conf"
+    # Only where the CA is: the accounts come from the CA's account list.
+    printf '[ca]\nurl = https://localhost:%s\nroot = %s\n' "$CA_PORT" "$QS/ca/root.pem" > "$QS/enrolld.conf"
     setsid "$BUILDDIR/enroll/deviceid-enrolld" --config "$QS/enrolld.conf" --foreground \
         < /dev/null > "$QS/enrolld.log" 2>&1 &
     record_pid deviceid-enrolld $!
@@ -257,16 +254,23 @@ run_main_job() {
         --name "$(uname -n)" --owner quickstart
     "$BUILDDIR/ca/deviceid-ca" device list --dir "$QS/ca"
 
+    log "The accounts every device obtains, defined once at the CA (deviceid-ca account add)"
+    for p in $ACCOUNTS; do
+        "$BUILDDIR/ca/deviceid-ca" account add "$p" --dir "$QS/ca" --sub "$p-{name}" \
+            --san "{name}.$p.example.org" --devices all
+    done
+    "$BUILDDIR/ca/deviceid-ca" account list --dir "$QS/ca"
+
     log "deviceid-fsd mounted on $MOUNT"
     start_fsd
 
     # The enrollment daemon, keys in the TPM or the kernel keyring only: an
     # AK certificate by credential activation (the CA encrypts a secret to
     # the registered EK that only this TPM can recover), the device
-    # certificate by ACME device-attest-01 for a key the AK certifies, and
-    # 24-hour account certificates from /1.0/sign with a token the device
-    # key signs; all published into the keyring, where deviceid-fsd reads,
-    # and renewed before they expire.
+    # certificate by ACME device-attest-01 for a key the AK certifies, the
+    # list of its accounts from the CA, and their 24-hour certificates from
+    # /1.0/sign with tokens the device key signs; all published into the
+    # keyring, where deviceid-fsd reads, and renewed before they expire.
     log "Enrolling the device (deviceid-enrolld): AK, device and account certificates"
     start_enrolld
     for p in device $ACCOUNTS; do
@@ -280,8 +284,11 @@ run_main_job() {
     log "The certificates, as applications see them"
     ls -l "$MOUNT"
     cat "$MOUNT/status.json"
-    for p in device $ACCOUNTS; do
-        openssl verify -CAfile "$MOUNT/roots.pem" -untrusted "$MOUNT/$p.pem" "$MOUNT/$p.pem"
+    openssl verify -CAfile "$MOUNT/roots.pem" -untrusted "$MOUNT/device.pem" "$MOUNT/device.pem"
+    # What a Wi-Fi or VPN server trusts: the Account CA's own root, which
+    # account certificates chain to and nothing else (docs/resources.md).
+    for p in $ACCOUNTS; do
+        openssl verify -CAfile "$QS/ca/account-root.pem" -untrusted "$MOUNT/$p.pem" "$MOUNT/$p.pem"
     done
 
     cat <<EOF

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `deviceid-ca init`: creates a CA directory: the root, the Attestation,
- * Agent and Account intermediates, the server's TLS certificate, the admin
- * client certificate, ca.conf and the database. Keys are written 0600
+ * `deviceid-ca init`: creates a CA directory: the root with the
+ * Attestation and Agent intermediates, the Account CA's own root
+ * (account-root.pem) with the Account intermediate, the server's TLS
+ * certificate, the admin client certificate, ca.conf and the database.
+ * The two root keys go to --root-key-dir when given (a place the
+ * administrator takes offline: serve never reads them), else into the CA
+ * directory as root.key and account-root.key. Keys are written 0600
  * through a temporary file and rename, so a crash never leaves a
  * half-written key under its final name.
  */
@@ -239,7 +243,7 @@ static int check_database_unused(const ca_config *cfg, const char *dir) {
 }
 
 typedef struct init_args {
-        const char *dir, *listen, *database;
+        const char *dir, *listen, *root_key_dir, *database;
         unsigned http_port;
         char *dns[MAX_DNS_NAMES];
         size_t n_dns;
@@ -260,9 +264,9 @@ static int do_init(const init_args *a) {
                 [CA_AGENT] = "deviceid Agent CA",
                 [CA_ACCOUNT] = "deviceid Account CA",
         };
-        _cleanup_close_ int dirfd = -1;
-        _cleanup_pkey_ EVP_PKEY *root_key = NULL;
-        _cleanup_x509_ X509 *root = NULL;
+        _cleanup_close_ int dirfd = -1, keydirfd = -1;
+        _cleanup_pkey_ EVP_PKEY *root_key = NULL, *account_root_key = NULL;
+        _cleanup_x509_ X509 *root = NULL, *account_root = NULL;
         _cleanup_(ca_config_freep) ca_config *cfg = NULL;
         _cleanup_(store_closep) store *st = NULL;
         _cleanup_free_ char *conf = NULL, *error = NULL, *host = NULL;
@@ -291,6 +295,13 @@ static int do_init(const init_args *a) {
         r = prepare_dir(a->dir, a->force, &dirfd);
         if (r < 0)
                 return r;
+        if (a->root_key_dir) {
+                if (mkdir(a->root_key_dir, 0700) < 0 && errno != EEXIST)
+                        return log_error_errno(negative_errno(), "Failed to create \"%s\": %m", a->root_key_dir);
+                keydirfd = open(a->root_key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (keydirfd < 0)
+                        return log_error_errno(negative_errno(), "Failed to open \"%s\": %m", a->root_key_dir);
+        }
 
         r = make_key(a->key_type, &root_key);
         if (r < 0)
@@ -304,9 +315,24 @@ static int do_init(const init_args *a) {
         r = cert_create(NULL, root_key, root_key, "deviceid Root CA", NULL, 0, &ca_profile, &root);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the root certificate: %m");
-        r = write_key(dirfd, "root.key", root_key);
+        r = write_key(keydirfd >= 0 ? keydirfd : dirfd, "root.key", root_key);
         if (r >= 0)
                 r = write_cert(dirfd, "root.pem", root);
+        if (r < 0)
+                return r;
+
+        /* The Account CA's own root: what resources trust, and nothing
+         * else chains to it. */
+        r = make_key(a->key_type, &account_root_key);
+        if (r < 0)
+                return r;
+        r = cert_create(NULL, account_root_key, account_root_key, "deviceid Account Root CA", NULL, 0, &ca_profile,
+                        &account_root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the Account CA's root certificate: %m");
+        r = write_key(keydirfd >= 0 ? keydirfd : dirfd, "account-root.key", account_root_key);
+        if (r >= 0)
+                r = write_cert(dirfd, "account-root.pem", account_root);
         if (r < 0)
                 return r;
 
@@ -320,7 +346,10 @@ static int do_init(const init_args *a) {
                 r = make_key(a->key_type, &key);
                 if (r < 0)
                         return r;
-                r = cert_create(root, root_key, key, names[k], NULL, 0, &ca_profile, &cert);
+                if (k == CA_ACCOUNT)
+                        r = cert_create(account_root, account_root_key, key, names[k], NULL, 0, &ca_profile, &cert);
+                else
+                        r = cert_create(root, root_key, key, names[k], NULL, 0, &ca_profile, &cert);
                 if (r < 0)
                         return log_error_errno(r, "Failed to create the %s certificate: %m", names[k]);
                 snprintf(file, sizeof(file), "%s-ca.key", ca_kind_to_string(k));
@@ -388,7 +417,10 @@ static int do_init(const init_args *a) {
         if (r < 0)
                 return r;
 
-        log_info("Created the CA in \"%s\" (root: %s/root.pem).", a->dir, a->dir);
+        log_info("Created the CA in \"%s\" (root: %s/root.pem; Account CA root: %s/account-root.pem).", a->dir,
+                 a->dir, a->dir);
+        if (a->root_key_dir)
+                log_info("The root keys are in \"%s\": take them offline; serve does not need them.", a->root_key_dir);
         return 0;
 }
 
@@ -401,6 +433,7 @@ int cmd_init(int argc, char **argv) {
                 { "http-port", required_argument, NULL, 'p' },
                 { "database", required_argument, NULL, 'D' },
                 { "force", no_argument, NULL, 'f' },
+                { "root-key-dir", required_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -443,13 +476,16 @@ int cmd_init(int argc, char **argv) {
                 case 'f':
                         a.force = true;
                         break;
+                case 'r':
+                        a.root_key_dir = optarg;
+                        break;
                 case 'D':
                         a.database = optarg;
                         break;
                 case 'h':
                         printf("deviceid-ca init --dir DIR --dns-name NAME [--dns-name NAME...]\n"
                                "    [--listen ADDR:PORT] [--http-port PORT] [--key-type ec256|ec384|rsa2048]\n"
-                               "    [--database URL] [--force]\n");
+                               "    [--database URL] [--root-key-dir DIR] [--force]\n");
                         return 0;
                 default:
                         return 2;

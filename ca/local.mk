@@ -32,6 +32,6 @@ ca_deviceid_ca_CFLAGS = $(CA_CORE_CFLAGS)
 ca_deviceid_ca_LDADD = $(CA_CONSOLE_LIBS) $(CA_ACME_LIBS) $(CA_ATTEST_LIBS) $(CA_SIGN_LIBS) $(CA_REVOKE_LIBS)
 
 dist_man_MANS += docs/deviceid-ca.8
-EXTRA_DIST += docs/ca.md docs/ha.md
+EXTRA_DIST += docs/ca.md docs/ha.md docs/accounts.md docs/resources.md
 EXTRA_DIST += docs/revocation.md
 EXTRA_DIST += ca/README.md

@@ -19,6 +19,7 @@
 #include "ca/core/http.h"
 #include "ca/core/issuer.h"
 #include "ca/core/trust.h"
+#include "ca/inventory/accounts-api.h"
 #include "ca/inventory/admin-api.h"
 #include "ca/inventory/inventory.h"
 #include "ca/revoke/revoke.h"
@@ -131,6 +132,8 @@ static int run_server(const char *dir, const char *listen_override, const char *
                 r = admin_api_register(srv, st);
         if (r >= 0)
                 r = cert_api_register(srv, st, iss, cfg);
+        if (r >= 0)
+                r = accounts_api_register(srv, st, cfg);
         if (r < 0)
                 return log_error_errno(r, "Failed to register routes: %m");
         r = attest_routes_register(srv, st, iss, cfg);

@@ -53,3 +53,15 @@ tests_unit_enroll_client_test_acme_client_SOURCES = tests/unit/enroll/client/tes
 tests_unit_enroll_client_test_acme_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
 tests_unit_enroll_client_test_acme_client_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=http_client_perform
 tests_unit_enroll_client_test_acme_client_LDADD = $(ATTEST_TEST_LIBS)
+
+# The account list client (enroll/client/accounts-client.c): the parser,
+# its limits and its fuzz target (seeds in tests/fuzz/corpus/fuzz-accounts-client/).
+check_PROGRAMS += tests/unit/enroll/client/test-accounts-client tests/fuzz/fuzz-accounts-client
+TESTS += tests/unit/enroll/client/test-accounts-client tests/fuzz/fuzz-accounts-client
+tests_unit_enroll_client_test_accounts_client_SOURCES = tests/unit/enroll/client/test-accounts-client.c
+tests_unit_enroll_client_test_accounts_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
+tests_unit_enroll_client_test_accounts_client_LDADD = $(ATTEST_TEST_LIBS)
+tests_fuzz_fuzz_accounts_client_SOURCES = tests/fuzz/fuzz-accounts-client.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_accounts_client_CFLAGS = $(ATTEST_TEST_CFLAGS)
+tests_fuzz_fuzz_accounts_client_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_accounts_client_LDADD = $(ATTEST_TEST_LIBS)

@@ -57,10 +57,12 @@ tests_unit_ca_core_test_http_LDADD = $(CA_CORE_LIBS) $(CURL_LIBS)
 # ---- unit tests: ca/inventory ----
 check_PROGRAMS += \
 	tests/unit/ca/inventory/test-import \
-	tests/unit/ca/inventory/test-devices
+	tests/unit/ca/inventory/test-devices \
+	tests/unit/ca/inventory/test-accounts
 TESTS += \
 	tests/unit/ca/inventory/test-import \
-	tests/unit/ca/inventory/test-devices
+	tests/unit/ca/inventory/test-devices \
+	tests/unit/ca/inventory/test-accounts
 
 tests_unit_ca_inventory_test_import_SOURCES = tests/unit/ca/inventory/test-import.c
 tests_unit_ca_inventory_test_import_CFLAGS = $(CA_TEST_CFLAGS)
@@ -70,15 +72,21 @@ tests_unit_ca_inventory_test_devices_SOURCES = tests/unit/ca/inventory/test-devi
 tests_unit_ca_inventory_test_devices_CFLAGS = $(CA_TEST_CFLAGS)
 tests_unit_ca_inventory_test_devices_LDADD = $(CA_INVENTORY_LIBS)
 
+tests_unit_ca_inventory_test_accounts_SOURCES = tests/unit/ca/inventory/test-accounts.c
+tests_unit_ca_inventory_test_accounts_CFLAGS = $(CA_TEST_CFLAGS)
+tests_unit_ca_inventory_test_accounts_LDADD = $(CA_INVENTORY_LIBS)
+
 # ---- fuzz targets (seeds in tests/fuzz/corpus/<target>/) ----
 check_PROGRAMS += \
 	tests/fuzz/fuzz-ca-config \
 	tests/fuzz/fuzz-ca-import-json \
-	tests/fuzz/fuzz-ca-import-csv
+	tests/fuzz/fuzz-ca-import-csv \
+	tests/fuzz/fuzz-ca-account-template
 TESTS += \
 	tests/fuzz/fuzz-ca-config \
 	tests/fuzz/fuzz-ca-import-json \
-	tests/fuzz/fuzz-ca-import-csv
+	tests/fuzz/fuzz-ca-import-csv \
+	tests/fuzz/fuzz-ca-account-template
 
 tests_fuzz_fuzz_ca_config_SOURCES = tests/fuzz/fuzz-ca-config.c $(FUZZER_MAIN)
 tests_fuzz_fuzz_ca_config_CFLAGS = $(CA_TEST_CFLAGS)
@@ -94,3 +102,8 @@ tests_fuzz_fuzz_ca_import_csv_SOURCES = tests/fuzz/fuzz-ca-import-csv.c $(FUZZER
 tests_fuzz_fuzz_ca_import_csv_CFLAGS = $(CA_TEST_CFLAGS)
 tests_fuzz_fuzz_ca_import_csv_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_ca_import_csv_LDADD = $(CA_INVENTORY_LIBS)
+
+tests_fuzz_fuzz_ca_account_template_SOURCES = tests/fuzz/fuzz-ca-account-template.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_ca_account_template_CFLAGS = $(CA_TEST_CFLAGS)
+tests_fuzz_fuzz_ca_account_template_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_ca_account_template_LDADD = $(CA_INVENTORY_LIBS)

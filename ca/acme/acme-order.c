@@ -321,7 +321,7 @@ static int finalize_issue(acme_ctx *c, acme_order_row *o, X509_REQ *csr, const a
                 .profile = device_id > 0
                                    ? cert_profile_leaf(pub, CERT_EKU_CLIENT_AUTH,
                                                        c->srv->cfg->lifetime_agent ?: 30 * 24 * 3600)
-                                   : cert_profile_leaf(pub, CERT_EKU_SERVER_AUTH | CERT_EKU_CLIENT_AUTH,
+                                   : cert_profile_leaf(pub, acme_provisioner_ekus(c->prov),
                                                        c->srv->cfg->lifetime_acme ?: 90 * 24 * 3600),
                 .device_id = device_id,
                 .account = c->account.id,

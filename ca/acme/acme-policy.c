@@ -3,6 +3,7 @@
  * The ACME server's rules (acme-policy.h).
  */
 #include "acme-policy.h"
+#include "ca/core/cert-build.h"
 
 bool acme_provisioner_is_device(const ca_provisioner *p) {
         return p && ca_provisioner_has_challenge(p, "device-attest-01") > 0;
@@ -12,7 +13,13 @@ int acme_provisioners_check(const ca_config *cfg, const ca_provisioner **ret_pro
                             const char **ret_challenge) {
         for (size_t i = 0; i < cfg->n_provisioners; i++) {
                 const ca_provisioner *p = &cfg->provisioners[i];
+                const char *ca = ca_provisioner_get(p, "client_auth");
 
+                if (streq_ptr(p->type, "acme") && ca && !streq(ca, "true") && !streq(ca, "false")) {
+                        *ret_provisioner = p;
+                        *ret_challenge = "client_auth";
+                        return -EINVAL;
+                }
                 if (!acme_provisioner_is_device(p))
                         continue;
                 for (char **t = p->challenges; *t; t++)
@@ -23,6 +30,14 @@ int acme_provisioners_check(const ca_config *cfg, const ca_provisioner **ret_pro
                         }
         }
         return 0;
+}
+
+unsigned acme_provisioner_ekus(const ca_provisioner *p) {
+        if (acme_provisioner_is_device(p))
+                return CERT_EKU_CLIENT_AUTH;
+        if (streq_ptr(ca_provisioner_get(p, "client_auth"), "true"))
+                return CERT_EKU_SERVER_AUTH | CERT_EKU_CLIENT_AUTH;
+        return CERT_EKU_SERVER_AUTH;
 }
 
 unsigned acme_provisioner_id_mask(const ca_provisioner *p) {

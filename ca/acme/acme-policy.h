@@ -25,11 +25,21 @@
 bool acme_provisioner_is_device(const ca_provisioner *p);
 
 /* A device provisioner offers device-attest-01 and nothing else (its
- * orders and finalize follow protocols.md section 2, not the usual rules).
- * 0, or -EINVAL with the first provisioner that breaks this and the other
- * challenge it names in *ret_provisioner and *ret_challenge. */
+ * orders and finalize follow protocols.md section 2, not the usual rules),
+ * and an acme provisioner's client_auth is "true" or "false" if set.
+ * 0, or -EINVAL with the first provisioner that breaks this and what is
+ * wrong (the other challenge it names, or "client_auth") in
+ * *ret_provisioner and *ret_challenge. */
 int acme_provisioners_check(const ca_config *cfg, const ca_provisioner **ret_provisioner,
                             const char **ret_challenge);
+
+/* The extended key usages (CERT_EKU_*) of what the provisioner issues: a
+ * device provisioner's device identities clientAuth; any other's
+ * serverAuth, plus clientAuth when its key client_auth is "true" (the
+ * certificates of http-01, dns-01 and tls-alpn-01 prove control of a name,
+ * which makes a server, not an account). client_auth must be "true" or
+ * "false" when present: acme_provisioners_check() refuses anything else. */
+unsigned acme_provisioner_ekus(const ca_provisioner *p);
 
 /* The identifier types newOrder accepts (ACME_ID_MASK() bits): a device
  * provisioner's are permanent identifiers only; any other provisioner's

@@ -212,9 +212,13 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         acme_server *s;
         int r;
 
-        if (acme_provisioners_check(cfg, &bad, &other) < 0)
+        if (acme_provisioners_check(cfg, &bad, &other) < 0) {
+                if (streq(other, "client_auth"))
+                        return log_error_errno(-EINVAL, "Provisioner \"%s\": client_auth must be \"true\" or \"false\".",
+                                               bad->name);
                 return log_error_errno(-EINVAL, "Provisioner \"%s\": device-attest-01 cannot be combined with \"%s\".",
                                        bad->name, other);
+        }
         r = acme_db_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to migrate the ACME tables: %m");

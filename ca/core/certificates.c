@@ -214,6 +214,18 @@ int certificates_revoke_device(store *st, int64_t device_id, int reason) {
                                       "iii", (int64_t) time(NULL), (int64_t) reason, device_id));
 }
 
+int certificates_revoke_account(store *st, const char *account, int64_t device_id, int reason) {
+        if (device_id > 0)
+                return store_run(st,
+                                 "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
+                                 " WHERE account = ? AND device_id = ? AND revoked = 0",
+                                 "iiti", (int64_t) time(NULL), (int64_t) reason, account, device_id);
+        return store_run(st,
+                         "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
+                         " WHERE account = ? AND revoked = 0",
+                         "iit", (int64_t) time(NULL), (int64_t) reason, account);
+}
+
 int certificates_lookup(store *st, const char *serial, issued_info *ret) {
         _cleanup_(store_stmt_freep) store_stmt *s = NULL;
         _cleanup_free_ char *norm = NULL;

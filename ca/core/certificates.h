@@ -31,6 +31,7 @@ const char *ca_kind_to_string(ca_kind k);
 
 #define CRL_REASON_UNSPECIFIED 0
 #define CRL_REASON_KEY_COMPROMISE 1
+#define CRL_REASON_AFFILIATION_CHANGED 3
 #define CRL_REASON_SUPERSEDED 4
 #define CRL_REASON_CESSATION_OF_OPERATION 5
 /* The other RFC 5280 5.3.1 codes (7 is unused, 8 is for delta CRLs). */
@@ -80,6 +81,9 @@ int certificates_lookup(store *st, const char *serial, issued_info *ret);
  * unknown. By device: the number of certificates newly revoked. */
 int certificates_revoke_serial(store *st, const char *serial, int reason);
 int certificates_revoke_device(store *st, int64_t device_id, int reason);
+/* The unrevoked certificates recorded with that account reference, of
+ * one device (device_id > 0) or of all (0): the number newly revoked. */
+int certificates_revoke_account(store *st, const char *account, int64_t device_id, int reason);
 
 /* The revocation hook: fn(userdata) runs after any revocation of this
  * process changed a row (before the caller's transaction, if any,

@@ -23,6 +23,8 @@ struct issuer {
         store *st;
         X509 *root;
         char *root_pem;
+        X509 *account_root;     /* account-root.pem, or NULL (a directory made before it) */
+        char *account_root_pem;
         ca_entry cas[_CA_KIND_MAX];
         char *ocsp_url;
 };
@@ -176,6 +178,15 @@ int issuer_load(int dirfd, store *st, issuer **ret) {
         r = load_cert(dirfd, "root.pem", &i->root, &i->root_pem);
         if (r < 0)
                 return r;
+        /* The Account CA's own root. A CA directory created before it
+         * existed has none: its Account CA chains to root.pem, and keeps
+         * working so until it is moved (deviceid-ca(8), MIGRATING). */
+        if (faccessat(dirfd, ISSUER_ACCOUNT_ROOT_FILE, F_OK, AT_SYMLINK_NOFOLLOW) >= 0) {
+                r = load_cert(dirfd, ISSUER_ACCOUNT_ROOT_FILE, &i->account_root, &i->account_root_pem);
+                if (r < 0)
+                        return r;
+        } else if (errno != ENOENT)
+                return log_error_errno(negative_errno(), "Failed to access \"%s\": %m", ISSUER_ACCOUNT_ROOT_FILE);
         for (int k = 0; k < _CA_KIND_MAX; k++) {
                 char name[64];
                 ca_entry *e = &i->cas[k];
@@ -190,8 +201,9 @@ int issuer_load(int dirfd, store *st, issuer **ret) {
                         return r;
                 if (X509_check_private_key(e->cert, e->key) != 1)
                         return log_error_errno(-EINVAL, "\"%s\" does not match its certificate.", name);
-                if (X509_check_issued(i->root, e->cert) != X509_V_OK)
-                        return log_error_errno(-EINVAL, "\"%s-ca.pem\" is not issued by root.pem.", ca_kind_to_string(k));
+                if (X509_check_issued(issuer_ca_root(i, k), e->cert) != X509_V_OK)
+                        return log_error_errno(-EINVAL, "\"%s-ca.pem\" is not issued by %s.", ca_kind_to_string(k),
+                                               issuer_ca_root(i, k) == i->root ? "root.pem" : ISSUER_ACCOUNT_ROOT_FILE);
         }
         *ret = TAKE_PTR(i);
         return 0;
@@ -202,6 +214,8 @@ void issuer_free(issuer *i) {
                 return;
         X509_free(i->root);
         free(i->root_pem);
+        X509_free(i->account_root);
+        free(i->account_root_pem);
         for (int k = 0; k < _CA_KIND_MAX; k++) {
                 X509_free(i->cas[k].cert);
                 EVP_PKEY_free(i->cas[k].key);
@@ -224,6 +238,16 @@ X509 *issuer_ca_cert(const issuer *i, ca_kind k) {
 
 const char *issuer_root_pem(const issuer *i) {
         return i->root_pem;
+}
+
+X509 *issuer_ca_root(const issuer *i, ca_kind k) {
+        if (k == CA_ACCOUNT && i->account_root)
+                return i->account_root;
+        return i->root;
+}
+
+bool issuer_has_account_root(const issuer *i) {
+        return i->account_root;
 }
 
 EVP_PKEY *issuer_ca_key(const issuer *i, ca_kind k) {

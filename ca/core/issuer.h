@@ -49,8 +49,12 @@ void issued_cert_done(issued_cert *c);
 
 typedef struct issuer issuer;
 
-/* Loads DIR's root.pem, {attestation,agent,account}-ca.pem/.key (keys must
- * not be group/other accessible: -EPERM) relative to dirfd; st may be NULL
+#define ISSUER_ACCOUNT_ROOT_FILE "account-root.pem"
+
+/* Loads DIR's root.pem, account-root.pem if present, {attestation,agent,account}-ca.pem/.key (keys must
+ * not be group/other accessible: -EPERM) relative to dirfd; no root key
+ * is ever read. account-ca.pem must be issued by account-root.pem when
+ * that exists, else (a directory made before it) by root.pem; st may be NULL
  * for an issuer that only signs. Returns 0 or -errno, logging what is
  * wrong. */
 int issuer_load(int dirfd, store *st, issuer **ret);
@@ -62,6 +66,11 @@ X509 *issuer_root(const issuer *i);
 X509 *issuer_ca_cert(const issuer *i, ca_kind k);
 /* PEM of the root (borrowed). */
 const char *issuer_root_pem(const issuer *i);
+/* The root intermediate k chains to: account-root.pem for the Account CA
+ * (when the directory has one), root.pem otherwise. Borrowed. */
+X509 *issuer_ca_root(const issuer *i, ca_kind k);
+/* Whether the directory has the Account CA's own root. */
+bool issuer_has_account_root(const issuer *i);
 /* The private key of intermediate k (borrowed), for what the CA signs
  * besides certificates: its CRLs and OCSP responder certificates. */
 EVP_PKEY *issuer_ca_key(const issuer *i, ca_kind k);

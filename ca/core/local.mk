@@ -14,6 +14,7 @@ ca_core_libcacore_a_SOURCES = \
 	ca/core/certificates.c ca/core/certificates.h \
 	ca/core/issuer.c ca/core/issuer.h \
 	ca/core/trust.c ca/core/trust.h \
+	ca/core/san-name.c ca/core/san-name.h \
 	ca/core/ca-dir.c ca/core/ca-dir.h \
 	ca/core/audit.c ca/core/audit.h \
 	ca/core/query.c ca/core/query.h \

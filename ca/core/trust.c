@@ -135,7 +135,7 @@ int ca_trust_load(int dirfd, const ca_config *cfg, const issuer *iss, ca_trust *
         if (anchors_new(&t->root, issuer_root(iss)) < 0)
                 return log_oom();
         for (int k = 0; k < _CA_KIND_MAX; k++)
-                if (anchors_new(&t->issued[k], issuer_root(iss)) < 0 ||
+                if (anchors_new(&t->issued[k], issuer_ca_root(iss, k)) < 0 ||
                     push_ref(t->issued[k].intermediates, issuer_ca_cert(iss, k)) < 0)
                         return log_oom();
 

@@ -44,8 +44,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ca_trust *, ca_trust_free);
 
 /* The root alone: what admin client certificates chain to. */
 const ca_anchors *ca_trust_root(const ca_trust *t);
-/* The root, through intermediate k: what a certificate this CA issued
- * from k chains to. NULL for an invalid k. */
+/* The root of k (issuer_ca_root()), through intermediate k: what a
+ * certificate this CA issued from k chains to. NULL for an invalid k. */
 const ca_anchors *ca_trust_issued_by(const ca_trust *t, ca_kind k);
 /* The set of the provisioner of that name; NULL if it has none. */
 const ca_anchors *ca_trust_provisioner(const ca_trust *t, const char *name);

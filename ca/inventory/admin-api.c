@@ -8,13 +8,15 @@
  *   DELETE /admin/devices/ID            remove (revokes)
  *   POST   /admin/devices/ID/disable    disable (revokes)
  *   POST   /admin/devices/ID/enable     enable
- *   PUT    /admin/devices/ID/tags       replace the tags ({"tags": [...]})
+ *   PUT    /admin/devices/ID/tags       replace the tags ({"tags": [...]}); revokes the
+ *                                       certificates of accounts that no longer target it
  * Every request must carry the admin client certificate or a console
  * session (ca/auth/admin-auth.h); every change is recorded in the audit
  * log in the transaction that makes it.
  */
 #include <inttypes.h>
 
+#include "accounts.h"
 #include "admin-api.h"
 #include "ca/auth/admin-auth.h"
 #include "ca/core/audit.h"
@@ -334,7 +336,7 @@ static http_response *handle_tags(const http_request *req, int64_t id, const aud
         http_response *resp;
         json_object *v = NULL;
         const char *why = NULL;
-        int r;
+        int r, revoked = 0;
 
         if (!streq(req->method, "PUT")) {
                 resp = http_response_error(405, "method not allowed");
@@ -360,16 +362,18 @@ static http_response *handle_tags(const http_request *req, int64_t id, const aud
         r = store_begin(the_admin.st);
         if (r < 0)
                 return store_error(r, "tag a device");
-        r = devices_set_tags(the_admin.st, id, tags);
+        /* Accounts that no longer target the device lose its certificates. */
+        r = revoked = accounts_device_set_tags(the_admin.st, id, tags);
         if (r >= 0)
                 r = devices_get(the_admin.st, id, &d);
         if (r >= 0)
-                r = device_detail(&d, -1, &detail);
+                r = device_detail(&d, revoked, &detail);
         r = finish_change(r, who, "device.tags", target, detail);
         if (r < 0)
                 return store_error(r, "tag a device");
-        log_info("Admin API: device %" PRId64 " tagged \"%s\".", id, tags ?: "");
-        return device_response(200, &d, -1);
+        log_info("Admin API: device %" PRId64 " tagged \"%s\", %d account certificate(s) revoked.", id, tags ?: "",
+                 revoked);
+        return device_response(200, &d, revoked);
 }
 
 static http_response *handle_device(const http_request *req, void *userdata) {

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 
 #include "ca/core/audit.h"
+#include "accounts.h"
 #include "ca/core/ca-dir.h"
 #include "device-cli.h"
 #include "devices.h"
@@ -22,6 +23,7 @@
 typedef struct device_args {
         const char *dir;
         const char *ek_uri, *ek_pub, *ek_cert, *name, *serial, *owner, *tags, *format;
+        char *tag_list; /* --tag TAG... joined with commas, and --tags */
         bool json;
         char **rest;
         int n_rest;
@@ -30,7 +32,10 @@ typedef struct device_args {
 static void device_help(void) {
         printf("Usage: deviceid-ca device COMMAND --dir DIR [OPTIONS]\n\n"
                "  add (--ek-uri URI | --ek-pub FILE | --ek-cert FILE) [--name N] [--serial S] [--owner O]\n"
-               "      [--tags T,...]\n"
+               "      [--tags T,...] [--tag T...]\n"
+               "  tag ID|EK-URI TAG...   (adds tags)\n"
+               "  untag ID|EK-URI TAG... (removes tags; revokes the certificates of accounts\n"
+               "                         that no longer target the device)\n"
                "  list [--json]\n"
                "  show ID|EK-URI [--json]\n"
                "  disable ID|EK-URI      (revokes the device's certificates)\n"
@@ -252,6 +257,27 @@ static int do_change(store *st, const device_args *a, const char *verb) {
         return 0;
 }
 
+static int do_tags(store *st, const device_args *a, bool add) {
+        _cleanup_(device_done) device d = {};
+        const char *why = NULL;
+        int r;
+
+        r = find_device(st, a->rest[0], &d);
+        if (r < 0)
+                return r;
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to change the tags of device %" PRId64 ": %m", d.id);
+        r = accounts_device_change_tags(st, d.id, add, a->rest + 1, (size_t) a->n_rest - 1, &why);
+        r = finish_change(st, r, "device.tags", d.id, d.ek_uri, r);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Cannot change the tags of device %" PRId64 ": %s.", d.id, why ?: "invalid tag");
+        if (r < 0)
+                return log_error_errno(r, "Failed to change the tags of device %" PRId64 ": %m", d.id);
+        printf("%s device %" PRId64 "; %d account certificate(s) revoked\n", add ? "tagged" : "untagged", d.id, r);
+        return 0;
+}
+
 static int do_import(store *st, const device_args *a) {
         _cleanup_free_ char *buf = NULL, *error = NULL;
         import_format fmt = IMPORT_AUTO;
@@ -291,12 +317,14 @@ int cmd_device(int argc, char **argv) {
                 { "serial", required_argument, NULL, 's' },
                 { "owner", required_argument, NULL, 'o' },
                 { "tags", required_argument, NULL, 't' },
+                { "tag", required_argument, NULL, 'T' },
                 { "format", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) store *st = NULL;
+        _cleanup_free_ char *tag_text = NULL;
         device_args a = {};
         const char *verb;
         int c, r, want_rest;
@@ -317,6 +345,15 @@ int cmd_device(int argc, char **argv) {
                 case 's': a.serial = optarg; break;
                 case 'o': a.owner = optarg; break;
                 case 't': a.tags = optarg; break;
+                case 'T': {
+                        char *joined = NULL;
+
+                        if (asprintf(&joined, "%s%s%s", a.tag_list ?: "", a.tag_list ? "," : "", optarg) < 0)
+                                return 1;
+                        free(a.tag_list);
+                        a.tag_list = joined;
+                        break;
+                }
                 case 'f': a.format = optarg; break;
                 case 'j': a.json = true; break;
                 case 'h':
@@ -327,17 +364,35 @@ int cmd_device(int argc, char **argv) {
                 }
         a.rest = argv + 1 + optind;
         a.n_rest = argc - 1 - optind;
+        if (a.tag_list) {
+                if (a.tags) {
+                        char *joined = NULL;
+
+                        if (asprintf(&joined, "%s,%s", a.tags, a.tag_list) < 0)
+                                return 1;
+                        free(a.tag_list);
+                        a.tag_list = joined;
+                }
+                a.tags = a.tag_list;
+        }
+        tag_text = a.tag_list;
 
         if (streq(verb, "add") || streq(verb, "list"))
                 want_rest = 0;
         else if (streq(verb, "show") || streq(verb, "disable") || streq(verb, "enable") ||
                  streq(verb, "remove") || streq(verb, "import"))
                 want_rest = 1;
+        else if (streq(verb, "tag") || streq(verb, "untag"))
+                want_rest = -2;
         else {
                 log_error("Unknown device command \"%s\".", verb);
                 return 2;
         }
-        if (a.n_rest != want_rest) {
+        if (want_rest == -2 && a.n_rest < 2) {
+                log_error("device %s takes a device and at least one tag.", verb);
+                return 2;
+        }
+        if (want_rest >= 0 && a.n_rest != want_rest) {
                 log_error("device %s takes %s.", verb, want_rest ? "exactly one argument" : "no arguments");
                 return 2;
         }
@@ -361,6 +416,8 @@ int cmd_device(int argc, char **argv) {
                 r = do_show(st, &a);
         else if (streq(verb, "import"))
                 r = do_import(st, &a);
+        else if (streq(verb, "tag") || streq(verb, "untag"))
+                r = do_tags(st, &a, streq(verb, "tag"));
         else
                 r = do_change(st, &a, verb);
         return r < 0 ? 1 : 0;

@@ -3,6 +3,7 @@
  * The inventory operations shared by the admin API, the device command
  * and the server (inventory.h).
  */
+#include "accounts.h"
 #include "ca/core/ca-dir.h"
 #include "devices.h"
 #include "inventory.h"
@@ -16,6 +17,8 @@ int inventory_store_open(const ca_config *cfg, const char *dir, store **ret) {
         if (r < 0)
                 return r;
         r = devices_store_migrate(st);
+        if (r >= 0)
+                r = accounts_store_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to apply the inventory's database schema: %m");
         *ret = TAKE_PTR(st);

@@ -12,7 +12,8 @@
 #include "ca/core/store.h"
 #include "import.h"
 
-/* ca_store_open() and the devices table's schema (module "inventory").
+/* ca_store_open() and the schemas of the devices table (module
+ * "inventory") and the accounts and device tags (module "accounts").
  * Logs on failure; 0 or -errno. */
 int inventory_store_open(const ca_config *cfg, const char *dir, store **ret);
 

@@ -21,7 +21,8 @@
 
 /* The CRL issuers: the three intermediates, then the root. */
 #define CRL_ROOT _CA_KIND_MAX
-#define N_CRLS (_CA_KIND_MAX + 1)
+#define CRL_ACCOUNT_ROOT (_CA_KIND_MAX + 1) /* the Account CA's own root */
+#define N_CRLS (_CA_KIND_MAX + 2)
 /* Threads of the plain-HTTP server: OCSP and CRL requests are short and
  * come on new connections. */
 #define REVOKE_HTTP_THREADS 4
@@ -40,7 +41,7 @@ struct revoke_service {
         store *st;
         issuer *iss;
         uint64_t crl_delay, crl_resign, crl_validity, ocsp_validity, responder_lifetime;
-        EVP_PKEY *root_key;
+        EVP_PKEY *root_key, *account_root_key;
         crl_slot crls[N_CRLS];
         responder responders[_CA_KIND_MAX];
         ocsp_cache *cache;
@@ -84,7 +85,7 @@ static int sign_crl(revoke_service *s, int k, time_t now) {
         r = crl_builder_new(c->cert, &b);
         if (r < 0)
                 return r;
-        if (k != CRL_ROOT) {
+        if (k < _CA_KIND_MAX) {
                 r = certificates_foreach_revoked(s->st, (ca_kind) k, now, add_revoked, b);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read the revoked certificates of the %s CA: %m", c->name);
@@ -118,7 +119,7 @@ static void refresh(revoke_service *s, bool startup) {
         }
         for (int k = 0; k < N_CRLS; k++) {
                 crl_slot *c = &s->crls[k];
-                bool changed = k != CRL_ROOT && counts[k] != c->seen_revoked;
+                bool changed = k < _CA_KIND_MAX && counts[k] != c->seen_revoked;
 
                 if (!c->key)
                         continue;
@@ -127,7 +128,7 @@ static void refresh(revoke_service *s, bool startup) {
                         ocsp_cache_invalidate(s->cache, (size_t) k);
                 if (!startup && !changed && now < c->signed_at + (time_t) s->crl_resign)
                         continue;
-                if (sign_crl(s, k, now) >= 0 && k != CRL_ROOT)
+                if (sign_crl(s, k, now) >= 0 && k < _CA_KIND_MAX)
                         c->seen_revoked = counts[k];
         }
         for (int k = 0; k < _CA_KIND_MAX; k++) {
@@ -362,7 +363,7 @@ static http_response *handle_crl(const http_request *req, void *userdata) {
                 }
                 return resp;
         }
-        return http_response_text(404, "No such CRL (attestation.crl, agent.crl, account.crl, root.crl).\n");
+        return http_response_text(404, "No such CRL (attestation.crl, agent.crl, account.crl, root.crl, account-root.crl).\n");
 }
 
 /* ---- setup ---- */
@@ -410,6 +411,17 @@ int revoke_service_new(const ca_config *cfg, store *st, issuer *iss, int dirfd, 
                 s->crls[CRL_ROOT].key = s->root_key;
         } else
                 log_info("No root.key in the CA directory: the root's CRL is not served.");
+        /* The Account CA's own root, in a directory that has one: its CRL
+         * for relying parties that check every CA of an account chain. */
+        s->crls[CRL_ACCOUNT_ROOT] = (crl_slot) { .name = "account-root", .cert = issuer_ca_root(iss, CA_ACCOUNT) };
+        if (issuer_has_account_root(iss) && faccessat(dirfd, "account-root.key", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                r = issuer_load_key(dirfd, "account-root.key", &s->account_root_key);
+                if (r < 0) {
+                        revoke_service_free(s);
+                        return r;
+                }
+                s->crls[CRL_ACCOUNT_ROOT].key = s->account_root_key;
+        }
         r = ocsp_cache_new(_CA_KIND_MAX, &s->cache);
         if (r < 0) {
                 revoke_service_free(s);
@@ -484,6 +496,7 @@ void revoke_service_free(revoke_service *s) {
                         responder_done(&s->responders[k]);
         ocsp_cache_free(s->cache);
         EVP_PKEY_free(s->root_key);
+        EVP_PKEY_free(s->account_root_key);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
         free(s);

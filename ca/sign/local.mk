@@ -6,6 +6,7 @@ noinst_LIBRARIES += ca/sign/libcasign.a
 ca_sign_libcasign_a_SOURCES = \
 	ca/sign/sign.c ca/sign/sign.h \
 	ca/sign/sign-api.c ca/sign/sign-api.h \
+	ca/sign/sign-account.c ca/sign/sign-account.h \
 	ca/sign/sign-req.c ca/sign/sign-req.h \
 	ca/sign/x5c-token.c ca/sign/x5c-token.h
 ca_sign_libcasign_a_CFLAGS = $(CA_CORE_CFLAGS)

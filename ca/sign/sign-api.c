@@ -3,6 +3,7 @@
  * The Account CA over HTTPS (sign.h), step-ca's /1.0 shapes:
  *   POST /1.0/sign   {csr, ott, notBefore?, notAfter?} -> 201 {crt, ca, certChain}
  *   POST /1.0/renew  (mTLS, empty body)                -> 201 {crt, ca, certChain}
+ *   GET  /1.0/accounts (Authorization: Bearer X5C)     -> 200 {accounts: [...]}
  * Errors are {"status": N, "message": "..."}. Each handler hands the
  * request to sign_ca and logs the outcome once: refusals and issued
  * certificates at info.
@@ -125,6 +126,21 @@ static http_response *handle_renew(const http_request *req, void *userdata) {
         return issued_response(api, &res);
 }
 
+static http_response *handle_accounts(const http_request *req, void *userdata) {
+        sign_api *api = userdata;
+        _cleanup_json_ json_object *o = NULL;
+        sign_refusal ref;
+        int r;
+
+        r = sign_ca_accounts(api->ca, http_request_header(req, "Authorization"), time(NULL), &o, &ref);
+        if (r < 0 && ref.status)
+                return refused(req, ref.status, ref.message);
+        if (r < 0)
+                return failed(req, r);
+        log_debug("Account CA: account list sent to %s.", req->remote_addr);
+        return http_response_json(200, o, NULL);
+}
+
 static void api_free(void *userdata) {
         sign_api *api = userdata;
 
@@ -153,6 +169,8 @@ int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
                 return r;
         }
         r = http_server_route(srv, "POST", SIGN_PATH, false, handle_sign, api);
+        if (r >= 0)
+                r = http_server_route(srv, "GET", ACCOUNTS_PATH, false, handle_accounts, api);
         if (r < 0)
                 return r;
         return http_server_route(srv, "POST", RENEW_PATH, false, handle_renew, api);

@@ -13,11 +13,14 @@
 
 #include "ca/inventory/devices.h"
 #include "log.h"
+#include "sign-account.h"
 #include "sign-req.h"
 #include "sign.h"
 #include "x5c-token.h"
 
 #define AUD_PATH "/1.0/sign#x5c/"
+#define ACCOUNTS_ISS "accounts"
+#define ACCOUNTS_JTI_KEY "/accounts" /* no provisioner or account has this name */
 #define JTI_PURGE_INTERVAL 60 /* seconds */
 
 typedef struct x5c_prov {
@@ -30,6 +33,9 @@ struct sign_ca {
         store *st;
         issuer *iss;
         const ca_anchors *accounts; /* what account certificates chain to */
+        const ca_anchors *agent;    /* what device certificates chain to: the roots of account provisioners */
+        const ca_config *cfg;
+        char **accounts_aud;        /* GET /1.0/accounts audiences, NULL-terminated */
         uint64_t lifetime;
         x5c_prov *provs;
         size_t n_provs;
@@ -62,12 +68,16 @@ void sign_result_done(sign_result *r) {
         *r = (sign_result) {};
 }
 
+static void strv_free(char **v) {
+        if (v)
+                for (char **a = v; *a; a++)
+                        free(*a);
+        free(v);
+}
+
 static void prov_done(x5c_prov *p) {
         free(p->name);
-        if (p->audiences)
-                for (char **a = p->audiences; *a; a++)
-                        free(*a);
-        free(p->audiences);
+        strv_free(p->audiences);
 }
 
 void sign_ca_free(sign_ca *ca) {
@@ -76,11 +86,14 @@ void sign_ca_free(sign_ca *ca) {
         for (size_t i = 0; i < ca->n_provs; i++)
                 prov_done(&ca->provs[i]);
         free(ca->provs);
+        strv_free(ca->accounts_aud);
         free(ca);
 }
 
-static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
+/* "https://NAME[:PORT]" + path + suffix for every dns_names NAME. */
+static int audiences(const ca_config *cfg, const char *path, const char *suffix, char ***ret) {
         _cleanup_free_ char *host = NULL;
+        char **v;
         unsigned port;
         size_t n = 0, k = 0;
 
@@ -88,16 +101,23 @@ static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
                 return -EINVAL;
         for (char **d = cfg->dns_names; *d; d++)
                 n++;
-        p->audiences = calloc(2 * n + 1, sizeof(char *));
-        if (!p->audiences)
+        v = calloc(2 * n + 1, sizeof(char *));
+        if (!v)
                 return -ENOMEM;
         for (char **d = cfg->dns_names; *d; d++) {
-                if (asprintf(&p->audiences[k++], "https://%s" AUD_PATH "%s", *d, p->name) < 0)
+                if (asprintf(&v[k++], "https://%s%s%s", *d, path, suffix) < 0 ||
+                    asprintf(&v[k++], "https://%s:%u%s%s", *d, port, path, suffix) < 0) {
+                        v[k - 1] = NULL;
+                        strv_free(v);
                         return -ENOMEM;
-                if (asprintf(&p->audiences[k++], "https://%s:%u" AUD_PATH "%s", *d, port, p->name) < 0)
-                        return -ENOMEM;
+                }
         }
+        *ret = v;
         return 0;
+}
+
+static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
+        return audiences(cfg, AUD_PATH, p->name, &p->audiences);
 }
 
 int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, sign_ca **ret) {
@@ -112,7 +132,12 @@ int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *
         ca->st = st;
         ca->iss = iss;
         ca->accounts = ca_trust_issued_by(trust, CA_ACCOUNT);
+        ca->agent = ca_trust_issued_by(trust, CA_AGENT);
+        ca->cfg = cfg;
         ca->lifetime = cfg->lifetime_account;
+        r = audiences(cfg, ACCOUNTS_PATH, "", &ca->accounts_aud);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the account list's audiences: %m");
         ca->provs = calloc(cfg->n_provisioners ?: 1, sizeof(x5c_prov));
         if (!ca->provs)
                 return log_oom();
@@ -278,6 +303,74 @@ static int leaf_names_device(X509 *leaf, const char *ek_uri, bool *ret) {
         return 0;
 }
 
+/* The SANs of an account certificate: the account's names, classified. */
+static int names_to_sans(const account_names *n, x509_san **ret) {
+        x509_san *v = calloc(n->n_sans ?: 1, sizeof(x509_san));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n_sans; i++) {
+                if (x5c_san_classify(n->sans[i], &v[i].type) < 0) {
+                        free(v);
+                        return -EINVAL;
+                }
+                v[i].value = n->sans[i];
+        }
+        *ret = v;
+        return 0;
+}
+
+/* The token's provisioner: a [provisioner] of ca.conf, or else an
+ * account of the inventory (sign-account.h), whose roots are the Agent
+ * CA and whose audiences are made for its name. */
+typedef struct token_prov {
+        const char *name;
+        const ca_anchors *trust;
+        char **audiences;       /* borrowed from a ca.conf provisioner, or owned */
+        bool is_account;
+} token_prov;
+
+static void token_prov_done(token_prov *p) {
+        if (p->is_account)
+                strv_free(p->audiences);
+        *p = (token_prov) {};
+}
+
+static int resolve_prov(sign_ca *ca, const char *iss, token_prov *ret, sign_refusal *ref) {
+        const x5c_prov *p = prov_find(ca, iss);
+        int r;
+
+        if (p) {
+                *ret = (token_prov) { .name = p->name, .trust = p->trust, .audiences = p->audiences };
+                return 0;
+        }
+        if (!account_name_is_valid(iss) || ca_config_provisioner(ca->cfg, iss))
+                return ca_refuse(ref, 401, "invalid token: \"iss\" names no x5c provisioner");
+        *ret = (token_prov) { .name = iss, .trust = ca->agent, .is_account = true };
+        r = audiences(ca->cfg, AUD_PATH, iss, &ret->audiences);
+        return r < 0 ? r : 0;
+}
+
+/* The token's leaf as a device certificate of this CA, whose device is
+ * active and named by it: fills *ret_info and *ret_dev. */
+static int check_device_leaf(sign_ca *ca, X509 *leaf, issued_info *ret_info, device *ret_dev, sign_refusal *ref) {
+        bool names;
+        int r;
+
+        r = check_issued(ca, leaf, CA_AGENT, "device certificate", ret_info, ref);
+        if (r < 0)
+                return r;
+        r = devices_get(ca->st, ret_info->device_id, ret_dev);
+        if (r < 0)
+                return r;
+        r = leaf_names_device(leaf, ret_dev->ek_uri, &names);
+        if (r < 0)
+                return r;
+        if (!names)
+                return ca_refuse(ref, 401, "the device certificate does not name its device \"%s\"", ret_dev->ek_uri);
+        return 0;
+}
+
 int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_result *ret,
                  sign_refusal *ret_refusal) {
         _cleanup_(sign_request_done) sign_request req = {};
@@ -286,11 +379,14 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         _cleanup_(X509_REQ_freep) X509_REQ *csr = NULL;
         _cleanup_(sign_result_done) sign_result res = {};
         _cleanup_(device_done) device dev = {};
+        _cleanup_(token_prov_done) token_prov p = {};
+        _cleanup_(account_done) account acct = {};
+        _cleanup_(account_names_done) account_names names = {};
         _cleanup_free_ uint8_t *csr_der = NULL;
+        _cleanup_free_ x509_san *acct_sans = NULL;
         const char *why = NULL;
-        const x5c_prov *p;
+        uint64_t lifetime;
         time_t nb, na;
-        bool names;
         X509 *leaf;
         size_t csr_len;
         uint8_t h[32];
@@ -310,15 +406,15 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "malformed");
-        p = prov_find(ca, t->iss);
-        if (!p)
-                return ca_refuse(ret_refusal, 401, "invalid token: \"iss\" names no x5c provisioner");
-        r = x5c_token_check(t, p->name, (const char *const *) p->audiences, now, &why);
+        r = resolve_prov(ca, t->iss, &p, ret_refusal);
+        if (r < 0)
+                return r;
+        r = x5c_token_check(t, p.name, (const char *const *) p.audiences, now, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
-        r = x5c_token_verify_leaf(t, p->trust->anchors, p->trust->intermediates, now, &why);
+        r = x5c_token_verify_leaf(t, p.trust->anchors, p.trust->intermediates, now, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -341,20 +437,34 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                         return ca_refuse(ret_refusal, 401, "the token's cnf \"x5rt#S256\" does not match the CSR");
         }
 
-        r = check_issued(ca, leaf, CA_AGENT, "device certificate", &leaf_info, ret_refusal);
+        r = check_device_leaf(ca, leaf, &leaf_info, &dev, ret_refusal);
         if (r < 0)
                 return r;
-        r = devices_get(ca->st, leaf_info.device_id, &dev);
-        if (r < 0)
-                return r;
-        r = leaf_names_device(leaf, dev.ek_uri, &names);
-        if (r < 0)
-                return r;
-        if (!names)
-                return ca_refuse(ret_refusal, 401, "the device certificate does not name its device \"%s\"", dev.ek_uri);
 
-        r = sign_validity(&req.not_before, &req.not_after, now, ca->lifetime, ca->lifetime, leaf_info.not_after,
-                          &nb, &na, &why);
+        lifetime = ca->lifetime;
+        if (p.is_account) {
+                /* The account decides the names and the lifetime. */
+                r = sign_account_resolve(ca->st, p.name, &dev, &acct, &names, ret_refusal);
+                if (r < 0)
+                        return r;
+                r = sign_account_check_names(&names, t, csr, ret_refusal);
+                if (r < 0)
+                        return r;
+                if (req.not_before.set || req.not_after.set)
+                        return ca_refuse(ret_refusal, 400, "account \"%s\": the lifetime is the account's (%llus), not the request's",
+                                         acct.name, (unsigned long long) acct.lifetime);
+                r = names_to_sans(&names, &acct_sans);
+                if (r == -EINVAL)
+                        return ca_refuse(ret_refusal, 403, "account \"%s\" gives this device an invalid name", acct.name);
+                if (r < 0)
+                        return r;
+                lifetime = acct.lifetime;
+        } else if (t->sans->n == 0)
+                return ca_refuse(ret_refusal, 401,
+                                 "invalid token: a requested name is not a DNS name, IP address, email address or URI");
+
+        r = sign_validity(&req.not_before, &req.not_after, now, lifetime, lifetime, leaf_info.not_after, &nb, &na,
+                          &why);
         if (r == -ERANGE)
                 return ca_refuse(ret_refusal, 401, "%s", why);
         if (r < 0)
@@ -363,35 +473,88 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         {
                 EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
                 cert_profile prof = cert_profile_leaf(pub, CERT_EKU_CLIENT_AUTH, (uint64_t) (na - nb));
-                _cleanup_free_ char *account = NULL;
+                _cleanup_free_ char *ref = NULL;
 
                 prof.not_before = nb;
-                if (asprintf(&account, "x5c/%s", p->name) < 0)
+                if (asprintf(&ref, "x5c/%s", p.name) < 0)
                         return -ENOMEM;
                 issue_request ir = {
                         .ca = CA_ACCOUNT,
                         .public_key = pub,
-                        .subject_cn = t->sub,
-                        .sans = t->sans->items,
-                        .n_sans = t->sans->n,
+                        .subject_cn = p.is_account ? names.sub : t->sub,
+                        .sans = p.is_account ? acct_sans : t->sans->items,
+                        .n_sans = p.is_account ? names.n_sans : t->sans->n,
                         .profile = prof,
                         .device_id = leaf_info.device_id,
-                        .account = account,
+                        .account = ref,
                 };
                 if (!pub)
                         return ca_refuse(ret_refusal, 400, "the CSR's public key is not usable");
-                r = issue_tx(ca, p->name, t, &ir, now, &res, ret_refusal);
+                r = issue_tx(ca, p.name, t, &ir, now, &res, ret_refusal);
                 if (r < 0)
                         return r;
         }
-        res.provisioner = strdup(p->name);
-        res.subject = strdup(t->sub);
+        res.provisioner = strdup(p.name);
+        res.subject = strdup(p.is_account ? names.sub : t->sub);
         res.device_id = leaf_info.device_id;
         if (!res.provisioner || !res.subject)
                 return -ENOMEM;
         *ret = res;
         res = (sign_result) {};
         return 0;
+}
+
+int sign_ca_accounts(sign_ca *ca, const char *authorization, time_t now, json_object **ret,
+                     sign_refusal *ret_refusal) {
+        _cleanup_(x5c_token_freep) x5c_token *t = NULL;
+        _cleanup_(issued_info_done) issued_info leaf_info = {};
+        _cleanup_(device_done) device dev = {};
+        const char *why = NULL, *ott;
+        bool in_tx = false;
+        int r;
+
+        if (!ca || !ret || !ret_refusal)
+                return -EINVAL;
+        *ret_refusal = (sign_refusal) {};
+        if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
+                return ca_refuse(ret_refusal, 401, "the account list needs \"Authorization: Bearer <X5C token>\"");
+        ott = authorization + 7;
+        r = x5c_token_parse(ott, strlen(ott), &t, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "malformed");
+        r = x5c_token_check(t, ACCOUNTS_ISS, (const char *const *) ca->accounts_aud, now, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
+        r = x5c_token_verify_leaf(t, ca->agent->anchors, ca->agent->intermediates, now, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ca_refuse(ret_refusal, 401, "%s", why ?: "the x5c leaf is refused");
+        r = check_device_leaf(ca, sk_X509_value(t->x5c, 0), &leaf_info, &dev, ret_refusal);
+        if (r < 0)
+                return r;
+        if (!streq(t->sub, dev.ek_uri))
+                return ca_refuse(ret_refusal, 401, "the token's \"sub\" must be the device's EK URI \"%s\"", dev.ek_uri);
+
+        r = store_begin(ca->st);
+        if (r < 0)
+                return r;
+        in_tx = true;
+        r = record_jti(ca, ACCOUNTS_JTI_KEY, t, now, ret_refusal);
+        if (r >= 0)
+                r = sign_account_list(ca->st, &dev, ret);
+        if (r >= 0)
+                r = store_commit(ca->st);
+        if (r >= 0)
+                in_tx = false;
+        else if (*ret)
+                json_object_put(TAKE_PTR(*ret));
+        store_rollback_unless_committed(ca->st, &in_tx);
+        return r < 0 ? r : 0;
 }
 
 /* The newest notAfter of the device's unrevoked Agent CA certificates. */

@@ -10,8 +10,12 @@
  * failure is an internal error (-errno). Refusals are not logged here:
  * the HTTP shell (sign-api.c) logs each outcome once.
  *
+ * A token's "iss" names a [provisioner] of ca.conf, or else an account of
+ * the inventory: then the account decides subject, SANs and lifetime
+ * (sign-account.h) and the token and CSR may ask for nothing else (400).
+ *
  * Issued certificates: Account CA, subject CN = the token's "sub", SANs =
- * the token's "sans" (default [sub]); the CSR contributes only its key
+ * the token's "sans" (default [sub]), or the account's; the CSR contributes only its key
  * (its own names are ignored, as step-ca's x5c provisioner does); KU
  * digitalSignature (+keyEncipherment for RSA keys), EKU clientAuth only
  * (the device chooses the names, so a serverAuth certificate would let it
@@ -28,6 +32,9 @@
 #include "ca/core/refusal.h"
 #include "ca/core/store.h"
 #include "ca/core/trust.h"
+#include "json.h"
+
+#define ACCOUNTS_PATH "/1.0/accounts"
 
 /* status: 400, 401, 403, 503 */
 typedef ca_refusal sign_refusal;
@@ -71,6 +78,15 @@ void sign_result_done(sign_result *r);
  * database busy). */
 int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_result *ret,
                  sign_refusal *ret_refusal);
+
+/* GET /1.0/accounts (docs/accounts.md): authorization is the request's
+ * Authorization header, "Bearer " and an X5C token signed by the device
+ * key with iss "accounts", aud "https://NAME[:PORT]/1.0/accounts", sub the
+ * device's EK URI and a single-use jti; its leaf checked as for
+ * /1.0/sign. 0 and *ret, the list (sign_account_list()); -EPERM with
+ * *ret_refusal (401, 403); -errno. */
+int sign_ca_accounts(sign_ca *ca, const char *authorization, time_t now, json_object **ret,
+                     sign_refusal *ret_refusal);
 
 /* POST /1.0/renew: client_chain is the TLS client's chain (leaf first;
  * NULL: none, 401). The leaf must chain to root.pem through the Account

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "ca/core/san-name.h"
 #include "log.h"
 #include "x5c-token.h"
 
@@ -25,68 +26,8 @@ void x5c_token_free(x5c_token *t) {
         free(t);
 }
 
-static bool printable_ascii(const char *s) {
-        for (; *s; s++)
-                if (*s < 0x21 || *s > 0x7e)
-                        return false;
-        return true;
-}
-
-static bool dns_name_valid(const char *s) {
-        size_t len = strlen(s), label = 0;
-
-        if (len == 0 || len > X5C_SAN_MAX)
-                return false;
-        if (strncmp(s, "*.", 2) == 0)
-                s += 2;
-        if (!*s || *s == '.')
-                return false;
-        for (; *s; s++) {
-                if (*s == '.') {
-                        if (label == 0)
-                                return false;
-                        label = 0;
-                        continue;
-                }
-                if (!isalnum((unsigned char) *s) && *s != '-' && *s != '_')
-                        return false;
-                if (++label > 63)
-                        return false;
-        }
-        return label > 0;
-}
-
 int x5c_san_classify(const char *name, x509_san_type *ret) {
-        unsigned char addr[16];
-        const char *colon;
-
-        if (!name || !*name || strlen(name) > X5C_SAN_MAX || !printable_ascii(name))
-                return -EINVAL;
-        if (inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1) {
-                *ret = X509_SAN_IP;
-                return 0;
-        }
-        colon = strchr(name, ':');
-        if (strchr(name, '@') && !colon) {
-                const char *at = strchr(name, '@');
-                if (at == name || !at[1] || strchr(at + 1, '@'))
-                        return -EINVAL;
-                *ret = X509_SAN_EMAIL;
-                return 0;
-        }
-        if (colon) {
-                if (colon == name || !isalpha((unsigned char) name[0]) || !colon[1])
-                        return -EINVAL;
-                for (const char *p = name; p < colon; p++)
-                        if (!isalnum((unsigned char) *p) && *p != '+' && *p != '-' && *p != '.')
-                                return -EINVAL;
-                *ret = X509_SAN_URI;
-                return 0;
-        }
-        if (!dns_name_valid(name))
-                return -EINVAL;
-        *ret = X509_SAN_DNS;
-        return 0;
+        return ca_san_classify(name, ret);
 }
 
 /* A string claim of 1..max bytes; 0, -ENOENT, or -EBADMSG. */
@@ -222,8 +163,17 @@ static int parse_sans(x5c_token *t, json_object *claims, const char **ret_why) {
         r = json_get_array_opt(claims, "sans", &arr);
         if (r < 0)
                 REFUSE("\"sans\" is not an array");
-        if (r == 0)
+        if (r == 0) {
+                x509_san_type type;
+
+                /* A subject that is no name (an account's "Wi-Fi laptop")
+                 * gives no default SAN; whether that may be issued is the
+                 * provisioner's business. */
+                if (x5c_san_classify(t->sub, &type) < 0)
+                        return 0;
                 return san_list_add(t->sans, t->sub, ret_why);
+        }
+        t->sans_given = true;
         if (json_object_array_length(arr) == 0 || json_object_array_length(arr) > X5C_MAX_SANS)
                 REFUSE("\"sans\" must hold 1 to 16 names");
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -293,7 +243,7 @@ static int parse_claims(x5c_token *t, const char **ret_why) {
         r = get_bounded(claims, "jti", X5C_JTI_MAX, &t->jti);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0 || !printable_ascii(t->jti))
+        if (r < 0 || !ca_printable_ascii(t->jti))
                 REFUSE("\"jti\" is missing or not 1 to 128 printable ASCII characters");
 
         if (json_get_int64(claims, "exp", &t->exp) < 0)

@@ -43,7 +43,8 @@ typedef struct x5c_token {
         char **aud;              /* n_aud >= 1 */
         size_t n_aud;
         char *sub;
-        x509_san_list *sans;     /* from "sans", or [sub]; classified */
+        x509_san_list *sans;     /* from "sans", or [sub] if sub is a name, else empty; classified */
+        bool sans_given;         /* "sans" was present */
         char *jti;
         int64_t iat, nbf, exp;   /* nbf = iat when absent */
         bool has_cnf;

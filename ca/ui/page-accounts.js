@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Accounts: the accounts devices get certificates for (Wi-Fi, VPN, ...).
-// Shown only when the CA has the accounts API (GET /admin/accounts, which
-// the session's "features" report); a CA without it says so, and this page
-// lights up when it has it.
+// Shown when the CA has the accounts API (GET /admin/accounts, which the
+// session's "features" report; docs/accounts.md); a CA without it says so.
 import { get, hasFeature } from './api.js';
 import { h, table } from './dom.js';
 
@@ -10,7 +9,7 @@ export async function render(root) {
   root.append(h('h1', {}, 'Accounts'));
   if (!hasFeature('accounts')) {
     root.append(h('p', { class: 'notice', id: 'accounts-unavailable' },
-      'Accounts are not available on this CA yet: this version of deviceid-ca has no accounts API. ' +
+      'Accounts are not available on this CA: it has no accounts API. ' +
       'Devices get their account certificates through the x5c provisioner as configured in ca.conf.'));
     return;
   }

@@ -23,8 +23,80 @@ void enroll_ca_done(enroll_ca *c) {
         free(c->dir_url);
         free(c->root_path);
         free(c->root_pem);
+        free(c->attest_root_pem);
+        free(c->acme_root_pem);
+        free(c->account_url);
+        free(c->account_root_pem);
+        free(c->account_issuer_pem);
+        free(c->account_provisioner);
         cert_bundle_done(&c->roots);
         *c = (enroll_ca) {};
+}
+
+static int read_bundle(const char *path, char **ret) {
+        _cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+        _cleanup_free_ char *pem = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_at(AT_FDCWD, path, ENROLL_ROOT_FILE_MAX, &pem, &len);
+        if (r < 0)
+                return r;
+        r = x509_chain_from_pem(pem, len, 16, &certs);
+        if (r < 0)
+                return -EBADMSG;
+        *ret = TAKE_PTR(pem);
+        return 0;
+}
+
+static int set_url(const char *url, char **slot) {
+        if (!url)
+                return 0;
+        if (strncmp(url, "https://", 8) != 0)
+                return -EPROTONOSUPPORT;
+        free(*slot);
+        *slot = strdup(url);
+        return *slot ? 0 : -ENOMEM;
+}
+
+int enroll_ca_set_roles(enroll_ca *c, const enroll_roles *roles, const char **ret_path) {
+        const struct {
+                const char *path;
+                char **slot;
+        } files[] = {
+                { roles->attest_root, &c->attest_root_pem },
+                { roles->acme_root, &c->acme_root_pem },
+                { roles->account_root, &c->account_root_pem },
+                { roles->account_issuer, &c->account_issuer_pem },
+        };
+        int r;
+
+        *ret_path = NULL;
+        r = set_url(roles->attest_url, &c->attest_url);
+        if (r >= 0)
+                r = set_url(roles->acme_directory, &c->dir_url);
+        if (r >= 0)
+                r = set_url(roles->account_url, &c->account_url);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                if (!files[i].path)
+                        continue;
+                free(*files[i].slot);
+                *files[i].slot = NULL;
+                r = read_bundle(files[i].path, files[i].slot);
+                if (r < 0) {
+                        *ret_path = files[i].path;
+                        return r;
+                }
+        }
+        if (roles->account_provisioner) {
+                free(c->account_provisioner);
+                c->account_provisioner = strdup(roles->account_provisioner);
+                if (!c->account_provisioner)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 int enroll_ca_load(const char *url, const char *root_path, enroll_ca *ret, const char **ret_what) {
@@ -189,13 +261,13 @@ int enroll_device_enroll(tpm_ctx *t, const enroll_ca *ca, tpm_key_alg alg, enrol
         int r;
 
         *f = (enroll_failure) { .who = "Attestation CA", .url = ca->attest_url };
-        r = attest_client_enroll(t, ca->attest_url, ca->root_pem, TPM_KEY_ECC_P256, &ak, &f->e);
+        r = attest_client_enroll(t, ca->attest_url, ca->attest_root_pem ?: ca->root_pem, TPM_KEY_ECC_P256, &ak, &f->e);
         if (r < 0)
                 return r;
         log_debug("AK certificate issued for \"%s\".", ak.ek_uri);
 
         *f = (enroll_failure) { .who = "Agent CA", .url = ca->dir_url };
-        r = device_attest_client_enroll(t, ca->dir_url, ca->root_pem, &ak, alg, &dev, &f->e);
+        r = device_attest_client_enroll(t, ca->dir_url, ca->acme_root_pem ?: ca->root_pem, &ak, alg, &dev, &f->e);
         if (r < 0)
                 return r;
         log_debug("Device certificate issued for \"%s\".", ak.ek_uri);
@@ -305,8 +377,17 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *d
         r = account_key(t, spec, alg, &s, &a.key_pem, &a.key_len, f);
         if (r < 0)
                 return r;
-        *f = (enroll_failure) { .who = "Account CA", .url = ca->url };
-        r = sign_client_sign(ca->url, ca->root_pem, dev->signer, dev->x5c, spec, s, &a.cert, &f->e);
+        *f = (enroll_failure) { .who = "Account CA", .url = ca->account_url ?: ca->url };
+        if (!spec->provisioner && ca->account_provisioner) {
+                /* A local account: the configured provisioner. */
+                sign_client_account local = *spec;
+
+                local.provisioner = ca->account_provisioner;
+                r = sign_client_sign(ca->account_url ?: ca->url, ca->account_root_pem ?: ca->root_pem,
+                                     ca->account_issuer_pem, dev->signer, dev->x5c, &local, s, &a.cert, &f->e);
+        } else
+                r = sign_client_sign(ca->account_url ?: ca->url, ca->account_root_pem ?: ca->root_pem,
+                                     ca->account_issuer_pem, dev->signer, dev->x5c, spec, s, &a.cert, &f->e);
         if (r < 0)
                 return r;
         *ret = a;
@@ -338,13 +419,20 @@ int enroll_account_entry_matches(const keyring_entry *e, const sign_client_accou
         for (size_t i = 0; i < sans->n; i++)
                 if (sans->items[i].type == X509_SAN_DNS)
                         n_dns++;
-        if (spec->n_sans == 0)
+        /* A local account without SANs: the CA's default, [sub]. */
+        if (spec->n_sans == 0 && !spec->provisioner)
                 return n_dns == 1 && x509_san_list_contains(sans, X509_SAN_DNS, spec->sub);
-        if (n_dns != spec->n_sans)
+        /* Otherwise exactly the names asked for, of any type. */
+        if (sans->n != spec->n_sans)
                 return 0;
-        for (size_t i = 0; i < spec->n_sans; i++)
-                if (!x509_san_list_contains(sans, X509_SAN_DNS, spec->sans[i]))
+        for (size_t i = 0; i < spec->n_sans; i++) {
+                bool found = false;
+
+                for (size_t j = 0; j < sans->n && !found; j++)
+                        found = streq(sans->items[j].value, spec->sans[i]);
+                if (!found)
                         return 0;
+        }
         return 1;
 }
 

@@ -43,8 +43,28 @@ typedef struct enroll_ca {
         char *root_pem;   /* the whole file, NUL-terminated */
         size_t root_len;
         cert_bundle roots; /* the same, parsed once when loaded */
+        /* Each role at its own address (enroll_ca_set_roles()); NULL: as above. */
+        char *attest_root_pem;     /* TLS anchors of the Attestation CA */
+        char *acme_root_pem;       /* ... of the ACME directory */
+        char *account_url;         /* the Account CA's base URL */
+        char *account_root_pem;    /* ... its TLS anchors */
+        char *account_issuer_pem;  /* the root its certificates must chain to; NULL: not checked */
+        char *account_provisioner; /* X5C provisioner of local accounts; NULL: "devices" */
 } enroll_ca;
 void enroll_ca_done(enroll_ca *c);
+
+/* Where each CA role is when it is not at the CA's URL (deviceid-enrolld's
+ * [attestation-ca], [acme] and [account-ca]); NULL members keep the
+ * defaults. Paths are read as the root is (a PEM bundle). */
+typedef struct enroll_roles {
+        const char *attest_url, *attest_root;
+        const char *acme_directory, *acme_root;
+        const char *account_url, *account_root, *account_issuer, *account_provisioner;
+} enroll_roles;
+
+/* Applies roles to a loaded CA. 0, or -errno with *ret_path naming the
+ * file that cannot be read or parsed (or NULL for a bad URL). */
+int enroll_ca_set_roles(enroll_ca *c, const enroll_roles *roles, const char **ret_path);
 
 /* Checks url (https://HOST[:PORT]) and reads and parses root_path.
  * -EPROTONOSUPPORT: not https://; -EINVAL: not HOST[:PORT]; errors of
@@ -107,8 +127,10 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *d
                          const sign_client_account *spec, tpm_key_alg alg, enroll_account *ret,
                          enroll_failure *f);
 
-/* 1 if the entry fits spec: CN = sub, DNS SANs = the configured ones (or
- * [sub] when none are), key kind pkcs8/tss2 as spec->tpm says; else 0.
+/* 1 if the entry fits spec: CN = sub, SANs = the configured ones (or
+ * [sub] when a local account names none; an account of the CA's list,
+ * spec->provisioner set, exactly its SANs), key kind pkcs8/tss2 as
+ * spec->tpm says; else 0.
  * Fills *ret_not_before/after of the leaf (may be NULL). -EBADMSG if the
  * chain does not parse. Pure. */
 int enroll_account_entry_matches(const keyring_entry *e, const sign_client_account *spec,

@@ -82,6 +82,74 @@ static int ca_key(conf_ctx *ctx, const conf_section *s, const char *key, const c
         return *slot ? 0 : conf_fail(ctx, -ENOMEM, "out of memory");
 }
 
+static int set_string(conf_ctx *ctx, char **slot, const char *value, size_t max) {
+        free(*slot);
+        *slot = strndup(value, max);
+        return *slot ? 0 : conf_fail(ctx, -ENOMEM, "out of memory");
+}
+
+static bool https_url_ok(const char *value, bool path) {
+        if (strncmp(value, "https://", 8) != 0 || strlen(value) <= 8 || strlen(value) > ENROLLD_CONFIG_MAX_URL)
+                return false;
+        if (strpbrk(value + 8, path ? "?#@ \t" : "/?#@ \t") != NULL)
+                return false;
+        for (const char *p = value; *p; p++)
+                if ((unsigned char) *p < 0x21 || (unsigned char) *p > 0x7e)
+                        return false;
+        return true;
+}
+
+static int path_key(conf_ctx *ctx, const char *key, const char *value, char **slot) {
+        if (!*value || strlen(value) > ENROLLD_CONFIG_MAX_PATH)
+                return conf_fail(ctx, -EINVAL, "%s= wants the path of a PEM file", key);
+        return set_string(ctx, slot, value, ENROLLD_CONFIG_MAX_PATH);
+}
+
+/* [attestation-ca] url, root; [acme] directory, root. */
+static int role_key(conf_ctx *ctx, const conf_section *s, const char *key, const char *value, void *userdata) {
+        enrolld_config *c = ((parse_ctx *) userdata)->c;
+        bool attest = streq(s->spec->name, "attestation-ca");
+
+        if (streq(key, "root"))
+                return path_key(ctx, key, value, attest ? &c->attest_root : &c->acme_root);
+        if (!https_url_ok(value, true))
+                return conf_fail(ctx, -EINVAL, "%s=\"%.80s\" is not an https:// URL", key, value);
+        return set_string(ctx, attest ? &c->attest_url : &c->acme_directory, value, ENROLLD_CONFIG_MAX_URL);
+}
+
+/* [account-ca] url, root, issuer, provisioner, list. */
+static int account_ca_key(conf_ctx *ctx, const conf_section *s, const char *key, const char *value,
+                          void *userdata) {
+        enrolld_config *c = ((parse_ctx *) userdata)->c;
+
+        if (streq(key, "url")) {
+                if (!https_url_ok(value, false))
+                        return conf_fail(ctx, -EINVAL, "url=\"%.80s\" is not https://HOST[:PORT]", value);
+                return set_string(ctx, &c->account_url, value, ENROLLD_CONFIG_MAX_URL);
+        }
+        if (streq(key, "root"))
+                return path_key(ctx, key, value, &c->account_root);
+        if (streq(key, "issuer"))
+                return path_key(ctx, key, value, &c->account_issuer);
+        if (streq(key, "provisioner")) {
+                size_t n = strlen(value);
+
+                if (n == 0 || n > 64 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+                        return conf_fail(ctx, -EINVAL, "provisioner=\"%.80s\" is not 1-64 letters, digits, _ . -", value);
+                return set_string(ctx, &c->account_provisioner, value, 64);
+        }
+        /* list, the last key conf.c lets through */
+        if (streq(value, "yes"))
+                c->account_list = ENROLLD_LIST_YES;
+        else if (streq(value, "no"))
+                c->account_list = ENROLLD_LIST_NO;
+        else if (streq(value, "auto"))
+                c->account_list = ENROLLD_LIST_AUTO;
+        else
+                return conf_fail(ctx, -EINVAL, "list=\"%.32s\" is not yes, no or auto", value);
+        return 0;
+}
+
 static int device_key(conf_ctx *ctx, const conf_section *s, const char *key, const char *value, void *userdata) {
         enrolld_config *c = ((parse_ctx *) userdata)->c;
 
@@ -203,6 +271,24 @@ static const conf_section_spec sections[] = {
                 .key = ca_key,
         },
         {
+                .name = "attestation-ca",
+                .form = CONF_PLAIN,
+                .keys = (const char *const[]) { "url", "root", NULL },
+                .key = role_key,
+        },
+        {
+                .name = "acme",
+                .form = CONF_PLAIN,
+                .keys = (const char *const[]) { "directory", "root", NULL },
+                .key = role_key,
+        },
+        {
+                .name = "account-ca",
+                .form = CONF_PLAIN,
+                .keys = (const char *const[]) { "url", "root", "issuer", "provisioner", "list", NULL },
+                .key = account_ca_key,
+        },
+        {
                 .name = "device",
                 .form = CONF_PLAIN,
                 .keys = (const char *const[]) { "key_alg", NULL },
@@ -292,6 +378,10 @@ int enrolld_config_parse(const char *buf, size_t len, enrolld_config **ret, char
         return 0;
 }
 
+bool enrolld_config_uses_account_list(const enrolld_config *c) {
+        return c->account_list == ENROLLD_LIST_YES || (c->account_list == ENROLLD_LIST_AUTO && c->n_accounts == 0);
+}
+
 const sign_client_account *enrolld_config_find_account(const enrolld_config *c, const char *name) {
         for (size_t i = 0; i < c->n_accounts; i++)
                 if (streq(c->accounts[i].name, name))
@@ -304,6 +394,14 @@ void enrolld_config_free(enrolld_config *c) {
                 return;
         free(c->ca_url);
         free(c->ca_root);
+        free(c->attest_url);
+        free(c->attest_root);
+        free(c->acme_directory);
+        free(c->acme_root);
+        free(c->account_url);
+        free(c->account_root);
+        free(c->account_issuer);
+        free(c->account_provisioner);
         for (size_t i = 0; i < c->n_accounts; i++)
                 sign_client_account_done(&c->accounts[i]);
         free(c);

@@ -11,6 +11,20 @@
  *   [device]
  *   key_alg = ecc            # or rsa
  *
+ *   [attestation-ca]         # each CA role elsewhere (all optional)
+ *   url = https://att.example.org/attestation
+ *   root = /etc/deviceid/att-root.pem
+ *   [acme]
+ *   directory = https://acme.example.org/acme/agents/directory
+ *   root = ...
+ *   [account-ca]
+ *   url = https://step.example.org:9000
+ *   root = ...               # TLS anchors
+ *   issuer = /etc/deviceid/account-root.pem  # what account chains end in
+ *   provisioner = devices    # X5C provisioner of [account] sections
+ *   list = auto              # ask GET /1.0/accounts: yes, no, or auto
+ *                            # (when there is no [account] section)
+ *
  *   [account "wifi"]
  *   sub = wifi               # the CN; default: the account name
  *   sans = wifi.example.org, wifi   # DNS SANs; default: the CA's ([sub])
@@ -48,9 +62,20 @@
 #define ENROLLD_DEFAULT_RETRY_MAX 600
 #define ENROLLD_DEFAULT_CHECK_INTERVAL 60
 
+typedef enum enrolld_list_mode {
+        ENROLLD_LIST_AUTO,
+        ENROLLD_LIST_YES,
+        ENROLLD_LIST_NO,
+} enrolld_list_mode;
+
 typedef struct enrolld_config {
         char *ca_url;     /* https://HOST[:PORT] */
         char *ca_root;    /* path of the PEM root bundle */
+        /* Optional addresses of each role (NULL: [ca]). */
+        char *attest_url, *attest_root;
+        char *acme_directory, *acme_root;
+        char *account_url, *account_root, *account_issuer, *account_provisioner;
+        enrolld_list_mode account_list;
         bool device_rsa;  /* key_alg = rsa (default ecc) */
         sign_client_account accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* in file order */
         size_t n_accounts;
@@ -67,6 +92,10 @@ typedef struct enrolld_config {
  * *ret_error (if not NULL) is a malloc'ed one-line explanation naming the
  * line ("line 3: ..."). Pure. */
 int enrolld_config_parse(const char *buf, size_t len, enrolld_config **ret, char **ret_error);
+
+/* Whether the daemon asks the Account CA for its accounts: list = yes,
+ * or auto without [account] sections. Pure. */
+bool enrolld_config_uses_account_list(const enrolld_config *c);
 
 /* The account named name, or NULL. */
 const sign_client_account *enrolld_config_find_account(const enrolld_config *c, const char *name);

@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "crypto.h"
+#include "enroll/agent/accounts.h"
 #include "enroll/agent/enroll.h"
 #include "enroll/agent/enrolld-config.h"
 #include "enroll/agent/enrolld-schedule.h"
@@ -40,7 +41,7 @@ typedef struct enrolld {
         enroll_device dev;
         bool have_dev;
         time_t dev_obtained;
-        enrolld_held accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* what the keyring holds, as cfg->accounts */
+        agent_accounts acc;     /* what to hold (the configuration's or the CA's list) and what is held */
         bool roots_current;
         unsigned failures;      /* consecutive failed rounds */
         uint64_t retry_at_ms;   /* when failures > 0 */
@@ -55,6 +56,7 @@ static void enrolld_done(enrolld *d) {
         enrolld_config_free(d->cfg);
         enroll_ca_done(&d->ca);
         enroll_device_done(&d->dev);
+        agent_accounts_done(&d->acc);
         tpm_unref(d->tpm);
         keyring_close(d->k);
         free(d->last_failure);
@@ -85,8 +87,14 @@ static int load_config(const char *path, enrolld_config **ret) {
 }
 
 static int load_ca(const enrolld_config *c, enroll_ca *ret) {
-        const char *what = NULL;
+        const char *what = NULL, *path = NULL;
         int r = enroll_ca_load(c->ca_url, c->ca_root, ret, &what);
+        enroll_roles roles = {
+                .attest_url = c->attest_url, .attest_root = c->attest_root,
+                .acme_directory = c->acme_directory, .acme_root = c->acme_root,
+                .account_url = c->account_url, .account_root = c->account_root,
+                .account_issuer = c->account_issuer, .account_provisioner = c->account_provisioner,
+        };
 
         if (r < 0 && streq_ptr(what, "read"))
                 return log_error_errno(r, "Failed to read the CA root \"%s\": %m", c->ca_root);
@@ -94,6 +102,11 @@ static int load_ca(const enrolld_config *c, enroll_ca *ret) {
                 return log_error_errno(r, "The CA root \"%s\" is not a PEM certificate bundle: %m", c->ca_root);
         if (r < 0)
                 return log_error_errno(r, "The CA URL \"%s\" is not https://HOST[:PORT]: %m", c->ca_url);
+        r = enroll_ca_set_roles(ret, &roles, &path);
+        if (r < 0 && path)
+                return log_error_errno(r, "Failed to read \"%s\" as a PEM certificate bundle: %m", path);
+        if (r < 0)
+                return log_error_errno(r, "A CA role's URL is not https://: %m");
         return 0;
 }
 
@@ -123,27 +136,19 @@ static void adopt_device(enrolld *d) {
                  (unsigned long long) e->generation, na);
 }
 
-/* The accounts the keyring holds that match the configuration. Entries
- * of accounts no longer configured are left alone: they expire. */
+/* The accounts to hold: the configuration's (those the keyring holds
+ * that fit are reused; entries of accounts no longer configured are left
+ * alone: they expire), or, with the CA's list, what the last list said
+ * until the next one. */
 static void adopt_accounts(enrolld *d) {
         _cleanup_(keyring_entry_freep) keyring_entry *roots = NULL;
 
-        for (size_t i = 0; i < d->cfg->n_accounts; i++) {
-                _cleanup_(keyring_entry_freep) keyring_entry *e = NULL;
-                enrolld_held *t = &d->accounts[i];
-                int r;
-
-                *t = (enrolld_held) {};
-                r = keyring_get(d->k, d->cfg->accounts[i].name, &e);
-                if (r < 0)
-                        continue;
-                r = enroll_account_entry_matches(e, &d->cfg->accounts[i], &t->not_before, &t->not_after);
-                if (r > 0) {
-                        t->have = true;
-                        t->obtained = e->published;
-                        log_debug("Account \"%s\" in the keyring matches the configuration.", e->name);
-                } else
-                        log_info("Account \"%s\" in the keyring does not match the configuration; reissuing.", e->name);
+        if (!enrolld_config_uses_account_list(d->cfg)) {
+                if (agent_accounts_set(&d->acc, d->k, d->cfg->accounts, d->cfg->n_accounts, false) < 0)
+                        log_oom();
+        } else if (!d->acc.from_ca) {
+                if (agent_accounts_set(&d->acc, d->k, NULL, 0, true) < 0)
+                        log_oom();
         }
         d->roots_current = keyring_get(d->k, "roots", &roots) >= 0 && roots->chain_len == d->ca.root_len &&
                            memcmp(roots->chain_pem, d->ca.root_pem, d->ca.root_len) == 0;
@@ -210,7 +215,7 @@ static int renew_device(enrolld *d, bool *changed) {
 
 static int renew_account(enrolld *d, size_t i, bool *changed) {
         _cleanup_(enroll_account_done) enroll_account a = {};
-        const sign_client_account *spec = &d->cfg->accounts[i];
+        const sign_client_account *spec = &d->acc.v[i].spec;
         enroll_failure f = {};
         uint64_t gen = 0;
         char na[FORMAT_TIME_MAX];
@@ -223,9 +228,9 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         if (r < 0)
                 return publish_failure(d, r, spec->name);
         (void) format_time(a.cert.not_after, na);
-        log_info("%s account \"%s\" (generation %llu, valid until %s).", d->accounts[i].have ? "Renewed" : "Issued",
+        log_info("%s account \"%s\" (generation %llu, valid until %s).", d->acc.v[i].held.have ? "Renewed" : "Issued",
                  spec->name, (unsigned long long) gen, na);
-        d->accounts[i] = (enrolld_held) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
+        d->acc.v[i].held = (enrolld_held) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
                                        .obtained = time(NULL) };
         *changed = true;
         return 0;
@@ -245,8 +250,8 @@ static void check_keyring(enrolld *d, bool *changed) {
         for (size_t i = 0; i < d->cfg->n_accounts; i++) {
                 _cleanup_(keyring_entry_freep) keyring_entry *a = NULL;
 
-                if (d->accounts[i].have && keyring_get(d->k, d->cfg->accounts[i].name, &a) == -ENOENT)
-                        d->accounts[i].have = false;
+                if (d->acc.v[i].held.have && keyring_get(d->k, d->acc.v[i].spec.name, &a) == -ENOENT)
+                        d->acc.v[i].held.have = false;
         }
         if (d->roots_current) {
                 _cleanup_(keyring_entry_freep) keyring_entry *r = NULL;
@@ -266,8 +271,14 @@ static void plan(const enrolld *d, bool force, uint64_t now_ms, enrolld_plan *re
                 .force = force,
         };
 
-        memcpy(s.accounts, d->accounts, sizeof(s.accounts));
-        enrolld_plan_make(&s, d->cfg, now_ms, ret);
+        /* The planner counts the accounts held: the configuration's or
+         * those of the CA's list. */
+        enrolld_config c = *d->cfg;
+
+        c.n_accounts = d->acc.n;
+        for (size_t i = 0; i < d->acc.n; i++)
+                s.accounts[i] = d->acc.v[i].held;
+        enrolld_plan_make(&s, &c, now_ms, ret);
 }
 
 /* One round: renews what the plan says is due (everything if force),
@@ -296,7 +307,15 @@ static int enrolld_round(enrolld *d, bool force) {
                 }
                 d->roots_current = changed = true;
         }
-        for (size_t i = 0; i < d->cfg->n_accounts && !terminating(); i++) {
+        if (enrolld_config_uses_account_list(d->cfg) && d->have_dev) {
+                /* What the CA lists now; new accounts are due at once. */
+                if (agent_accounts_refresh(&d->acc, d->k, &d->ca, &d->dev, &changed) < 0) {
+                        r = log_oom();
+                        goto out;
+                }
+                plan(d, force, (uint64_t) now * 1000, &p);
+        }
+        for (size_t i = 0; i < d->acc.n && !terminating(); i++) {
                 int k;
 
                 if (!p.accounts[i])
@@ -366,7 +385,10 @@ static int reload(enrolld *d) {
         d->ca = ca;
         ca = (enroll_ca) {};
         adopt_accounts(d);
-        log_info("Configuration \"%s\" reloaded (%zu accounts).", d->config_path, d->cfg->n_accounts);
+        if (enrolld_config_uses_account_list(d->cfg))
+                log_info("Configuration \"%s\" reloaded (accounts from the Account CA's list).", d->config_path);
+        else
+                log_info("Configuration \"%s\" reloaded (%zu accounts).", d->config_path, d->cfg->n_accounts);
         return 0;
 }
 

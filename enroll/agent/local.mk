@@ -8,7 +8,8 @@ noinst_LIBRARIES += enroll/agent/libagent.a
 enroll_agent_libagent_a_SOURCES = \
 	enroll/agent/enroll.c enroll/agent/enroll.h \
 	enroll/agent/enrolld-config.c enroll/agent/enrolld-config.h \
-	enroll/agent/enrolld-schedule.c enroll/agent/enrolld-schedule.h
+	enroll/agent/enrolld-schedule.c enroll/agent/enrolld-schedule.h \
+	enroll/agent/accounts.c enroll/agent/accounts.h
 enroll_agent_libagent_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
 
 # Link line for anything that uses the agent's steps (put before

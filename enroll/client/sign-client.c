@@ -4,6 +4,7 @@
  * /1.0/sign request and its answer. Everything but sign_client_sign() is
  * pure. Logs at debug only.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 
 #include "b64.h"
@@ -28,6 +29,7 @@ void sign_client_account_done(sign_client_account *a) {
         for (size_t i = 0; i < a->n_sans; i++)
                 free(a->sans[i]);
         free(a->sans);
+        free(a->provisioner);
         *a = (sign_client_account) {};
 }
 
@@ -354,18 +356,60 @@ static int fail(client_failure *e, client_failure_kind kind, const char *step, i
 }
 
 /* The request body: CSR by the account key, token by the device key. */
+/* The SANs for the CSR, typed by shape as the Account CA reads them: the
+ * account's, or without any the subject when it is a DNS name (the
+ * token's default, which step-ca compares with the CSR). */
+static int csr_sans(const sign_client_account *acct, x509_san **ret, size_t *ret_n) {
+        x509_san *v = calloc(acct->n_sans ?: 1, sizeof(x509_san));
+        unsigned char addr[16];
+
+        if (!v)
+                return -ENOMEM;
+        if (acct->n_sans == 0) {
+                bool dns = *acct->sub && strspn(acct->sub, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+                                                 strlen(acct->sub);
+
+                v[0] = (x509_san) { .type = X509_SAN_DNS, .value = acct->sub };
+                *ret = v;
+                *ret_n = dns ? 1 : 0;
+                return 0;
+        }
+        for (size_t i = 0; i < acct->n_sans; i++) {
+                const char *s = acct->sans[i];
+
+                v[i].value = acct->sans[i];
+                if (inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1)
+                        v[i].type = X509_SAN_IP;
+                else if (strchr(s, ':'))
+                        v[i].type = X509_SAN_URI;
+                else if (strchr(s, '@'))
+                        v[i].type = X509_SAN_EMAIL;
+                else
+                        v[i].type = X509_SAN_DNS;
+        }
+        *ret = v;
+        *ret_n = acct->n_sans;
+        return 0;
+}
+
 static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device_chain,
                       const sign_client_account *acct, signer *account, char **ret) {
         _cleanup_free_ char *aud = NULL, *claims = NULL, *thumb = NULL, *csr_pem = NULL, *ott = NULL;
         _cleanup_free_ uint8_t *csr = NULL;
+        _cleanup_free_ x509_san *sans = NULL;
+        const char *prov = acct->provisioner ?: SIGN_CLIENT_PROVISIONER;
         uint8_t h[32];
         char jti[65];
-        size_t csr_len;
+        size_t csr_len, n_sans = 0;
         int r;
 
-        /* The CA takes the names from the token; the CSR carries the key
-         * (and the CN, for readers of the CSR). Non-DNS SANs stay out of it. */
-        r = x509_csr_build(account, acct->sub, NULL, 0, &csr, &csr_len);
+        /* The CSR carries the key, the CN and the SANs the token asks for
+         * (step-ca compares them; deviceid-ca takes the names from the
+         * token or the account and refuses a CSR asking for others). */
+        r = csr_sans(acct, &sans, &n_sans);
+        if (r < 0)
+                return r;
+        r = x509_csr_build(account, acct->sub, sans, n_sans, &csr, &csr_len);
         if (r < 0)
                 return r;
         r = x509_csr_der_to_pem(csr, csr_len, &csr_pem);
@@ -374,12 +418,12 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
         if (r >= 0)
                 r = b64_encode(B64_URL, h, sizeof(h), &thumb);
         if (r >= 0)
-                r = sign_client_audience(ca_url, SIGN_CLIENT_PROVISIONER, &aud);
+                r = sign_client_audience(ca_url, prov, &aud);
         if (r >= 0)
                 r = sign_client_new_jti(jti);
         if (r >= 0)
-                r = sign_client_build_claims(SIGN_CLIENT_PROVISIONER, aud, acct->sub, acct->sans, acct->n_sans,
-                                             jti, time(NULL), thumb, &claims);
+                r = sign_client_build_claims(prov, aud, acct->sub, acct->sans, acct->n_sans, jti, time(NULL), thumb,
+                                             &claims);
         if (r >= 0)
                 r = sign_client_build_token(device, device_chain, "device", claims, &ott);
         if (r >= 0)
@@ -387,7 +431,18 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
         return r;
 }
 
-int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
+/* Each certificate of the chain issued and signed by the next. */
+static bool chain_consistent(STACK_OF(X509) *chain) {
+        for (int i = 0; i + 1 < sk_X509_num(chain); i++) {
+                X509 *c = sk_X509_value(chain, i), *up = sk_X509_value(chain, i + 1);
+
+                if (X509_check_issued(up, c) != X509_V_OK || X509_verify(c, X509_get0_pubkey(up)) != 1)
+                        return false;
+        }
+        return true;
+}
+
+int sign_client_sign(const char *ca_url, const char *root_pem, const char *issuer_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
                      cert_bundle *ret, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
@@ -443,16 +498,18 @@ int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
         if (crypto_pubkey_equal(X509_get0_pubkey(sk_X509_value(chain, 0)), signer_public_key(account)) != 1)
                 return fail(e, CLIENT_FAIL_CHECK, "accept the account certificate", -EBADE,
                             "the certificate is for another key");
-        if (root_pem) {
-                r = x509_chain_from_pem(root_pem, strlen(root_pem), 16, &roots);
+        if (issuer_pem) {
+                r = x509_chain_from_pem(issuer_pem, strlen(issuer_pem), 16, &roots);
                 if (r < 0)
-                        return fail(e, CLIENT_FAIL_LOCAL, "read the root certificates", r, NULL);
+                        return fail(e, CLIENT_FAIL_LOCAL, "read the Account CA's root", r, NULL);
                 r = x509_chain_verify_stack(chain, roots, 0, false);
                 if (r < 0)
                         return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                                     "accept the account certificate", r == -ENOMEM ? r : -EKEYREJECTED,
-                                    "the certificate does not verify to the root");
-        }
+                                    "the certificate does not verify to the Account CA's root");
+        } else if (!chain_consistent(chain))
+                return fail(e, CLIENT_FAIL_CHECK, "accept the account certificate", -EKEYREJECTED,
+                            "the certificate is not issued by the chain sent with it");
         r = cert_bundle_from_chain(&chain, ret);
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE, "read the account certificate",

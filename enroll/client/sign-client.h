@@ -39,6 +39,7 @@ typedef struct sign_client_account {
         char **sans;  /* 0..SIGN_CLIENT_MAX_SANS; none: the CA's default [sub] */
         size_t n_sans;
         bool tpm;     /* key in the TPM (TSS2 blob) instead of software PKCS#8 */
+        char *provisioner; /* the X5C provisioner (token iss); NULL: SIGN_CLIENT_PROVISIONER */
 } sign_client_account;
 void sign_client_account_done(sign_client_account *a);
 
@@ -80,12 +81,15 @@ int sign_client_build_request(const char *csr_pem, const char *ott, char **ret);
 int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **ret);
 
 /* One account certificate: builds a CSR (CN = sub, the SANs) signed by
- * `account`, a token signed by `device` with x5c = device_chain (the
- * device certificate and its intermediates) and the CSR bound by cnf,
- * POSTs {ca_url}/1.0/sign (TLS anchored by root_pem, may be NULL) and
- * checks the answer: leaf key = the account key, and the chain verifies
- * to root_pem when given. 0 and *ret_chain (leaf first; the caller's), or
- * -errno with *e filled. */
-int sign_client_sign(const char *ca_url, const char *root_pem, signer *device,
+ * `account`, a token signed by `device` (iss = the account's provisioner)
+ * with x5c = device_chain (the device certificate and its intermediates)
+ * and the CSR bound by cnf, POSTs {ca_url}/1.0/sign (TLS anchored by
+ * root_pem, may be NULL) and checks the answer: leaf key = the account
+ * key, and the chain verifies to issuer_pem when given (the root the
+ * Account CA's certificates chain to, such as deviceid-ca's
+ * account-root.pem), else each certificate of it is signed by the next
+ * (the CA is the one TLS authenticated). 0 and *ret_chain (leaf first;
+ * the caller's), or -errno with *e filled. */
+int sign_client_sign(const char *ca_url, const char *root_pem, const char *issuer_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
                      cert_bundle *ret, client_failure *e);

@@ -23,5 +23,6 @@ pytest_plugins = [
     "fixtures.postgres",
     "fixtures.fleet",
     "fixtures.nspawn",
+    "fixtures.issued",
     "fixtures.browser",
 ]

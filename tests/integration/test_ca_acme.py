@@ -120,6 +120,9 @@ def test_http01_order_end_to_end(acme_ca, http01, tmp_path):
     leaf = chain[0]
     san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["localhost"]
+    # http-01 proves a name, which makes a server: serverAuth only.
+    eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
     # Leaf first: the second certificate issued the first.
     assert leaf.issuer == chain[1].subject
 

@@ -87,7 +87,7 @@ def test_session_csrf_and_cross_site(ca_server):
     status, body = s.json("GET", "/admin/devices")
     assert status == 200 and body["devices"] == []
     status, body = s.json("GET", "/admin/session")
-    assert status == 200 and body["csrf_token"] == s.csrf and body["features"] == {"accounts": False}
+    assert status == 200 and body["csrf_token"] == s.csrf and body["features"] == {"accounts": True}
 
     dev = {"ek_uri": ek_uri("a"), "name": "one"}
     status, body = s.json("POST", "/admin/devices", dev, csrf=False)

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from fixtures.ca import ca_cli
 from fixtures.console import ConsoleSession, ek_uri, issue_for_device, login_link
 
 pytestmark = pytest.mark.heavy
@@ -296,9 +297,11 @@ def test_every_page_clean_labelled_narrow(browser, ca_server, tmp_path):
             return bad;""")
         assert unlabelled == [], f"{page}: {unlabelled}"
         browser.shot(page.replace("/", "-"))
-    # Accounts say what is missing until the CA has an accounts API.
+    # The accounts page lists the CA's accounts (its accounts API is there).
+    ca_cli(ca_server.dir, "account", "add", "wifi", "--sub", "wifi-{id}")
     browser.get(f"{ca_server.base_url}/ui/#/accounts")
-    assert "not available" in wait_for(browser, "#accounts-unavailable").text
+    text = wait_for(browser, "main table").text
+    assert "wifi" in text and "wifi-{id}" in text, text
 
     # Keyboard: Tab reaches the search box and Enter searches.
     browser.get(f"{ca_server.base_url}/ui/#/devices")

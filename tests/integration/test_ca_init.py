@@ -9,8 +9,9 @@ import pytest
 from fixtures.ca import ca_binary, ca_init
 from fixtures.procs import free_port, require_tool, run
 
-KEYS = ["root.key", "attestation-ca.key", "agent-ca.key", "account-ca.key", "tls.key", "admin.key"]
-CERTS = ["root.pem", "attestation-ca.pem", "agent-ca.pem", "account-ca.pem", "tls.pem", "admin.pem"]
+KEYS = ["root.key", "account-root.key", "attestation-ca.key", "agent-ca.key", "account-ca.key", "tls.key",
+        "admin.key"]
+CERTS = ["root.pem", "attestation-ca.pem", "agent-ca.pem", "tls.pem", "admin.pem"]
 
 
 def openssl(*args, check=True):
@@ -28,14 +29,20 @@ def test_init_creates_directory(tmp_path):
     for name in KEYS:
         mode = stat.S_IMODE(os.stat(os.path.join(d, name)).st_mode)
         assert mode == 0o600, f"{name} has mode {oct(mode)}"
-    for name in CERTS + ["ca.conf", "ca.db"]:
+    for name in CERTS + ["account-root.pem", "account-ca.pem", "ca.conf", "ca.db"]:
         assert os.path.isfile(os.path.join(d, name)), name
     root = os.path.join(d, "root.pem")
     for name in CERTS[1:]:
         out = openssl("verify", "-CAfile", root, os.path.join(d, name)).stdout.decode()
         assert out.strip().endswith("OK"), out
+    # The Account CA chains to its own root, and only to it.
+    account_root = os.path.join(d, "account-root.pem")
+    out = openssl("verify", "-CAfile", account_root, os.path.join(d, "account-ca.pem")).stdout.decode()
+    assert out.strip().endswith("OK"), out
+    assert openssl("verify", "-CAfile", root, os.path.join(d, "account-ca.pem"), check=False).returncode != 0
+    assert "CA:TRUE" in cert_text(account_root) and "deviceid Account Root CA" in cert_text(account_root)
     # Each key matches its certificate.
-    for stem in ["root", "attestation-ca", "agent-ca", "account-ca", "tls", "admin"]:
+    for stem in ["root", "account-root", "attestation-ca", "agent-ca", "account-ca", "tls", "admin"]:
         k = openssl("pkey", "-in", os.path.join(d, stem + ".key"), "-pubout").stdout
         c = openssl("x509", "-in", os.path.join(d, stem + ".pem"), "-noout", "-pubkey").stdout
         assert k == c, stem

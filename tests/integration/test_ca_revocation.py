@@ -76,6 +76,11 @@ def test_every_ca_serves_a_crl_that_openssl_verifies(ca_server, tmp_path):
     root = crl_pem(ca_server, "root", tmp_path / "root.crl")
     cp = run([require_tool("openssl"), "crl", "-in", root, "-noout", "-verify", "-CAfile", ca_server.root])
     assert b"verify OK" in cp.stdout + cp.stderr
+    # The Account CA's own root has its CRL too.
+    aroot = crl_pem(ca_server, "account-root", tmp_path / "account-root.crl")
+    cp = run([require_tool("openssl"), "crl", "-in", aroot, "-noout", "-verify", "-CAfile",
+              os.path.join(ca_server.dir, "account-root.pem")])
+    assert b"verify OK" in cp.stdout + cp.stderr
     # Unknown CAs and other paths: 404; the HTTPS listener serves none of it.
     for path in ("/crl/nope.crl", "/crl/", "/crl/../ca.db", "/crl/account.crl/x", "/", "/health"):
         status, _, _ = http(ca_server, "GET", path)

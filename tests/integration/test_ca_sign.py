@@ -142,7 +142,8 @@ def test_sign_issues_account_certificate(ca_server, device, tmp_path):
     leaf, chain = tmp_path / "leaf.pem", tmp_path / "ca.pem"
     leaf.write_text(body["crt"])
     chain.write_text(body["ca"])
-    out = run([require_tool("openssl"), "verify", "-CAfile", ca_server.root, "-untrusted", str(chain),
+    account_root = os.path.join(ca_server.dir, "account-root.pem")
+    out = run([require_tool("openssl"), "verify", "-CAfile", account_root, "-untrusted", str(chain),
                "-purpose", "sslclient", str(leaf)]).stdout
     assert b"OK" in out
 

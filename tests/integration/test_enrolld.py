@@ -18,7 +18,8 @@ import pytest
 from fixtures.ca import ca_cli, ca_init, start_ca_server
 from fixtures.fsd import wait_for
 from fixtures.procs import build_path, built_unit, free_port, require_tool, run, verify_units
-from test_enroll import Device, check_account, check_device_cert, files_with_private_keys, openssl_verify
+from test_enroll import (Device, account_root, check_account, check_device_cert, files_with_private_keys,
+                         openssl_verify)
 
 
 class Daemon:
@@ -159,7 +160,7 @@ def test_enrolld_enrolls_renews_on_sigusr1_and_stops_on_sigterm(daemon, tmp_path
     assert "wifi.pem ATTRIB" in watcher.log_text() or "wifi.pem MODIFY" in watcher.log_text(), watcher.log_text()
     for n in ("device", "wifi", "web"):
         assert dev.served(f"{n}.pem") != before[n], n
-        openssl_verify(dev.ca.root, dev.served(f"{n}.pem"), tmp_path)
+        openssl_verify(dev.ca.root if n == "device" else account_root(dev.ca), dev.served(f"{n}.pem"), tmp_path)
     after = issued(dev.ca.dir)
     assert after["agent"] == counts["agent"] + 1 and after["account"] == counts["account"] + 2, (counts, after)
     assert after["attestation"] == counts["attestation"] + 1, (counts, after)

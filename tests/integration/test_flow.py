@@ -47,10 +47,10 @@ def sign_request(ca, token, account_key):
     return status, json.loads(body)
 
 
-def openssl_verify(ca, pems, tmp_path, purpose):
+def openssl_verify(ca, pems, tmp_path, purpose, root=None):
     (tmp_path / "leaf.pem").write_text(pems[0])
     (tmp_path / "inter.pem").write_text("".join(pems[1:]))
-    cp = run(["openssl", "verify", "-CAfile", ca.root, "-untrusted", tmp_path / "inter.pem",
+    cp = run(["openssl", "verify", "-CAfile", root or ca.root, "-untrusted", tmp_path / "inter.pem",
               "-purpose", purpose, tmp_path / "leaf.pem"], check=False)
     assert cp.returncode == 0 and cp.stdout.strip().endswith(b"OK"), cp.stdout + cp.stderr
 
@@ -68,7 +68,8 @@ def test_register_attest_enroll_sign_then_disable(swtpm, deviceidctl, tpm_cli, c
                                 account_key)
     assert status == 201, resp
     account_chain = [resp["crt"]] + [p for p in resp["certChain"][1:]]
-    openssl_verify(ca_server, account_chain, tmp_path, "sslclient")
+    openssl_verify(ca_server, account_chain, tmp_path, "sslclient",
+                   root=os.path.join(ca_server.dir, "account-root.pem"))
     account = x509.load_pem_x509_certificate(resp["crt"].encode())
     assert account.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "wifi"
     assert account.public_key().public_numbers() == account_key.public_key().public_numbers()

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """FreeRADIUS as a real EAP-TLS resource (fixtures/freeradius.py), checked
-against what deviceid-ca issues today: an account certificate from the
-CA's Account CA (tests/tools/ca-issue) gets Access-Accept from a server whose
-ca_file is the CA's root, over TLS 1.2 and TLS 1.3, with its key in a file
-or in the TPM (the tpm2 provider through tpm2-abrmd); a certificate from
-an unrelated CA gets Access-Reject. The CRL and OCSP settings that the
+against what deviceid-ca issues: configured as docs/resources.md says
+(ca_file = account-root.pem), an account certificate from the CA's
+Account CA gets Access-Accept over TLS 1.2 and TLS 1.3, with its key in a
+file or in the TPM (the tpm2 provider through tpm2-abrmd); a device
+certificate and an ACME http-01 certificate from the same deviceid-ca,
+and a certificate from an unrelated CA, get Access-Reject. The CRL and OCSP settings that the
 revocation work turns on are proven here with a CA made in the test and
 OpenSSL's OCSP responder."""
 import pytest
@@ -35,9 +36,22 @@ def assert_rejected(r, reason):
 
 
 @pytest.mark.parametrize("tls", ["1.2", "1.3"])
+def test_eap_tls_with_account_root_accepts_account_certificates_only(freeradius, deviceid_issued, tls):
+    got = deviceid_issued
+    radius = freeradius(ca_file=got.account_root)
+    assert_accepted(radius.eapol(got.wifi.chain_path, got.wifi.key_path, tls=tls), tls)
+    for other in (got.device, got.acme):
+        assert_rejected(radius.eapol(other.chain_path, other.key_path, tls=tls),
+                        "unable to get local issuer certificate")
+    # Trusting root.pem instead lets the ACME certificate on the network.
+    radius = freeradius(ca_file=got.root)
+    assert_accepted(radius.eapol(got.acme.chain_path, got.acme.key_path, tls=tls), tls)
+
+
+@pytest.mark.parametrize("tls", ["1.2", "1.3"])
 def test_eap_tls_accepts_a_deviceid_account_certificate_and_rejects_a_foreign_one(
         freeradius, ca_dir, foreign, tls):
-    radius = freeradius(ca_file=f"{ca_dir}/root.pem")
+    radius = freeradius(ca_file=f"{ca_dir}/account-root.pem")
     wifi = deviceid_issue(ca_dir, "account", "wifi")
     assert_accepted(radius.eapol(wifi.chain_path, wifi.key_path, tls=tls), tls)
     assert_rejected(radius.eapol(foreign.chain_path, foreign.key_path, tls=tls),
@@ -51,7 +65,7 @@ def test_eap_tls_accepts_a_deviceid_account_certificate_and_rejects_a_foreign_on
 
 def test_eap_tls_anchor_is_what_decides(freeradius, ca_dir, tmp_path):
     """A server trusting only an unrelated root refuses the deviceid
-    certificate that a server trusting root.pem accepts."""
+    certificate that a server trusting account-root.pem accepts."""
     other = MiniCA(tmp_path / "other", "Other Root")
     radius = freeradius(ca_file=other.cert_path)
     wifi = deviceid_issue(ca_dir, "account", "wifi")
@@ -69,7 +83,7 @@ def test_eap_tls_with_a_tpm_key_through_the_tpm2_provider(freeradius, ca_dir, ta
     assert open(key).read().startswith("-----BEGIN TSS2 PRIVATE KEY-----")
     pub = serialization.load_pem_public_key((keydir / "key-pub.pem").read_bytes())
     wifi = deviceid_issue(ca_dir, "account", "wifi-tpm", pubkey=pub)
-    radius = freeradius(ca_file=f"{ca_dir}/root.pem")
+    radius = freeradius(ca_file=f"{ca_dir}/account-root.pem")
     assert_accepted(radius.eapol(wifi.chain_path, key, tls=tls, env=tabrmd.env, tpm=True), tls)
     # The same files without the OSSL_STORE fallback: wpa_supplicant wants
     # an ENGINE "tpm2" that Debian does not ship, and never starts EAP-TLS.

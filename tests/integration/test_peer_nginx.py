@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """nginx as a real HTTPS resource that demands client certificates
-(fixtures/nginx.py), checked with curl against what deviceid-ca issues
-today: an account certificate from its Account CA is let in (200) by a
-server whose ssl_client_certificate is the CA's root, over TLS 1.2 and
-1.3; no certificate and a certificate from an unrelated CA get nginx's
-400 answers. ssl_crl (with a reload) and ssl_ocsp, which the revocation
+(fixtures/nginx.py), checked with curl against what deviceid-ca issues:
+configured as docs/resources.md says (ssl_client_certificate
+account-root.pem), an account certificate from its Account CA is let in
+(200) over TLS 1.2 and 1.3, while a device certificate and an ACME http-01
+certificate from the same deviceid-ca, no certificate and a certificate
+from an unrelated CA get nginx's 400 answers; trusting root.pem instead
+would let the ACME certificate in. ssl_crl (with a reload) and ssl_ocsp, which the revocation
 work turns on, are proven with a CA made in the test and OpenSSL's OCSP
 responder."""
 import os
@@ -15,8 +17,27 @@ from fixtures.pki import MiniCA, deviceid_issue
 
 
 @pytest.mark.parametrize("tls", ["1.2", "1.3"])
+def test_account_root_lets_in_account_certificates_only(nginx, deviceid_issued, tls):
+    got = deviceid_issued
+    web = nginx(client_ca=got.account_root)
+    r = web.get(got.wifi.chain_path, got.wifi.key_path, tls=tls)
+    assert r.status == 200 and r.verify == "SUCCESS" and r.dn == "CN=wifi", r
+    for other in (got.device, got.acme):
+        r = web.get(other.chain_path, other.key_path, tls=tls)
+        assert r.status == 400 and "The SSL certificate error" in r.body, r
+        assert "client SSL certificate verify error" in r.error_log, r.error_log
+    # Why not root.pem: the ACME certificate (a name proven by http-01)
+    # would get in, and the device certificate too.
+    web = nginx(client_ca=got.root)
+    r = web.get(got.acme.chain_path, got.acme.key_path, tls=tls)
+    assert r.status == 200 and r.verify == "SUCCESS" and r.dn == "CN=localhost", r
+    r = web.get(got.wifi.chain_path, got.wifi.key_path, tls=tls)
+    assert r.status == 400, r
+
+
+@pytest.mark.parametrize("tls", ["1.2", "1.3"])
 def test_client_certificate_from_deviceid_gets_in_others_do_not(nginx, ca_dir, tmp_path, tls):
-    web = nginx(client_ca=f"{ca_dir}/root.pem")
+    web = nginx(client_ca=f"{ca_dir}/account-root.pem")
     wifi = deviceid_issue(ca_dir, "account", "wifi")
     r = web.get(wifi.chain_path, wifi.key_path, tls=tls)
     assert r.status == 200, r
@@ -92,7 +113,7 @@ def test_ssl_ocsp(nginx, ocsp_responder, tmp_path):
 
 
 def test_private_files_only(nginx, ca_dir):
-    web = nginx(client_ca=f"{ca_dir}/root.pem")
+    web = nginx(client_ca=f"{ca_dir}/account-root.pem")
     conf = open(web.conf).read()
     assert "/etc/nginx" not in conf and "include" not in conf
     assert os.path.exists(os.path.join(web.prefix, "nginx.pid"))

@@ -17,6 +17,11 @@ from test_ca_sign import Device, make_csr, sign
 from test_peer_freeradius import assert_accepted, assert_rejected
 
 
+def account_root(srv):
+    """What a resource trusts for account certificates (docs/resources.md)."""
+    return os.path.join(srv.dir, "account-root.pem")
+
+
 class Account:
     """A registered device and its account certificate (chain and key files)."""
 
@@ -43,10 +48,10 @@ class Account:
         return time.monotonic()
 
     def crls(self, path):
-        """The root's and the Account CA's CRLs in one PEM file (what nginx
-        and FreeRADIUS want: one per CA of the chain)."""
+        """The Account CA's root's and the Account CA's CRLs in one PEM file
+        (what nginx and FreeRADIUS want: one per CA of the chain)."""
         d = os.path.dirname(path)
-        root = crl_pem(self.srv, "root", os.path.join(d, "root-crl.pem"))
+        root = crl_pem(self.srv, "account-root", os.path.join(d, "root-crl.pem"))
         acct = crl_pem(self.srv, "account", os.path.join(d, "account-crl.pem"))
         with open(path, "wb") as f:
             f.write(open(root, "rb").read() + open(acct, "rb").read())
@@ -63,7 +68,7 @@ def report(what, started):
 def test_nginx_ssl_crl_refuses_a_disabled_devices_certificate(ca_server, nginx, tmp_path):
     acct = Account(ca_server, tmp_path)
     crls, _, _ = acct.crls(str(tmp_path / "crls.pem"))
-    web = nginx(client_ca=ca_server.root, crl=crls)
+    web = nginx(client_ca=account_root(ca_server), crl=crls)
     r = web.get(acct.chain, acct.key)
     assert r.status == 200 and r.verify == "SUCCESS", r
 
@@ -80,7 +85,7 @@ def test_nginx_ssl_crl_refuses_a_disabled_devices_certificate(ca_server, nginx, 
 def test_nginx_ssl_ocsp_refuses_a_disabled_devices_certificate(ca_server, nginx, tmp_path):
     acct = Account(ca_server, tmp_path)
     # nginx resolves responder names only through a `resolver`: the IP literal.
-    web = nginx(client_ca=ca_server.root, ocsp="leaf", ocsp_responder=f"{ca_server.http_url}/ocsp")
+    web = nginx(client_ca=account_root(ca_server), ocsp="leaf", ocsp_responder=f"{ca_server.http_url}/ocsp")
     r = web.get(acct.chain, acct.key)
     assert r.status == 200 and r.verify == "SUCCESS", r
 
@@ -98,7 +103,7 @@ def test_nginx_ssl_ocsp_refuses_a_disabled_devices_certificate(ca_server, nginx,
 def test_freeradius_crl_refuses_a_disabled_devices_certificate(ca_server, freeradius, tmp_path):
     acct = Account(ca_server, tmp_path)
     _, root, account = acct.crls(str(tmp_path / "crls.pem"))
-    radius = freeradius(ca_file=ca_server.root, crls=[root, account], check_all_crl=True)
+    radius = freeradius(ca_file=account_root(ca_server), crls=[root, account], check_all_crl=True)
     assert_accepted(radius.eapol(acct.chain, acct.key, tls="1.3"), "1.3")
 
     started = acct.disable()
@@ -114,7 +119,7 @@ def test_freeradius_crl_refuses_a_disabled_devices_certificate(ca_server, freera
 def test_freeradius_ocsp_refuses_a_disabled_devices_certificate(ca_server, freeradius, tmp_path):
     acct = Account(ca_server, tmp_path)
     # The URL the certificate names (its AIA), not an override.
-    radius = freeradius(ca_file=ca_server.root, ocsp_url="http://unused.invalid/", ocsp_override=False)
+    radius = freeradius(ca_file=account_root(ca_server), ocsp_url="http://unused.invalid/", ocsp_override=False)
     assert_accepted(radius.eapol(acct.chain, acct.key, tls="1.3"), "1.3")
     assert "Cert status: good" in radius.log_text()
 

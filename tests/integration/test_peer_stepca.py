@@ -5,7 +5,9 @@ provisioner whose root is deviceid-ca's root.pem accepts a one-time token
 signed by the key of a device certificate from today's Agent CA
 (tests/tools/ca-issue, linked to an inventory device as enrollment makes it)
 and issues a certificate from /1.0/sign; tokens from other CAs, replays
-and tokens older than the server's start are refused. Heavy."""
+and tokens older than the server's start are refused; deviceid-enrolld
+gets an account it declares locally from step-ca as its Account CA
+while its device certificate comes from deviceid-ca. Heavy."""
 import base64
 import os
 import secrets
@@ -20,7 +22,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fixtures.ca import ca_cli
 from fixtures.pki import MiniCA, deviceid_issue
 from fixtures.procs import run
+from fixtures.fsd import wait_for
 from fixtures.stepca import x5c_token
+from test_enrolld import Daemon, daemon, short_ca  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.heavy
 
@@ -125,3 +129,53 @@ def test_step_ca_binary_is_cached_outside_the_tree(step_ca_binary):
     assert os.path.basename(os.path.dirname(step_ca_binary)) == f"step-ca-{build_key()}"
     out = run([step_ca_binary, "--version"]).stdout.decode()
     assert "0.19" in out
+
+
+def test_enrolld_gets_a_local_account_from_step_ca_as_account_ca(step_ca, daemon, tmp_path):
+    """Each CA role at its own address: deviceid-enrolld enrolls its device
+    at deviceid-ca and gets the account it declares locally from a stock
+    step-ca 0.19 ([account-ca] url, root, issuer, provisioner), whose X5C
+    provisioner trusts deviceid-ca's root.pem."""
+    dev = daemon.device
+    ca = step_ca({"devices": open(os.path.join(dev.ca.dir, "root.pem"), "rb").read()},
+                 claims={"minTLSCertDuration": "5m", "maxTLSCertDuration": "24h",
+                         "defaultTLSCertDuration": "1h"})
+    cfg = tmp_path / "enrolld-step.conf"
+    cfg.write_text(f"""[ca]
+url = {dev.ca.base_url}
+root = {dev.ca.root}
+
+[account-ca]
+url = {ca.url}
+root = {ca.root.cert_path}
+issuer = {ca.root.cert_path}
+provisioner = devices
+
+[account "wifi"]
+sub = wifi
+sans = wifi.example.org
+
+[renewal]
+retry_min = 1s
+retry_max = 3s
+check_interval = 1s
+""")
+    daemon.write_config = lambda *a, **k: cfg
+    proc = daemon.start()
+    wait_for(lambda: os.path.exists(dev.fsd.path("wifi.pem")), timeout=90,
+             what=f"wifi from step-ca\n{proc.log_text()[-3000:]}")
+    pem = dev.served("wifi.pem").decode()
+    blocks = [b + "-----END CERTIFICATE-----\n" for b in pem.split("-----END CERTIFICATE-----") if "BEGIN" in b]
+    (tmp_path / "w-leaf.pem").write_text(blocks[0])
+    (tmp_path / "w-inter.pem").write_text("".join(blocks[1:]))
+    run(["openssl", "verify", "-CAfile", ca.root.cert_path, "-untrusted", tmp_path / "w-inter.pem",
+         tmp_path / "w-leaf.pem"])
+    cert = x509.load_pem_x509_certificate(blocks[0].encode())
+    assert cert.issuer == ca.intermediate.cert.subject
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "wifi"
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "wifi.example.org" in san.get_values_for_type(x509.DNSName)
+    # The device certificate still comes from deviceid-ca.
+    assert b"deviceid Agent CA" in run(["openssl", "x509", "-noout", "-issuer", "-in",
+                                        dev.fsd.path("device.pem")]).stdout
+    assert "step-ca" not in dev.ca.base_url and "Issued account \"wifi\"" in proc.log_text()

@@ -71,13 +71,24 @@ def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, key
     names = sorted(os.listdir(q.mount))
     accounts = [f"{a}{ext}" for a in ("vpn", "wifi") for ext in (".bundle.pem", ".key.pem", ".pem")]
     assert names == sorted(["device.pem", "roots.pem", "status.json"] + accounts), names
+    # The accounts were defined at the CA; enrolld.conf names none.
+    assert "[account" not in open(os.path.join(q.dir, "enrolld.conf")).read()
+    listed = run([os.path.join(BUILDDIR, "ca", "deviceid-ca"), "account", "list", "--json",
+                  "--dir", os.path.join(q.dir, "ca")]).stdout.decode()
+    assert sorted(a["name"] for a in json.loads(listed)) == ["vpn", "wifi"]
     root = os.path.join(q.dir, "ca", "root.pem")
+    account_root = os.path.join(q.dir, "ca", "account-root.pem")
     for name in ("device", "wifi", "vpn"):
         assert f"{q.mount}/{name}.pem: OK" in out
-        # Independently of the job: each served chain verifies against the root.
-        v = run(["openssl", "verify", "-CAfile", root, "-untrusted", q.mount / f"{name}.pem",
+        # Independently of the job: each served chain verifies against its
+        # root (account certificates against the Account CA's, and not the other).
+        anchor, other = (root, account_root) if name == "device" else (account_root, root)
+        v = run(["openssl", "verify", "-CAfile", anchor, "-untrusted", q.mount / f"{name}.pem",
                  q.mount / f"{name}.pem"])
         assert v.stdout.decode().strip().endswith(": OK")
+        v = run(["openssl", "verify", "-CAfile", other, "-untrusted", q.mount / f"{name}.pem",
+                 q.mount / f"{name}.pem"], check=False)
+        assert v.returncode != 0
     san = run(["openssl", "x509", "-in", q.mount / "device.pem", "-noout", "-ext",
                "subjectAltName"]).stdout.decode()
     assert f"URI:{ident['ekUri']}" in san

@@ -218,6 +218,10 @@ def device(nspawn_root, debian_build, containers, tpm):
         c.write(f"{RECORDS}/ek.pem", ident["ekPublicKey"])
         c.run(["runuser", "-u", "deviceid-ca", "--", "deviceid-ca", "device", "add", "--dir",
                "/var/lib/deviceid-ca", "--ek-pub", f"{RECORDS}/ek.pem", "--name", "nspawn-device"])
+        # The accounts, defined once at the CA: the example enrolld.conf names none.
+        for args in (["wifi"], ["vpn", "--sub", "alice", "--san", "vpn.example.org", "--key", "tpm"]):
+            c.run(["runuser", "-u", "deviceid-ca", "--", "deviceid-ca", "account", "add", *args, "--dir",
+                   "/var/lib/deviceid-ca"])
 
         # enrolld from the installed example configuration.
         conf = c.read(f"{EXAMPLES}/enrolld.conf").decode()
@@ -290,10 +294,11 @@ def test_services_run_with_their_shipped_hardening_and_report_status(device):
     assert len(mounts) == 2 and all(m.startswith("fuse.deviceid") for m in mounts) and " ro," in mounts[-1]
     names = c.run(["ls", "/run/deviceid"]).stdout.decode().split()
     assert {"device.pem", "roots.pem", "status.json", "wifi.pem", "wifi.key.pem", "vpn.pem", "vpn.key.pem"} <= set(names)
-    # What is served verifies against the CA's root, with openssl in the container.
+    # What is served verifies, with openssl in the container: the device
+    # certificate against the CA's root, the accounts against the Account CA's.
     for n in ("device.pem", "wifi.pem", "vpn.pem"):
-        c.run(["openssl", "verify", "-CAfile", "/etc/deviceid/root.pem", "-untrusted", f"/run/deviceid/{n}",
-               f"/run/deviceid/{n}"])
+        root = "/etc/deviceid/root.pem" if n == "device.pem" else "/var/lib/deviceid-ca/account-root.pem"
+        c.run(["openssl", "verify", "-CAfile", root, "-untrusted", f"/run/deviceid/{n}", f"/run/deviceid/{n}"])
 
 
 def test_path_units_fire_on_the_first_publication_and_on_each_of_ten_renewals(device):

@@ -6,6 +6,7 @@
  * device-provisioner rule, attempts and retry delays, effective statuses.
  */
 #include "ca/acme/acme-policy.h"
+#include "ca/core/cert-build.h"
 #include "tests/unit/tap.h"
 
 static char *web_challenges[] = { (char *) "http-01", (char *) "dns-01", (char *) "tls-alpn-01", NULL };
@@ -93,6 +94,26 @@ static void test_device_rule(void) {
         ok(bad == &provs[2] && streq_ptr(other, "http-01"), "device rule: names the provisioner and the challenge");
 }
 
+static void test_ekus(void) {
+        ca_kv yes = { (char *) "client_auth", (char *) "true" }, no = { (char *) "client_auth", (char *) "false" },
+              bad = { (char *) "client_auth", (char *) "yes" };
+        ca_provisioner client = web, server = web, wrong = web;
+        ca_config cfg = { .provisioners = &wrong, .n_provisioners = 1 };
+        const ca_provisioner *p = NULL;
+        const char *what = NULL;
+
+        client.kv = &yes, client.n_kv = 1;
+        server.kv = &no, server.n_kv = 1;
+        wrong.kv = &bad, wrong.n_kv = 1;
+        ok(acme_provisioner_ekus(&web) == CERT_EKU_SERVER_AUTH, "ekus: http-01/dns-01/tls-alpn-01: serverAuth only");
+        ok(acme_provisioner_ekus(&server) == CERT_EKU_SERVER_AUTH, "ekus: client_auth = false: serverAuth only");
+        ok(acme_provisioner_ekus(&client) == (CERT_EKU_SERVER_AUTH | CERT_EKU_CLIENT_AUTH),
+           "ekus: client_auth = true adds clientAuth");
+        ok(acme_provisioner_ekus(&agents) == CERT_EKU_CLIENT_AUTH, "ekus: device identities: clientAuth");
+        is_err(acme_provisioners_check(&cfg, &p, &what), -EINVAL, "ekus: client_auth other than true/false refused");
+        ok(p == &wrong && streq_ptr(what, "client_auth"), "ekus: the check names client_auth");
+}
+
 static void test_retries(void) {
         ca_kv three[] = { { (char *) "challenge_attempts", (char *) "5" },
                           { (char *) "challenge_retry_delay", (char *) "10" } };
@@ -132,6 +153,7 @@ int main(void) {
         test_offer();
         test_id_mask();
         test_device_rule();
+        test_ekus();
         test_retries();
         test_statuses();
         return tap_done();

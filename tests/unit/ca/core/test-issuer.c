@@ -331,8 +331,53 @@ static void test_issuer(store *st) {
 
         test_trust(dirfd, iss, root);
 
-        /* A key readable by others must not load. */
+        /* This directory has no account-root.pem (made before it existed):
+         * its Account CA chains to root.pem, and loads so. */
+        ok(!issuer_has_account_root(iss) && issuer_ca_root(iss, CA_ACCOUNT) == issuer_root(iss),
+           "issuer: without account-root.pem the Account CA's root is root.pem");
         issuer_free(TAKE_PTR(iss));
+        {
+                _cleanup_pkey_ EVP_PKEY *ak = NULL, *ik = NULL;
+                _cleanup_x509_ X509 *aroot = NULL, *acct = NULL;
+                _cleanup_(ca_trust_freep) ca_trust *t = NULL;
+                _cleanup_(ca_config_freep) ca_config *cfg = NULL;
+                static const char conf[] = "[server]\nlisten = 127.0.0.1:1\ndns_names = localhost\n";
+                const ca_anchors *a;
+                int saved;
+
+                crypto_key_generate(CRYPTO_KEY_EC_P256, &ak);
+                crypto_key_generate(CRYPTO_KEY_EC_P256, &ik);
+                cap.path_len = 1;
+                cert_create(NULL, ak, ak, "Test Account Root", NULL, 0, &cap, &aroot);
+                save("account-root", aroot, NULL);
+                /* The old Account CA (issued by root.pem) no longer fits. */
+                saved = log_get_max_level();
+                log_set_max_level(LOG_EMERG);
+                is_err(issuer_load(dirfd, st, &iss), -EINVAL,
+                       "issuer: with account-root.pem an Account CA issued by root.pem is refused");
+                log_set_max_level(saved);
+                cap.path_len = 0;
+                cert_create(aroot, ak, ik, "account-ca", NULL, 0, &cap, &acct);
+                save("account-ca", acct, ik);
+                is_ok(issuer_load(dirfd, st, &iss), "issuer: an Account CA under account-root.pem loads");
+                if (iss) {
+                        ok(issuer_has_account_root(iss) && X509_cmp(issuer_ca_root(iss, CA_ACCOUNT), aroot) == 0 &&
+                                   X509_cmp(issuer_ca_root(iss, CA_AGENT), root) == 0,
+                           "issuer: the Account CA's root is account-root.pem, the others' root.pem");
+                        is_ok(ca_config_parse(conf, strlen(conf), &cfg, NULL), "issuer: a config for trust");
+                        if (cfg && ca_trust_load(dirfd, cfg, iss, &t) >= 0) {
+                                a = ca_trust_issued_by(t, CA_ACCOUNT);
+                                ok(sk_X509_num(a->anchors) == 1 && X509_cmp(sk_X509_value(a->anchors, 0), aroot) == 0,
+                                   "trust: account certificates chain to account-root.pem only");
+                                a = ca_trust_issued_by(t, CA_AGENT);
+                                ok(X509_cmp(sk_X509_value(a->anchors, 0), root) == 0,
+                                   "trust: agent certificates to root.pem");
+                        }
+                }
+                issuer_free(TAKE_PTR(iss));
+        }
+
+        /* A key readable by others must not load. */
         snprintf(path, sizeof(path), "%s/agent-ca.key", tmpdir);
         chmod(path, 0640);
         {

@@ -76,6 +76,33 @@ static void test_full(void) {
 
 /* The duration syntax itself is tested in test-duration.c; here what
  * enrolld.conf adds: durations from 1s to ENROLLD_MAX_DURATION. */
+static void test_roles(void) {
+        _cleanup_(enrolld_config_freep) enrolld_config *c = NULL, *local = NULL, *forced = NULL;
+        _cleanup_free_ char *err = NULL;
+        static const char text[] = CA
+                "[attestation-ca]\nurl = https://att.example.org/attestation\nroot = /etc/att.pem\n"
+                "[acme]\ndirectory = https://acme.example.org/acme/agents/directory\nroot = /etc/acme.pem\n"
+                "[account-ca]\nurl = https://step.example.org:9000\nroot = /etc/step.pem\n"
+                "issuer = /etc/step-root.pem\nprovisioner = devices\nlist = no\n";
+
+        ok(parse(CA, &c, &err) == 0 && enrolld_config_uses_account_list(c),
+           "roles: [ca] alone asks the Account CA for the accounts");
+        enrolld_config_free(TAKE_PTR(c));
+        if (!is_ok(parse(text, &c, &err), "roles: every role elsewhere"))
+                return;
+        is_str(c->attest_url, "https://att.example.org/attestation", "roles: attestation url");
+        is_str(c->acme_directory, "https://acme.example.org/acme/agents/directory", "roles: acme directory");
+        is_str(c->account_url, "https://step.example.org:9000", "roles: account url");
+        is_str(c->account_issuer, "/etc/step-root.pem", "roles: account issuer");
+        is_str(c->account_provisioner, "devices", "roles: provisioner");
+        ok(!enrolld_config_uses_account_list(c), "roles: list = no");
+        ok(parse(CA "[account \"wifi\"]\n", &local, &err) == 0 && !enrolld_config_uses_account_list(local),
+           "roles: local accounts: no list by default");
+        ok(parse(CA "[account-ca]\nlist = yes\n[account \"wifi\"]\n", &forced, &err) == 0 &&
+                   enrolld_config_uses_account_list(forced),
+           "roles: list = yes with local accounts");
+}
+
 static void test_durations(void) {
         static const struct {
                 const char *s;
@@ -141,6 +168,7 @@ static void test_too_many_accounts(void) {
 int main(void) {
         test_minimal();
         test_full();
+        test_roles();
         test_durations();
         test_limits();
         test_too_many_accounts();
@@ -171,5 +199,11 @@ int main(void) {
         test_refused(CA "[other]\na = 1\n", -EINVAL, "unknown section [other]");
         test_refused("a = 1\n" CA, -EINVAL, "outside of a section");
         test_refused("[ca\nurl = x\n", -EINVAL, "line 1");
+        test_refused(CA "[account-ca]\nurl = https://x/path\n", -EINVAL, "line 5: url=");
+        test_refused(CA "[account-ca]\nlist = maybe\n", -EINVAL, "list=\"maybe\"");
+        test_refused(CA "[account-ca]\nprovisioner = a b\n", -EINVAL, "provisioner=");
+        test_refused(CA "[account-ca]\nissuer =\n", -EINVAL, "issuer= wants the path");
+        test_refused(CA "[attestation-ca]\nurl = http://x/attestation\n", -EINVAL, "not an https:// URL");
+        test_refused(CA "[acme]\ndirectory = https://x/dir?q\n", -EINVAL, "directory=");
         return tap_done();
 }
