@@ -312,12 +312,12 @@ static int recover_tpm(enrolld *d) {
 
         r = tpm_recover(d->tpm, &flushed);
         if (r > 0)
-                log_notice("Re-opened the TPM via \"%s\" after a failure (%s)%s.", tpm_tcti(d->tpm),
-                           tpm_last_error(d->tpm) ?: "?",
+                log_notice("Re-opened the TPM via \"%s\" after a failure%s.", tpm_tcti(d->tpm),
                            flushed > 0 ? "; flushed what was left in it" : "");
         if (r < 0) {
                 enroll_failure f = { .e = { .kind = CLIENT_FAIL_TPM, .step = "re-open the TPM" } };
 
+                (void) snprintf(f.e.detail, sizeof(f.e.detail), "after %s", tpm_last_error(d->tpm) ?: "a failure");
                 return note_failure(d, r, &f);
         }
         return 0;

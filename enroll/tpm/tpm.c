@@ -94,9 +94,8 @@ int tpm_reopen(tpm_ctx *t) {
         close_contexts(t);
         r = open_contexts(t);
         if (r < 0) {
+                /* last_error keeps the failure that broke it. */
                 t->broken = true;
-                (void) snprintf(t->last_error, sizeof(t->last_error), "re-opening the TCTI failed: %s",
-                                strerror(-r));
                 return r;
         }
         t->broken = false;
