@@ -8,7 +8,10 @@
  * a signal (SIGTERM/SIGINT: exit 0; SIGHUP: re-read the configuration;
  * SIGUSR1: renew everything now). Failures keep what is published (the
  * keyring drops entries at expiry) and are logged once per change of
- * state. Behaviour and decisions: deviceid-enrolld(8).
+ * state. A TPM context a failed call broke is re-opened before the next
+ * round (tpm-recover.h); at start a raw TPM is cleared of what a killed
+ * predecessor left. Under systemd, WATCHDOG=1 only while the loop makes
+ * progress. Behaviour and decisions: deviceid-enrolld(8).
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -532,8 +535,7 @@ static int run(int argc, char *argv[]) {
                 log_notice("Flushed %d transient objects and sessions left in the TPM via \"%s\".", r,
                            tpm_tcti(d.tpm));
         else if (r < 0)
-                log_warning_errno(r, "Failed to flush what was left in the TPM via \"%s\" (%m: %s); "
-                                     "re-opening it at the first round.",
+                log_warning_errno(r, "Failed to flush what was left in the TPM via \"%s\": %m (%s).",
                                   tpm_tcti(d.tpm), tpm_last_error(d.tpm) ?: "?");
         if (sd_watchdog_enabled(false, &d.watchdog_usec) <= 0)
                 d.watchdog_usec = 0;
