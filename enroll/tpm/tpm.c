@@ -105,7 +105,9 @@ int tpm_reopen(tpm_ctx *t) {
 int tpm_call(tpm_ctx *t, TSS2_RC rc, const char *call) {
         int r = tpm_rc(rc, call);
 
-        if (r < 0) {
+        /* In a broken context every call fails the same way: the call
+         * that broke it is the cause worth telling. */
+        if (r < 0 && !t->broken) {
                 (void) snprintf(t->last_error, sizeof(t->last_error), "%s: 0x%x %s", call, (unsigned) rc,
                                 Tss2_RC_Decode(rc));
                 if (tpm_rc_breaks_context(rc))

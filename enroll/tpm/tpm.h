@@ -95,7 +95,8 @@ const char *tpm_tcti(const tpm_ctx *t);
 bool tpm_broken(const tpm_ctx *t);
 /* The last failed TPM call and the TSS's text for its code, e.g.
  * "Esys_CreatePrimary: 0xa000a tcti:IO failure" (for messages; borrowed);
- * NULL if none failed yet. */
+ * while the context is broken, the call that broke it. NULL if none
+ * failed yet. */
 const char *tpm_last_error(const tpm_ctx *t);
 /* True when the TCTI reaches the TPM without a resource manager: a
  * simulator ("swtpm:", "mssim:") or a TPM device node other than the
