@@ -7,6 +7,14 @@
 #include "enroll/tpm/tpm-recover.h"
 #include "log.h"
 
+/* The handle ranges of TPM 2.0 Part 2, 7.2 (TPM_HT), written out: the
+ * TSS's macros shift a signed int into its sign bit. */
+#define RANGE_MASK UINT32_C(0xff000000)
+#define TRANSIENT_FIRST UINT32_C(0x80000000)
+#define LOADED_SESSION_FIRST UINT32_C(0x02000000) /* HMAC and policy sessions, loaded */
+#define SAVED_SESSION_FIRST UINT32_C(0x03000000)  /* sessions whose context is saved */
+#define POLICY_SESSION_RANGE UINT32_C(0x03000000)
+
 /* Flushes every handle the TPM lists from `first` in its range. */
 static int flush_range(tpm_ctx *t, TPM2_HANDLE first, unsigned *n) {
         _cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
@@ -22,8 +30,8 @@ static int flush_range(tpm_ctx *t, TPM2_HANDLE first, unsigned *n) {
                 ESYS_TR tr = ESYS_TR_NONE;
 
                 /* The list may run into the next range. */
-                if ((h & TPM2_HR_RANGE_MASK) != (first & TPM2_HR_RANGE_MASK) &&
-                    !(first == TPM2_LOADED_SESSION_FIRST && (h & TPM2_HR_RANGE_MASK) == TPM2_HR_POLICY_SESSION))
+                if ((h & RANGE_MASK) != (first & RANGE_MASK) &&
+                    !(first == LOADED_SESSION_FIRST && (h & RANGE_MASK) == POLICY_SESSION_RANGE))
                         break;
                 r = tpm_esys_tr_from_public(t, h, &tr);
                 if (r >= 0)
@@ -44,11 +52,11 @@ int tpm_flush_leftovers(tpm_ctx *t) {
 
         if (!tpm_is_raw(t))
                 return 0;
-        r = flush_range(t, TPM2_TRANSIENT_FIRST, &n);
+        r = flush_range(t, TRANSIENT_FIRST, &n);
         if (r >= 0)
-                r = flush_range(t, TPM2_LOADED_SESSION_FIRST, &n);
+                r = flush_range(t, LOADED_SESSION_FIRST, &n);
         if (r >= 0)
-                r = flush_range(t, TPM2_ACTIVE_SESSION_FIRST, &n);
+                r = flush_range(t, SAVED_SESSION_FIRST, &n);
         return r < 0 ? r : (int) n;
 }
 
