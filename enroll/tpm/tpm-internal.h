@@ -20,7 +20,6 @@ struct tpm_ctx {
         TSS2_TCTI_CONTEXT *tcti;
         ESYS_CONTEXT *esys;     /* NULL after a failed tpm_reopen() */
         bool broken;            /* a call failed so that only a re-open helps (tpm_rc_breaks_context) */
-        bool needs_startup;     /* the TPM answered TPM2_RC_INITIALIZE: restarted without TPM2_Startup */
         char last_error[160];   /* the last failed call and the TSS's text, for messages */
 };
 

@@ -68,12 +68,13 @@ int tpm_recover(tpm_ctx *t, unsigned *ret_flushed) {
         r = tpm_reopen(t);
         if (r < 0)
                 return r;
-        if (t->needs_startup && tpm_is_raw(t)) {
+        /* A raw TPM that was reset may wait for TPM2_Startup, which
+         * nobody else sends; one that runs refuses it, changing nothing. */
+        if (tpm_is_raw(t)) {
                 r = tpm_esys_startup_clear(t);
                 if (r < 0)
                         goto fail;
         }
-        t->needs_startup = false;
         n = tpm_flush_leftovers(t);
         if (n < 0) {
                 r = n;

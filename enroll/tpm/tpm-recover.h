@@ -19,8 +19,9 @@
 int tpm_flush_leftovers(tpm_ctx *t);
 
 /* If t is broken: re-opens the TCTI and ESAPI in place (every reference
- * stays valid), sends TPM2_Startup(CLEAR) to a raw TPM that said it was
- * restarted without it, and flushes the leftovers of a raw TPM. Returns 0
+ * stays valid), sends a raw TPM TPM2_Startup(CLEAR) (a TPM reset without
+ * it needs it; a running one refuses it, changing nothing), and flushes
+ * the leftovers of a raw TPM. Returns 0
  * when t was not broken, 1 when it was re-opened (*ret_flushed: objects
  * and sessions flushed; may be NULL), or -errno with t still broken
  * (tpm_last_error() says why). */

@@ -112,8 +112,6 @@ int tpm_call(tpm_ctx *t, TSS2_RC rc, const char *call) {
                                 Tss2_RC_Decode(rc));
                 if (tpm_rc_breaks_context(rc))
                         t->broken = true;
-                if (rc == TPM2_RC_INITIALIZE)
-                        t->needs_startup = true;
         }
         return r;
 }
