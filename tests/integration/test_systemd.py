@@ -466,7 +466,7 @@ def test_a_second_container_bind_mounting_the_directory_sees_renewals(device):
 def test_a_wedged_enrolld_is_restarted_by_its_watchdog(device):
     c = device.c
     unit = "deviceid-enrolld.service"
-    assert c.show(unit, "WatchdogUSec")["WatchdogUSec"] == "10min"
+    assert c.show(unit, "WatchdogUSec")["WatchdogUSec"] == "15min"
     # A short watchdog in a drop-in, as an administrator would write one.
     dropin = "/etc/systemd/system/deviceid-enrolld.service.d/20-watchdog.conf"
     c.write(dropin, "[Service]\nWatchdogSec=3s\nTimeoutAbortSec=5s\n")
