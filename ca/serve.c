@@ -113,6 +113,12 @@ static int run_server(const char *dir, const char *listen_override, const char *
                 .cert_pem = cert_pem,
                 .key_pem = key_pem,
                 .client_ca_pem = issuer_root_pem(iss),
+                .workers = cfg->threads,
+                .io_threads = cfg->io_threads,
+                .max_connections = cfg->connections,
+                .connections_per_address = cfg->connections_per_address,
+                .header_timeout_ms = cfg->header_timeout * 1000,
+                .request_timeout_ms = cfg->request_timeout * 1000,
         };
         r = http_server_new(&hc, &srv);
         erase_and_free(key_pem, key_len);
