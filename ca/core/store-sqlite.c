@@ -4,6 +4,21 @@
  * per-thread connections found through a pthread key, write transactions
  * serialised by BEGIN IMMEDIATE, nested transactions as savepoints,
  * errors mapped to -errno once, here.
+ *
+ * Durable commits, in groups: the database runs in WAL mode with
+ * synchronous=NORMAL, so COMMIT appends the transaction's frames to the
+ * WAL file without an fsync (SQLite syncs the WAL before a checkpoint
+ * copies it, and the database after). store_commit() then waits for an
+ * fdatasync of the WAL that began after its COMMIT returned: the first
+ * committer to find none under way makes one for everything committed so
+ * far, and those that commit meanwhile wait for the next, so one fsync
+ * covers a whole group of transactions and none is answered before its
+ * frames are on disk. Frames past a torn tail are discarded by SQLite's
+ * recovery (each frame is checksummed), never ours. If a checkpoint
+ * moved our frames into the database and restarted the WAL, the database
+ * was synced first, so they are durable there.
+ * (synchronous=FULL would fsync inside every COMMIT, while holding the
+ * write lock: one fsync per transaction, never shared.)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,6 +47,13 @@ struct sqlite_store {
         pthread_key_t key;
         pthread_mutex_t lock; /* protects conns */
         store_conn *conns;
+
+        /* Group commit: commits are numbered as they return from COMMIT;
+         * synced covers every number up to it. */
+        pthread_mutex_t sync_lock;
+        pthread_cond_t synced_cond;
+        uint64_t committed, synced;
+        bool syncing;
 };
 
 typedef struct sqlite_stmt {
@@ -192,6 +214,8 @@ int store_sqlite_open(const char *path, store **ret) {
                 return -ENOMEM;
         }
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->sync_lock, NULL);
+        pthread_cond_init(&s->synced_cond, NULL);
         r = pthread_key_create(&s->key, conn_destructor);
         if (r != 0) {
                 free(s->path);
@@ -220,6 +244,8 @@ static void sqlite_close(store *base) {
         }
         pthread_mutex_unlock(&s->lock);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->sync_lock);
+        pthread_cond_destroy(&s->synced_cond);
         free(s->path);
         free(s);
 }
@@ -283,6 +309,54 @@ static int sqlite_begin(store *s) {
         return 0;
 }
 
+/* fdatasync of the WAL through this connection's handle on it (every
+ * connection's handle is the same file); SQLite's VFS also syncs the
+ * directory once after creating the WAL. */
+static int wal_sync(store_conn *c) {
+        sqlite3_file *f = NULL;
+        int rc;
+
+        rc = sqlite3_file_control(c->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f);
+        if (rc != SQLITE_OK || !f || !f->pMethods)
+                return -EIO;
+        rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+        if (rc != SQLITE_OK) {
+                log_debug("sqlite: fsync of the WAL of \"%s\" failed: %s", c->owner->path, sqlite3_errstr(rc));
+                return sqlite_to_errno(rc) ?: -EIO;
+        }
+        return 0;
+}
+
+/* After a COMMIT returned: waits until an fsync that began after it has
+ * completed, making one if none is under way (see the top of the file). */
+static int commit_durable(store_conn *c) {
+        sqlite_store *s = c->owner;
+        uint64_t mine, upto;
+        int r = 0;
+
+        pthread_mutex_lock(&s->sync_lock);
+        mine = ++s->committed;
+        while (s->synced < mine) {
+                if (s->syncing) {
+                        pthread_cond_wait(&s->synced_cond, &s->sync_lock);
+                        continue;
+                }
+                s->syncing = true;
+                upto = s->committed;
+                pthread_mutex_unlock(&s->sync_lock);
+                r = wal_sync(c);
+                pthread_mutex_lock(&s->sync_lock);
+                s->syncing = false;
+                if (r >= 0 && upto > s->synced)
+                        s->synced = upto;
+                pthread_cond_broadcast(&s->synced_cond);
+                if (r < 0)
+                        break; /* the others try again, each for itself */
+        }
+        pthread_mutex_unlock(&s->sync_lock);
+        return r;
+}
+
 static int sqlite_commit(store *s) {
         store_conn *c;
         char sp[32];
@@ -300,6 +374,8 @@ static int sqlite_commit(store *s) {
                         c->depth = 0;
                         return r;
                 }
+                c->depth = 0;
+                return commit_durable(c);
         } else {
                 snprintf(sp, sizeof(sp), "RELEASE sp%u", c->depth - 1);
                 r = conn_exec(c, sp);
