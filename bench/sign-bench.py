@@ -16,7 +16,9 @@ is measured. Reported per run:
   - fsync + fdatasync calls per issuance over the server's whole life
     (warm-up and start included), counted by `strace -f --seccomp-bpf -c`
     around the server, which stops it only at those two calls;
-  - the server's peak resident set (VmHWM).
+  - the server's peak resident set (VmHWM), and after the run its split
+    into the process's own memory (RssAnon) and mapped files (RssFile,
+    mostly the code of shared libraries, shared with other processes).
 Storage, one setup per --backends entry, all in the same run:
   sqlite  one instance on its SQLite file: group commit (a 201 only after
           the WAL fsync that covers its transaction; store-sqlite.c)
@@ -194,14 +196,16 @@ def wrk(url, bodies, seconds, connections, threads=2):
 
 
 def wrk_result(p):
-    """(requests, non-2xx answers, socket errors text) of a finished wrk."""
+    """(requests, non-2xx answers, socket errors text, seconds) of a
+    finished wrk: its own clock, without the script's set-up."""
     out = p.communicate()[0]
-    m = re.search(r"(\d+) requests in", out)
+    m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out)
     if p.returncode != 0 or not m:
         raise SystemExit("wrk failed:\n" + out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return int(m.group(1)), int(bad.group(1)) if bad else 0, errors.group(1) if errors else ""
+    seconds = float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
+    return int(m.group(1)), int(bad.group(1)) if bad else 0, errors.group(1) if errors else "", seconds
 
 
 def server_pid(tracer):
@@ -216,9 +220,13 @@ def server_pid(tracer):
     raise SystemExit("cannot find the server under strace")
 
 
-def peak_rss_kib(pid):
+def memory_kib(pid):
+    """Peak resident set (VmHWM), and the resident set now split into the
+    process's own memory (RssAnon: heap, stacks) and mapped files
+    (RssFile: mostly shared library code, shared with other processes)."""
     with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        st = f.read()
+    return tuple(int(re.search(rf"{k}:\s+(\d+) kB", st).group(1)) for k in ("VmHWM", "RssAnon", "RssFile"))
 
 
 def fsync_calls(path):
@@ -245,10 +253,11 @@ def run(pool, servers, env, tmp, name, seconds, connections, ref, base, perf=Non
         recorder = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-e", "cpu-clock", "-g",
                                      "-p", str(servers[0]["pid"]), "-o", perf],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    cpu0, t0 = sum(cpu_seconds(s["pid"]) for s in servers), time.monotonic()
+    cpu0 = sum(cpu_seconds(s["pid"]) for s in servers)
     runs = [wrk(url, f, seconds, max(1, connections // len(servers))) for url, f in zip(urls, files)]
     results = [wrk_result(p) for p in runs]
-    dt, cpu = time.monotonic() - t0, sum(cpu_seconds(s["pid"]) for s in servers) - cpu0
+    cpu = sum(cpu_seconds(s["pid"]) for s in servers) - cpu0
+    dt = max(r[3] for r in results)
     if recorder:
         recorder.send_signal(signal.SIGINT)
         recorder.wait(timeout=60)
@@ -271,14 +280,15 @@ def run(pool, servers, env, tmp, name, seconds, connections, ref, base, perf=Non
 
 def stop_servers(servers, issued_total):
     for s in servers:
-        s["rss"] = peak_rss_kib(s["pid"])
+        s["rss"] = memory_kib(s["pid"])
         os.kill(s["pid"], signal.SIGTERM)
         s["tracer"].wait(timeout=60)
     fs = sum(fsync_calls(s["strace"]) for s in servers)
-    rss = max(s["rss"] for s in servers)
+    peak, anon, files = max(s["rss"] for s in servers)
     print(f"  fsync+fdatasync in the server: {fs} for about {issued_total} issuances in its life"
           f" ({fs / max(issued_total, 1):.3f} per issuance; PostgreSQL's own flushes not included)")
-    print(f"  peak resident set of the server: {rss / 1024:.1f} MiB")
+    print(f"  peak resident set of the server: {peak / 1024:.1f} MiB; after the run {anon / 1024:.1f} MiB"
+          f" of its own (RssAnon) and {files / 1024:.1f} MiB of mapped files, mostly shared libraries (RssFile)")
 
 
 def main():

@@ -156,7 +156,7 @@ static int build_config_text(const char *listen, char *const *dns, size_t n_dns,
                      "dns_names = %s\n"
                      "database = %s\n"
                      "# Against slow and idle clients (see deviceid-ca(8)); the defaults:\n"
-                     "# threads = 16\n"
+                     "# threads = 8\n"
                      "# io_threads = 2\n"
                      "# connections = 512\n"
                      "# connections_per_address = 64\n"

@@ -7,7 +7,7 @@
  *   listen = 127.0.0.1:8443
  *   dns_names = ca.example.org, localhost
  *   database = ca.db              ; relative to the CA directory, or sqlite:/..., postgresql://...
- *   threads = 16   io_threads = 2 ; request handlers, event loops
+ *   threads = 8   io_threads = 2  ; request handlers, event loops
  *   connections = 512   connections_per_address = 64
  *   header_timeout = 5s           ; TLS handshake + request headers (also keep-alive idle)
  *   request_timeout = 30s         ; a whole request, headers to answer
@@ -55,7 +55,7 @@
 #define CA_CONFIG_MAX_SIZE (64 * 1024)
 #define CA_CONFIG_FILE "ca.conf"
 
-#define CA_DEFAULT_THREADS 16
+#define CA_DEFAULT_THREADS 8
 #define CA_DEFAULT_IO_THREADS 2
 #define CA_DEFAULT_CONNECTIONS 512
 #define CA_DEFAULT_CONNECTIONS_PER_ADDRESS 64

@@ -96,7 +96,7 @@ typedef struct http_server_config {
 } http_server_config;
 
 #define HTTP_IO_THREADS_DEFAULT 2
-#define HTTP_WORKERS_DEFAULT 16
+#define HTTP_WORKERS_DEFAULT 8
 #define HTTP_MAX_CONNECTIONS_DEFAULT 512
 #define HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT 64
 #define HTTP_HEADER_TIMEOUT_MS_DEFAULT (5 * 1000)
