@@ -250,7 +250,7 @@ def run(pool, servers, env, tmp, name, seconds, connections, ref, base, perf=Non
 
     recorder = None
     if perf:  # a profile of the (first) server over the timed run
-        recorder = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-e", "cpu-clock", "-g",
+        recorder = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-e", "cpu-clock", "--call-graph", "dwarf,16384",
                                      "-p", str(servers[0]["pid"]), "-o", perf],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu0 = sum(cpu_seconds(s["pid"]) for s in servers)

@@ -34,11 +34,25 @@
 
 typedef struct sqlite_store sqlite_store;
 
+/* Prepared statements kept per connection for the next store_prepare()
+ * of the same SQL text: parsing and planning a statement costs more than
+ * running most of ours. Used by the connection's thread alone. */
+#define STMT_CACHE_SIZE 32
+#define STMT_CACHE_SQL_MAX 2048 /* longer (built) texts are not kept */
+
+typedef struct cached_stmt {
+        char *sql;
+        sqlite3_stmt *stmt;
+        bool in_use;
+} cached_stmt;
+
 typedef struct store_conn {
         sqlite_store *owner;
         sqlite3 *db;
         unsigned depth; /* transaction nesting */
         struct store_conn *next;
+        cached_stmt cache[STMT_CACHE_SIZE];
+        unsigned cache_next; /* the slot a new text replaces (round robin) */
 } store_conn;
 
 struct sqlite_store {
@@ -60,6 +74,7 @@ typedef struct sqlite_stmt {
         store_stmt base;
         sqlite3_stmt *stmt;
         store_conn *conn;
+        cached_stmt *cached; /* NULL: finalized when freed */
 } sqlite_stmt;
 
 static const store_ops sqlite_ops;
@@ -112,6 +127,10 @@ static int sqlite_to_errno(int rc) {
 static void conn_close(store_conn *c) {
         if (!c)
                 return;
+        for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+                sqlite3_finalize(c->cache[i].stmt);
+                free(c->cache[i].sql);
+        }
         if (c->db)
                 sqlite3_close_v2(c->db);
         free(c);
@@ -133,7 +152,7 @@ static void conn_destructor(void *p) {
 }
 
 static int conn_open(sqlite_store *s, store_conn **ret) {
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         c = calloc(1, sizeof(*c));
@@ -196,7 +215,7 @@ static int conn_get(sqlite_store *s, store_conn **ret) {
 
 int store_sqlite_open(const char *path, store **ret) {
         sqlite_store *s;
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         if (!path || !*path)
@@ -238,7 +257,7 @@ int store_sqlite_open(const char *path, store **ret) {
 
 static void sqlite_close(store *base) {
         sqlite_store *s = STORE(base);
-        store_conn *c;
+        store_conn *c = NULL;
 
         pthread_key_delete(s->key);
         pthread_mutex_lock(&s->lock);
@@ -282,7 +301,7 @@ static int conn_exec(store_conn *c, const char *sql) {
 }
 
 static int sqlite_exec(store *s, const char *sql) {
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         r = conn_get(STORE(s), &c);
@@ -292,7 +311,7 @@ static int sqlite_exec(store *s, const char *sql) {
 }
 
 static int sqlite_begin(store *s) {
-        store_conn *c;
+        store_conn *c = NULL;
         char sp[32];
         int r;
 
@@ -362,7 +381,7 @@ static int commit_durable(store_conn *c) {
 }
 
 static int sqlite_commit(store *s) {
-        store_conn *c;
+        store_conn *c = NULL;
         char sp[32];
         int r;
 
@@ -391,7 +410,7 @@ static int sqlite_commit(store *s) {
 }
 
 static int sqlite_rollback(store *s) {
-        store_conn *c;
+        store_conn *c = NULL;
         char sp[64];
         int r;
 
@@ -413,7 +432,7 @@ static int sqlite_rollback(store *s) {
 /* BEGIN IMMEDIATE already makes every write transaction the only one:
  * a named lock has nothing left to order. */
 static int sqlite_lock(store *s, const char *name, bool exclusive) {
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         r = conn_get(STORE(s), &c);
@@ -423,7 +442,7 @@ static int sqlite_lock(store *s, const char *name, bool exclusive) {
 }
 
 static int sqlite_prepare(store *s, const char *sql, store_stmt **ret) {
-        store_conn *c;
+        store_conn *c = NULL;
         sqlite_stmt *st;
         int r;
 
@@ -435,18 +454,57 @@ static int sqlite_prepare(store *s, const char *sql, store_stmt **ret) {
                 return -ENOMEM;
         st->base.ops = &sqlite_ops;
         st->conn = c;
-        r = sqlite3_prepare_v2(c->db, sql, -1, &st->stmt, NULL);
+        for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+                cached_stmt *e = &c->cache[i];
+
+                if (e->stmt && !e->in_use && streq(e->sql, sql)) {
+                        e->in_use = true;
+                        st->stmt = e->stmt;
+                        st->cached = e;
+                        *ret = &st->base;
+                        return 0;
+                }
+        }
+        r = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stmt, NULL);
         if (r != SQLITE_OK) {
                 log_debug("sqlite: cannot prepare \"%.80s\": %s", sql, sqlite3_errmsg(c->db));
                 free(st);
                 return sqlite_to_errno(r) ?: -EIO;
         }
+        if (strlen(sql) <= STMT_CACHE_SQL_MAX) {
+                /* Into the next slot whose statement is not in use. */
+                for (size_t n = 0; n < STMT_CACHE_SIZE; n++) {
+                        cached_stmt *e = &c->cache[c->cache_next];
+                        char *copy;
+
+                        c->cache_next = (c->cache_next + 1) % STMT_CACHE_SIZE;
+                        if (e->in_use)
+                                continue;
+                        copy = strdup(sql);
+                        if (!copy)
+                                break; /* not kept, still usable */
+                        sqlite3_finalize(e->stmt);
+                        free(e->sql);
+                        *e = (cached_stmt) { .sql = copy, .stmt = st->stmt, .in_use = true };
+                        st->cached = e;
+                        break;
+                }
+        }
         *ret = &st->base;
         return 0;
 }
 
-static void sqlite_stmt_free(store_stmt *st) {
-        sqlite3_finalize(STMT(st)->stmt);
+static void sqlite_stmt_free(store_stmt *base) {
+        sqlite_stmt *st = STMT(base);
+
+        if (st->cached) {
+                /* Back to the cache, ready for its next use; the reset ends
+                 * the read it may still hold open. */
+                (void) sqlite3_reset(st->stmt);
+                (void) sqlite3_clear_bindings(st->stmt);
+                st->cached->in_use = false;
+        } else
+                sqlite3_finalize(st->stmt);
         free(st);
 }
 
