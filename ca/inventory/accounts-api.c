@@ -407,10 +407,8 @@ static http_response *handle_preview(const http_request *req, void *userdata) {
         if (r < 0)
                 return NULL;
         sans = json_object_new_array();
-        if (!sans || json_add_object(out, "sans", sans) < 0) {
-                json_object_put(sans);
+        if (!sans || json_add_object(out, "sans", sans) < 0) /* which takes sans, also on failure */
                 return NULL;
-        }
         for (size_t i = 0; i < nm.n_sans; i++) {
                 json_object *e = json_object_new_string(nm.sans[i]);
                 if (!e || json_object_array_add(sans, e) < 0) {

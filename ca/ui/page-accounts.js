@@ -89,7 +89,8 @@ function accountForm(onSaved) {
   }
 
   function showAt(where, message) {
-    const f = fields[where] || previewFields[where];
+    const f = (where && Object.hasOwn(fields, where) && fields[where]) ||
+      (where && Object.hasOwn(previewFields, where) && previewFields[where]) || null;
     if (f) showError(f.error, message);
     else formError.textContent = message;
     return f;
@@ -146,7 +147,7 @@ function accountForm(onSaved) {
     clear(output);
     if (r.error) {
       // What issuance would refuse, next to the field at fault.
-      if (r.field && (fields[r.field] || previewFields[r.field])) {
+      if (r.field && (Object.hasOwn(fields, r.field) || Object.hasOwn(previewFields, r.field))) {
         showAt(r.field, r.error);
         previewError = r.field;
       }

@@ -59,10 +59,14 @@ def test_accounts_page_drives_a_running_agent(browser, listd, tmp_path):
     xss_id = db_rows(ca, "SELECT id FROM devices WHERE name = ?", XSS)[0][0]
     ca_cli(ca.dir, "device", "tag", dev.ek_uri, "lab")
     agent = listd.start()
-    try:
-        wait_for(lambda: "device.pem" in served_names(dev), timeout=180, what="the device certificate")
-    except AssertionError as e:
-        raise AssertionError(f"{e}; deviceid-enrolld's log ends:\n{agent.log_text()[-3000:]}") from None
+
+    def wait_agent(cond, timeout, what):
+        try:
+            wait_for(cond, timeout=timeout, what=what)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; deviceid-enrolld's log ends:\n{agent.log_text()[-4000:]}") from None
+
+    wait_agent(lambda: "device.pem" in served_names(dev), 180, "the device certificate")
 
     browser.get(login_link(ca, name="alice"))
     wait_css(browser, "#who", text="Signed in as alice")
@@ -117,7 +121,7 @@ def test_accounts_page_drives_a_running_agent(browser, listd, tmp_path):
 
     # The running agent obtains it (it asks every second), with the
     # names the preview showed.
-    wait_for(lambda: {"wifi.pem", "wifi.key.pem"} <= served_names(dev), timeout=90, what="wifi under the mount")
+    wait_agent(lambda: {"wifi.pem", "wifi.key.pem"} <= served_names(dev), 90, "wifi under the mount")
     text = names_of(dev.fsd.path("wifi.pem"))
     assert "CN = dev" in text and "DNS:dev.wifi.example.org" in text, text
     assert f"URI:urn:example:device:{dev_id}" in text, text
@@ -134,8 +138,8 @@ def test_accounts_page_drives_a_running_agent(browser, listd, tmp_path):
     wait_css(browser, "#account-preview-sans", text="dev.corp.example.org")
     form.find_element("css selector", "button[type=submit]").click()
     wait_css(browser, "#account-form .success", text="Saved account wifi; 1 certificate(s) revoked")
-    wait_for(lambda: "DNS:dev.corp.example.org" in names_of(dev.fsd.path("wifi.pem")), timeout=90,
-             what="wifi reissued with the new SAN")
+    wait_agent(lambda: "DNS:dev.corp.example.org" in names_of(dev.fsd.path("wifi.pem")), 90,
+               "wifi reissued with the new SAN")
     text = names_of(dev.fsd.path("wifi.pem"))
     assert "CN = dev" in text and "wifi.example.org" not in text and "urn:example" not in text, text
     certs = account_certs(ca)
@@ -162,7 +166,7 @@ def test_accounts_page_drives_a_running_agent(browser, listd, tmp_path):
     dialog.find_element("css selector", "button.danger").click()
     wait_css(browser, "main .success", text="Deleted account wifi; 1 certificate(s) revoked")
     wait_for(lambda: css(browser, "#account-list td.account-name") == [], timeout=10, what="the list without wifi")
-    wait_for(lambda: "wifi.pem" not in served_names(dev), timeout=90, what="wifi withdrawn")
+    wait_agent(lambda: "wifi.pem" not in served_names(dev), 90, "wifi withdrawn")
     assert 'Withdrew account "wifi"' in agent.log_text()
     assert all(r[1] == 1 for r in account_certs(ca))
     assert account_certs(ca)[-1][2] == 5  # cessationOfOperation
