@@ -97,7 +97,7 @@ def start_deviceid_ca(procs, builddir, tmp, http01_port):
     d = os.path.join(tmp, "ca")
     port = free_port()
     subprocess.run([exe, "init", "--dir", d, "--dns-name", "localhost", "--listen",
-                    f"127.0.0.1:{port}"], check=True, capture_output=True)
+                    f"127.0.0.1:{port}", "--http-port", str(free_port())], check=True, capture_output=True)
     configure_acme(d, http01_port, free_port(), free_port())
     p = procs.start([exe, "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], "deviceid-ca",
                     env={**os.environ, "DEVICEID_LOG_LEVEL": "warning"})
