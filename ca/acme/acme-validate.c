@@ -35,6 +35,10 @@
 #define CLAIM_LEASE 120   /* seconds an attempt may take before another instance retries it */
 #define SWEEP_INTERVAL 5  /* seconds between looks for unclaimed due challenges */
 #define SWEEP_MAX 64      /* challenges taken per look */
+/* Challenge POSTs that may wait at once; more answer "processing" at once.
+ * Each holds a request handler thread for up to challenge_wait_ms, and
+ * targets that are slow on purpose must not take all of them. */
+#define MAX_WAITERS 8
 
 /* A request waiting for the end of an attempt on chall_id. */
 typedef struct waiter {
@@ -55,6 +59,7 @@ struct acme_validator {
         pthread_cond_t cond;
         pthread_cond_t done_cond; /* CLOCK_MONOTONIC; an attempt ended, or stop */
         waiter *waiters;
+        unsigned n_waiters;
         job *queue; /* sorted by due */
         size_t queued;
         bool stop;
@@ -310,8 +315,13 @@ int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms
         }
         /* Listed before the job is queued, so its end cannot be missed. */
         pthread_mutex_lock(&v->lock);
+        if (v->n_waiters >= MAX_WAITERS) {
+                pthread_mutex_unlock(&v->lock);
+                return acme_validator_enqueue(v, chall_id, 0);
+        }
         w.next = v->waiters;
         v->waiters = &w;
+        v->n_waiters++;
         pthread_mutex_unlock(&v->lock);
 
         r = acme_validator_enqueue(v, chall_id, 0);
@@ -323,6 +333,7 @@ int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms
         for (waiter **p = &v->waiters; *p; p = &(*p)->next)
                 if (*p == &w) {
                         *p = w.next;
+                        v->n_waiters--;
                         break;
                 }
         pthread_mutex_unlock(&v->lock);

@@ -32,7 +32,9 @@ int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t del
  * and waits until a worker has finished it, at most wait_ms: 1 if it
  * did (the outcome, or the next attempt's time, is in the database), 0
  * if the wait ended first or the validator stops (the attempt goes on),
- * -errno if it could not be queued. wait_ms 0 only queues it. */
+ * -errno if it could not be queued. wait_ms 0 only queues it, and so
+ * does a call while a few others wait already (the handler threads are
+ * not all to be held by slow targets). */
 int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms);
 /* True if the queue is full: new challenge responses are refused with
  * rateLimited (retries already queued are always kept). */
