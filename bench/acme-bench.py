@@ -18,6 +18,9 @@
    before it fetches each authorization (certificate/authorization.go,
    a client-side request limit), so no server can bring one order under
    about 56 ms plus lego's start, which is measured too (`lego --version`).
+   A second deviceid-ca with challenge_wait_ms = 0 (a challenge POST
+   only queues the validation, as before the wait existed) shows what the
+   wait saves.
 
 Everything runs on loopback; every process started is stopped by PID.
 Usage: bench/acme-bench.py --builddir BUILD [--orders 30] [--clients 1,4,8]
@@ -95,14 +98,14 @@ def one_order(client, responder, name, poll):
     return time.perf_counter() - t0
 
 
-def start_deviceid_ca(procs, builddir, tmp, http01_port):
+def start_deviceid_ca(procs, builddir, tmp, http01_port, name="ca", **conf):
     exe = os.path.join(builddir, "ca", "deviceid-ca")
-    d = os.path.join(tmp, "ca")
+    d = os.path.join(tmp, name)
     port = free_port()
     subprocess.run([exe, "init", "--dir", d, "--dns-name", "localhost", "--listen",
                     f"127.0.0.1:{port}", "--http-port", str(free_port())], check=True, capture_output=True)
-    configure_acme(d, http01_port, free_port(), free_port())
-    p = procs.start([exe, "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], "deviceid-ca",
+    configure_acme(d, http01_port, free_port(), free_port(), **conf)
+    p = procs.start([exe, "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], f"deviceid-ca-{name}",
                     env={**os.environ, "DEVICEID_LOG_LEVEL": "warning"})
     ep = Endpoint("localhost", port, cafile=os.path.join(d, "root.pem"))
     procs.wait(p, lambda: port_open("127.0.0.1", port), "deviceid-ca")
@@ -250,6 +253,10 @@ def main():
             t_lego = time_lego(ca, ca_dir, tmp, "localhost", http01_port, a.lego_orders)
             print(f"  deviceid-ca: median {statistics.median(t_lego) * 1000:7.1f} ms  "
                   f"worst {max(t_lego) * 1000:7.1f} ms")
+            ca0, ca0_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port, name="ca-nowait", wait_ms=0)
+            t_lego0 = time_lego(ca0, ca0_dir, tmp, "localhost", http01_port, a.lego_orders)
+            print(f"  deviceid-ca, challenge_wait_ms = 0: median {statistics.median(t_lego0) * 1000:7.1f} ms  "
+                  f"worst {max(t_lego0) * 1000:7.1f} ms")
             if peb:
                 t_lego_peb = time_lego(peb, peb_dir, tmp, "localhost", http01_port, a.lego_orders)
                 print(f"  pebble     : median {statistics.median(t_lego_peb) * 1000:7.1f} ms  "
