@@ -72,7 +72,8 @@ def one_order(client, responder, name, poll):
     for az in order["authorizations"]:
         ch = client.challenge(az, "http-01")
         responder.tokens[ch["token"]] = client.key_authorization(ch["token"])
-        assert client.post(ch["url"], {}).status == 200
+        r = client.post(ch["url"], {})
+        assert r.status == 200, (r.status, r.body[:300])
         while True:
             st = client.get(az).json()["status"]
             if st == "valid":
