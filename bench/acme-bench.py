@@ -10,6 +10,17 @@
    responder on loopback, and the client polls both every --poll seconds.
 2. Orders per second against deviceid-ca with N concurrent clients
    (--clients 1,4,8), each with its own account and responder entry.
+3. lego (a real client, its own http-01 server on the same port) against
+   deviceid-ca and pebble: the wall time of `lego run` for --lego-orders
+   complete orders of one name, the account kept between runs (one
+   registration first, not timed). This is what a user waits for,
+   lego's process start and its polling included. lego 4.9 sleeps 1/18 s
+   before it fetches each authorization (certificate/authorization.go,
+   a client-side request limit), so no server can bring one order under
+   about 56 ms plus lego's start, which is measured too (`lego --version`).
+   A second deviceid-ca with challenge_wait_ms = 0 (a challenge POST
+   only queues the validation, as before the wait existed) shows what the
+   wait saves.
 
 Everything runs on loopback; every process started is stopped by PID.
 Usage: bench/acme-bench.py --builddir BUILD [--orders 30] [--clients 1,4,8]
@@ -61,7 +72,8 @@ def one_order(client, responder, name, poll):
     for az in order["authorizations"]:
         ch = client.challenge(az, "http-01")
         responder.tokens[ch["token"]] = client.key_authorization(ch["token"])
-        assert client.post(ch["url"], {}).status == 200
+        r = client.post(ch["url"], {})
+        assert r.status == 200, (r.status, r.body[:300])
         while True:
             st = client.get(az).json()["status"]
             if st == "valid":
@@ -87,14 +99,14 @@ def one_order(client, responder, name, poll):
     return time.perf_counter() - t0
 
 
-def start_deviceid_ca(procs, builddir, tmp, http01_port):
+def start_deviceid_ca(procs, builddir, tmp, http01_port, name="ca", **conf):
     exe = os.path.join(builddir, "ca", "deviceid-ca")
-    d = os.path.join(tmp, "ca")
+    d = os.path.join(tmp, name)
     port = free_port()
     subprocess.run([exe, "init", "--dir", d, "--dns-name", "localhost", "--listen",
-                    f"127.0.0.1:{port}"], check=True, capture_output=True)
-    configure_acme(d, http01_port, free_port(), free_port())
-    p = procs.start([exe, "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], "deviceid-ca",
+                    f"127.0.0.1:{port}", "--http-port", str(free_port())], check=True, capture_output=True)
+    configure_acme(d, http01_port, free_port(), free_port(), **conf)
+    p = procs.start([exe, "serve", "--dir", d, "--listen", f"127.0.0.1:{port}"], f"deviceid-ca-{name}",
                     env={**os.environ, "DEVICEID_LOG_LEVEL": "warning"})
     ep = Endpoint("localhost", port, cafile=os.path.join(d, "root.pem"))
     procs.wait(p, lambda: port_open("127.0.0.1", port), "deviceid-ca")
@@ -166,6 +178,37 @@ def throughput(ep, dir_url, responder, name, clients, total, poll):
     return per * clients / dt
 
 
+def time_lego(ep, dir_url, tmp, name, http01_port, n):
+    """Wall times of n `lego run` (one order each), account kept."""
+    exe = shutil.which("lego")
+    path = tempfile.mkdtemp(prefix="lego-", dir=tmp)
+    env = {**os.environ, "LEGO_CA_CERTIFICATES": ep.cafile}
+    argv = [exe, "--server", dir_url, "--accept-tos", "--email", "bench@example.org", "--path", path,
+            "--key-type", "ec256", "--domains", name, "--http", "--http.port", f"127.0.0.1:{http01_port}",
+            "run"]
+
+    def once():
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, env=env, capture_output=True, timeout=120)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise SystemExit(f"lego against {dir_url} failed:\n{p.stderr.decode(errors='replace')}")
+        return dt
+
+    once()  # registers the account (kept in path) and warms up
+    return [once() for _ in range(n)]
+
+
+def time_lego_start(n):
+    """Wall times of n `lego --version`: the process start alone."""
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        subprocess.run([shutil.which("lego"), "--version"], check=True, capture_output=True)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
 def summary(xs):
     xs = sorted(xs)
     return (f"median {statistics.median(xs) * 1000:7.1f} ms  mean {statistics.mean(xs) * 1000:7.1f} ms  "
@@ -179,6 +222,7 @@ def main():
     ap.add_argument("--clients", default="1,4,8")
     ap.add_argument("--throughput-orders", type=int, default=64)
     ap.add_argument("--poll", type=float, default=0.005)
+    ap.add_argument("--lego-orders", type=int, default=20)
     a = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="acme-bench-")
@@ -203,6 +247,27 @@ def main():
         for n in [int(x) for x in a.clients.split(",")]:
             ops = throughput(ca, ca_dir, responder, "localhost", n, a.throughput_orders, a.poll)
             print(f"  {n:3d} concurrent clients: {ops:7.1f} orders/s")
+        if a.lego_orders > 0 and shutil.which("lego"):
+            responder.close()  # lego answers http-01 on that port itself now
+            print(f"lego: wall time of `lego run` per complete order ({a.lego_orders} orders, http-01, "
+                  f"one name, account kept)")
+            t_lego = time_lego(ca, ca_dir, tmp, "localhost", http01_port, a.lego_orders)
+            print(f"  deviceid-ca: median {statistics.median(t_lego) * 1000:7.1f} ms  "
+                  f"worst {max(t_lego) * 1000:7.1f} ms")
+            ca0, ca0_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port, name="ca-nowait", wait_ms=0)
+            t_lego0 = time_lego(ca0, ca0_dir, tmp, "localhost", http01_port, a.lego_orders)
+            print(f"  deviceid-ca, challenge_wait_ms = 0: median {statistics.median(t_lego0) * 1000:7.1f} ms  "
+                  f"worst {max(t_lego0) * 1000:7.1f} ms")
+            if peb:
+                t_lego_peb = time_lego(peb, peb_dir, tmp, "localhost", http01_port, a.lego_orders)
+                print(f"  pebble     : median {statistics.median(t_lego_peb) * 1000:7.1f} ms  "
+                      f"worst {max(t_lego_peb) * 1000:7.1f} ms  (no Retry-After on a challenge: lego waits 5 s)")
+            t_start = time_lego_start(a.lego_orders)
+            print(f"  lego's own floor: start {statistics.median(t_start) * 1000:.1f} ms (median of `lego "
+                  f"--version`) + 55.6 ms (its sleep before fetching an authorization) = "
+                  f"{statistics.median(t_start) * 1000 + 55.6:.1f} ms")
+        elif a.lego_orders > 0:
+            print("lego: not installed, skipped")
     finally:
         responder.close()
         procs.stop_all()

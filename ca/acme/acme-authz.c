@@ -3,7 +3,10 @@
  * ACME authorizations and challenges (RFC 8555 sections 7.1.4, 7.5): the
  * authorization view and its deactivation, the challenge view, and the
  * client's response to a challenge: validated at once for a synchronous
- * type, queued for the validator otherwise.
+ * type; otherwise queued for the validator, and answered once its first
+ * attempt is over or after the provisioner's challenge_wait_ms, whichever
+ * comes first (RFC 8555 section 7.5.1: "valid" at once when it can be,
+ * "processing" with a Retry-After otherwise).
  */
 #include "acme-handlers.h"
 #include "acme-policy.h"
@@ -212,10 +215,11 @@ http_response *acme_handle_challenge(acme_ctx *c, const char *id) {
                                         "Too many validations are waiting; try again later.");
                 return acme_reply_retry_after(acme_reply_problem(c), 10);
         }
-        /* Of two responses, at one instance or two, one starts it. */
+        /* Of two responses, at one instance or two, one starts it; the
+         * other answers with the state it finds. */
         r = acme_db_chall_start(c->srv->st, ch.id, (int64_t) acme_now());
         if (r > 0)
-                r = acme_validator_enqueue(c->srv->validator, ch.id, 0);
+                r = acme_validator_run(c->srv->validator, ch.id, acme_provisioner_challenge_wait_ms(c->prov));
         if (r >= 0) {
                 _cleanup_free_ char *cid = TAKE_PTR(ch.id);
 

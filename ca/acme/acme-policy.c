@@ -86,6 +86,20 @@ uint64_t acme_retry_delay(const ca_provisioner *p, unsigned failed_attempts) {
         return failed_attempts < 1 ? base : base << (failed_attempts - 1);
 }
 
+unsigned acme_provisioner_challenge_wait_ms(const ca_provisioner *p) {
+        const char *v = p ? ca_provisioner_get(p, "challenge_wait_ms") : NULL;
+        char *end = NULL;
+        unsigned long n;
+
+        if (!v || !*v || *v < '0' || *v > '9')
+                return ACME_DEFAULT_CHALLENGE_WAIT;
+        errno = 0;
+        n = strtoul(v, &end, 10);
+        if (errno != 0 || *end != '\0' || n > ACME_MAX_CHALLENGE_WAIT)
+                return ACME_DEFAULT_CHALLENGE_WAIT;
+        return (unsigned) n;
+}
+
 const char *acme_order_effective_status(const acme_order_row *o, uint64_t now) {
         if ((streq(o->status, "pending") || streq(o->status, "ready")) && (int64_t) now > o->expires)
                 return "invalid";

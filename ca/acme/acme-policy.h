@@ -20,6 +20,8 @@
 #define ACME_MAX_CHALLENGES 8              /* offered for one identifier */
 #define ACME_DEFAULT_ATTEMPTS 3
 #define ACME_DEFAULT_RETRY_DELAY 2         /* seconds, doubled per attempt */
+#define ACME_DEFAULT_CHALLENGE_WAIT 1000   /* ms a challenge POST waits for its validation */
+#define ACME_MAX_CHALLENGE_WAIT 10000      /* ms */
 
 /* True if the provisioner issues device identities (device-attest-01). */
 bool acme_provisioner_is_device(const ca_provisioner *p);
@@ -61,6 +63,11 @@ size_t acme_challenges_for(const ca_provisioner *p, acme_id_type id_type, bool w
  * attempt after the first. Unset or out-of-range keys give the defaults. */
 unsigned acme_provisioner_attempts(const ca_provisioner *p);
 uint64_t acme_retry_delay(const ca_provisioner *p, unsigned failed_attempts);
+/* How long a challenge POST waits for the first attempt of an
+ * asynchronous validation before it answers "processing": the
+ * provisioner's challenge_wait_ms (0..ACME_MAX_CHALLENGE_WAIT; 0 never
+ * waits), ACME_DEFAULT_CHALLENGE_WAIT if unset or out of range. */
+unsigned acme_provisioner_challenge_wait_ms(const ca_provisioner *p);
 
 /* What a stored status means at time now: a pending or ready order past
  * its expiry is "invalid", a pending authorization past its expiry is

@@ -16,6 +16,12 @@
  * nobody holds (those of a stopped or killed instance, whose claim lapses
  * after CLAIM_LEASE, and those left "processing" by a restart) and queues
  * them here.
+ *
+ * A client's response need not wait for a worker's turn to be answered:
+ * acme_validator_run() queues the first attempt and waits, a bounded
+ * time, for a worker to finish it, so that a quick validation is answered
+ * "valid" (or "invalid") on the challenge POST itself. The attempt stays
+ * the worker's, with its own timeouts: the request's thread only waits.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +35,17 @@
 #define CLAIM_LEASE 120   /* seconds an attempt may take before another instance retries it */
 #define SWEEP_INTERVAL 5  /* seconds between looks for unclaimed due challenges */
 #define SWEEP_MAX 64      /* challenges taken per look */
+/* Challenge POSTs that may wait at once; more answer "processing" at once.
+ * Each holds a request handler thread for up to challenge_wait_ms, and
+ * targets that are slow on purpose must not take all of them. */
+#define MAX_WAITERS 8
+
+/* A request waiting for the end of an attempt on chall_id. */
+typedef struct waiter {
+        struct waiter *next;
+        const char *chall_id;
+        bool done;
+} waiter;
 
 typedef struct job {
         struct job *next;
@@ -40,6 +57,9 @@ struct acme_validator {
         acme_server *srv;
         pthread_mutex_t lock;
         pthread_cond_t cond;
+        pthread_cond_t done_cond; /* CLOCK_MONOTONIC; an attempt ended, or stop */
+        waiter *waiters;
+        unsigned n_waiters;
         job *queue; /* sorted by due */
         size_t queued;
         bool stop;
@@ -205,6 +225,20 @@ static int attempt(acme_validator *v, const char *chall_id) {
         }
 }
 
+/* Tells those waiting for chall_id that an attempt on it ended. Called
+ * with the lock held. */
+static void attempt_ended_locked(acme_validator *v, const char *chall_id) {
+        bool any = false;
+
+        for (waiter *w = v->waiters; w; w = w->next)
+                if (streq(w->chall_id, chall_id)) {
+                        w->done = true;
+                        any = true;
+                }
+        if (any)
+                pthread_cond_broadcast(&v->done_cond);
+}
+
 /* Queues the due challenges that nobody holds. Called without the lock. */
 static void sweep(acme_validator *v) {
         char **ids = NULL;
@@ -255,12 +289,55 @@ static void *worker(void *arg) {
                 r = attempt(v, j->chall_id);
                 if (r < 0)
                         log_error_errno(r, "Failed to record validation of challenge \"%s\": %m", j->chall_id);
+                pthread_mutex_lock(&v->lock);
+                attempt_ended_locked(v, j->chall_id);
                 free(j->chall_id);
                 free(j);
-                pthread_mutex_lock(&v->lock);
         }
         pthread_mutex_unlock(&v->lock);
         return NULL;
+}
+
+int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms) {
+        waiter w = { .chall_id = chall_id };
+        struct timespec deadline;
+        int r;
+
+        if (wait_ms == 0)
+                return acme_validator_enqueue(v, chall_id, 0);
+
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += wait_ms / 1000;
+        deadline.tv_nsec += (long) (wait_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        /* Listed before the job is queued, so its end cannot be missed. */
+        pthread_mutex_lock(&v->lock);
+        if (v->n_waiters >= MAX_WAITERS) {
+                pthread_mutex_unlock(&v->lock);
+                return acme_validator_enqueue(v, chall_id, 0);
+        }
+        w.next = v->waiters;
+        v->waiters = &w;
+        v->n_waiters++;
+        pthread_mutex_unlock(&v->lock);
+
+        r = acme_validator_enqueue(v, chall_id, 0);
+
+        pthread_mutex_lock(&v->lock);
+        while (r >= 0 && !w.done && !v->stop)
+                if (pthread_cond_timedwait(&v->done_cond, &v->lock, &deadline) == ETIMEDOUT)
+                        break;
+        for (waiter **p = &v->waiters; *p; p = &(*p)->next)
+                if (*p == &w) {
+                        *p = w.next;
+                        v->n_waiters--;
+                        break;
+                }
+        pthread_mutex_unlock(&v->lock);
+        return r < 0 ? r : w.done;
 }
 
 bool acme_validator_busy(acme_validator *v) {
@@ -278,6 +355,7 @@ void acme_validator_stop(acme_validator *v) {
         pthread_mutex_lock(&v->lock);
         v->stop = true;
         pthread_cond_broadcast(&v->cond);
+        pthread_cond_broadcast(&v->done_cond);
         pthread_mutex_unlock(&v->lock);
         for (unsigned i = 0; i < v->n_threads; i++)
                 (void) pthread_join(v->threads[i], NULL);
@@ -289,6 +367,7 @@ void acme_validator_stop(acme_validator *v) {
                 free(j);
         }
         pthread_cond_destroy(&v->cond);
+        pthread_cond_destroy(&v->done_cond);
         pthread_mutex_destroy(&v->lock);
         free(v->threads);
         free(v);
@@ -296,6 +375,7 @@ void acme_validator_stop(acme_validator *v) {
 
 int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **ret) {
         acme_validator *v = calloc(1, sizeof(*v));
+        pthread_condattr_t mono;
         sigset_t all, saved;
         int r = 0;
 
@@ -304,6 +384,10 @@ int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **
         v->srv = srv;
         pthread_mutex_init(&v->lock, NULL);
         pthread_cond_init(&v->cond, NULL);
+        pthread_condattr_init(&mono);
+        pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+        pthread_cond_init(&v->done_cond, &mono);
+        pthread_condattr_destroy(&mono);
         v->threads = calloc(n_threads, sizeof(pthread_t));
         if (!v->threads) {
                 acme_validator_stop(v);

@@ -28,6 +28,14 @@ int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const
 int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **ret);
 /* Queues a challenge for an attempt `delay` seconds from now. */
 int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t delay);
+/* Queues the first attempt on a challenge the client just responded to
+ * and waits until a worker has finished it, at most wait_ms: 1 if it
+ * did (the outcome, or the next attempt's time, is in the database), 0
+ * if the wait ended first or the validator stops (the attempt goes on),
+ * -errno if it could not be queued. wait_ms 0 only queues it, and so
+ * does a call while a few others wait already (the handler threads are
+ * not all to be held by slow targets). */
+int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms);
 /* True if the queue is full: new challenge responses are refused with
  * rateLimited (retries already queued are always kept). */
 bool acme_validator_busy(acme_validator *v);

@@ -192,6 +192,10 @@ void http_server_free(http_server *s) {
         http_guard_free(s->guard);
         safe_close(s->listen_fd);
         http_router_done(&s->router);
+        /* A server that never ran (a start that failed after routes were
+         * registered) still stops what its hooks stop. */
+        for (size_t i = s->n_hooks; i > 0; i--)
+                s->hooks[i - 1].fn(s->hooks[i - 1].userdata);
         free(s->hooks);
         free(s->too_large_prefix);
         free(s->too_large_type);

@@ -134,8 +134,9 @@ int http_server_set_body_limit(http_server *s, const char *prefix, size_t max_bo
 int http_server_set_too_large(http_server *s, const char *prefix, const char *content_type, const char *body);
 
 /* Runs fn(userdata) once when the server stops, after the last in-flight
- * request completed (e.g. to stop background validation threads).
- * Hooks run last-registered first. Returns 0 or -ENOMEM. */
+ * request completed (e.g. to stop background validation threads), or,
+ * for a server that never ran, when it is freed. Hooks run
+ * last-registered first. Returns 0 or -ENOMEM. */
 int http_server_add_shutdown_hook(http_server *s, void (*fn)(void *userdata), void *userdata);
 
 /* Blocks SIGTERM and SIGINT in the calling thread (so every thread created

@@ -7,12 +7,14 @@ import ipaddress
 import json
 import os
 import subprocess
+import threading
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from fixtures.acme import *  # noqa: F401,F403 (fixtures)
-from fixtures.acme import ERR, AcmeClient, b64u, jwk_of, jws, make_csr, new_key, alg_of
+from fixtures.acme import (ERR, AcmeClient, Http01Responder, b64u, jwk_of, jws, make_csr, new_key, alg_of,
+                           start_acme_ca)
 from fixtures.procs import require_tool
 
 
@@ -187,6 +189,79 @@ def test_http01_connection_refused_is_reported(acme_ca):
     chs = [x for x in az["challenges"] if x["type"] == "http-01"]
     assert az["status"] == "invalid"
     assert chs[0]["error"]["type"] == ERR + "connection"
+
+
+def test_http01_answered_valid_on_the_post(tmp_path, procs):
+    # A validation that ends within challenge_wait_ms is answered on the
+    # POST itself, authorization and order already updated: a client
+    # needs no poll. The bound is set high so that a loaded machine still
+    # makes it; the target answers at once.
+    ca = start_acme_ca(tmp_path, procs, wait_ms=10000)
+    responder = Http01Responder(ca.http01_port)
+    try:
+        c = AcmeClient(ca)
+        c.new_account()
+        r = c.new_order([("dns", "localhost")])
+        order_url, order = r.headers["Location"], r.json()
+        az_url = order["authorizations"][0]
+        ch = c.challenge(az_url, "http-01")
+        responder.tokens[ch["token"]] = c.key_authorization(ch["token"])
+        r = c.post(ch["url"], {})
+        assert r.status == 200, r
+        assert r.json()["status"] == "valid" and r.json()["validated"], r.json()
+        assert "Retry-After" not in r.headers
+        assert c.get(az_url).json()["status"] == "valid"
+        assert c.get(order_url).json()["status"] == "ready"
+        # RFC 8555 section 7.5.1: responding again changes nothing.
+        again = c.post(ch["url"], {})
+        assert again.status == 200 and again.json()["status"] == "valid"
+        assert responder.requests.count(f"/.well-known/acme-challenge/{ch['token']}") == 1
+        csr, _ = make_csr(["localhost"])
+        r = c.finalize(c.get(order_url).json(), csr)
+        assert r.status == 200 and r.json()["status"] == "valid", r
+    finally:
+        responder.close()
+
+
+def test_http01_slow_target_answers_processing(tmp_path, procs):
+    # The target holds its answer until the test releases it, past the
+    # POST's bound: the POST answers "processing" with a Retry-After, the
+    # attempt goes on in the background and ends "valid". Concurrent
+    # responses to the challenge make one validation.
+    ca = start_acme_ca(tmp_path, procs, wait_ms=100)
+    hold = threading.Event()
+    responder = Http01Responder(ca.http01_port, hold=hold)
+    try:
+        c = AcmeClient(ca)
+        c.new_account()
+        r = c.new_order([("dns", "localhost")])
+        order_url, order = r.headers["Location"], r.json()
+        az_url = order["authorizations"][0]
+        ch = c.challenge(az_url, "http-01")
+        responder.tokens[ch["token"]] = c.key_authorization(ch["token"])
+        nonces = [c.new_nonce() for _ in range(4)]
+        answers = [None] * len(nonces)
+
+        def respond(i):
+            answers[i] = c.post(ch["url"], {}, nonce=nonces[i])
+
+        threads = [threading.Thread(target=respond, args=(i,)) for i in range(len(nonces))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for r in answers:
+            assert r is not None and r.status == 200, r
+            assert r.json()["status"] == "processing", r.json()
+            assert int(r.headers["Retry-After"]) >= 1
+        assert c.get(az_url).json()["status"] == "pending"
+        hold.set()
+        assert c.poll(az_url).json()["status"] == "valid"
+        assert c.get(order_url).json()["status"] == "ready"
+        assert responder.requests.count(f"/.well-known/acme-challenge/{ch['token']}") == 1
+    finally:
+        hold.set()
+        responder.close()
 
 
 def test_dns01_through_challtestsrv(acme_ca, challtestsrv, tmp_path):

@@ -133,6 +133,28 @@ static void test_retries(void) {
         is_int(acme_retry_delay(&out, 2), 2 * ACME_DEFAULT_RETRY_DELAY, "retry delay: out of range gives the default");
 }
 
+static void test_challenge_wait(void) {
+        ca_kv v[][1] = { { { (char *) "challenge_wait_ms", (char *) "250" } },
+                         { { (char *) "challenge_wait_ms", (char *) "0" } },
+                         { { (char *) "challenge_wait_ms", (char *) "10000" } },
+                         { { (char *) "challenge_wait_ms", (char *) "10001" } },
+                         { { (char *) "challenge_wait_ms", (char *) "-1" } },
+                         { { (char *) "challenge_wait_ms", (char *) "1s" } },
+                         { { (char *) "challenge_wait_ms", (char *) "" } },
+                         { { (char *) "challenge_wait_ms", (char *) "99999999999999999999999" } } };
+        unsigned want[] = { 250, 0, ACME_MAX_CHALLENGE_WAIT, ACME_DEFAULT_CHALLENGE_WAIT, ACME_DEFAULT_CHALLENGE_WAIT,
+                            ACME_DEFAULT_CHALLENGE_WAIT, ACME_DEFAULT_CHALLENGE_WAIT, ACME_DEFAULT_CHALLENGE_WAIT };
+
+        is_int(acme_provisioner_challenge_wait_ms(&web), ACME_DEFAULT_CHALLENGE_WAIT, "challenge wait: default");
+        is_int(acme_provisioner_challenge_wait_ms(NULL), ACME_DEFAULT_CHALLENGE_WAIT,
+               "challenge wait: no provisioner, the default");
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                ca_provisioner p = { .name = (char *) "p", .kv = v[i], .n_kv = 1 };
+
+                is_int(acme_provisioner_challenge_wait_ms(&p), want[i], "challenge wait: a number of ms in 0..10000, else the default");
+        }
+}
+
 static void test_statuses(void) {
         acme_order_row o = { .status = (char *) "pending", .expires = 1000 };
         acme_authz_row a = { .status = (char *) "pending", .expires = 1000 };
@@ -155,6 +177,7 @@ int main(void) {
         test_device_rule();
         test_ekus();
         test_retries();
+        test_challenge_wait();
         test_statuses();
         return tap_done();
 }
