@@ -246,7 +246,8 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
                 acme_server_shutdown(s);
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
         }
-        r = acme_validator_start(s, 4, &s->validator);
+        /* Half the HTTP workers at most wait on a challenge POST. */
+        r = acme_validator_start(s, 4, cfg->threads / 2, &s->validator);
         if (r < 0) {
                 acme_server_shutdown(s);
                 return log_error_errno(r, "Failed to start the ACME validation workers: %m");

@@ -35,10 +35,6 @@
 #define CLAIM_LEASE 120   /* seconds an attempt may take before another instance retries it */
 #define SWEEP_INTERVAL 5  /* seconds between looks for unclaimed due challenges */
 #define SWEEP_MAX 64      /* challenges taken per look */
-/* Challenge POSTs that may wait at once; more answer "processing" at once.
- * Each holds a request handler thread for up to challenge_wait_ms, and
- * targets that are slow on purpose must not take all of them. */
-#define MAX_WAITERS 8
 
 /* A request waiting for the end of an attempt on chall_id. */
 typedef struct waiter {
@@ -66,6 +62,7 @@ struct acme_validator {
         uint64_t next_sweep; /* under lock */
         pthread_t *threads;
         unsigned n_threads;
+        unsigned max_waiters;
 };
 
 int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const challenge_type *ct,
@@ -315,7 +312,7 @@ int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms
         }
         /* Listed before the job is queued, so its end cannot be missed. */
         pthread_mutex_lock(&v->lock);
-        if (v->n_waiters >= MAX_WAITERS) {
+        if (v->n_waiters >= v->max_waiters) {
                 pthread_mutex_unlock(&v->lock);
                 return acme_validator_enqueue(v, chall_id, 0);
         }
@@ -373,7 +370,7 @@ void acme_validator_stop(acme_validator *v) {
         free(v);
 }
 
-int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **ret) {
+int acme_validator_start(acme_server *srv, unsigned n_threads, unsigned max_waiters, acme_validator **ret) {
         acme_validator *v = calloc(1, sizeof(*v));
         pthread_condattr_t mono;
         sigset_t all, saved;
@@ -382,6 +379,7 @@ int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **
         if (!v)
                 return -ENOMEM;
         v->srv = srv;
+        v->max_waiters = max_waiters;
         pthread_mutex_init(&v->lock, NULL);
         pthread_cond_init(&v->cond, NULL);
         pthread_condattr_init(&mono);

@@ -24,8 +24,11 @@ int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const
                        json_object *payload, acme_problem *problem);
 
 /* Starts n_threads workers and queues the challenges left "processing"
- * by the last run. 0 or -errno. */
-int acme_validator_start(acme_server *srv, unsigned n_threads, acme_validator **ret);
+ * by the last run. At most max_waiters challenge POSTs wait at once in
+ * acme_validator_run() (each holds a request worker of the HTTP server
+ * for up to its wait, and targets slow on purpose must not take them
+ * all); 0: none waits. 0 or -errno. */
+int acme_validator_start(acme_server *srv, unsigned n_threads, unsigned max_waiters, acme_validator **ret);
 /* Queues a challenge for an attempt `delay` seconds from now. */
 int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t delay);
 /* Queues the first attempt on a challenge the client just responded to
@@ -33,8 +36,7 @@ int acme_validator_enqueue(acme_validator *v, const char *chall_id, uint64_t del
  * did (the outcome, or the next attempt's time, is in the database), 0
  * if the wait ended first or the validator stops (the attempt goes on),
  * -errno if it could not be queued. wait_ms 0 only queues it, and so
- * does a call while a few others wait already (the handler threads are
- * not all to be held by slow targets). */
+ * does a call while max_waiters others wait already. */
 int acme_validator_run(acme_validator *v, const char *chall_id, unsigned wait_ms);
 /* True if the queue is full: new challenge responses are refused with
  * rateLimited (retries already queued are always kept). */
