@@ -50,8 +50,11 @@ const char *acme_error_name(acme_error e) {
 acme_error acme_error_from_string(const char *s) {
         if (!s)
                 return ACME_ERR_INVALID;
-        if (strncmp(s, ACME_ERROR_URN_PREFIX, strlen(ACME_ERROR_URN_PREFIX)) == 0)
+        if (strncmp(s, ACME_ERROR_URN_PREFIX, strlen(ACME_ERROR_URN_PREFIX)) == 0) {
                 s += strlen(ACME_ERROR_URN_PREFIX);
+                if (strncmp(s, "urn:", 4) == 0)
+                        return ACME_ERR_INVALID; /* deviceid's own are whole URNs */
+        }
         for (int i = 0; i < _ACME_ERR_MAX; i++)
                 if (streq(acme_errors[i].name, s))
                         return (acme_error) i;
