@@ -7,7 +7,8 @@ failing with the connection failure in words while the CA is stopped
 device and account entries leave the keyring (files gone from the mount,
 an inotify watcher sees the deletions), logged once at error, "withdrawn"
 in status; back to valid after `device enable`; withdrawn again after
-`device remove`. --json parses and says the same as the text and the
+`device remove`; with the accounts from the Account CA's list, withdrawn
+at the next list check without a signal. --json parses and says the same as the text and the
 certificates."""
 import json
 import os
@@ -20,7 +21,7 @@ from fixtures.ca import ca_cli
 from fixtures.fsd import wait_for
 from fixtures.procs import run
 from test_enrolld import daemon, short_ca, wait_enrolled  # noqa: F401 (fixtures)
-from test_enrolld_accounts import served_names, start_dir_watch
+from test_enrolld_accounts import listd, served_names, start_dir_watch  # noqa: F401 (fixture)
 
 NAMES = ("device", "wifi", "web")
 FILES = {"device.pem", "wifi.pem", "wifi.key.pem", "web.pem", "web.key.pem"}
@@ -152,3 +153,23 @@ def test_a_disabled_device_is_withdrawn_and_comes_back_when_enabled(daemon, tmp_
     entries = wait_states(daemon, {n: "withdrawn" for n in NAMES}, 4)
     assert "inventory" in entries["device"]["last_error"], entries
     assert daemon.proc.log_text().count("withdrew") == 2
+
+
+def test_with_the_ca_list_a_disable_is_seen_at_the_next_check(listd, procs):
+    """No renewal is due and no signal is sent: the account list check
+    (check_interval 1 s) gets the typed 403 and withdraws."""
+    dev = listd.device
+    ca_cli(dev.ca.dir, "account", "add", "wifi", "--sub", "{name}")
+    listd.start()
+    wait_for(lambda: {"device.pem", "wifi.pem"} <= served_names(dev), timeout=90, what="wifi under the mount")
+    wait_states(listd, {"device": "valid", "wifi": "valid"}, 0)
+    watch = start_dir_watch(procs, "inotify-list", dev.fsd.mnt)
+    ca_cli(dev.ca.dir, "device", "disable", dev.ek_uri)
+    t0 = time.monotonic()
+    wait_for(lambda: not {"device.pem", "wifi.pem"} & served_names(dev), timeout=30, what="withdrawn")
+    print(f"\nwithdrawn {time.monotonic() - t0:.1f} s after the disable, with no signal")
+    wait_for(lambda: "DELETE wifi.pem" in watch.log_text(), timeout=10, what="inotify DELETE")
+    entries = wait_states(listd, {"device": "withdrawn", "wifi": "withdrawn"}, 4)
+    assert "Account CA" in entries["device"]["last_error"] or "disabled" in entries["device"]["last_error"]
+    ca_cli(dev.ca.dir, "device", "enable", dev.ek_uri)
+    wait_for(lambda: {"device.pem", "wifi.pem"} <= served_names(dev), timeout=60, what="back after enable")
