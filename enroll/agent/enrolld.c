@@ -213,7 +213,12 @@ static int note_failure(enrolld *d, int r, const enroll_failure *f) {
                                   "its certificates back.",
                                   msg, withdrawn, (unsigned long long) d->cfg->retry_max);
                 else
-                        log_warning("%s. Keeping the current certificates; retrying with backoff.", msg);
+                        /* What the operator must act on (the TPM unusable, the
+                         * device refused) at error; the rest heals by itself. */
+                        log_full(f->e.kind == CLIENT_FAIL_TPM || (f->who && f->e.kind == CLIENT_FAIL_REFUSED && !d->current)
+                                         ? LOG_ERR
+                                         : LOG_WARNING,
+                                 "%s. Keeping the current certificates; retrying with backoff.", msg);
                 free(d->last_failure);
                 d->last_failure = TAKE_PTR(msg);
         }
