@@ -191,6 +191,9 @@ static size_t withdraw(enrolld *d, const char *msg) {
 static int note_failure(enrolld *d, int r, const enroll_failure *f) {
         _cleanup_free_ char *msg = NULL;
         bool removed = enroll_failure_is_removed(r, f);
+        /* What the operator must act on (the TPM unusable, the device
+         * refused) is logged at error; the rest heals by itself. */
+        bool must_act = f->e.kind == CLIENT_FAIL_TPM || (f->who && f->e.kind == CLIENT_FAIL_REFUSED && !d->current);
         size_t withdrawn = 0;
 
         (void) enroll_failure_format(r, f, d->ca.root_path, tpm_tcti(d->tpm), &msg);
@@ -213,11 +216,7 @@ static int note_failure(enrolld *d, int r, const enroll_failure *f) {
                                   "its certificates back.",
                                   msg, withdrawn, (unsigned long long) d->cfg->retry_max);
                 else
-                        /* What the operator must act on (the TPM unusable, the
-                         * device refused) at error; the rest heals by itself. */
-                        log_full(f->e.kind == CLIENT_FAIL_TPM || (f->who && f->e.kind == CLIENT_FAIL_REFUSED && !d->current)
-                                         ? LOG_ERR
-                                         : LOG_WARNING,
+                        log_full(must_act ? LOG_ERR : LOG_WARNING,
                                  "%s. Keeping the current certificates; retrying with backoff.", msg);
                 free(d->last_failure);
                 d->last_failure = TAKE_PTR(msg);
@@ -435,7 +434,7 @@ static void after_round(enrolld *d, int r) {
         d->retry_at_ms = now + (d->removed ? d->cfg->retry_max * 1000
                                            : enrolld_backoff_ms(d->failures, d->cfg->retry_min, d->cfg->retry_max, rnd));
         snprintf(d->status, sizeof(d->status), "%s",
-                 d->removed ? "Device disabled or removed at the CA, not renewing"
+                 d->removed ? "Device disabled or removed at the CA: certificates withdrawn; retrying"
                             : "Renewal failing, keeping the current certificates; retrying with backoff");
         report(d, NULL, r);
 }
