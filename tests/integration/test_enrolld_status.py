@@ -72,6 +72,14 @@ def wait_states(d, want, rc, timeout=60):
     return status_json(d)[1]
 
 
+def wait_log(d, cond, timeout, what):
+    """wait_for, with the daemon's log in the failure."""
+    try:
+        wait_for(cond, timeout=timeout, what=what)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{d.proc.log_text()[-6000:]}") from None
+
+
 def start(daemon, tmp_path):
     daemon.start()
     wait_enrolled(daemon)
@@ -125,7 +133,7 @@ def test_a_disabled_device_is_withdrawn_and_comes_back_when_enabled(daemon, tmp_
     ca_cli(dev.ca.dir, "device", "disable", dev.ek_uri)
     t0 = time.monotonic()
     daemon.kill(signal.SIGUSR1)
-    wait_for(lambda: not FILES & served_names(dev), timeout=30, what="files withdrawn from the mount")
+    wait_log(daemon, lambda: not FILES & served_names(dev), 30, "files withdrawn from the mount")
     print(f"\nwithdrawn {time.monotonic() - t0:.1f} s after SIGUSR1")
     for n in NAMES:
         assert dev.keyring_read(n).get("error") == "ENOENT", n
@@ -142,14 +150,14 @@ def test_a_disabled_device_is_withdrawn_and_comes_back_when_enabled(daemon, tmp_
 
     # Enabled again: the daemon gets everything back by itself.
     ca_cli(dev.ca.dir, "device", "enable", dev.ek_uri)
-    wait_for(lambda: FILES <= served_names(dev), timeout=60, what="files back")
+    wait_log(daemon, lambda: FILES <= served_names(dev), 60, "files back")
     entries = wait_states(daemon, {n: "valid" for n in NAMES}, 0)
     assert entries["wifi"]["not_after"] == not_after(dev.served("wifi.pem")), entries
 
     # Removed from the inventory: withdrawn again, logged again.
     ca_cli(dev.ca.dir, "device", "remove", dev.ek_uri)
     daemon.kill(signal.SIGUSR1)
-    wait_for(lambda: not FILES & served_names(dev), timeout=30, what="files withdrawn after removal")
+    wait_log(daemon, lambda: not FILES & served_names(dev), 30, "files withdrawn after removal")
     entries = wait_states(daemon, {n: "withdrawn" for n in NAMES}, 4)
     assert "inventory" in entries["device"]["last_error"], entries
     assert daemon.proc.log_text().count("withdrew") == 2
@@ -161,15 +169,15 @@ def test_with_the_ca_list_a_disable_is_seen_at_the_next_check(listd, procs):
     dev = listd.device
     ca_cli(dev.ca.dir, "account", "add", "wifi", "--sub", "{name}")
     listd.start()
-    wait_for(lambda: {"device.pem", "wifi.pem"} <= served_names(dev), timeout=90, what="wifi under the mount")
+    wait_log(listd, lambda: {"device.pem", "wifi.pem"} <= served_names(dev), 90, "wifi under the mount")
     wait_states(listd, {"device": "valid", "wifi": "valid"}, 0)
     watch = start_dir_watch(procs, "inotify-list", dev.fsd.mnt)
     ca_cli(dev.ca.dir, "device", "disable", dev.ek_uri)
     t0 = time.monotonic()
-    wait_for(lambda: not {"device.pem", "wifi.pem"} & served_names(dev), timeout=30, what="withdrawn")
+    wait_log(listd, lambda: not {"device.pem", "wifi.pem"} & served_names(dev), 30, "withdrawn")
     print(f"\nwithdrawn {time.monotonic() - t0:.1f} s after the disable, with no signal")
     wait_for(lambda: "DELETE wifi.pem" in watch.log_text(), timeout=10, what="inotify DELETE")
     entries = wait_states(listd, {"device": "withdrawn", "wifi": "withdrawn"}, 4)
     assert "Account CA" in entries["device"]["last_error"] or "disabled" in entries["device"]["last_error"]
     ca_cli(dev.ca.dir, "device", "enable", dev.ek_uri)
-    wait_for(lambda: {"device.pem", "wifi.pem"} <= served_names(dev), timeout=60, what="back after enable")
+    wait_log(listd, lambda: {"device.pem", "wifi.pem"} <= served_names(dev), 60, "back after enable")
