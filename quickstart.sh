@@ -35,6 +35,8 @@ PACKAGES=(
     # real peers in tests
     swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd libtss2-tcti-tabrmd0 dbus
     pebble lego certbot inotify-tools strace util-linux procps curl
+    # benchmarks (bench/): an HTTP load generator
+    wrk
     python3 python3-pytest python3-cryptography python3-tpm2-pytss python3-cbor2
     systemd systemd-container debootstrap
     # resources that consume certificates, a stock step-ca (built from

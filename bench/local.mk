@@ -21,7 +21,7 @@ bench-fsd: bench/fsd-bench$(EXEEXT) fsd/deviceid-fsd$(EXEEXT) enroll/deviceidctl
 include bench/acme.mk
 
 # Account CA: /1.0/sign issuances per second (see docs/ca.md).
-EXTRA_DIST += bench/sign-bench.py bench/benchlib.py
+EXTRA_DIST += bench/sign-bench.py bench/sign-wrk.lua bench/benchlib.py
 BENCH_SIGN_ARGS ?=
 bench-sign: ca/deviceid-ca$(EXEEXT) tests/tools/ca-issue$(EXEEXT)
 	$(PYTHON3) $(abs_top_srcdir)/bench/sign-bench.py --builddir '$(abs_top_builddir)' $(BENCH_SIGN_ARGS)

@@ -1,38 +1,50 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Account CA benchmark (not a test): /1.0/sign issuances per second.
+"""Account CA benchmark (not a test): durable /1.0/sign issuances per second.
 
 A deviceid-ca on loopback with one registered device and a device
-certificate from its Agent CA (tests/tools/ca-issue). N client processes, each
-on one kept-alive HTTPS connection, post /1.0/sign for --seconds: every
-request carries a fresh X5C token (new jti) signed by the device key and
-the same CSR. Reported per run: issuances per second, and issuances per
-second of the servers' own CPU time (utime + stime from /proc, all
-threads), which is the "per core" figure.
-
+certificate from its Agent CA (tests/tools/ca-issue). The request bodies
+(each a fresh P-256 CSR and a fresh X5C token, new jti, signed by the
+device key) are all made before the clock starts, and `wrk` (Debian's
+package) posts them over 8 kept-alive HTTPS connections from 2 threads
+(bench/sign-wrk.lua cycles through them), so the server, not the client,
+is measured. Reported per run:
+  - issuances per second (201 answers over the run; every other answer is
+    counted and reported);
+  - the server's CPU time per issuance (utime + stime of all its threads,
+    from /proc) and issuances per CPU-second;
+  - fsync + fdatasync calls per issuance over the server's whole life
+    (warm-up and start included), counted by `strace -f --seccomp-bpf -c`
+    around the server, which stops it only at those two calls;
+  - the server's peak resident set (VmHWM), and after the run its split
+    into the process's own memory (RssAnon) and mapped files (RssFile,
+    mostly the code of shared libraries, shared with other processes).
 Storage, one setup per --backends entry, all in the same run:
-  sqlite  one instance on its SQLite file (WAL, synchronous=NORMAL, as
-          the CA always runs it: fsync at checkpoints)
+  sqlite  one instance on its SQLite file: group commit (a 201 only after
+          the WAL fsync that covers its transaction; store-sqlite.c)
   pg1     one instance on a private PostgreSQL cluster (Debian
           `postgresql`, initdb in a temporary directory, a free port,
           stopped by PID) with fsync=on and synchronous_commit=on
   pg2     two instances on that cluster's database, each on its own
-          loopback address and the same port (as behind a balancer), the
-          clients split between them
+          loopback address and the same port (as behind a balancer), one
+          wrk each
 PostgreSQL entries are left out, with a note, when no server is installed.
 
-The reference, measured in the same run: ECDSA P-256 signatures per
-second of one core (`openssl speed ecdsap256`). An issuance verifies the
-token, the device chain and the CSR, signs one certificate and writes two
-database rows, so the ratio says how many raw signatures one issuance
-costs.
+The reference, measured in the same run: one core's ECDSA P-256
+signatures and verifications per second (`openssl speed -seconds 3
+ecdsap256`). An issuance verifies the token, the device chain and the
+CSR and signs one certificate, so the ratios say how many raw signatures
+one issuance costs. Other load on the machine moves every figure; the
+ratios to the reference move less.
 
-Usage: bench/sign-bench.py --builddir BUILD [--clients 1,2,4] [--seconds 5]
+Usage: bench/sign-bench.py --builddir BUILD [--seconds 5] [--connections 8]
+       [--backends sqlite,pg1,pg2] [--perf FILE]
+(`make bench-sign BENCH_SIGN_ARGS='--perf /tmp/sign.perf'`, then
+`perf report -i /tmp/sign.perf --no-children` for where the CPU goes.)
 """
 import argparse
 import base64
 import hashlib
-import http.client
 import json
 import multiprocessing
 import os
@@ -40,8 +52,7 @@ import pwd
 import re
 import secrets
 import shutil
-import socket
-import ssl
+import signal
 import subprocess
 import sys
 import tempfile
@@ -80,7 +91,7 @@ def setup(procs, builddir, tmp, name, database=None, instances=1):
     ips = [f"127.0.0.{i + 1}" for i in range(instances)]
     port = shared_free_port(ips) if instances > 1 else free_port()
     subprocess.run([exe, "init", "--dir", d, "--dns-name", "localhost", "--listen", f"127.0.0.1:{port}",
-                    *(["--database", database] if database else [])], check=True, capture_output=True)
+                    "--http-port", str(free_port()), *(["--database", database] if database else [])], check=True, capture_output=True)
     ek = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     ek_uri = "urn:ek:sha256:" + base64.b64encode(hashlib.sha256(ek).digest()).decode()
@@ -99,28 +110,18 @@ def setup(procs, builddir, tmp, name, database=None, instances=1):
         di = d if i == 0 else f"{d}-{i}"
         if i > 0:
             shutil.copytree(d, di)
-        p = procs.start([exe, "serve", "--dir", di, "--listen", f"{ip}:{port}"], f"{name}-{i}",
+        trace = os.path.join(tmp, f"{name}-{i}.strace")
+        p = procs.start(["strace", "-f", "--seccomp-bpf", "-qq", "-c", "-e", "trace=fsync,fdatasync", "-o", trace,
+                         exe, "serve", "--dir", di, "--listen", f"{ip}:{port}"], f"{name}-{i}",
                         env={**os.environ, "DEVICEID_LOG_LEVEL": "warning"})
         procs.wait(p, lambda ip=ip: port_open(ip, port), "deviceid-ca")
-        servers.append(p)
+        servers.append({"tracer": p, "pid": server_pid(p), "strace": trace})
     return servers, {
         "port": port, "ips": ips, "root": os.path.join(d, "root.pem"),
         "key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption()),
         "x5c": [base64.b64encode(der(c)).decode() for c in (cert, agent_ca)],
     }
-
-
-class PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to one address, with the TLS name and Host of localhost."""
-
-    def __init__(self, ip, port, context):
-        super().__init__("localhost", port, context=context, timeout=30)
-        self.ip = ip
-
-    def connect(self):
-        sock = socket.create_connection((self.ip, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname="localhost")
 
 
 def start_postgres(tmp):
@@ -142,88 +143,185 @@ def start_postgres(tmp):
     return pg
 
 
-def client(args):
-    """One client process: posts /1.0/sign until the deadline; returns the
-    number of certificates issued (any other answer aborts)."""
-    env, deadline, i = args
+def make_bodies(args):
+    """count /1.0/sign bodies, one JSON text per line, into path."""
+    env, count, path = args
     key = serialization.load_pem_private_key(env["key"], None)
-    csr_key = ec.generate_private_key(ec.SECP256R1())
-    csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench")]))
-           .sign(csr_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode())
     header = b64u(json.dumps({"alg": "ES256", "typ": "JWT", "kid": "bench", "x5c": env["x5c"]}).encode())
-    ctx = ssl.create_default_context(cafile=env["root"])
-    conn = PinnedHTTPSConnection(env["ips"][i % len(env["ips"])], env["port"], ctx)
+    aud = f"https://localhost:{env['port']}/1.0/sign#x5c/{PROV}"
+    with open(path, "w") as f:
+        for _ in range(count):
+            csr_key = ec.generate_private_key(ec.SECP256R1())
+            csr = (x509.CertificateSigningRequestBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench")]))
+                   .sign(csr_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode())
+            now = int(time.time())
+            claims = {"iss": PROV, "aud": aud, "sub": "bench", "iat": now, "nbf": now, "exp": now + 540,
+                      "jti": secrets.token_hex(32)}
+            si = header + "." + b64u(json.dumps(claims).encode())
+            r, sig = utils.decode_dss_signature(key.sign(si.encode(), ec.ECDSA(hashes.SHA256())))
+            ott = si + "." + b64u(r.to_bytes(32, "big") + sig.to_bytes(32, "big"))
+            f.write(json.dumps({"csr": csr, "ott": ott}) + "\n")
+    return path
+
+
+def bodies_file(pool, env, count, path, parts=4):
+    """count bodies in path, made by the pool in parts."""
+    parts_paths = pool.map(make_bodies, [(env, count // parts + (i < count % parts), f"{path}.{i}")
+                                         for i in range(parts)])
+    with open(path, "w") as out:
+        for pp in parts_paths:
+            with open(pp) as f:
+                shutil.copyfileobj(f, out)
+            os.unlink(pp)
+    return path
+
+
+def openssl_reference():
+    """One core's ECDSA P-256 (signatures/s, verifications/s)."""
+    out = subprocess.run(["openssl", "speed", "-seconds", "3", "ecdsap256"],
+                         check=True, capture_output=True, text=True).stdout
+    m = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", out)
+    if not m:
+        raise SystemExit("cannot read `openssl speed ecdsap256` output:\n" + out)
+    return float(m.group(1)), float(m.group(2))
+
+
+def wrk(url, bodies, seconds, connections, threads=2):
+    """Starts wrk on url with the bodies file; returns its Popen."""
+    script = os.path.join(HERE, "sign-wrk.lua")
+    return subprocess.Popen(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+                             "--timeout", "10s", "-s", script, url, "--", bodies, str(threads)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wrk_result(p):
+    """(requests, non-2xx answers, socket errors text, seconds) of a
+    finished wrk: its own clock, without the script's set-up."""
+    out = p.communicate()[0]
+    m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)\b", out)
+    if p.returncode != 0 or not m:
+        raise SystemExit("wrk failed:\n" + out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    seconds = float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
+    return int(m.group(1)), int(bad.group(1)) if bad else 0, errors.group(1) if errors else "", seconds
+
+
+def server_pid(tracer):
+    """The traced server: the child of strace."""
+    for _ in range(100):
+        for task in os.listdir(f"/proc/{tracer.pid}/task"):
+            with open(f"/proc/{tracer.pid}/task/{task}/children") as f:
+                kids = f.read().split()
+            if kids:
+                return int(kids[0])
+        time.sleep(0.05)
+    raise SystemExit("cannot find the server under strace")
+
+
+def memory_kib(pid):
+    """Peak resident set (VmHWM), and the resident set now split into the
+    process's own memory (RssAnon: heap, stacks) and mapped files
+    (RssFile: mostly shared library code, shared with other processes)."""
+    with open(f"/proc/{pid}/status") as f:
+        st = f.read()
+    return tuple(int(re.search(rf"{k}:\s+(\d+) kB", st).group(1)) for k in ("VmHWM", "RssAnon", "RssFile"))
+
+
+def fsync_calls(path):
     n = 0
-    while time.monotonic() < deadline:
-        now = int(time.time())
-        claims = {"iss": PROV, "aud": f"https://localhost:{env['port']}/1.0/sign#x5c/{PROV}",
-                  "sub": "bench", "iat": now, "nbf": now, "exp": now + 300, "jti": secrets.token_hex(32)}
-        si = header + "." + b64u(json.dumps(claims).encode())
-        r, s = utils.decode_dss_signature(key.sign(si.encode(), ec.ECDSA(hashes.SHA256())))
-        ott = si + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-        conn.request("POST", "/1.0/sign", body=json.dumps({"csr": csr, "ott": ott}),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        body = resp.read()
-        if resp.status != 201:
-            raise SystemExit(f"/1.0/sign answered {resp.status}: {body[:300]!r}")
-        n += 1
-    conn.close()
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[-1] in ("fsync", "fdatasync"):
+                n += int(fields[3])  # % time, seconds, usecs/call, calls
     return n
 
 
-def openssl_ecdsa_p256_signs(seconds):
-    out = subprocess.run(["openssl", "speed", "-seconds", str(seconds), "ecdsap256"],
-                         check=True, capture_output=True, text=True).stdout
-    m = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)", out)
-    if not m:
-        raise SystemExit("cannot read `openssl speed ecdsap256` output:\n" + out)
-    return float(m.group(1))
+def run(pool, servers, env, tmp, name, seconds, connections, ref, base, perf=None):
+    """One timed run against servers; prints and returns issuances/s."""
+    per = max(2000, int(seconds * 5000 / len(servers)))  # more than the CA can take
+    warm = [bodies_file(pool, env, 200, os.path.join(tmp, f"{name}-warm-{i}.txt")) for i in range(len(servers))]
+    files = [bodies_file(pool, env, per, os.path.join(tmp, f"{name}-bodies-{i}.txt")) for i in range(len(servers))]
+    urls = [f"https://{ip}:{env['port']}/1.0/sign" for ip in env["ips"]]
+    for url, w in zip(urls, warm):
+        wrk_result(wrk(url, w, 1, 2))
+
+    recorder = None
+    if perf:  # a profile of the (first) server over the timed run
+        recorder = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-e", "cpu-clock", "--call-graph", "dwarf,16384",
+                                     "-p", str(servers[0]["pid"]), "-o", perf],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu0 = sum(cpu_seconds(s["pid"]) for s in servers)
+    runs = [wrk(url, f, seconds, max(1, connections // len(servers))) for url, f in zip(urls, files)]
+    results = [wrk_result(p) for p in runs]
+    cpu = sum(cpu_seconds(s["pid"]) for s in servers) - cpu0
+    dt = max(r[3] for r in results)
+    if recorder:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=60)
+    requests = sum(r[0] for r in results)
+    bad = sum(r[1] for r in results)
+    issued = requests - bad
+    if requests > per * len(servers):
+        print(f"  (bodies ran out: {requests} requests for {per * len(servers)} bodies; raise the count)")
+    rate = issued / dt
+    sign_ref, verify_ref = ref
+    print(f"  {issued / dt:7.0f} issuances/s ({issued} in {dt:.1f} s, {bad} other answers"
+          f"{', socket errors: ' + results[0][2] if any(r[2] for r in results) else ''})"
+          + (f", {rate / base:.2f} x SQLite" if base else ""))
+    if issued:
+        print(f"  CPU: {cpu / issued * 1e6:.0f} us per issuance, {issued / cpu:.0f} issuances per CPU-second"
+              f" = {sign_ref / (issued / cpu):.1f} signatures' or {verify_ref / (issued / cpu):.1f}"
+              f" verifications' worth of one core each")
+    return rate, issued
 
 
-def run(pool, servers, env, clients, seconds, ref, base):
-    pool.map(client, [(env, time.monotonic() + 0.5, i) for i in range(len(env["ips"]))])  # warm-up
-    rates = {}
-    for n in clients:
-        cpu0, t0 = sum(cpu_seconds(p.pid) for p in servers), time.monotonic()
-        counts = pool.map(client, [(env, t0 + seconds, i) for i in range(n)])
-        dt, cpu = time.monotonic() - t0, sum(cpu_seconds(p.pid) for p in servers) - cpu0
-        total = sum(counts)
-        rates[n] = total / dt
-        per_cpu = total / cpu if cpu > 0 else float("nan")
-        vs = f", {rates[n] / base[n]:.2f} x SQLite" if base and n in base else ""
-        print(f"  {n:2d} clients: {total / dt:7.1f} issuances/s{vs}, {per_cpu:7.1f} per server "
-              f"CPU-second ({cpu:.1f} s CPU), {per_cpu / ref:.3f} of one core's ECDSA signing rate")
-    return rates
+def stop_servers(servers, issued_total):
+    for s in servers:
+        s["rss"] = memory_kib(s["pid"])
+        os.kill(s["pid"], signal.SIGTERM)
+        s["tracer"].wait(timeout=60)
+    fs = sum(fsync_calls(s["strace"]) for s in servers)
+    peak, anon, files = max(s["rss"] for s in servers)
+    print(f"  fsync+fdatasync in the server: {fs} for about {issued_total} issuances in its life"
+          f" ({fs / max(issued_total, 1):.3f} per issuance; PostgreSQL's own flushes not included)")
+    print(f"  peak resident set of the server: {peak / 1024:.1f} MiB; after the run {anon / 1024:.1f} MiB"
+          f" of its own (RssAnon) and {files / 1024:.1f} MiB of mapped files, mostly shared libraries (RssFile)")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--builddir", required=True)
-    ap.add_argument("--clients", default="1,2,4")
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--backends", default="sqlite,pg1,pg2")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--backends", default="sqlite,pg1")
+    ap.add_argument("--perf", metavar="FILE", help="record a perf profile of the first backend's run into FILE")
     a = ap.parse_args()
-    clients = [int(x) for x in a.clients.split(",")]
     backends = a.backends.split(",")
+    if shutil.which("wrk") is None or shutil.which("strace") is None:
+        raise SystemExit("bench-sign needs wrk and strace (./quickstart.sh deps)")
 
     tmp = tempfile.mkdtemp(prefix="sign-bench-")
     procs = Procs(tmp)
     pg = None
     base = None
     try:
-        ref = openssl_ecdsa_p256_signs(2)
-        print(f"Reference: openssl speed ecdsap256, one core: {ref:,.0f} signatures/s")
-        print(f"/1.0/sign against deviceid-ca, {a.seconds:.0f} s per run, fresh X5C token per request:")
+        ref = openssl_reference()
+        print(f"Reference: openssl speed -seconds 3 ecdsap256, one core: {ref[0]:,.0f} signatures/s, "
+              f"{ref[1]:,.0f} verifications/s")
+        print(f"/1.0/sign against deviceid-ca: wrk, {a.connections} kept-alive HTTPS connections, "
+              f"{a.seconds:.0f} s, pre-made bodies (fresh CSR and X5C token each); "
+              f"{os.cpu_count()} CPUs shared with the clients and any other load")
         if any(b.startswith("pg") for b in backends):
             pg = start_postgres(tmp)
             if pg is None:
                 print("  (PostgreSQL is not installed: pg1 and pg2 left out)")
-        with multiprocessing.Pool(max(clients)) as pool:
+        with multiprocessing.Pool(os.cpu_count() or 2) as pool:
             for b in backends:
                 if b == "sqlite":
-                    print("SQLite, one instance (WAL, synchronous=NORMAL):")
+                    print("SQLite, one instance (group commit, a 201 after its WAL fsync):")
                     servers, env = setup(procs, a.builddir, tmp, b)
                 elif b in ("pg1", "pg2") and pg:
                     n = int(b[2])
@@ -231,12 +329,11 @@ def main():
                     servers, env = setup(procs, a.builddir, tmp, b, pg.create_database(b), n)
                 else:
                     continue
-                rates = run(pool, servers, env, clients, a.seconds, ref, base)
+                rate, issued = run(pool, servers, env, tmp, b, a.seconds, a.connections, ref, base,
+                                   a.perf if b == backends[0] else None)
                 if b == "sqlite":
-                    base = rates
-                for p in servers:
-                    p.terminate()
-                    p.wait(timeout=30)
+                    base = rate
+                stop_servers(servers, issued + 200 * len(servers))
     finally:
         procs.stop_all()
         if pg:

@@ -5,6 +5,7 @@
  * conversions go through common/.
  */
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -109,6 +110,38 @@ static int random_serial(ASN1_INTEGER **ret) {
         return 0;
 }
 
+/* The subject key into cert. For a named-curve EC key, the SPKI is
+ * written from the key's encoded point and curve, as the key already
+ * holds them: X509_set_pubkey() would encode the key and decode the
+ * encoding again through OpenSSL's encoder and decoder frameworks, a
+ * large part of an issuance's CPU time. Only for a profile with
+ * encode_only (the X509 then holds no decoded key); other keys and
+ * profiles take X509_set_pubkey(). */
+static int set_subject_key(X509 *cert, EVP_PKEY *key, bool encode_only) {
+        unsigned char *point = NULL;
+        size_t len = 0;
+        char group[64];
+        int nid;
+
+        if (!encode_only || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
+            !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
+            (nid = OBJ_sn2nid(group)) == NID_undef)
+                return X509_set_pubkey(cert, key) ? 0 : -EINVAL;
+        if (!EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &len) || len == 0 ||
+            len > 1024)
+                return -EINVAL;
+        point = OPENSSL_malloc(len);
+        if (!point)
+                return -ENOMEM;
+        if (!EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, len, &len) ||
+            !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                                    OBJ_nid2obj(nid), point, (int) len)) {
+                OPENSSL_free(point);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static const EVP_MD *digest_for(EVP_PKEY *signing_key) {
         return crypto_key_type_of(signing_key) == CRYPTO_KEY_EC_P384 ? EVP_sha384() : EVP_sha256();
 }
@@ -163,8 +196,9 @@ int cert_create(X509 *issuer_cert, EVP_PKEY *issuer_key, EVP_PKEY *subject_key, 
                 return -EINVAL;
         if (!X509_set_issuer_name(cert, issuer_cert ? X509_get_subject_name(issuer_cert) : name))
                 return -ENOMEM;
-        if (!X509_set_pubkey(cert, subject_key))
-                return -EINVAL;
+        r = set_subject_key(cert, subject_key, p->encode_only);
+        if (r < 0)
+                return r;
 
         X509V3_set_ctx(&ctx, issuer_cert ?: cert, cert, NULL, NULL, 0);
         if (p->is_ca) {

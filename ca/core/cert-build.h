@@ -46,6 +46,11 @@ typedef struct cert_profile {
         /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): for delegated OCSP
          * responder certificates. */
         bool ocsp_nocheck;
+        /* The certificate is only encoded and sent, never verified or
+         * asked for its key in this process: a named-curve EC subject key
+         * is then written without OpenSSL's encoder and decoder (the
+         * returned X509's X509_get0_pubkey() is NULL). */
+        bool encode_only;
 } cert_profile;
 
 /* Default profile for an end-entity key: digitalSignature (+

@@ -194,8 +194,52 @@ static int replace_str(char **dst, const char *value) {
         return 0;
 }
 
+/* A whole number from min to max. */
+static int parse_count(const char *s, unsigned min, unsigned max, unsigned *ret) {
+        unsigned long v;
+        char *end;
+
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* The connection keys of [server]: counts, then deadlines. */
+static int server_connection_key(conf_ctx *ctx, ca_config *c, const char *name, const char *value) {
+        static const struct {
+                const char *name;
+                unsigned min, max;
+        } counts[] = {
+                { "threads", 1, CA_MAX_THREADS },
+                { "io_threads", 1, CA_MAX_IO_THREADS },
+                { "connections", 1, CA_MAX_CONNECTIONS },
+                { "connections_per_address", 1, CA_MAX_CONNECTIONS },
+        };
+        unsigned *count_slots[] = { &c->threads, &c->io_threads, &c->connections, &c->connections_per_address };
+        uint64_t *slot = streq(name, "header_timeout") ? &c->header_timeout : &c->request_timeout;
+
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++)
+                if (streq(name, counts[i].name)) {
+                        if (parse_count(value, counts[i].min, counts[i].max, count_slots[i]) < 0)
+                                return conf_fail(ctx, -EINVAL, "invalid \"%s\" for \"%s\" (%u to %u)", value, name,
+                                                 counts[i].min, counts[i].max);
+                        return 0;
+                }
+        if (duration_parse(value, CA_MAX_REQUEST_TIMEOUT, slot) < 0 || *slot == 0)
+                return conf_fail(ctx, -EINVAL, "invalid duration \"%s\" for \"%s\" (1s to 1h)", value, name);
+        return 0;
+}
+
 static int server_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
         ca_config *c = userdata;
+
+        if (!streq(name, "listen") && !streq(name, "dns_names") && !streq(name, "database"))
+                return server_connection_key(ctx, c, name, value);
 
         if (streq(name, "listen")) {
                 _cleanup_free_ char *host = NULL;
@@ -401,7 +445,9 @@ static const conf_section_spec sections[] = {
         {
                 .name = "server",
                 .form = CONF_PLAIN,
-                .keys = (const char *const[]) { "listen", "dns_names", "database", NULL },
+                .keys = (const char *const[]) { "listen", "dns_names", "database", "threads", "io_threads",
+                                                "connections", "connections_per_address", "header_timeout",
+                                                "request_timeout", NULL },
                 .key = server_key,
         },
         {
@@ -482,6 +528,12 @@ int ca_config_parse(const char *text, size_t len, ca_config **ret, char **ret_er
         c->lifetime_account = DEFAULT_LIFETIME_ACCOUNT;
         c->lifetime_attestation = DEFAULT_LIFETIME_ATTESTATION;
         c->lifetime_acme = DEFAULT_LIFETIME_ACME;
+        c->threads = CA_DEFAULT_THREADS;
+        c->io_threads = CA_DEFAULT_IO_THREADS;
+        c->connections = CA_DEFAULT_CONNECTIONS;
+        c->connections_per_address = CA_DEFAULT_CONNECTIONS_PER_ADDRESS;
+        c->header_timeout = CA_DEFAULT_HEADER_TIMEOUT;
+        c->request_timeout = CA_DEFAULT_REQUEST_TIMEOUT;
         c->limits = (ca_limits) {
                 .new_account_per_address = { 100, 3600 },
                 .new_order_per_account = { 300, 3600 },

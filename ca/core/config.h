@@ -7,6 +7,10 @@
  *   listen = 127.0.0.1:8443
  *   dns_names = ca.example.org, localhost
  *   database = ca.db              ; relative to the CA directory, or sqlite:/..., postgresql://...
+ *   threads = 8   io_threads = 2  ; request handlers, event loops
+ *   connections = 512   connections_per_address = 64
+ *   header_timeout = 5s           ; TLS handshake + request headers (also keep-alive idle)
+ *   request_timeout = 30s         ; a whole request, headers to answer
  *   [lifetimes]
  *   tls = 90d   agent = 30d   account = 24h   attestation = 365d   acme = 90d
  *   [limits]                      ; all optional; see ca_limits
@@ -51,6 +55,17 @@
 #define CA_CONFIG_MAX_SIZE (64 * 1024)
 #define CA_CONFIG_FILE "ca.conf"
 
+#define CA_DEFAULT_THREADS 8
+#define CA_DEFAULT_IO_THREADS 2
+#define CA_DEFAULT_CONNECTIONS 512
+#define CA_DEFAULT_CONNECTIONS_PER_ADDRESS 64
+#define CA_DEFAULT_HEADER_TIMEOUT 5
+#define CA_DEFAULT_REQUEST_TIMEOUT 30
+#define CA_MAX_THREADS 256
+#define CA_MAX_IO_THREADS 64
+#define CA_MAX_CONNECTIONS 65536
+#define CA_MAX_REQUEST_TIMEOUT 3600
+
 typedef struct ca_kv {
         char *key;
         char *value;
@@ -82,6 +97,10 @@ typedef struct ca_config {
         char *listen;         /* "ADDR:PORT" */
         char **dns_names;     /* NULL-terminated, at least one */
         char *database;       /* as written; ca_config_database_url() resolves it */
+        /* The HTTPS server ([server]): threads, connection caps, deadlines
+         * in seconds (see http.h). */
+        unsigned threads, io_threads, connections, connections_per_address;
+        uint64_t header_timeout, request_timeout;
         /* Certificate lifetimes in seconds, by issuing CA. */
         uint64_t lifetime_tls, lifetime_agent, lifetime_account, lifetime_attestation,
                 lifetime_acme;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libmicrohttpd glue for http.h: our own listening socket handed to MHD
- * (so port 0 and quiesce work), a thread per connection, request bodies
- * collected up to the limit, the GnuTLS client chain copied out, dispatch
- * through the route table (http-router.c), responses (http-response.c)
- * handed to MHD, and the graceful stop (quiesce, wait for in-flight
+ * (so port 0 and quiesce work), a pool of epoll threads for the
+ * connections, request bodies collected up to the limit, the GnuTLS client
+ * chain copied out, dispatch through the route table (http-router.c) to a
+ * handler run on a worker thread (http-workers.c) while MHD keeps the
+ * connection suspended, responses (http-response.c) handed to MHD when it
+ * resumes, the deadlines of http-guard.c fed from MHD's connection and
+ * request callbacks, and the graceful stop (quiesce, wait for in-flight
  * requests, stop). Only this file includes microhttpd.h or gnutls.
  */
 #include <ctype.h>
@@ -21,12 +24,15 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "http-guard.h"
+#include "http-workers.h"
 #include "http.h"
 #include "log.h"
 
-#define HTTP_MAX_CONNECTIONS 512
-#define HTTP_CONNECTION_TIMEOUT_S 60
 #define HTTP_DRAIN_TIMEOUT_S 30
+/* Stacks of the event-loop and worker threads: handlers, OpenSSL, SQLite
+ * and libpq use a few tens of KiB at most. */
+#define HTTP_THREAD_STACK (256 * 1024)
 #define HTTP_RETRY_AFTER_DEFAULT "2" /* seconds, on a 503 that names none */
 #define HTTP_MAX_CLIENT_CERTS 8
 /* Largest oversized body read and discarded so that its sender gets the
@@ -41,8 +47,11 @@ typedef struct hook {
 struct http_server {
         char *listen, *cert_pem, *key_pem, *client_ca_pem;
         size_t max_body;
-        unsigned thread_pool;
+        unsigned io_threads, n_workers, max_connections, per_address;
+        uint64_t header_timeout_ms, request_timeout_ms;
         http_router router;
+        http_guard *guard;
+        http_workers *workers;
         hook *hooks;
         size_t n_hooks;
         char *too_large_prefix, *too_large_type, *too_large_body; /* http_server_set_too_large() */
@@ -58,9 +67,12 @@ struct http_server {
 };
 
 typedef struct request_ctx {
+        http_work_item item; /* first: a work item is its request_ctx */
         http_request req;
         http_server *server;
         struct MHD_Connection *conn;
+        const http_route *route;   /* on a worker */
+        http_response *resp;       /* the worker's answer, queued on resume */
         uint8_t *body;
         size_t body_len, body_alloc;
         size_t max_body;
@@ -148,7 +160,12 @@ int http_server_new(const http_server_config *cfg, http_server **ret) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->idle, NULL);
         s->max_body = cfg->max_body ?: HTTP_MAX_BODY_DEFAULT;
-        s->thread_pool = cfg->thread_pool;
+        s->io_threads = cfg->io_threads ?: HTTP_IO_THREADS_DEFAULT;
+        s->n_workers = cfg->workers ?: HTTP_WORKERS_DEFAULT;
+        s->max_connections = cfg->max_connections ?: HTTP_MAX_CONNECTIONS_DEFAULT;
+        s->per_address = cfg->connections_per_address ?: HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT;
+        s->header_timeout_ms = cfg->header_timeout_ms ?: HTTP_HEADER_TIMEOUT_MS_DEFAULT;
+        s->request_timeout_ms = cfg->request_timeout_ms ?: HTTP_REQUEST_TIMEOUT_MS_DEFAULT;
         s->listen = strdup(cfg->listen);
         if (cfg->cert_pem) {
                 s->cert_pem = strdup(cfg->cert_pem);
@@ -167,8 +184,12 @@ int http_server_new(const http_server_config *cfg, http_server **ret) {
 void http_server_free(http_server *s) {
         if (!s)
                 return;
+        if (s->workers)
+                http_workers_stop(s->workers);
         if (s->mhd)
                 MHD_stop_daemon(s->mhd);
+        http_workers_free(s->workers);
+        http_guard_free(s->guard);
         safe_close(s->listen_fd);
         http_router_done(&s->router);
         free(s->hooks);
@@ -304,6 +325,34 @@ static void remote_address(request_ctx *c) {
                 c->remote[0] = '\0';
 }
 
+static http_response *run_handler(request_ctx *c) {
+        http_response *resp = c->route->handler(&c->req, c->route->userdata);
+
+        if (!resp)
+                log_debug("http: handler for %s %s returned no response", c->req.method, c->req.path);
+        else
+                log_debug("http: %s %s -> %u", c->req.method, c->req.path, resp->status);
+        return resp;
+}
+
+/* On a worker thread. */
+static void run_work(http_work_item *item, void *userdata) {
+        request_ctx *c = (request_ctx *) item;
+
+        c->resp = run_handler(c);
+        MHD_resume_connection(c->conn);
+}
+
+/* Queues the handler's answer (MHD leaves the body out for HEAD). */
+static enum MHD_Result answer(request_ctx *c) {
+        _cleanup_(http_response_freep) http_response *resp = TAKE_PTR(c->resp);
+
+        c->route = NULL;
+        if (!resp)
+                return queue_simple(c->conn, 500, "internal error");
+        return queue(c->conn, resp);
+}
+
 static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *method) {
         http_server *s = c->server;
         _cleanup_(http_response_freep) http_response *resp = NULL;
@@ -336,14 +385,25 @@ static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *met
         c->req._priv = c;
         collect_client_certs(c);
         remote_address(c);
+        c->route = r;
 
-        resp = r->handler(&c->req, r->userdata);
-        if (!resp) {
-                log_debug("http: handler for %s %s returned no response", method, url);
-                return queue_simple(c->conn, 500, "internal error");
+        /* To a worker; MHD calls on_request again once it resumes the
+         * connection, and answer() queues what the handler returned.
+         * When the workers stopped already (a kept-alive connection's
+         * last request during the stop), the handler runs here. */
+        MHD_suspend_connection(c->conn);
+        if (http_workers_push(s->workers, &c->item) < 0) {
+                MHD_resume_connection(c->conn);
+                c->resp = run_handler(c);
+                return answer(c);
         }
-        log_debug("http: %s %s -> %u", method, url, resp->status);
-        return queue(c->conn, resp); /* MHD leaves the body out for HEAD */
+        return MHD_YES;
+}
+
+static http_guard_conn *guard_conn_of(struct MHD_Connection *conn) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -362,6 +422,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 c->conn = conn;
                 c->max_body = http_router_body_limit(&s->router, url, s->max_body);
                 *con_cls = c;
+                http_guard_headers_done(s->guard, guard_conn_of(conn));
                 pthread_mutex_lock(&s->lock);
                 s->in_flight++;
                 pthread_mutex_unlock(&s->lock);
@@ -398,6 +459,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 *upload_data_size = 0;
                 return MHD_YES;
         }
+        if (c->route) /* back from the worker */
+                return answer(c);
 
         if (*upload_data_size > 0) {
                 size_t n = *upload_data_size;
@@ -429,9 +492,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         http_server *s = cls;
         request_ctx *c = *con_cls;
 
+        http_guard_request_done(s->guard, guard_conn_of(conn));
         if (!c)
                 return;
         *con_cls = NULL;
+        http_response_free(c->resp);
         free(c->body);
         for (size_t i = 0; i < HTTP_MAX_CLIENT_CERTS; i++)
                 free(c->certs[i]);
@@ -443,6 +508,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (s->in_flight == 0)
                 pthread_cond_broadcast(&s->idle);
         pthread_mutex_unlock(&s->lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+        http_server *s = cls;
+
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                *socket_context = ci ? http_guard_add(s->guard, ci->connect_fd) : NULL;
+        } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                /* MHD calls this before it closes the socket. */
+                http_guard_remove(s->guard, *socket_context);
+                *socket_context = NULL;
+        }
 }
 
 static int open_listener(const char *listen_addr, int *ret_fd, unsigned *ret_port) {
@@ -491,8 +571,12 @@ static int open_listener(const char *listen_addr, int *ret_fd, unsigned *ret_por
 }
 
 int http_server_start(http_server *s) {
-        unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                         MHD_USE_ITC | MHD_USE_TLS | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_TLS | MHD_USE_ERROR_LOG;
+        /* MHD's inactivity timeout, restarted by every byte: the guard's
+         * deadlines bound a connection anyway, this only closes a silent
+         * one a little earlier. */
+        unsigned idle_s = (unsigned) ((s->request_timeout_ms + 999) / 1000);
         sigset_t mask;
         int r;
 
@@ -507,37 +591,32 @@ int http_server_start(http_server *s) {
         /* A client going away mid-write must not kill the server. */
         signal(SIGPIPE, SIG_IGN);
 
+        r = http_guard_new(s->header_timeout_ms, s->request_timeout_ms, &s->guard);
+        if (r < 0)
+                return r;
+        r = http_workers_new(s->n_workers, HTTP_THREAD_STACK, run_work, s, &s->workers);
+        if (r < 0)
+                return r;
         r = open_listener(s->listen, &s->listen_fd, &s->port);
         if (r < 0)
                 return r;
 
-        if (s->thread_pool > 0) {
-                if (s->cert_pem)
-                        return -EINVAL; /* the TLS server keeps a thread per connection */
-                flags &= ~(unsigned) MHD_USE_THREAD_PER_CONNECTION;
-        }
         if (!s->cert_pem) /* plain HTTP */
-                s->mhd = MHD_start_daemon(
-                        flags & ~(unsigned) MHD_USE_TLS, 0, NULL, NULL, on_request, s,
-                        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-                        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                        MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
-                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
-                        /* Last, because it may be the end of the list: */
-                        s->thread_pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->thread_pool,
-                        MHD_OPTION_END);
-        else
+                flags &= ~(unsigned) MHD_USE_TLS;
         s->mhd = MHD_start_daemon(
                 flags, 0, NULL, NULL, on_request, s,
                 MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-                MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
-                MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
-                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_S,
-                /* Last, because it may be the end of the list: */
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_address,
+                MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+                MHD_OPTION_THREAD_POOL_SIZE, s->io_threads,
+                MHD_OPTION_THREAD_STACK_SIZE, (size_t) HTTP_THREAD_STACK,
+                /* Last, because they may end the list: */
+                s->cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert_pem,
+                MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
                 s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, s->client_ca_pem,
                 MHD_OPTION_END);
         if (!s->mhd)
@@ -584,6 +663,9 @@ static void drain_and_stop(http_server *s) {
                 }
         pthread_mutex_unlock(&s->lock);
 
+        /* Every handler still queued or running finishes and resumes its
+         * connection (MHD must not stop with a connection suspended). */
+        http_workers_stop(s->workers);
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
 

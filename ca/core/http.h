@@ -5,9 +5,14 @@
  * small request/response types so that handlers are plain synchronous
  * functions: they read an http_request and return an http_response.
  *
- * Threading: MHD runs one thread per connection; handlers may block (a
- * database write, a signature) without holding up other clients, and must
- * be thread-safe. Bodies are read completely before the handler runs and
+ * Threading: a few event-loop threads (epoll) read and write every
+ * connection; handlers run on a fixed pool of worker threads (the
+ * connection waits, suspended, meanwhile), so a handler may block (a
+ * database write, a signature) without holding up other clients as long
+ * as workers are free, and must be thread-safe. Connections are capped in
+ * all and per client address, and deadlines that no dripping client can
+ * push back close a connection whose TLS handshake and headers take too
+ * long, and a request that takes too long in all (http-guard.h). Bodies are read completely before the handler runs and
  * are capped (http_server_config.max_body, default HTTP_MAX_BODY_DEFAULT):
  * a larger body gets 413 without the handler ever seeing it.  The 413 comes
  * before the body when the client asked for 100 Continue or announced more
@@ -76,13 +81,26 @@ typedef struct http_server_config {
          * accepted (the admin API refuses it, ACME does not care). */
         const char *client_ca_pem;
         size_t max_body;         /* 0: HTTP_MAX_BODY_DEFAULT */
-        /* 0: a thread per connection (handlers may block as long as they
-         * like); N: a pool of N threads that serve every connection, for
-         * many short requests on new connections (OCSP): no thread is
-         * made per connection and each pool thread keeps its database
-         * connection. Plain HTTP servers only. */
-        unsigned thread_pool;
+        /* Event-loop threads; 0: HTTP_IO_THREADS_DEFAULT. */
+        unsigned io_threads;
+        /* Worker threads that run the handlers (each keeps its database
+         * connection); 0: HTTP_WORKERS_DEFAULT. */
+        unsigned workers;
+        /* Connections in all and per client address; 0: the defaults. */
+        unsigned max_connections, connections_per_address;
+        /* Deadlines in milliseconds (0: the defaults): TLS handshake and
+         * request headers, counted from the accept or, on a kept-alive
+         * connection, from the end of the request before (so it is also
+         * how long an idle connection is kept); and a request in all. */
+        uint64_t header_timeout_ms, request_timeout_ms;
 } http_server_config;
+
+#define HTTP_IO_THREADS_DEFAULT 2
+#define HTTP_WORKERS_DEFAULT 8
+#define HTTP_MAX_CONNECTIONS_DEFAULT 512
+#define HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT 64
+#define HTTP_HEADER_TIMEOUT_MS_DEFAULT (5 * 1000)
+#define HTTP_REQUEST_TIMEOUT_MS_DEFAULT (30 * 1000)
 
 /* Creates a server (not yet listening). The config strings are copied.
  * Returns 0 or -errno. */

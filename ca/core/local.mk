@@ -4,6 +4,8 @@
 noinst_LIBRARIES += ca/core/libcacore.a
 ca_core_libcacore_a_SOURCES = \
 	ca/core/http.c ca/core/http.h \
+	ca/core/http-guard.c ca/core/http-guard.h \
+	ca/core/http-workers.c ca/core/http-workers.h \
 	ca/core/http-router.c ca/core/http-router.h \
 	ca/core/http-response.c ca/core/http-response.h \
 	ca/core/store.c ca/core/store.h ca/core/store-backend.h \

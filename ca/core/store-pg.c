@@ -176,7 +176,9 @@ static int conn_open(pg_store *s, pg_conn **ret) {
                 return r;
         }
         (void) PQsetNoticeProcessor(c->pg, notice_to_debug, NULL);
-        res = PQexec(c->pg, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'");
+        /* synchronous_commit: COMMIT returns after the WAL flush (the
+         * default, made sure of here: answers are sent after commits). */
+        res = PQexec(c->pg, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'; SET synchronous_commit = on");
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
                 r = result_to_errno(c, res, "session setup");
                 PQclear(res);

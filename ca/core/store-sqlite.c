@@ -4,6 +4,21 @@
  * per-thread connections found through a pthread key, write transactions
  * serialised by BEGIN IMMEDIATE, nested transactions as savepoints,
  * errors mapped to -errno once, here.
+ *
+ * Durable commits, in groups: the database runs in WAL mode with
+ * synchronous=NORMAL, so COMMIT appends the transaction's frames to the
+ * WAL file without an fsync (SQLite syncs the WAL before a checkpoint
+ * copies it, and the database after). store_commit() then waits for an
+ * fdatasync of the WAL that began after its COMMIT returned: the first
+ * committer to find none under way makes one for everything committed so
+ * far, and those that commit meanwhile wait for the next, so one fsync
+ * covers a whole group of transactions and none is answered before its
+ * frames are on disk. Frames past a torn tail are discarded by SQLite's
+ * recovery (each frame is checksummed), never ours. If a checkpoint
+ * moved our frames into the database and restarted the WAL, the database
+ * was synced first, so they are durable there.
+ * (synchronous=FULL would fsync inside every COMMIT, while holding the
+ * write lock: one fsync per transaction, never shared.)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -19,11 +34,25 @@
 
 typedef struct sqlite_store sqlite_store;
 
+/* Prepared statements kept per connection for the next store_prepare()
+ * of the same SQL text: parsing and planning a statement costs more than
+ * running most of ours. Used by the connection's thread alone. */
+#define STMT_CACHE_SIZE 32
+#define STMT_CACHE_SQL_MAX 2048 /* longer (built) texts are not kept */
+
+typedef struct cached_stmt {
+        char *sql;
+        sqlite3_stmt *stmt;
+        bool in_use;
+} cached_stmt;
+
 typedef struct store_conn {
         sqlite_store *owner;
         sqlite3 *db;
         unsigned depth; /* transaction nesting */
         struct store_conn *next;
+        cached_stmt cache[STMT_CACHE_SIZE];
+        unsigned cache_next; /* the slot a new text replaces (round robin) */
 } store_conn;
 
 struct sqlite_store {
@@ -32,12 +61,20 @@ struct sqlite_store {
         pthread_key_t key;
         pthread_mutex_t lock; /* protects conns */
         store_conn *conns;
+
+        /* Group commit: commits are numbered as they return from COMMIT;
+         * synced covers every number up to it. */
+        pthread_mutex_t sync_lock;
+        pthread_cond_t synced_cond;
+        uint64_t committed, synced;
+        bool syncing;
 };
 
 typedef struct sqlite_stmt {
         store_stmt base;
         sqlite3_stmt *stmt;
         store_conn *conn;
+        cached_stmt *cached; /* NULL: finalized when freed */
 } sqlite_stmt;
 
 static const store_ops sqlite_ops;
@@ -90,6 +127,10 @@ static int sqlite_to_errno(int rc) {
 static void conn_close(store_conn *c) {
         if (!c)
                 return;
+        for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+                sqlite3_finalize(c->cache[i].stmt);
+                free(c->cache[i].sql);
+        }
         if (c->db)
                 sqlite3_close_v2(c->db);
         free(c);
@@ -111,7 +152,7 @@ static void conn_destructor(void *p) {
 }
 
 static int conn_open(sqlite_store *s, store_conn **ret) {
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         c = calloc(1, sizeof(*c));
@@ -131,7 +172,11 @@ static int conn_open(sqlite_store *s, store_conn **ret) {
         sqlite3_busy_timeout(c->db, STORE_BUSY_TIMEOUT_MS);
         /* SQLite-specific session setup lives here, not in callers' SQL. */
         r = sqlite3_exec(c->db,
-                         "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+                         "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+                         /* A page cache per connection (one per thread)
+                          * of 128 KiB instead of 2 MiB: the kernel's page
+                          * cache holds the database anyway. */
+                         "PRAGMA cache_size=-128;",
                          NULL, NULL, NULL);
         if (r != SQLITE_OK) {
                 log_debug("sqlite: setup of \"%s\" failed: %s", s->path, sqlite3_errmsg(c->db));
@@ -170,7 +215,7 @@ static int conn_get(sqlite_store *s, store_conn **ret) {
 
 int store_sqlite_open(const char *path, store **ret) {
         sqlite_store *s;
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         if (!path || !*path)
@@ -192,6 +237,8 @@ int store_sqlite_open(const char *path, store **ret) {
                 return -ENOMEM;
         }
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->sync_lock, NULL);
+        pthread_cond_init(&s->synced_cond, NULL);
         r = pthread_key_create(&s->key, conn_destructor);
         if (r != 0) {
                 free(s->path);
@@ -210,7 +257,7 @@ int store_sqlite_open(const char *path, store **ret) {
 
 static void sqlite_close(store *base) {
         sqlite_store *s = STORE(base);
-        store_conn *c;
+        store_conn *c = NULL;
 
         pthread_key_delete(s->key);
         pthread_mutex_lock(&s->lock);
@@ -220,6 +267,8 @@ static void sqlite_close(store *base) {
         }
         pthread_mutex_unlock(&s->lock);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->sync_lock);
+        pthread_cond_destroy(&s->synced_cond);
         free(s->path);
         free(s);
 }
@@ -252,7 +301,7 @@ static int conn_exec(store_conn *c, const char *sql) {
 }
 
 static int sqlite_exec(store *s, const char *sql) {
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         r = conn_get(STORE(s), &c);
@@ -262,7 +311,7 @@ static int sqlite_exec(store *s, const char *sql) {
 }
 
 static int sqlite_begin(store *s) {
-        store_conn *c;
+        store_conn *c = NULL;
         char sp[32];
         int r;
 
@@ -283,8 +332,56 @@ static int sqlite_begin(store *s) {
         return 0;
 }
 
+/* fdatasync of the WAL through this connection's handle on it (every
+ * connection's handle is the same file); SQLite's VFS also syncs the
+ * directory once after creating the WAL. */
+static int wal_sync(store_conn *c) {
+        sqlite3_file *f = NULL;
+        int rc;
+
+        rc = sqlite3_file_control(c->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f);
+        if (rc != SQLITE_OK || !f || !f->pMethods)
+                return -EIO;
+        rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+        if (rc != SQLITE_OK) {
+                log_debug("sqlite: fsync of the WAL of \"%s\" failed: %s", c->owner->path, sqlite3_errstr(rc));
+                return sqlite_to_errno(rc) ?: -EIO;
+        }
+        return 0;
+}
+
+/* After a COMMIT returned: waits until an fsync that began after it has
+ * completed, making one if none is under way (see the top of the file). */
+static int commit_durable(store_conn *c) {
+        sqlite_store *s = c->owner;
+        uint64_t mine, upto;
+        int r = 0;
+
+        pthread_mutex_lock(&s->sync_lock);
+        mine = ++s->committed;
+        while (s->synced < mine) {
+                if (s->syncing) {
+                        pthread_cond_wait(&s->synced_cond, &s->sync_lock);
+                        continue;
+                }
+                s->syncing = true;
+                upto = s->committed;
+                pthread_mutex_unlock(&s->sync_lock);
+                r = wal_sync(c);
+                pthread_mutex_lock(&s->sync_lock);
+                s->syncing = false;
+                if (r >= 0 && upto > s->synced)
+                        s->synced = upto;
+                pthread_cond_broadcast(&s->synced_cond);
+                if (r < 0)
+                        break; /* the others try again, each for itself */
+        }
+        pthread_mutex_unlock(&s->sync_lock);
+        return r;
+}
+
 static int sqlite_commit(store *s) {
-        store_conn *c;
+        store_conn *c = NULL;
         char sp[32];
         int r;
 
@@ -300,6 +397,8 @@ static int sqlite_commit(store *s) {
                         c->depth = 0;
                         return r;
                 }
+                c->depth = 0;
+                return commit_durable(c);
         } else {
                 snprintf(sp, sizeof(sp), "RELEASE sp%u", c->depth - 1);
                 r = conn_exec(c, sp);
@@ -311,7 +410,7 @@ static int sqlite_commit(store *s) {
 }
 
 static int sqlite_rollback(store *s) {
-        store_conn *c;
+        store_conn *c = NULL;
         char sp[64];
         int r;
 
@@ -333,7 +432,7 @@ static int sqlite_rollback(store *s) {
 /* BEGIN IMMEDIATE already makes every write transaction the only one:
  * a named lock has nothing left to order. */
 static int sqlite_lock(store *s, const char *name, bool exclusive) {
-        store_conn *c;
+        store_conn *c = NULL;
         int r;
 
         r = conn_get(STORE(s), &c);
@@ -343,7 +442,7 @@ static int sqlite_lock(store *s, const char *name, bool exclusive) {
 }
 
 static int sqlite_prepare(store *s, const char *sql, store_stmt **ret) {
-        store_conn *c;
+        store_conn *c = NULL;
         sqlite_stmt *st;
         int r;
 
@@ -355,18 +454,57 @@ static int sqlite_prepare(store *s, const char *sql, store_stmt **ret) {
                 return -ENOMEM;
         st->base.ops = &sqlite_ops;
         st->conn = c;
-        r = sqlite3_prepare_v2(c->db, sql, -1, &st->stmt, NULL);
+        for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+                cached_stmt *e = &c->cache[i];
+
+                if (e->stmt && !e->in_use && streq(e->sql, sql)) {
+                        e->in_use = true;
+                        st->stmt = e->stmt;
+                        st->cached = e;
+                        *ret = &st->base;
+                        return 0;
+                }
+        }
+        r = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stmt, NULL);
         if (r != SQLITE_OK) {
                 log_debug("sqlite: cannot prepare \"%.80s\": %s", sql, sqlite3_errmsg(c->db));
                 free(st);
                 return sqlite_to_errno(r) ?: -EIO;
         }
+        if (strlen(sql) <= STMT_CACHE_SQL_MAX) {
+                /* Into the next slot whose statement is not in use. */
+                for (size_t n = 0; n < STMT_CACHE_SIZE; n++) {
+                        cached_stmt *e = &c->cache[c->cache_next];
+                        char *copy;
+
+                        c->cache_next = (c->cache_next + 1) % STMT_CACHE_SIZE;
+                        if (e->in_use)
+                                continue;
+                        copy = strdup(sql);
+                        if (!copy)
+                                break; /* not kept, still usable */
+                        sqlite3_finalize(e->stmt);
+                        free(e->sql);
+                        *e = (cached_stmt) { .sql = copy, .stmt = st->stmt, .in_use = true };
+                        st->cached = e;
+                        break;
+                }
+        }
         *ret = &st->base;
         return 0;
 }
 
-static void sqlite_stmt_free(store_stmt *st) {
-        sqlite3_finalize(STMT(st)->stmt);
+static void sqlite_stmt_free(store_stmt *base) {
+        sqlite_stmt *st = STMT(base);
+
+        if (st->cached) {
+                /* Back to the cache, ready for its next use; the reset ends
+                 * the read it may still hold open. */
+                (void) sqlite3_reset(st->stmt);
+                (void) sqlite3_clear_bindings(st->stmt);
+                st->cached->in_use = false;
+        } else
+                sqlite3_finalize(st->stmt);
         free(st);
 }
 

@@ -63,7 +63,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(store *, store_close);
 
 /* Transactions of the calling thread; see above for nesting. commit and
  * rollback return -EINVAL without a matching begin. -EBUSY if the database
- * stayed locked past the busy timeout. */
+ * stayed locked past the busy timeout.
+ * The outermost store_commit() returns once the transaction is on disk
+ * (fsync), so that an answer sent after it survives a crash or a power
+ * loss: SQLite commits without fsync and then waits for a WAL fsync that
+ * serves every transaction committed meanwhile (group commit,
+ * store-sqlite.c); PostgreSQL's COMMIT returns after its WAL flush
+ * (synchronous_commit, on by default), which the server shares among
+ * concurrent commits in the same way. Statements outside a transaction
+ * are committed but not waited for. */
 int store_begin(store *s);
 int store_commit(store *s);
 int store_rollback(store *s);

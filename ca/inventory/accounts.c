@@ -406,6 +406,74 @@ int accounts_add(store *st, const account *a, char **ret_why) {
         return r < 0 ? r : 0;
 }
 
+/* Whether two definitions give a device different certificates: names or
+ * key kind (the lifetime applies from the next issuance on). */
+static bool account_names_differ(const account *a, const account *b) {
+        if (!streq(a->sub, b->sub) || a->n_sans != b->n_sans || a->key != b->key)
+                return true;
+        for (size_t i = 0; i < a->n_sans; i++)
+                if (!streq(a->sans[i], b->sans[i]))
+                        return true;
+        return false;
+}
+
+int accounts_update(store *st, const account *a, char **ret_why) {
+        _cleanup_(account_done) account old = {};
+        _cleanup_free_ char *sans = NULL, *tags = NULL, *ref = NULL;
+        device *devs = NULL;
+        size_t n_devs = 0;
+        bool in_tx = false, renamed;
+        int r, revoked = 0;
+
+        r = join_lines(a->sans, a->n_sans, &sans);
+        if (r >= 0)
+                r = join_lines(a->tags, a->n_tags, &tags);
+        if (r >= 0 && asprintf(&ref, ACCOUNT_REF_PREFIX "%s", a->name) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = store_begin(st);
+        if (r < 0)
+                return r;
+        in_tx = true;
+        r = accounts_get(st, a->name, &old);
+        if (r >= 0)
+                r = devices_list(st, &devs, &n_devs);
+        /* Every device it targets now must get valid names, as for a new one. */
+        for (size_t i = 0; r >= 0 && i < n_devs; i++) {
+                _cleanup_(account_names_done) account_names nm = {};
+
+                if (account_targets(a, devs[i].tags))
+                        r = account_render(a, &devs[i], &nm, ret_why);
+        }
+        if (r >= 0)
+                r = store_run(st, "UPDATE accounts SET sub = ?, sans = ?, lifetime = ?, key = ?, tags = ? WHERE name = ?",
+                              "ttitt" "t", a->sub, sans, (int64_t) a->lifetime, account_key_kind_to_string(a->key), tags,
+                              a->name);
+        if (r == 0)
+                r = -ENOENT;
+        renamed = r >= 0 && account_names_differ(&old, a);
+        /* New names or key: what was issued is superseded, for every
+         * device. Otherwise only the devices no longer targeted lose theirs. */
+        if (renamed)
+                r = revoked = certificates_revoke_account(st, ref, 0, CRL_REASON_SUPERSEDED);
+        for (size_t i = 0; r >= 0 && !renamed && i < n_devs; i++) {
+                if (!account_targets(&old, devs[i].tags) || account_targets(a, devs[i].tags))
+                        continue;
+                r = certificates_revoke_account(st, ref, devs[i].id, CRL_REASON_AFFILIATION_CHANGED);
+                if (r > 0)
+                        revoked += r;
+        }
+        for (size_t i = 0; i < n_devs; i++)
+                device_done(&devs[i]);
+        free(devs);
+        if (r >= 0)
+                r = store_commit(st);
+        if (r >= 0)
+                in_tx = false;
+        store_rollback_unless_committed(st, &in_tx);
+        return r < 0 ? r : revoked;
+}
+
 int accounts_remove(store *st, const char *name) {
         _cleanup_free_ char *ref = NULL;
         bool in_tx;
@@ -556,4 +624,40 @@ int account_to_json(const account *a, json_object **ret) {
                 return r;
         *ret = TAKE_PTR(o);
         return 0;
+}
+
+const char *account_why_field(const char *why) {
+        static const struct {
+                const char *prefix, *field;
+        } map[] = {
+                { "invalid account name", "name" },
+                { "the account needs a name", "name" },
+                { "subject template", "sub" },
+                { "SAN template", "sans" },
+                { "at most 16 SAN", "sans" },
+                { "invalid lifetime", "lifetime" },
+                { "lifetime ", "lifetime" },
+                { "invalid key kind", "key" },
+                { "key must be", "key" },
+                { "invalid device target", "devices" },
+                { "at most 16 device targets", "devices" },
+                { "at most 16 tags", "devices" },
+                { "invalid tag", "devices" },
+                { "\"all\" cannot", "devices" },
+        };
+
+        if (!why)
+                return NULL;
+        /* account_render(): "account \"N\", subject template ..." */
+        if (strncmp(why, "account \"", 9) == 0) {
+                const char *p = strstr(why, "\", ");
+                if (p)
+                        why = p + 3;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (strncmp(why, map[i].prefix, strlen(map[i].prefix)) == 0)
+                        return map[i].field;
+        if (strstr(why, "is the name of a provisioner"))
+                return "name";
+        return NULL;
 }

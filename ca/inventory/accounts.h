@@ -93,6 +93,14 @@ int accounts_add(store *st, const account *a, char **ret_why);
 int accounts_get(store *st, const char *name, account *ret); /* -ENOENT */
 /* Every account by name; free each with account_done, then free(). */
 int accounts_list(store *st, account **ret, size_t *ret_n);
+/* Replaces the definition of the account a->name (its name and creation
+ * time stay), checking its templates as accounts_add() does, and revokes
+ * in the same transaction: every certificate of the account when its
+ * subject, SANs or key kind changed (reason superseded: they carry what
+ * the account no longer gives), else those of the devices it no longer
+ * targets (affiliationChanged). A lifetime alone applies from the next
+ * issuance. The number revoked; -ENOENT; -EINVAL with *ret_why. */
+int accounts_update(store *st, const account *a, char **ret_why);
 /* Removes and revokes its certificates: the number revoked, or -ENOENT. */
 int accounts_remove(store *st, const char *name);
 
@@ -112,3 +120,8 @@ int accounts_device_change_tags(store *st, int64_t device_id, bool add, char *co
 /* JSON of an account (admin API, `account show --json`), and of the
  * names for one device (the account list, protocols in docs/accounts.md). */
 int account_to_json(const account *a, json_object **ret);
+
+/* Which field of an account definition a reason from account_build(),
+ * account_validate(), accounts_add() or accounts_update() is about:
+ * "name", "sub", "sans", "lifetime", "key", "devices", or NULL. */
+const char *account_why_field(const char *why);

@@ -444,7 +444,7 @@ int revoke_service_start(revoke_service *s, const char *listen) {
         http_server_config hc = {
                 .listen = listen,
                 .max_body = OCSP_REQUEST_MAX,
-                .thread_pool = REVOKE_HTTP_THREADS,
+                .workers = REVOKE_HTTP_THREADS,
         };
         r = http_server_new(&hc, &s->http);
         if (r < 0)

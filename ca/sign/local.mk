@@ -8,7 +8,8 @@ ca_sign_libcasign_a_SOURCES = \
 	ca/sign/sign-api.c ca/sign/sign-api.h \
 	ca/sign/sign-account.c ca/sign/sign-account.h \
 	ca/sign/sign-req.c ca/sign/sign-req.h \
-	ca/sign/x5c-token.c ca/sign/x5c-token.h
+	ca/sign/x5c-token.c ca/sign/x5c-token.h \
+	ca/sign/x5c-cache.c ca/sign/x5c-cache.h
 ca_sign_libcasign_a_CFLAGS = $(CA_CORE_CFLAGS)
 CA_SIGN_LIBS = ca/sign/libcasign.a $(CA_INVENTORY_LIBS)
 EXTRA_DIST += ca/sign/README.md

@@ -16,6 +16,7 @@
 #include "sign-account.h"
 #include "sign-req.h"
 #include "sign.h"
+#include "x5c-cache.h"
 #include "x5c-token.h"
 
 #define AUD_PATH "/1.0/sign#x5c/"
@@ -40,6 +41,7 @@ struct sign_ca {
         x5c_prov *provs;
         size_t n_provs;
         _Atomic int64_t next_purge; /* of expired jtis */
+        x5c_cache *chains;          /* verified device chains of tokens */
 };
 
 static const store_migration x5c_migrations[] = {
@@ -87,6 +89,7 @@ void sign_ca_free(sign_ca *ca) {
                 prov_done(&ca->provs[i]);
         free(ca->provs);
         strv_free(ca->accounts_aud);
+        x5c_cache_free(ca->chains);
         free(ca);
 }
 
@@ -135,6 +138,9 @@ int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *
         ca->agent = ca_trust_issued_by(trust, CA_AGENT);
         ca->cfg = cfg;
         ca->lifetime = cfg->lifetime_account;
+        r = x5c_cache_new(&ca->chains);
+        if (r < 0)
+                return log_oom();
         r = audiences(cfg, ACCOUNTS_PATH, "", &ca->accounts_aud);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the account list's audiences: %m");
@@ -371,8 +377,44 @@ static int check_device_leaf(sign_ca *ca, X509 *leaf, issued_info *ret_info, dev
         return 0;
 }
 
+typedef struct chain_lookup {
+        sign_ca *ca;
+        time_t now;
+        const void *verifier; /* of the cached chain */
+} chain_lookup;
+
+static STACK_OF(X509) *lookup_chain(const uint8_t digest[32], void *userdata) {
+        chain_lookup *l = userdata;
+
+        return x5c_cache_get(l->ca->chains, digest, l->now, &l->verifier);
+}
+
+/* The token's leaf as a device certificate of the provisioner's roots:
+ * verified now, or found verified by the same roots in the cache. The
+ * store's view of it (revoked, device disabled) is not cached:
+ * check_device_leaf() asks for every request. */
+static int verify_leaf_cached(sign_ca *ca, const x5c_token *t, const token_prov *p, const void *verifier, time_t now,
+                              const char **ret_why) {
+        const ASN1_TIME *na;
+        struct tm tm;
+        time_t until = now + X5C_CACHE_TTL;
+        int r;
+
+        if (t->x5c_given && verifier == p->trust)
+                return 0;
+        r = x5c_token_verify_leaf(t, p->trust->anchors, p->trust->intermediates, now, ret_why);
+        if (r < 0)
+                return r;
+        na = X509_get0_notAfter(sk_X509_value(t->x5c, 0));
+        if (na && ASN1_TIME_to_tm(na, &tm) == 1 && timegm(&tm) < until)
+                until = timegm(&tm);
+        (void) x5c_cache_put(ca->chains, t->x5c_digest, t->x5c, p->trust, until); /* only a cache */
+        return 0;
+}
+
 int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_result *ret,
                  sign_refusal *ret_refusal) {
+        chain_lookup lookup = { .ca = ca, .now = now };
         _cleanup_(sign_request_done) sign_request req = {};
         _cleanup_(x5c_token_freep) x5c_token *t = NULL;
         _cleanup_(issued_info_done) issued_info leaf_info = {};
@@ -401,7 +443,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 400, "%s", why ?: "malformed request");
-        r = x5c_token_parse(req.ott, req.ott_len, &t, &why);
+        r = x5c_token_parse_with(req.ott, req.ott_len, lookup_chain, &lookup, &t, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -414,7 +456,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 401, "invalid token: %s", why ?: "refused");
-        r = x5c_token_verify_leaf(t, p.trust->anchors, p.trust->intermediates, now, &why);
+        r = verify_leaf_cached(ca, t, &p, lookup.verifier, now, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -438,8 +480,10 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         }
 
         r = check_device_leaf(ca, leaf, &leaf_info, &dev, ret_refusal);
-        if (r < 0)
+        if (r < 0) {
+                x5c_cache_drop(ca->chains, t->x5c_digest); /* revoked, removed... */
                 return r;
+        }
 
         lifetime = ca->lifetime;
         if (p.is_account) {
@@ -476,6 +520,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 _cleanup_free_ char *ref = NULL;
 
                 prof.not_before = nb;
+                prof.encode_only = true; /* only sent and recorded */
                 if (asprintf(&ref, "x5c/%s", p.name) < 0)
                         return -ENOMEM;
                 issue_request ir = {

@@ -51,7 +51,22 @@ static int get_bounded(json_object *o, const char *key, size_t max, char **ret) 
                 return -EBADMSG;     \
         } while (0)
 
-static int parse_x5c(x5c_token *t, const char **ret_why) {
+/* The digest of the x5c strings (x5c_token.x5c_digest). */
+static int x5c_digest(json_object *arr, size_t n, uint8_t ret[32]) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+        if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(arr, i);
+
+                if (!EVP_DigestUpdate(ctx, json_object_get_string(e), (size_t) json_object_get_string_len(e) + 1))
+                        return -ENOMEM;
+        }
+        return EVP_DigestFinal_ex(ctx, ret, NULL) ? 0 : -ENOMEM;
+}
+
+static int parse_x5c(x5c_token *t, x5c_chain_lookup lookup, void *userdata, const char **ret_why) {
         json_object *arr;
         size_t n;
         int r;
@@ -64,6 +79,24 @@ static int parse_x5c(x5c_token *t, const char **ret_why) {
         n = json_object_array_length(arr);
         if (n == 0 || n > X5C_MAX_CERTS)
                 REFUSE("\"x5c\" must hold 1 to 4 certificates");
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(arr, i);
+
+                if (!json_object_is_type(e, json_type_string))
+                        REFUSE("an \"x5c\" entry is not a string");
+                if ((size_t) json_object_get_string_len(e) > b64_encoded_len(B64_STD, X5C_CERT_MAX))
+                        REFUSE("an \"x5c\" entry is not standard base64 of at most 4096 bytes");
+        }
+        r = x5c_digest(arr, n, t->x5c_digest);
+        if (r < 0)
+                return r;
+        if (lookup) {
+                t->x5c = lookup(t->x5c_digest, userdata);
+                if (t->x5c) {
+                        t->x5c_given = true;
+                        return 0;
+                }
+        }
         t->x5c = sk_X509_new_null();
         if (!t->x5c)
                 return -ENOMEM;
@@ -259,6 +292,11 @@ static int parse_claims(x5c_token *t, const char **ret_why) {
 }
 
 int x5c_token_parse(const char *buf, size_t len, x5c_token **ret, const char **ret_why) {
+        return x5c_token_parse_with(buf, len, NULL, NULL, ret, ret_why);
+}
+
+int x5c_token_parse_with(const char *buf, size_t len, x5c_chain_lookup lookup, void *userdata, x5c_token **ret,
+                         const char **ret_why) {
         _cleanup_(x5c_token_freep) x5c_token *t = NULL;
         const char *typ = NULL;
         int r;
@@ -284,7 +322,7 @@ int x5c_token_parse(const char *buf, size_t len, x5c_token **ret, const char **r
         r = json_get_string_opt(t->jws->header, "typ", &typ);
         if (r < 0 || (r > 0 && !streq(typ, "JWT")))
                 REFUSE("the token's \"typ\" is not \"JWT\"");
-        r = parse_x5c(t, ret_why);
+        r = parse_x5c(t, lookup, userdata, ret_why);
         if (r < 0)
                 return r;
         r = parse_claims(t, ret_why);

@@ -39,6 +39,8 @@ typedef struct x5c_token {
         jws *jws;
         jws_alg alg;
         STACK_OF(X509) *x5c;     /* leaf first, at least one */
+        uint8_t x5c_digest[32];  /* SHA-256 of the x5c strings, each followed by a NUL */
+        bool x5c_given;          /* x5c came from the parse's lookup, not parsed here */
         char *iss;
         char **aud;              /* n_aud >= 1 */
         size_t n_aud;
@@ -68,6 +70,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(x5c_token *, x5c_token_free);
  * of 32 bytes). On failure *ret_why (if not NULL) is a static reason.
  * *ret is written only on success; free with x5c_token_free(). */
 int x5c_token_parse(const char *buf, size_t len, x5c_token **ret, const char **ret_why);
+
+/* x5c_token_parse(), but once the x5c strings are checked for shape and
+ * length, lookup(digest, userdata) may give the chain they hold (parsed
+ * before: a stack the token then owns; NULL: parse them here), with
+ * x5c_given set. */
+typedef STACK_OF(X509) *(*x5c_chain_lookup)(const uint8_t digest[32], void *userdata);
+int x5c_token_parse_with(const char *buf, size_t len, x5c_chain_lookup lookup, void *userdata, x5c_token **ret,
+                         const char **ret_why);
 
 /* Checks the signature with the leaf's public key, "iss" == provisioner,
  * one "aud" in audiences (NULL-terminated), and the times at now with

@@ -6,10 +6,13 @@
 let csrfToken = null;
 let features = {};
 
+// status: the HTTP status; field: the member of the request the API says
+// the error is about ("field" of the error object), when it says.
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, field) {
     super(message);
     this.status = status;
+    this.field = field || null;
   }
 }
 
@@ -37,7 +40,7 @@ async function request(method, path, body, contentType) {
     if (resp.status === 401 && path !== '/admin/session') {
       window.dispatchEvent(new CustomEvent('deviceid-signed-out', { detail: message }));
     }
-    throw new ApiError(resp.status, message);
+    throw new ApiError(resp.status, message, data && typeof data.field === 'string' ? data.field : null);
   }
   return data;
 }

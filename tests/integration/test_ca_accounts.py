@@ -323,3 +323,71 @@ def test_admin_api_accounts_and_tags(ca_server, tmp_path):
     status, body = call("DELETE", "/admin/accounts/wifi")
     assert status == 200 and body["revoked_certificates"] == 0, body
     assert call("GET", "/admin/accounts")[1]["accounts"] == []
+
+
+def test_admin_api_account_edit_preview_and_pages(ca_server, tmp_path):
+    def call(method, path, body=None):
+        status, _, raw = ca_server.request(method, path, body=body, admin=True)
+        return status, json.loads(raw) if raw else None
+
+    dev = TaggedDevice(ca_server, tmp_path, name="pc7", owner="bob", tags=("lab",))
+    db = sqlite3.connect(os.path.join(ca_server.dir, "ca.db"))
+    dev_id = db.execute("SELECT id FROM devices WHERE ek_uri = ?", (dev.ek_uri,)).fetchone()[0]
+    db.close()
+    wifi = {"name": "wifi", "sub": "{name}", "sans": ["{name}.wifi.example.org", "{owner}@example.org"]}
+
+    # The preview of an unsaved definition: the names issuance gives.
+    status, body = call("POST", "/admin/account-preview", {"device": dev_id, "account": wifi})
+    assert status == 200 and body == {"device": dev_id, "targeted": True, "sub": "pc7",
+                                      "sans": ["pc7.wifi.example.org", "bob@example.org"]}, body
+    status, body = call("POST", "/admin/account-preview",
+                        {"device": dev_id, "account": {**wifi, "sans": ["{serial}.example.org"]}})
+    assert status == 200 and body["field"] == "sans" and "{serial}" in body["error"] and "sub" not in body, body
+    status, body = call("POST", "/admin/account-preview", {"device": dev_id, "account": {**wifi, "sub": "{nope}"}})
+    assert status == 200 and body["field"] == "sub", body
+    status, body = call("POST", "/admin/account-preview", {"device": dev_id, "account": {**wifi, "devices": ["tag:x"]}})
+    assert status == 200 and body["targeted"] is False and body["sub"] == "pc7", body
+    assert call("POST", "/admin/account-preview", {"device": 9999, "account": wifi})[1]["field"] == "device"
+    assert call("POST", "/admin/account-preview", {"account": wifi})[0] == 400
+
+    # Refusals name the member at fault.
+    for bad, field in (({"name": "Wifi"}, "name"), ({"name": "x", "lifetime": "soon"}, "lifetime"),
+                       ({"name": "x", "key": "hsm"}, "key"), ({"name": "x", "devices": ["lab"]}, "devices"),
+                       ({"name": "x", "sans": ["{owner}@{serial}"]}, "sans")):
+        status, body = call("POST", "/admin/accounts", bad)
+        assert status == 400 and body["field"] == field, (bad, body)
+    assert call("POST", "/admin/accounts", wifi)[0] == 201
+    assert call("POST", "/admin/accounts", wifi)[1]["field"] == "name"
+
+    # What the preview showed is what the certificate carries.
+    _, csr = csr_for()
+    status, body = sign(ca_server, csr, dev.account_token("wifi", "pc7", ["pc7.wifi.example.org", "bob@example.org"]))
+    assert status == 201, body
+    crt = x509.load_pem_x509_certificate(body["crt"].encode())
+    assert crt.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "pc7"
+    san = crt.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["pc7.wifi.example.org"]
+    assert san.get_values_for_type(x509.RFC822Name) == ["bob@example.org"]
+
+    # Edit: a lifetime alone revokes nothing; new names supersede.
+    status, body = call("PUT", "/admin/accounts/wifi", {**wifi, "lifetime": "2h"})
+    assert status == 200 and body["lifetime"] == 7200 and body["revoked_certificates"] == 0, body
+    assert rows(ca_server, "wifi")[0][2] == 0
+    assert call("PUT", "/admin/accounts/wifi", {**wifi, "name": "other"})[1]["field"] == "name"
+    assert call("PUT", "/admin/accounts/wifi", {**wifi, "sans": ["{serial}.x.org"]})[1]["field"] == "sans"
+    assert call("PUT", "/admin/accounts/nope", wifi)[0] == 404
+    status, body = call("PUT", "/admin/accounts/wifi", {"sub": "wifi-{id}"})
+    assert status == 200 and body["sub"] == "wifi-{id}" and body["sans"] == [] and body["revoked_certificates"] == 1
+    assert rows(ca_server, "wifi")[0][2:4] == (1, 4)
+    actions = [e["action"] for e in call("GET", "/admin/audit")[1]["entries"]]
+    assert actions.count("account.edit") == 2, actions
+
+    # Pages and search.
+    for i in range(5):
+        assert call("POST", "/admin/accounts", {"name": f"vpn{i}", "sub": f"vpn{i}-{{name}}"})[0] == 201
+    status, body = call("GET", "/admin/accounts?limit=2&offset=2")
+    assert [a["name"] for a in body["accounts"]] == ["vpn2", "vpn3"] and body["total"] == 6, body
+    status, body = call("GET", "/admin/accounts?q=WIFI-&limit=10")
+    assert [a["name"] for a in body["accounts"]] == ["wifi"] and body["total"] == 1, body
+    assert len(call("GET", "/admin/accounts")[1]["accounts"]) == 6
+    assert call("GET", "/admin/accounts?limit=501")[0] == 400

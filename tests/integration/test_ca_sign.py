@@ -314,6 +314,28 @@ def test_disabled_device_refused(ca_server, device):
     assert account_rows(ca_server) == []
 
 
+def test_cached_chain_still_meets_revocation(ca_server, device, tmp_path):
+    """A device chain verified once is cached (x5c-cache.c), but what the
+    store says is asked for every request: a revoked device certificate
+    and a disabled device are refused right after a 201."""
+    for _ in range(2):  # the second token finds the chain cached
+        _, csr = make_csr()
+        status, body = sign(ca_server, csr, device.token())
+        assert status == 201, body
+    serial = format(device.cert.serial_number, "x")
+    ca_cli(ca_server.dir, "cert", "revoke", serial)
+    _, csr = make_csr()
+    status, body = sign(ca_server, csr, device.token())
+    assert status == 401 and "revoked" in body["message"], body
+
+    other = Device(ca_server, tmp_path)
+    _, csr = make_csr()
+    assert sign(ca_server, csr, other.token())[0] == 201
+    ca_cli(ca_server.dir, "device", "disable", other.ek_uri)
+    status, body = sign(ca_server, csr, other.token())
+    assert status == 403 and "disabled" in body["message"], body
+
+
 def test_malformed_requests(ca_server, device):
     status, _, body = ca_server.post("/1.0/sign", b"{}", headers={"Content-Type": "text/plain"})
     assert status == 415

@@ -74,6 +74,9 @@ static void test_good(void) {
         is_str(c->console_url, "https://ca.example.org:8443", "config: console url");
         is_int(c->console_session_lifetime, 7200, "config: session_lifetime");
         is_int(c->console_session_idle, 600, "config: session_idle");
+        is_int(c->threads, CA_DEFAULT_THREADS, "config: threads default");
+        is_int(c->connections_per_address, CA_DEFAULT_CONNECTIONS_PER_ADDRESS, "config: per-address default");
+        is_int(c->header_timeout, CA_DEFAULT_HEADER_TIMEOUT, "config: header_timeout default");
 }
 
 static void test_errors(void) {
@@ -120,6 +123,29 @@ static void test_errors(void) {
                      "config: session idle too short");
         expect_error("[server]\nlisten = :1\ndns_names = a\n[console]\nsession_lifetime = 1h\nsession_idle = 2h\n",
                      "longer than session_lifetime", "config: idle longer than lifetime");
+        expect_error("[server]\nlisten = :1\ndns_names = a\nthreads = 0\n", "1 to 256", "config: no worker threads");
+        expect_error("[server]\nlisten = :1\ndns_names = a\nconnections_per_address = -1\n", "1 to 65536",
+                     "config: negative connection count");
+        expect_error("[server]\nlisten = :1\ndns_names = a\nconnections = 12x\n", "connections",
+                     "config: connection count with junk");
+        expect_error("[server]\nlisten = :1\ndns_names = a\nheader_timeout = 0\n", "1s to 1h",
+                     "config: zero header timeout");
+        expect_error("[server]\nlisten = :1\ndns_names = a\nrequest_timeout = 2h\n", "1s to 1h",
+                     "config: request timeout too long");
+        {
+                _cleanup_(ca_config_freep) ca_config *c = NULL;
+                static const char conn[] = "[server]\nlisten = :1\ndns_names = a\nthreads = 4\nio_threads = 1\n"
+                                           "connections = 100\nconnections_per_address = 10\n"
+                                           "header_timeout = 3s\nrequest_timeout = 1m\n";
+                if (is_ok(ca_config_parse(conn, strlen(conn), &c, NULL), "config: connection keys parse")) {
+                        is_int(c->threads, 4, "config: threads");
+                        is_int(c->io_threads, 1, "config: io_threads");
+                        is_int(c->connections, 100, "config: connections");
+                        is_int(c->connections_per_address, 10, "config: connections_per_address");
+                        is_int(c->header_timeout, 3, "config: header_timeout");
+                        is_int(c->request_timeout, 60, "config: request_timeout");
+                }
+        }
         expect_error("[server\nlisten = :1\n", "line 1", "config: broken section header");
         {
                 _cleanup_(ca_config_freep) ca_config *c = NULL;

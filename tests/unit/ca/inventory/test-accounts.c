@@ -114,7 +114,23 @@ static void test_build(void) {
         is_err(account_build("x", "{bogus}", NULL, 0, NULL, NULL, NULL, 0, &cfg, &b, &why), -EINVAL,
                "build: a bad subject template refused");
         ok(why && strstr(why, "{bogus}"), "build: naming the template");
-        free(why);
+        is_str(account_why_field(why), "sub", "field: a subject template's reason is about sub");
+        free(why), why = NULL;
+        is_err(account_build("Bad", NULL, NULL, 0, NULL, NULL, NULL, 0, &cfg, &b, &why), -EINVAL, "build: a bad name");
+        is_str(account_why_field(why), "name", "field: name");
+        free(why), why = NULL;
+        is_err(account_build("x", NULL, NULL, 0, "soon", NULL, NULL, 0, &cfg, &b, &why), -EINVAL, "build: a bad lifetime");
+        is_str(account_why_field(why), "lifetime", "field: lifetime");
+        free(why), why = NULL;
+        is_err(account_build("x", NULL, NULL, 0, NULL, "hsm", NULL, 0, &cfg, &b, &why), -EINVAL, "build: a bad key");
+        is_str(account_why_field(why), "key", "field: key");
+        free(why), why = NULL;
+        is_err(account_build("x", NULL, NULL, 0, NULL, NULL, bad_target, 1, &cfg, &b, &why), -EINVAL, "build: a bad target");
+        is_str(account_why_field(why), "devices", "field: devices");
+        free(why), why = NULL;
+        is_str(account_why_field("account \"x\", SAN template \"{owner}\", device 3: no owner"), "sans",
+               "field: a SAN a device cannot fill in");
+        ok(account_why_field("database on fire") == NULL, "field: none for anything else");
 }
 
 static void test_store(store *st) {
@@ -171,9 +187,49 @@ static void test_store(store *st) {
                 ok(i.revoked && i.reason == CRL_REASON_AFFILIATION_CHANGED, "store: revoked, affiliationChanged");
                 issued_info_done(&i);
         }
+
+        /* Edits: a lifetime alone revokes nothing; a template a device
+         * cannot fill is refused as at save; an unknown account. */
+        {
+                _cleanup_(account_done) account w2 = {}, w3 = {}, got = {}, nope = {};
+
+                is_ok(account_build("wifi", "{name}", NULL, 0, "2h", NULL, NULL, 0, &cfg, &w2, &why), "edit: wifi 2h built");
+                is_int(accounts_update(st, &w2, &why), 0, "edit: a new lifetime revokes nothing");
+                is_ok(accounts_get(st, "wifi", &got), "edit: read back");
+                ok(got.lifetime == 7200 && streq(got.sub, "{name}"), "edit: the new lifetime stored");
+                is_ok(account_build("wifi", NULL, owner_san, 1, NULL, NULL, NULL, 0, &cfg, &w3, &why), "edit: wifi with {owner}");
+                is_err(accounts_update(st, &w3, &why), -EINVAL, "edit: a template the device cannot fill refused");
+                is_str(account_why_field(why), "sans", "edit: at the SANs");
+                free(why), why = NULL;
+                is_ok(account_build("nope", NULL, NULL, 0, NULL, NULL, NULL, 0, &cfg, &nope, &why), "edit: nope built");
+                is_err(accounts_update(st, &nope, &why), -ENOENT, "edit: an unknown account");
+        }
         is_int(accounts_remove(st, "wifi"), 1, "store: removing wifi revokes its certificate");
         is_err(accounts_remove(st, "wifi"), -ENOENT, "store: removing it again: -ENOENT");
         is_err(accounts_get(st, "wifi", &bad), -ENOENT, "store: gone");
+
+        /* New names supersede what was issued; a narrower target revokes
+         * the devices it leaves. */
+        is_int(accounts_device_change_tags(st, d.id, true, tag, 1, NULL), 0, "edit: tagged lab again");
+        is_ok(certificates_record(st, CA_ACCOUNT, cert, "a3", d.id, "x5c/vpn", "vpn"), "edit: a vpn certificate");
+        {
+                char *office[] = { (char *) "tag:office" };
+                _cleanup_(account_done) account v2 = {}, v3 = {};
+                issued_info i = {};
+
+                is_ok(account_build("vpn", "vpn-{name}", NULL, 0, NULL, NULL, lab, 1, &cfg, &v2, &why), "edit: vpn renamed");
+                is_int(accounts_update(st, &v2, &why), 1, "edit: a new subject revokes the vpn certificate");
+                is_ok(certificates_lookup(st, "a3", &i), "edit: look it up");
+                ok(i.revoked && i.reason == CRL_REASON_SUPERSEDED, "edit: revoked, superseded");
+                issued_info_done(&i);
+                is_ok(certificates_record(st, CA_ACCOUNT, cert, "a4", d.id, "x5c/vpn", "vpn"), "edit: another one");
+                is_ok(account_build("vpn", "vpn-{name}", NULL, 0, NULL, NULL, office, 1, &cfg, &v3, &why), "edit: vpn for office");
+                is_int(accounts_update(st, &v3, &why), 1, "edit: no longer targeting lab revokes it");
+                i = (issued_info) {};
+                is_ok(certificates_lookup(st, "a4", &i), "edit: look it up");
+                ok(i.revoked && i.reason == CRL_REASON_AFFILIATION_CHANGED, "edit: revoked, affiliationChanged");
+                issued_info_done(&i);
+        }
 }
 
 int main(void) {

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "ca/sign/x5c-cache.h"
 #include "ca/sign/x5c-token.h"
 #include "tests/unit/tap.h"
 #include "x5c-testdata.h"
@@ -192,7 +193,46 @@ static void test_classify(void) {
         }
 }
 
+/* The lookup hook of x5c_token_parse_with(), on a cache. */
+static STACK_OF(X509) *lookup(const uint8_t digest[32], void *userdata) {
+        return x5c_cache_get(userdata, digest, X5C_NOW, NULL);
+}
+
+static void test_cache(void) {
+        _cleanup_(x5c_cache_freep) x5c_cache *c = NULL;
+        _cleanup_(x5c_token_freep) x5c_token *a = NULL, *b = NULL, *d = NULL;
+        STACK_OF(X509) *sk;
+        const void *who = NULL;
+        static const int roots = 1;
+
+        if (!is_ok(x5c_cache_new(&c), "cache: new"))
+                return;
+        is_ok(x5c_token_parse_with(X5C_TOKEN_VALID, strlen(X5C_TOKEN_VALID), lookup, c, &a, NULL),
+              "cache: parse with an empty cache");
+        ok(a && !a->x5c_given, "cache: a miss parses the chain");
+        if (!a)
+                return;
+        is_ok(x5c_cache_put(c, a->x5c_digest, a->x5c, &roots, X5C_NOW + 10), "cache: put");
+        /* Another token of the same device: same x5c, other claims. */
+        is_ok(x5c_token_parse_with(X5C_TOKEN_MINIMAL, strlen(X5C_TOKEN_MINIMAL), lookup, c, &b, NULL),
+              "cache: parse with the chain cached");
+        ok(b && b->x5c_given, "cache: a hit takes the cached chain");
+        ok(b && memcmp(a->x5c_digest, b->x5c_digest, 32) == 0, "cache: same x5c, same digest");
+        ok(b && sk_X509_value(b->x5c, 0) == sk_X509_value(a->x5c, 0), "cache: the same parsed leaf");
+        ok(b && b->sub && strcmp(b->sub, "alice@example.org") == 0, "cache: the claims are the token's own");
+        sk = x5c_cache_get(c, a->x5c_digest, X5C_NOW, &who);
+        ok(sk && who == &roots, "cache: remembers what verified it");
+        sk_X509_pop_free(sk, X509_free);
+        ok(!x5c_cache_get(c, a->x5c_digest, X5C_NOW + 10, NULL), "cache: expired at its time");
+        is_ok(x5c_cache_put(c, a->x5c_digest, a->x5c, &roots, X5C_NOW + 10), "cache: put again");
+        x5c_cache_drop(c, a->x5c_digest);
+        is_ok(x5c_token_parse_with(X5C_TOKEN_VALID, strlen(X5C_TOKEN_VALID), lookup, c, &d, NULL),
+              "cache: parse after the drop");
+        ok(d && !d->x5c_given, "cache: a dropped chain is parsed anew");
+}
+
 int main(void) {
+        test_cache();
         test_valid();
         test_minimal_and_cnf();
         test_refused();
