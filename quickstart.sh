@@ -14,7 +14,8 @@
 # Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra configure
 # flags), QUICKSTART_DIR (state of the main job, default /run/deviceid-quickstart),
 # QUICKSTART_MOUNT (default /run/deviceid), QUICKSTART_TPM_PORT (and the next
-# port; default 2321), QUICKSTART_CA_PORT (8443).
+# port; default 2321), QUICKSTART_CA_PORT (8443), QUICKSTART_HTTP_PORT (the
+# CA's plain-HTTP CRL/OCSP listener, 8080).
 # DEVICEID_KEYRING names the keyring (default "deviceid").
 set -euo pipefail
 
@@ -123,6 +124,7 @@ check() {
 # $QS/pids and stopped by that PID.
 TPM_PORT=${QUICKSTART_TPM_PORT:-2321}
 CA_PORT=${QUICKSTART_CA_PORT:-8443}
+HTTP_PORT=${QUICKSTART_HTTP_PORT:-8080}
 MOUNT=${QUICKSTART_MOUNT:-/run/deviceid}
 ACCOUNTS="wifi vpn"
 TCTI="swtpm:host=127.0.0.1,port=$TPM_PORT"
@@ -192,7 +194,7 @@ EOF
 
 start_ca() {
     logged ca-init "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
-        --listen "127.0.0.1:$CA_PORT"
+        --listen "127.0.0.1:$CA_PORT" --http-port "$HTTP_PORT"
     setsid "$BUILDDIR/ca/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
     record_pid deviceid-ca $!
     wait_for deviceid-ca 20 curl -fsS --cacert "$QS/ca/root.pem" \

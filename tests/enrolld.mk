@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests and the fuzz target of deviceid-enrolld's pure parts.
 
-check_PROGRAMS += tests/unit/enroll/agent/test-enroll-ca tests/unit/enroll/agent/test-enrolld-config tests/unit/enroll/agent/test-enrolld-schedule tests/fuzz/fuzz-enrolld-config
-TESTS += tests/unit/enroll/agent/test-enroll-ca tests/unit/enroll/agent/test-enrolld-config tests/unit/enroll/agent/test-enrolld-schedule tests/fuzz/fuzz-enrolld-config
+check_PROGRAMS += tests/unit/enroll/agent/test-enroll-ca tests/unit/enroll/agent/test-enrolld-config tests/unit/enroll/agent/test-enrolld-schedule tests/fuzz/fuzz-enrolld-config \
+	tests/unit/enroll/agent/test-enrolld-status tests/unit/enroll/agent/test-enrolld-report tests/fuzz/fuzz-enrolld-status
+TESTS += tests/unit/enroll/agent/test-enroll-ca tests/unit/enroll/agent/test-enrolld-config tests/unit/enroll/agent/test-enrolld-schedule tests/fuzz/fuzz-enrolld-config \
+	tests/unit/enroll/agent/test-enrolld-status tests/unit/enroll/agent/test-enrolld-report tests/fuzz/fuzz-enrolld-status
 
 ENROLLD_TEST_LIBS = $(AGENT_LIBS) $(ENROLL_CLIENT_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
 
@@ -23,3 +25,16 @@ tests_fuzz_fuzz_enrolld_config_SOURCES = tests/fuzz/fuzz-enrolld-config.c $(FUZZ
 tests_fuzz_fuzz_enrolld_config_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
 tests_fuzz_fuzz_enrolld_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
 tests_fuzz_fuzz_enrolld_config_LDADD = $(ENROLLD_TEST_LIBS)
+
+tests_unit_enroll_agent_test_enrolld_status_SOURCES = tests/unit/enroll/agent/test-enrolld-status.c tests/unit/tap.h
+tests_unit_enroll_agent_test_enrolld_status_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
+tests_unit_enroll_agent_test_enrolld_status_LDADD = $(ENROLLD_TEST_LIBS)
+
+tests_fuzz_fuzz_enrolld_status_SOURCES = tests/fuzz/fuzz-enrolld-status.c $(FUZZER_MAIN)
+tests_fuzz_fuzz_enrolld_status_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
+tests_fuzz_fuzz_enrolld_status_LDFLAGS = $(AM_LDFLAGS) $(FUZZER_LINK_FLAGS)
+tests_fuzz_fuzz_enrolld_status_LDADD = $(ENROLLD_TEST_LIBS)
+
+tests_unit_enroll_agent_test_enrolld_report_SOURCES = tests/unit/enroll/agent/test-enrolld-report.c tests/unit/tap.h
+tests_unit_enroll_agent_test_enrolld_report_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
+tests_unit_enroll_agent_test_enrolld_report_LDADD = $(ENROLLD_TEST_LIBS)

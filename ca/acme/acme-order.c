@@ -182,13 +182,15 @@ static int check_identifiers(acme_ctx *c, const acme_new_order *no) {
                 if (id->type != ACME_ID_PERMANENT)
                         continue;
                 r = devices_get_by_ek_uri(c->srv->st, id->value, &d);
+                /* Typed so that the device's agent withdraws what it holds
+                 * (docs/revocation.md). */
                 if (r == -ENOENT)
-                        return acme_problem_set(&c->problem, ACME_ERR_REJECTED_IDENTIFIER,
+                        return acme_problem_set(&c->problem, ACME_ERR_DEVICE_REMOVED,
                                                 "\"%.253s\" is not a device in the inventory.", id->value);
                 if (r < 0)
                         return r;
                 if (d.status != DEVICE_ACTIVE)
-                        return acme_problem_set(&c->problem, ACME_ERR_REJECTED_IDENTIFIER,
+                        return acme_problem_set(&c->problem, ACME_ERR_DEVICE_DISABLED,
                                                 "The device \"%.253s\" is disabled in the inventory.", id->value);
         }
         return 0;

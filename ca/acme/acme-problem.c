@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "acme-problem.h"
+#include "ca/core/refusal.h"
 
 static const struct {
         const char *name;
@@ -36,6 +37,8 @@ static const struct {
         [ACME_ERR_EXTERNAL_ACCOUNT_REQUIRED] = { "externalAccountRequired", 403 },
         [ACME_ERR_USER_ACTION_REQUIRED] = { "userActionRequired", 403 },
         [ACME_ERR_BAD_ATTESTATION_STATEMENT] = { "badAttestationStatement", 400 },
+        [ACME_ERR_DEVICE_DISABLED] = { CA_PROBLEM_DEVICE_DISABLED, 403 },
+        [ACME_ERR_DEVICE_REMOVED] = { CA_PROBLEM_DEVICE_REMOVED, 403 },
 };
 
 const char *acme_error_name(acme_error e) {
@@ -47,8 +50,11 @@ const char *acme_error_name(acme_error e) {
 acme_error acme_error_from_string(const char *s) {
         if (!s)
                 return ACME_ERR_INVALID;
-        if (strncmp(s, ACME_ERROR_URN_PREFIX, strlen(ACME_ERROR_URN_PREFIX)) == 0)
+        if (strncmp(s, ACME_ERROR_URN_PREFIX, strlen(ACME_ERROR_URN_PREFIX)) == 0) {
                 s += strlen(ACME_ERROR_URN_PREFIX);
+                if (strncmp(s, "urn:", 4) == 0)
+                        return ACME_ERR_INVALID; /* deviceid's own are whole URNs */
+        }
         for (int i = 0; i < _ACME_ERR_MAX; i++)
                 if (streq(acme_errors[i].name, s))
                         return (acme_error) i;
@@ -100,7 +106,9 @@ json_object *acme_problem_to_json(const acme_problem *p) {
 
         if (!o || !acme_error_name(p->type))
                 return NULL;
-        (void) snprintf(type, sizeof(type), ACME_ERROR_URN_PREFIX "%s", acme_error_name(p->type));
+        (void) snprintf(type, sizeof(type), "%s%s",
+                        strncmp(acme_error_name(p->type), "urn:", 4) == 0 ? "" : ACME_ERROR_URN_PREFIX,
+                        acme_error_name(p->type));
         if (json_add_string(o, "type", type) < 0 ||
             json_add_string(o, "detail", p->detail) < 0 ||
             json_add_int64(o, "status", acme_problem_http_status(p)) < 0)

@@ -37,6 +37,10 @@ typedef enum acme_error {
         ACME_ERR_EXTERNAL_ACCOUNT_REQUIRED,
         ACME_ERR_USER_ACTION_REQUIRED,
         ACME_ERR_BAD_ATTESTATION_STATEMENT, /* draft-ietf-acme-device-attest */
+        /* deviceid's own (ca/core/refusal.h), full URNs outside the ACME
+         * namespace: the device was disabled or removed at the CA. */
+        ACME_ERR_DEVICE_DISABLED,
+        ACME_ERR_DEVICE_REMOVED,
         _ACME_ERR_MAX,
         ACME_ERR_INVALID = -EINVAL,
 } acme_error;
@@ -44,7 +48,8 @@ typedef enum acme_error {
 #define ACME_ERROR_URN_PREFIX "urn:ietf:params:acme:error:"
 #define ACME_PROBLEM_DETAIL_MAX 480
 
-/* "malformed", "badNonce", ... (the part after the URN prefix). */
+/* "malformed", "badNonce", ... (the part after the URN prefix), or the
+ * whole URN for a type outside the ACME namespace ("urn:deviceid:..."). */
 const char *acme_error_name(acme_error e);
 /* Inverse of acme_error_name; accepts the full URN too. */
 acme_error acme_error_from_string(const char *s);

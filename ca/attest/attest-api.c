@@ -35,11 +35,26 @@ static http_response *retry_after(http_response *resp, unsigned seconds) {
         return resp;
 }
 
-static http_response *refused(const http_request *req, const char *request_id, unsigned status,
-                              const char *message) {
+static http_response *refused_typed(const http_request *req, const char *request_id, unsigned status,
+                                    const char *message, const char *type) {
+        _cleanup_json_ json_object *o = NULL;
+
         log_info("Attestation CA: %s from %s (X-Request-Id %s) refused: %s", req->path, req->remote_addr,
                  request_id ?: "none", message);
-        return http_response_error(status, message);
+        if (!type)
+                return http_response_error(status, message);
+        /* The usual error shape plus the problem type the agent acts on
+         * (ca/core/refusal.h). */
+        o = json_object_new_object();
+        if (!o || json_object_object_add(o, "status", json_object_new_int((int) status)) < 0 ||
+            json_add_string(o, "message", message) < 0 || json_add_string(o, "type", type) < 0)
+                return NULL;
+        return http_response_json(status, o, NULL);
+}
+
+static http_response *refused(const http_request *req, const char *request_id, unsigned status,
+                              const char *message) {
+        return refused_typed(req, request_id, status, message, NULL);
 }
 
 static http_response *failed(const http_request *req, const char *request_id, int r) {
@@ -109,7 +124,7 @@ static http_response *handle_attest(const http_request *req, void *userdata) {
 
         r = attest_ca_challenge(api->ca, request_id, client, &areq, time(NULL), &cred, &ref);
         if (r < 0 && ref.status)
-                return refused(req, request_id, ref.status, ref.message);
+                return refused_typed(req, request_id, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, request_id, r);
 
@@ -159,7 +174,7 @@ static http_response *handle_secret(const http_request *req, void *userdata) {
         r = attest_ca_activate(api->ca, request_id, (const char *) req->body, req->body_len, time(NULL), &c,
                                &ek_uri, &ref);
         if (r < 0 && ref.status)
-                return refused(req, request_id, ref.status, ref.message);
+                return refused_typed(req, request_id, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, request_id, r);
         log_info("Attestation CA: issued AK certificate %s for \"%s\" (X-Request-Id %s, from %s).", c.serial,

@@ -71,12 +71,18 @@ static int check_device(attest_ca *ca, const char *ek_uri, int64_t *ret_id, atte
         int r;
 
         r = devices_get_by_ek_uri(ca->st, ek_uri, &d);
-        if (r == -ENOENT)
-                return ca_refuse(ref, 403, "device \"%s\" is not registered in the inventory", ek_uri);
+        if (r == -ENOENT) {
+                r = ca_refuse(ref, 403, "device \"%s\" is not registered in the inventory", ek_uri);
+                ref->type = CA_PROBLEM_DEVICE_REMOVED;
+                return r;
+        }
         if (r < 0)
                 return r;
-        if (d.status != DEVICE_ACTIVE)
-                return ca_refuse(ref, 403, "device \"%s\" is disabled", ek_uri);
+        if (d.status != DEVICE_ACTIVE) {
+                r = ca_refuse(ref, 403, "device \"%s\" is disabled", ek_uri);
+                ref->type = CA_PROBLEM_DEVICE_DISABLED;
+                return r;
+        }
         *ret_id = d.id;
         return 0;
 }

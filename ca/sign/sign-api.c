@@ -134,7 +134,7 @@ static http_response *handle_accounts(const http_request *req, void *userdata) {
 
         r = sign_ca_accounts(api->ca, http_request_header(req, "Authorization"), time(NULL), &o, &ref);
         if (r < 0 && ref.status)
-                return refused(req, ref.status, ref.message);
+                return refused_typed(req, ref.status, ref.message, ref.type);
         if (r < 0)
                 return failed(req, r);
         log_debug("Account CA: account list sent to %s.", req->remote_addr);

@@ -123,7 +123,7 @@ int agent_accounts_withdraw_unlisted(agent_accounts *a, keyring *k) {
 }
 
 int agent_accounts_refresh(agent_accounts *a, keyring *k, const enroll_ca *ca, const enroll_device *dev,
-                           bool *changed) {
+                           bool *changed, enroll_failure *ret_failure) {
         _cleanup_(accounts_list_freep) accounts_list *l = NULL;
         _cleanup_free_ char *msg = NULL;
         enroll_failure f = { .who = "Account CA", .url = ca->account_url ?: ca->url };
@@ -133,6 +133,10 @@ int agent_accounts_refresh(agent_accounts *a, keyring *k, const enroll_ca *ca, c
                                   dev->x5c, &l, &f.e);
         if (r == -ENOMEM)
                 return r;
+        if (enroll_failure_is_removed(r, &f)) {
+                *ret_failure = f;
+                return -EKEYREVOKED;
+        }
         if (r < 0) {
                 (void) enroll_failure_format(r, &f, ca->root_path, NULL, &msg);
                 if (!msg)

@@ -52,6 +52,8 @@ int agent_accounts_withdraw_unlisted(agent_accounts *a, keyring *k);
  * what to hold and withdraws the rest. On any failure the accounts held
  * stay as they are; the failure is logged once (until the list is good
  * again) and 0 is returned: renewal of what is held goes on. *changed is
- * set when the keyring changed. 0, or -ENOMEM. */
+ * set when the keyring changed. 0, -ENOMEM, or -EKEYREVOKED with
+ * *ret_failure filled and nothing logged when the CA says the device was
+ * taken away (enroll_failure_is_removed()): the caller withdraws. */
 int agent_accounts_refresh(agent_accounts *a, keyring *k, const enroll_ca *ca, const enroll_device *dev,
-                           bool *changed);
+                           bool *changed, enroll_failure *ret_failure);

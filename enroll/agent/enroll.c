@@ -195,7 +195,8 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
 }
 
 bool enroll_failure_is_removed(int r, const enroll_failure *f) {
-        return r < 0 && f->who && f->e.kind == CLIENT_FAIL_REFUSED && f->e.status == 403;
+        return r < 0 && f->who && f->e.kind == CLIENT_FAIL_REFUSED && f->e.status == 403 &&
+               (streq(f->e.problem, CLIENT_PROBLEM_DEVICE_DISABLED) || streq(f->e.problem, CLIENT_PROBLEM_DEVICE_REMOVED));
 }
 
 static void fail_local(enroll_failure *f, client_failure_kind kind, const char *step, const char *name) {

@@ -26,6 +26,7 @@
 #include "enroll/agent/accounts.h"
 #include "enroll/agent/enroll.h"
 #include "enroll/agent/enrolld-config.h"
+#include "enroll/agent/enrolld-report.h"
 #include "enroll/agent/enrolld-schedule.h"
 #include "enroll/tpm/tpm-recover.h"
 #include "keyring/writer.h"
@@ -59,6 +60,8 @@ typedef struct enrolld {
         unsigned tpm_failures;  /* consecutive failed rounds with the TPM failing */
         uint64_t watchdog_usec; /* WatchdogSec= of the unit, 0 if none */
         char *last_failure;     /* the message last logged, NULL when fine */
+        const char *current;    /* the account a step works on; NULL: the device */
+        enrolld_report report;  /* for deviceidctl status (enrolld-report.h) */
         char status[256];
         char status_sent[256];  /* sd_notify only on change: never block on a slow reader */
 } enrolld;
@@ -71,6 +74,7 @@ static void enrolld_done(enrolld *d) {
         tpm_unref(d->tpm);
         keyring_close(d->k);
         free(d->last_failure);
+        enrolld_report_done(&d->report);
 }
 
 static tpm_key_alg device_alg(const enrolld *d) {
@@ -165,33 +169,72 @@ static void adopt_accounts(enrolld *d) {
                            memcmp(roots->chain_pem, d->ca.roots.pem, d->ca.roots.pem_len) == 0;
 }
 
-/* Notes a failed step: logged when the message differs from the last
- * one, then the round stops. */
+/* The CA took the device away (disabled, or removed from the inventory):
+ * its entry and every account's leave the keyring, so that nothing it
+ * revoked is served, and deviceid-fsd is told. The number removed. */
+static size_t withdraw(enrolld *d, const char *msg) {
+        size_t n = 0;
+        int k;
+
+        for (size_t i = 0; i <= d->acc.n; i++) {
+                const char *name = i < d->acc.n ? d->acc.v[i].spec.name : NULL;
+
+                k = keyring_remove(d->k, name ?: "device");
+                if (k < 0 && k != -ENOENT)
+                        log_warning_errno(k, "Failed to withdraw \"%s\" from the keyring: %m", name ?: "device");
+                n += k >= 0;
+                if (name)
+                        d->acc.v[i].held.have = false;
+                enrolld_report_note(&d->report, name, ENROLLD_ENTRY_WITHDRAWN, msg);
+        }
+        enroll_device_done(&d->dev);
+        d->have_dev = false;
+        if (n > 0) {
+                k = keyring_notify_readers(NULL, ENROLLD_NOTIFY_TIMEOUT_MS);
+                if (k < 0 && k != -ENOENT && k != -ECONNREFUSED)
+                        log_warning_errno(k, "Withdrawn, but deviceid-fsd did not confirm the reload: %m, ignoring.");
+        }
+        return n;
+}
+
+/* Notes a failed step: shown by deviceidctl status, logged when the
+ * message differs from the last one, then the round stops. */
 static int note_failure(enrolld *d, int r, const enroll_failure *failure) {
         _cleanup_free_ char *msg = NULL;
         bool removed = enroll_failure_is_removed(r, failure);
         enroll_failure f = *failure;
+        /* A CA refusing the device is for the operator: at error (a TPM
+         * that stays unusable is said at error by after_round()). */
+        bool must_act = f.who && f.e.kind == CLIENT_FAIL_REFUSED && !d->current;
+        size_t withdrawn = 0;
 
         if (f.e.kind == CLIENT_FAIL_TPM || tpm_broken(d->tpm))
                 d->round_tpm_failed = true;
-        /* Only the first failure of a round counts: with the CA down,
-         * the steps after it fail the same way. */
-        if (d->round_failed)
-                return r;
-        d->round_failed = true;
         /* The TPM's own words: which call failed, with what code. */
         if (f.e.kind == CLIENT_FAIL_TPM && !f.e.detail[0] && tpm_last_error(d->tpm))
                 (void) snprintf(f.e.detail, sizeof(f.e.detail), "%s", tpm_last_error(d->tpm));
         (void) enroll_failure_format(r, &f, d->ca.root_path, tpm_tcti(d->tpm), &msg);
         if (!msg)
                 return log_oom();
-        if (!streq_ptr(msg, d->last_failure)) {
+        enrolld_report_note(&d->report, d->current,
+                            f.who && f.e.kind == CLIENT_FAIL_REFUSED ? ENROLLD_ENTRY_REFUSED : ENROLLD_ENTRY_FAILING,
+                            msg);
+        /* Only the first failure of a round counts: with the CA down,
+         * the steps after it fail the same way. */
+        if (d->round_failed)
+                return r;
+        d->round_failed = true;
+        if (removed)
+                withdrawn = withdraw(d, msg);
+        if (!streq_ptr(msg, d->last_failure) || withdrawn > 0) {
                 if (removed)
-                        log_error("%s. The device appears to be disabled or removed from the inventory: not "
-                                  "renewing (checking every %llus); current certificates stay until they expire.",
-                                  msg, (unsigned long long) d->cfg->retry_max);
+                        log_error("%s. The CA disabled or removed this device: withdrew %zu entries from the keyring "
+                                  "(device and accounts); checking again every %llus, a device enabled again gets "
+                                  "its certificates back.",
+                                  msg, withdrawn, (unsigned long long) d->cfg->retry_max);
                 else
-                        log_warning("%s. Keeping the current certificates; retrying with backoff.", msg);
+                        log_full(must_act ? LOG_ERR : LOG_WARNING,
+                                 "%s. Keeping the current certificates; retrying with backoff.", msg);
                 free(d->last_failure);
                 d->last_failure = TAKE_PTR(msg);
         }
@@ -212,6 +255,7 @@ static int renew_device(enrolld *d, bool *changed) {
         char na[FORMAT_TIME_MAX];
         int r;
 
+        d->current = NULL;
         r = enroll_device_enroll(d->tpm, &d->ca, device_alg(d), &dev, &f);
         if (r < 0)
                 return note_failure(d, r, &f);
@@ -227,6 +271,7 @@ static int renew_device(enrolld *d, bool *changed) {
         d->have_dev = true;
         d->dev_obtained = time(NULL);
         d->dev_forced = false;
+        enrolld_report_note(&d->report, NULL, ENROLLD_ENTRY_VALID, NULL);
         *changed = true;
         return 0;
 }
@@ -239,6 +284,7 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
         char na[FORMAT_TIME_MAX];
         int r;
 
+        d->current = spec->name;
         r = enroll_account_issue(d->tpm, &d->ca, &d->dev, spec, device_alg(d), &a, &f);
         if (r < 0)
                 return note_failure(d, r, &f);
@@ -250,6 +296,7 @@ static int renew_account(enrolld *d, size_t i, bool *changed) {
                  spec->name, (unsigned long long) gen, na);
         d->acc.v[i].held = (enrolld_held) { .have = true, .not_before = a.cert.not_before, .not_after = a.cert.not_after,
                                        .obtained = time(NULL) };
+        enrolld_report_note(&d->report, spec->name, ENROLLD_ENTRY_VALID, NULL);
         *changed = true;
         return 0;
 }
@@ -299,6 +346,20 @@ static void plan(const enrolld *d, uint64_t now_ms, enrolld_plan *ret) {
         enrolld_plan_make(&s, &c, now_ms, ret);
 }
 
+/* Writes the state file: p at the start of a round (what it renews is
+ * "renewing"), NULL when it ended with r. */
+static void report(enrolld *d, const enrolld_plan *p, int r) {
+        enrolld_held dev = { .have = d->have_dev, .not_before = d->dev.cert.not_before,
+                             .not_after = d->dev.cert.not_after, .obtained = d->dev_obtained };
+
+        for (size_t i = 0; p && i <= d->acc.n; i++)
+                if (i < d->acc.n ? p->accounts[i] : p->device)
+                        enrolld_report_note(&d->report, i < d->acc.n ? d->acc.v[i].spec.name : NULL,
+                                            ENROLLD_ENTRY_RENEWING, NULL);
+        enrolld_report_publish(&d->report, &dev, &d->acc, d->cfg->renew_at, p != NULL, r < 0 ? d->retry_at_ms : 0,
+                               r < 0 ? d->last_failure : NULL);
+}
+
 /* Tells systemd's watchdog that the loop makes progress (a round or a
  * step of one completed, the loop woke on time); nothing else does, so
  * a loop wedged anywhere ends in a restart (WatchdogSec= of the unit). */
@@ -335,11 +396,13 @@ static int enrolld_round(enrolld *d) {
         int r = 0;
 
         d->round_failed = d->round_tpm_failed = false;
+        d->current = NULL;
         r = recover_tpm(d);
         if (r < 0)
                 return r;
         check_keyring(d, &changed);
         plan(d, (uint64_t) now * 1000, &p);
+        report(d, &p, 0);
         if (p.device) {
                 r = renew_device(d, &changed);
                 watchdog_ping(d);
@@ -358,7 +421,14 @@ static int enrolld_round(enrolld *d) {
         }
         if (enrolld_config_uses_account_list(d->cfg) && d->have_dev) {
                 /* What the CA lists now; new accounts are due at once. */
-                if (agent_accounts_refresh(&d->acc, d->k, &d->ca, &d->dev, &changed) < 0) {
+                enroll_failure lf = {};
+                int k = agent_accounts_refresh(&d->acc, d->k, &d->ca, &d->dev, &changed, &lf);
+
+                if (k == -EKEYREVOKED) {
+                        r = note_failure(d, k, &lf);
+                        goto out;
+                }
+                if (k < 0) {
                         r = log_oom();
                         goto out;
                 }
@@ -406,6 +476,7 @@ static void after_round(enrolld *d, int r) {
                 plan(d, now, &p);
                 (void) format_time((time_t) (p.next_due_ms / 1000), at);
                 snprintf(d->status, sizeof(d->status), "Certificates current; next renewal at %s", at);
+                report(d, NULL, r);
                 return;
         }
         if (d->failures < 64)
@@ -420,10 +491,11 @@ static void after_round(enrolld *d, int r) {
         d->retry_at_ms = now + (d->removed ? d->cfg->retry_max * 1000
                                            : enrolld_backoff_ms(d->failures, d->cfg->retry_min, d->cfg->retry_max, rnd));
         snprintf(d->status, sizeof(d->status), "%s",
-                 d->removed ? "Device disabled or removed at the CA, not renewing"
+                 d->removed ? "Device disabled or removed at the CA: certificates withdrawn; retrying"
                  : d->tpm_failures >= ENROLLD_TPM_UNUSABLE_ROUNDS
                          ? "TPM unusable, keeping the current certificates; retrying with backoff"
                          : "Renewal failing, keeping the current certificates; retrying with backoff");
+        report(d, NULL, r);
 }
 
 static int reload(enrolld *d) {
@@ -518,6 +590,9 @@ static int run(int argc, char *argv[]) {
         r = load_ca(d.cfg, &d.ca);
         if (r < 0)
                 return r;
+        r = enrolld_report_init(&d.report);
+        if (r < 0)
+                return log_oom();
         r = keyring_open(true, &d.k);
         if (r == -EPERM || r == -ENOSYS)
                 return log_error_errno(r, "The kernel refuses the keyring system calls (%m): a container must allow "

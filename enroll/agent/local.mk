@@ -9,7 +9,10 @@ enroll_agent_libagent_a_SOURCES = \
 	enroll/agent/enroll.c enroll/agent/enroll.h \
 	enroll/agent/enrolld-config.c enroll/agent/enrolld-config.h \
 	enroll/agent/enrolld-schedule.c enroll/agent/enrolld-schedule.h \
-	enroll/agent/accounts.c enroll/agent/accounts.h
+	enroll/agent/accounts.c enroll/agent/accounts.h \
+	enroll/agent/enrolld-status.c enroll/agent/enrolld-status.h \
+	enroll/agent/enrolld-status-file.c enroll/agent/enrolld-status-file.h \
+	enroll/agent/enrolld-report.c enroll/agent/enrolld-report.h
 enroll_agent_libagent_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
 
 # Link line for anything that uses the agent's steps (put before

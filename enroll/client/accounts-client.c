@@ -249,6 +249,7 @@ int accounts_client_fetch(const char *ca_url, const cert_bundle *tls_roots, sign
 
                 e->status = resp->status;
                 (void) client_failure_message(resp->body, resp->body_len, &message, NULL);
+                (void) client_failure_problem(resp->body, resp->body_len, e->problem);
                 return fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, message);
         }
         if (resp->status != 200) {

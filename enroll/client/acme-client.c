@@ -109,6 +109,7 @@ static int fail_status(client_failure *e, const char *step, const http_client_re
                 (void) snprintf(detail, sizeof(detail), "unexpected HTTP status %ld", resp->status);
                 return fail(e, CLIENT_FAIL_RESPONSE, step, -EPROTO, detail);
         }
+        (void) client_failure_problem(resp->body, resp->body_len, e->problem);
         if (acme_parse_problem(resp->body, resp->body_len, &p) >= 0) {
                 const char *name = strncmp(p.type, ACME_ERROR_PREFIX, strlen(ACME_ERROR_PREFIX)) == 0
                                            ? p.type + strlen(ACME_ERROR_PREFIX)

@@ -82,6 +82,7 @@ static int post_json(const char *url, const char *body, const char *id_header,
 
                 e->status = resp->status;
                 (void) client_failure_message(resp->body, resp->body_len, &message, NULL);
+                (void) client_failure_problem(resp->body, resp->body_len, e->problem);
                 return fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, message);
         }
         if (resp->status != 200 && resp->status != 201) {

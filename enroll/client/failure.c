@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "enroll/client/failure.h"
 #include "json.h"
@@ -63,5 +64,24 @@ int client_failure_message(const char *body, size_t len, char **ret, long *ret_s
         *ret = s;
         if (ret_status)
                 *ret_status = (long) status;
+        return 0;
+}
+
+int client_failure_problem(const char *body, size_t len, char ret[static CLIENT_FAILURE_MAX_PROBLEM + 1]) {
+        _cleanup_json_ json_object *o = NULL;
+        const char *t;
+        size_t n;
+
+        ret[0] = 0;
+        if (!body || json_parse_object(body, len, CLIENT_FAILURE_MAX_BODY, &o) < 0 ||
+            json_get_string(o, "type", &t) < 0)
+                return -ENOENT;
+        n = strlen(t);
+        if (n == 0 || n > CLIENT_FAILURE_MAX_PROBLEM)
+                return -ENOENT;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) t[i] <= 0x20 || (unsigned char) t[i] >= 0x7f)
+                        return -ENOENT;
+        memcpy(ret, t, n + 1);
         return 0;
 }

@@ -22,6 +22,15 @@ typedef enum client_failure_kind {
         CLIENT_FAIL_CHECK,    /* the issued certificate fails the client's checks */
 } client_failure_kind;
 
+/* The problem types by which a CA says the device was taken away:
+ * disabled, or removed from the inventory (docs/revocation.md; the
+ * protocol's constants, also in the CA's ca/core/refusal.h). */
+#define CLIENT_PROBLEM_DEVICE_DISABLED "urn:deviceid:error:deviceDisabled"
+#define CLIENT_PROBLEM_DEVICE_REMOVED "urn:deviceid:error:deviceRemoved"
+
+/* A problem type longer than this is not kept. */
+#define CLIENT_FAILURE_MAX_PROBLEM 95u
+
 typedef struct client_failure {
         client_failure_kind kind;
         /* What was being done, static: "create the attestation key",
@@ -34,6 +43,9 @@ typedef struct client_failure {
         /* CONNECT: curl's text; REFUSED: the CA's message (sanitized; ""
          * if none); RESPONSE, CHECK: what is wrong. */
         char detail[256];
+        /* REFUSED: the problem type of the error body ("type"), e.g.
+         * urn:deviceid:error:deviceDisabled; "" if none or unusable. */
+        char problem[CLIENT_FAILURE_MAX_PROBLEM + 1];
 } client_failure;
 
 /* A CA error message is cut to this many bytes (plus "..."). */
@@ -57,3 +69,10 @@ int client_fail_transport(client_failure *e, const char *who, const char *step, 
  * body is not such a JSON object or the message is absent or empty;
  * *ret_status (may be NULL) gets the `status` member, or 0. */
 int client_failure_message(const char *body, size_t len, char **ret, long *ret_status);
+
+/* The "type" of an error body that is a JSON object (the Attestation and
+ * Account CAs' error shape, or an RFC 7807 problem document) into ret
+ * (CLIENT_FAILURE_MAX_PROBLEM + 1 bytes): only printable ASCII without
+ * spaces, at most CLIENT_FAILURE_MAX_PROBLEM bytes. -ENOENT (ret "") if
+ * there is none or it does not fit. */
+int client_failure_problem(const char *body, size_t len, char ret[static CLIENT_FAILURE_MAX_PROBLEM + 1]);

@@ -497,6 +497,7 @@ int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cer
 
                 e->status = resp->status;
                 (void) client_failure_message(resp->body, resp->body_len, &message, NULL);
+                (void) client_failure_problem(resp->body, resp->body_len, e->problem);
                 return fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, message);
         }
         if (resp->status != 201 && resp->status != 200) {

@@ -19,6 +19,7 @@ static const struct verb {
         { "keyring", verb_keyring, "Show what the keyring holds, without secrets" },
         { "attest", verb_attest, "Get an AK certificate from the Attestation CA: attest --ca-url URL" },
         { "enroll", verb_enroll, "Enroll: device and account certificates into the keyring" },
+        { "status", verb_status, "What deviceid-enrolld says: state of the device and each account" },
 };
 
 static void help(FILE *f) {

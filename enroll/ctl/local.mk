@@ -8,7 +8,8 @@ enroll_deviceidctl_SOURCES = \
 	enroll/ctl/ctl-identity.c \
 	enroll/ctl/ctl-attest.c \
 	enroll/ctl/ctl-enroll.c \
-	enroll/ctl/ctl-keyring.c
+	enroll/ctl/ctl-keyring.c \
+	enroll/ctl/ctl-status.c
 enroll_deviceidctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS)
 enroll_deviceidctl_LDADD = $(AGENT_LIBS) $(ENROLL_CLIENT_LIBS) $(KEYRING_LIBS) $(COMMON_LIBS)
 

@@ -81,13 +81,14 @@ def test_new_order_refuses_identifiers_never_issued(procs, tmp_path):
     ca = start_ca(procs, str(tmp_path / "ca"), {})
     c = AcmeClient(ca, provisioner="agents")
     assert c.new_account().status == 201
+    # Typed so that an agent withdraws what it holds (docs/revocation.md).
     r = c.new_order([("permanent-identifier", OTHER_EK_URI)])
-    assert r.status in (400, 403) and r.problem_type == ERR + "rejectedIdentifier", r
+    assert r.status == 403 and r.problem_type == "urn:deviceid:error:deviceRemoved", r
     assert "inventory" in r.json()["detail"]
     ca_cli(ca.dir, "device", "add", "--ek-uri", OTHER_EK_URI, "--name", "other")
     ca_cli(ca.dir, "device", "disable", OTHER_EK_URI)
     r = c.new_order([("permanent-identifier", OTHER_EK_URI)])
-    assert r.status in (400, 403) and r.problem_type == ERR + "rejectedIdentifier", r
+    assert r.status == 403 and r.problem_type == "urn:deviceid:error:deviceDisabled", r
     assert "disabled" in r.json()["detail"]
     assert count(ca, "acme_orders") == 0
     ca_cli(ca.dir, "device", "enable", OTHER_EK_URI)

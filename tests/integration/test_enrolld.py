@@ -4,8 +4,8 @@ deviceid-ca with short lifetimes (agent 20m, account 5m), a private
 keyring and a real deviceid-fsd mount: first enrollment and sd_notify,
 renewal forced by SIGUSR1 (new bytes, higher generation, an inotify event)
 and by the clock, restart recovery without re-attestation, the CA down
-and back, a disabled device, SIGTERM, nothing secret on disk, and the
-systemd units."""
+and back, SIGTERM, nothing secret on disk, and the systemd units (a
+disabled device: test_enrolld_status.py)."""
 import os
 import signal
 import socket
@@ -37,6 +37,9 @@ class Daemon:
         self.messages = []
         self.proc = None
         self.n = 0
+        # Its state file for deviceidctl status (never the system's /run).
+        self.runtime = tmp_path / "run-enrolld"
+        self.runtime.mkdir(exist_ok=True)
 
     def write_config(self, renew_at="0.66", extra=""):
         cfg = self.tmp / "enrolld.conf"
@@ -64,7 +67,8 @@ check_interval = 1s
 
     def start(self, renew_at="0.66"):
         cfg = self.write_config(renew_at)
-        env = dict(self.device.env, NOTIFY_SOCKET=self.notify_path, DEVICEID_LOG_LEVEL="debug")
+        env = dict(self.device.env, NOTIFY_SOCKET=self.notify_path, DEVICEID_LOG_LEVEL="debug",
+                   RUNTIME_DIRECTORY=str(self.runtime))
         self.proc = self.procs([self.binary, "--config", cfg, "--foreground"], f"enrolld{self.n}", env=env)
         self.n += 1
         return self.proc
@@ -230,27 +234,6 @@ def test_enrolld_keeps_serving_with_the_ca_down_and_recovers(daemon):
     # Logged when the round ends, after the entries are published.
     wait_for(lambda: "Renewal works again" in daemon.proc.log_text(), timeout=30, what="the recovery logged")
     assert daemon.proc.alive()
-
-
-def test_enrolld_disabled_device_stops_renewing_and_keeps_serving(daemon):
-    daemon.start()
-    wait_enrolled(daemon)
-    dev = daemon.device
-    served = {n: dev.served(n) for n in ("device.pem", "wifi.pem", "web.pem")}
-    ca_cli(dev.ca.dir, "device", "disable", dev.ek_uri)
-    counts = issued(dev.ca.dir)
-
-    daemon.kill(signal.SIGUSR1)
-    wait_for(lambda: "disabled or removed" in daemon.proc.log_text(), timeout=30, what="removal noticed")
-    daemon.kill(signal.SIGUSR1)
-    time.sleep(3)
-    log = daemon.proc.log_text()
-    assert log.count("disabled or removed") == 1, log
-    assert daemon.proc.alive()
-    assert issued(dev.ca.dir) == counts
-    assert {n: dev.served(n) for n in served} == served
-    daemon.kill(signal.SIGTERM)
-    assert daemon.proc.popen.wait(10) == 0
 
 
 def test_enrolld_bad_config_is_exit_78(tmp_path):

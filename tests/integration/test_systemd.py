@@ -281,6 +281,10 @@ def test_services_run_with_their_shipped_hardening_and_report_status(device):
     assert re.match(r"Serving \d+ files under /run/deviceid$", c.show("deviceid-fsd.service", "StatusText")["StatusText"])
     assert f"port {device.ca_port}" in c.show("deviceid-ca.service", "StatusText")["StatusText"]
     assert c.show("deviceid-enrolld.service", "StatusText")["StatusText"].startswith("Certificates current")
+    # deviceidctl status, with no option, reads the state file in the unit's RuntimeDirectory=.
+    doc = json.loads(device.ctl("status", "--json").stdout)
+    assert doc["running"] and not doc["attention"], doc
+    assert {(e["name"], e["state"]) for e in doc["entries"]} >= {("device", "valid"), ("wifi", "valid")}, doc
     # The hardening in effect is the unit's.
     fsd = c.show("deviceid-fsd.service", "CapabilityBoundingSet", "PrivateNetwork", "DevicePolicy", "NoNewPrivileges")
     assert fsd == {"CapabilityBoundingSet": "cap_sys_admin", "PrivateNetwork": "yes", "DevicePolicy": "closed",

@@ -41,6 +41,19 @@ static void test_problem(void) {
 
         (void) acme_problem_set_status(&p, ACME_ERR_MALFORMED, 415, "ct");
         is_int(acme_problem_http_status(&p), 415, "explicit status wins");
+
+        /* deviceid's own types keep their whole URN (the agent withdraws on them). */
+        json_object_put(TAKE_PTR(o));
+        (void) acme_problem_set(&p, ACME_ERR_DEVICE_DISABLED, "disabled");
+        is_int(acme_problem_http_status(&p), 403, "deviceDisabled is 403");
+        o = acme_problem_to_json(&p);
+        ok(o && json_get_string(o, "type", &type) >= 0, "deviceDisabled to JSON");
+        is_str(type, "urn:deviceid:error:deviceDisabled", "deviceDisabled URN as is");
+        is_ok(acme_problem_from_json(o, &back), "deviceDisabled from JSON");
+        is_int(back.type, ACME_ERR_DEVICE_DISABLED, "deviceDisabled round trip");
+        is_int(acme_error_from_string("urn:deviceid:error:deviceRemoved"), ACME_ERR_DEVICE_REMOVED, "deviceRemoved");
+        is_int(acme_error_from_string("urn:ietf:params:acme:error:urn:deviceid:error:deviceRemoved"),
+               ACME_ERR_INVALID, "not under the ACME prefix");
 }
 
 static void id_ok(acme_id_type t, const char *in, const char *want) {

@@ -368,6 +368,32 @@ static void test_error(void) {
         ok(!m, "nothing returned on failure");
 }
 
+static void problem(const char *body, int want, const char *want_type, const char *what) {
+        char t[CLIENT_FAILURE_MAX_PROBLEM + 1] = "stale";
+
+        is_err(client_failure_problem(body, strlen(body), t), want, what);
+        is_str(t, want_type, what);
+}
+
+static void test_problem(void) {
+        char long_type[CLIENT_FAILURE_MAX_PROBLEM + 16];
+
+        printf("# problem types\n");
+        problem("{\"status\":403,\"message\":\"m\",\"type\":\"urn:deviceid:error:deviceDisabled\"}", 0,
+                CLIENT_PROBLEM_DEVICE_DISABLED, "Account CA shape");
+        problem("{\"type\":\"urn:deviceid:error:deviceRemoved\",\"detail\":\"d\",\"status\":403}", 0,
+                CLIENT_PROBLEM_DEVICE_REMOVED, "problem document");
+        problem("{\"status\":403,\"message\":\"m\"}", -ENOENT, "", "no type");
+        problem("{\"type\":5}", -ENOENT, "", "type a number");
+        problem("{\"type\":\"urn:x y\"}", -ENOENT, "", "space in type");
+        problem("{\"type\":\"urn:x\\u0001\"}", -ENOENT, "", "control byte in type");
+        problem("<h1>Forbidden</h1>", -ENOENT, "", "HTML body");
+        memset(long_type, 'a', sizeof(long_type));
+        memcpy(long_type, "{\"type\":\"", 9);
+        strcpy(long_type + 9 + CLIENT_FAILURE_MAX_PROBLEM + 1, "\"}");
+        problem(long_type, -ENOENT, "", "type over the limit");
+}
+
 /* ---- request IDs and URLs ---- */
 
 static bool is_uuid_v4(const char *s) {
@@ -520,6 +546,7 @@ int main(void) {
         test_secret_request();
         test_secret_response();
         test_error();
+        test_problem();
         test_id_and_url();
         test_check_chain();
         return tap_done();
