@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Device posture at issuance (docs/posture.md), with swtpm, a real
+deviceid-ca and `deviceidctl enroll`: the first report of a device is its
+baseline; extending a PCR of the selection (tpm2_pcrextend) makes the next
+account issuance fail with a posture problem naming the PCR check; with
+on_failure = revoke, the account certificates issued before show as
+revoked in the certificates table, the CRL and OCSP; `deviceid-ca device
+posture accept` lets issuance resume; a policy requiring Secure Boot fails
+on a machine that reports none; `device show` prints the reports."""
+import json
+import os
+import re
+import sqlite3
+
+import pytest
+from cryptography import x509
+
+from fixtures.agent import pem_blocks
+from fixtures.ca import ca_cli, ca_init, start_ca_server
+from fixtures.procs import free_port, require_tool, run
+from fixtures.revocation import crl_text, ocsp_status, wait_for
+from test_enroll import Device
+
+
+def posture_ca(tmp_path, procs, policy):
+    """A CA whose x5c provisioner "devices" (local accounts) has policy."""
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    with open(os.path.join(d, "ca.conf"), "a") as f:
+        f.write('\n[posture "devices"]\n' + policy)
+    return start_ca_server(procs, d, port)
+
+
+def restart(procs, srv, policy):
+    """The same CA with another policy for "devices"."""
+    srv.stop()
+    path = os.path.join(srv.dir, "ca.conf")
+    text = open(path).read()
+    text = text[:text.index('[posture "devices"]')] + '[posture "devices"]\n' + policy
+    with open(path, "w") as f:
+        f.write(text)
+    return start_ca_server(procs, srv.dir, srv.port)
+
+
+@pytest.fixture
+def enrolled(swtpm, deviceidctl, fsd, tmp_path, procs, request):
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, request.param)
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    return dev
+
+
+def pcrextend(dev, pcr):
+    run([require_tool("tpm2_pcrextend"), f"{pcr}:sha256=" + "ab" * 32], env=dev.env)
+
+
+def show(dev):
+    return json.loads(ca_cli(dev.ca.dir, "device", "show", dev.ek_uri, "--json").stdout)
+
+
+def account_rows(dev):
+    db = sqlite3.connect(os.path.join(dev.ca.dir, "ca.db"))
+    try:
+        return db.execute("SELECT serial, revoked, revocation_reason FROM certificates WHERE ca = 'account'"
+                          " ORDER BY created_at").fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = enrolled\n"], indirect=True)
+def test_baseline_then_an_extended_pcr_is_refused_until_accepted(enrolled, tmp_path):
+    dev = enrolled
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    p = show(dev)["posture"]
+    assert p["baseline"] is not None
+    assert sorted(p["baseline"]["pcrs"]["sha256"]) == [str(i) for i in range(8)]
+    last = p["reports"][0]
+    assert last["passed"] and last["account"] == "devices"
+    checks = {c["check"]: c for c in last["checks"]}
+    assert checks["ak"]["passed"] and checks["quote"]["passed"]
+    assert checks["pcrs"]["detail"] == "baseline recorded"
+    facts = last["facts"]
+    assert facts["kernel"] == os.uname().release
+    assert facts["secureBoot"] in ("absent", "disabled", "enabled")
+    # The reported values are the TPM's (tpm2_pcrread).
+    out = run([require_tool("tpm2_pcrread"), "sha256:0,7"], env=dev.env).stdout.decode()
+    pcr7 = re.search(r"7 *: *0x([0-9A-F]+)", out).group(1).lower()
+    assert last["pcrs"]["sha256"]["7"] == pcr7
+
+    # Same state: passes against the baseline.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert {c["check"]: c for c in show(dev)["posture"]["reports"][0]["checks"]}["pcrs"]["detail"] == \
+        "equal to the baseline"
+
+    pcrextend(dev, 7)
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert "posture check failed" in err and "pcrs (PCR 7 differs from the baseline)" in err, err
+    text = ca_cli(dev.ca.dir, "device", "show", dev.ek_uri).stdout.decode()
+    assert "posture:" in text and "FAILED" in text and "PCR 7 differs" in text, text
+    reports = show(dev)["posture"]["reports"]
+    assert [r["passed"] for r in reports[:3]] == [False, True, True]
+    # refuse (the default) revokes nothing.
+    assert all(not revoked for _, revoked, _ in account_rows(dev))
+
+    out = ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri).stdout.decode()
+    assert "new baseline" in out
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert show(dev)["posture"]["reports"][0]["passed"]
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = enrolled\non_failure = revoke\n"], indirect=True)
+def test_revoke_policy_revokes_the_account_certificates(enrolled, tmp_path):
+    dev = enrolled
+    cp = dev.enroll("wifi", "web:web:web.example.org")
+    assert cp.returncode == 0, cp.stderr.decode()
+    wifi = tmp_path / "wifi.pem"
+    wifi.write_text(pem_blocks(dev.served("wifi.pem").decode())[0])
+    serial = format(x509.load_pem_x509_certificate(wifi.read_bytes()).serial_number, "X")
+    assert ocsp_status(dev.ca, wifi, "account") == "good"
+    assert len(account_rows(dev)) == 2
+
+    pcrextend(dev, 0)
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert "pcrs (PCR 0 differs from the baseline)" in err and "2 certificate(s) revoked" in err, err
+    rows = account_rows(dev)
+    assert [(revoked, reason) for _, revoked, reason in rows] == [(1, 9), (1, 9)]
+    wait_for(lambda: ocsp_status(dev.ca, wifi, "account", "-no_nonce") == "revoked")
+    wait_for(lambda: serial in crl_text(dev.ca, "account"))
+    # The device certificate stays: issuance resumes after accept.
+    ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = none\n"], indirect=True)
+def test_secure_boot_required_fails_on_a_machine_without_it(enrolled, procs):
+    dev = enrolled
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    facts = show(dev)["posture"]["reports"][0]["facts"]
+    if facts["secureBoot"] == "enabled":
+        pytest.fail("this test needs a machine without Secure Boot")
+    dev.ca = restart(procs, dev.ca, "pcrs = none\nsecure_boot = required\nmin_kernel = 999.1\n")
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert f"secureBoot (Secure Boot {facts['secureBoot']})" in err, err
+    assert "kernel (kernel " in err and "(minimum 999.1)" in err, err
+    dev.ca = restart(procs, dev.ca, "pcrs = none\nmin_kernel = 2.6\n")
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+
+
+def test_bad_policies_are_refused_at_start(tmp_path, procs):
+    d = str(tmp_path / "ca")
+    ca_init(d, free_port())
+    conf = os.path.join(d, "ca.conf")
+    base = open(conf).read()
+    for policy, words in [("pcrs = maybe\n", "pcrs"), ("pcrs = file\n", "pcr_file"),
+                          ("pcr_selection = 0-24\n", "pcr_selection"), ("colour = red\n", "colour")]:
+        with open(conf, "w") as f:
+            f.write(base + '\n[posture "devices"]\n' + policy)
+        cp = ca_cli(d, "serve", "--listen", f"127.0.0.1:{free_port()}", check=False)
+        assert cp.returncode != 0 and words in cp.stderr.decode(), (policy, cp.stderr)
