@@ -13,7 +13,7 @@ import pytest
 from fixtures.procs import build_path
 
 PROGRAMS = ["core/test-store", "core/test-issuer", "inventory/test-devices", "acme/test-acme-db",
-            "acme/test-acme-nonce", "attest/test-attest", "console/test-console"]
+            "acme/test-acme-nonce", "attest/test-attest", "console/test-console", "posture/test-posture-ca"]
 
 
 def run_tap(program, url, tmp_path):
