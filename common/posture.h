@@ -16,6 +16,8 @@
 #include "tpm2quote.h"
 
 #define POSTURE_CLAIM "deviceid/posture"
+/* The "type" of the CA's refusal when a report fails its policy. */
+#define POSTURE_PROBLEM_TYPE "urn:deviceid:error:posture"
 #define POSTURE_VERSION 1
 #define POSTURE_AK_MAX 2048     /* DER bytes of the AK certificate */
 #define POSTURE_QUOTE_MAX 1024  /* TPMS_ATTEST bytes */

@@ -204,7 +204,9 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
 }
 
 bool enroll_failure_is_removed(int r, const enroll_failure *f) {
-        return r < 0 && f->who && f->e.kind == CLIENT_FAIL_REFUSED && f->e.status == 403;
+        /* A posture refusal is about the machine's state: it passes again
+         * once the state does (docs/posture.md). */
+        return r < 0 && f->who && f->e.kind == CLIENT_FAIL_REFUSED && f->e.status == 403 && !f->e.posture;
 }
 
 static void fail_local(enroll_failure *f, client_failure_kind kind, const char *step, const char *name) {

@@ -86,7 +86,8 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
                           char **ret_msg);
 
 /* True if the failure is the CA saying this device is disabled or not
- * (any more) in the inventory: a 403 from any of the three CAs. */
+ * (any more) in the inventory: a 403 from any of the three CAs, but a
+ * posture refusal (docs/posture.md). */
 bool enroll_failure_is_removed(int r, const enroll_failure *f);
 
 /* The device identity in use: certificate chain and its TPM key. */

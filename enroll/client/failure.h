@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum client_failure_kind {
@@ -34,6 +35,10 @@ typedef struct client_failure {
         /* CONNECT: curl's text; REFUSED: the CA's message (sanitized; ""
          * if none); RESPONSE, CHECK: what is wrong. */
         char detail[256];
+        /* REFUSED: the error body's "type" was the posture problem
+         * (common/posture.h): a refusal of this machine's state, not of
+         * the device. */
+        bool posture;
 } client_failure;
 
 /* A CA error message is cut to this many bytes (plus "..."). */

@@ -469,6 +469,16 @@ static bool chain_consistent(STACK_OF(X509) *chain) {
         return true;
 }
 
+/* True if an error body's "type" is the posture problem. */
+static bool body_is_posture_refusal(const char *body, size_t len) {
+        _cleanup_json_ json_object *o = NULL;
+        const char *type = NULL;
+
+        if (json_parse_object(body, len, CLIENT_FAILURE_MAX_BODY, &o) < 0)
+                return false;
+        return json_get_string_opt(o, "type", &type) >= 0 && streq_ptr(type, POSTURE_PROBLEM_TYPE);
+}
+
 int sign_client_sign(const char *ca_url, const char *root_pem, const char *issuer_pem, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
                      const posture_source *posture, cert_bundle *ret, client_failure *e) {
@@ -512,7 +522,9 @@ int sign_client_sign(const char *ca_url, const char *root_pem, const char *issue
 
                 e->status = resp->status;
                 (void) client_failure_message(resp->body, resp->body_len, &message, NULL);
-                return fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, message);
+                r = fail(e, CLIENT_FAIL_REFUSED, step, -EACCES, message);
+                e->posture = body_is_posture_refusal(resp->body, resp->body_len);
+                return r;
         }
         if (resp->status != 201 && resp->status != 200) {
                 e->status = resp->status;

@@ -171,3 +171,40 @@ def test_bad_policies_are_refused_at_start(tmp_path, procs):
             f.write(base + '\n[posture "devices"]\n' + policy)
         cp = ca_cli(d, "serve", "--listen", f"127.0.0.1:{free_port()}", check=False)
         assert cp.returncode != 0 and words in cp.stderr.decode(), (policy, cp.stderr)
+
+
+def test_enrolld_logs_a_posture_refusal_once_keeps_serving_and_resumes(swtpm, deviceidctl, fsd, tmp_path, procs):
+    from test_enrolld import Daemon, wait_enrolled
+    import signal
+    import time
+
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    d = Daemon(dev, procs, tmp_path)
+    try:
+        d.start()
+        wait_enrolled(d)
+        served = {n: dev.served(n) for n in ("wifi.pem", "web.pem")}
+        g = d.gen("wifi")
+
+        pcrextend(dev, 7)
+        d.kill(signal.SIGUSR1)
+        wait_for(lambda: "posture check failed" in d.proc.log_text(), timeout=30)
+        assert d.gen("wifi") == g
+        time.sleep(5)  # several retries with retry_min 1s, retry_max 3s
+        log = d.proc.log_text()
+        logged = [line for line in log.splitlines() if "posture check failed" in line and not line.startswith("<7>")]
+        assert len(logged) == 1, log
+        assert "pcrs (PCR 7 differs from the baseline)" in logged[0] and "Keeping the current certificates" in \
+            logged[0], logged
+        assert "disabled or removed" not in log, log
+        assert d.proc.alive()
+        assert {n: dev.served(n) for n in served} == served
+
+        ca_cli(srv.dir, "device", "posture", "accept", dev.ek_uri)
+        wait_for(lambda: d.gen("wifi") > g, timeout=30)
+        wait_for(lambda: "Renewal works again" in d.proc.log_text(), timeout=30)
+    finally:
+        d.close()

@@ -15,6 +15,7 @@
 #include "ca/inventory/posture-store.h"
 #include "ca/posture/posture-check.h"
 #include "ca/posture/posture-policy.h"
+#include "posture.h"
 #include "tests/unit/ca/ca-test.h"
 #include "tests/unit/tap.h"
 
@@ -182,6 +183,7 @@ static void test_revoke(store *st) {
         is_err(posture_refuse(&v, "devices", &ref), -EPERM, "revoke: refusal");
         is_int(ref.status, 403, "revoke: 403");
         is_str(ref.type, CA_PROBLEM_POSTURE, "revoke: the posture problem type");
+        is_str(ref.type, POSTURE_PROBLEM_TYPE, "revoke: the type the agent knows");
         ok(strstr(ref.message, "report (the token carries no posture report)") &&
                    strstr(ref.message, "2 certificate(s) revoked"),
            ref.message);
