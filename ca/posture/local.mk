@@ -8,4 +8,4 @@ ca_posture_libcaposture_a_SOURCES = \
 	ca/posture/posture-check.c ca/posture/posture-check.h
 ca_posture_libcaposture_a_CFLAGS = $(CA_CORE_CFLAGS) $(TSS2_CFLAGS)
 CA_POSTURE_LIBS = ca/posture/libcaposture.a $(TPM2UTIL_LIBS) $(CA_INVENTORY_LIBS)
-EXTRA_DIST += ca/posture/README.md
+EXTRA_DIST += ca/posture/README.md docs/posture.md
