@@ -41,6 +41,7 @@ void posture_report_done(posture_report *r) {
         free(r->ak);
         free(r->quote);
         free(r->sig);
+        free(r->eventlog);
         posture_facts_done(&r->facts);
         *r = (posture_report) {};
 }
@@ -134,6 +135,8 @@ int posture_report_to_json(const posture_report *r, json_object **ret) {
                 k = json_add_b64(o, "quote", B64_STD, r->quote, r->quote_len);
         if (k >= 0)
                 k = json_add_b64(o, "sig", B64_STD, r->sig, r->sig_len);
+        if (k >= 0 && r->eventlog)
+                k = json_add_b64(o, "eventlog", B64_STD, r->eventlog, r->eventlog_len);
         if (k >= 0)
                 k = posture_pcrs_to_json(&r->pcrs, &pcrs);
         if (k >= 0)
@@ -298,6 +301,13 @@ int posture_report_from_json(json_object *o, posture_report *ret, const char **r
                 return r;
         if (r < 0)
                 return bad(ret_why, "the posture claim's \"sig\" is missing, not base64 or too long");
+        if (json_object_object_get_ex(o, "eventlog", NULL)) {
+                r = json_get_b64(o, "eventlog", B64_STD, POSTURE_EVENTLOG_MAX, &p.eventlog, &p.eventlog_len);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || p.eventlog_len == 0)
+                        return bad(ret_why, "the posture claim's \"eventlog\" is not base64 or too long");
+        }
         if (json_get_object(o, "pcrs", &m) < 0)
                 return bad(ret_why, "the posture claim has no \"pcrs\" object");
         r = posture_pcrs_from_json(m, &p.pcrs, ret_why);

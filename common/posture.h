@@ -23,6 +23,7 @@
 #define POSTURE_QUOTE_MAX 1024  /* TPMS_ATTEST bytes */
 #define POSTURE_SIG_MAX 1024    /* TPMT_SIGNATURE bytes */
 #define POSTURE_FACT_MAX 64     /* bytes of a string fact */
+#define POSTURE_EVENTLOG_MAX (8 * 1024) /* bytes of the TCG event log sent (it must fit in the token) */
 
 /* Three-valued facts: what the machine reports. */
 typedef enum posture_state {
@@ -53,6 +54,7 @@ typedef struct posture_report {
         uint8_t *quote; size_t quote_len;  /* TPMS_ATTEST of TPM2_Quote */
         uint8_t *sig; size_t sig_len;      /* TPMT_SIGNATURE */
         tpm2_pcr_values pcrs;
+        uint8_t *eventlog; size_t eventlog_len; /* optional TCG event log */
         posture_facts facts;
 } posture_report;
 void posture_report_done(posture_report *r);
@@ -61,8 +63,8 @@ void posture_report_done(posture_report *r);
  * "deviceid-posture-v1" NUL jti NUL iat NUL exp (decimal). */
 int posture_qualifying(const char *jti, int64_t iat, int64_t exp, uint8_t ret[static 32]);
 
-/* {"version":1, "ak", "quote", "sig" (standard base64), "pcrs":
- * {BANK: {"N": hex, ...}}, "facts": {...}}. */
+/* {"version":1, "ak", "quote", "sig", "eventlog"? (standard base64),
+ * "pcrs": {BANK: {"N": hex, ...}}, "facts": {...}}. */
 int posture_report_to_json(const posture_report *r, json_object **ret);
 
 /* The facts member alone (also what the CA stores). Absent facts are

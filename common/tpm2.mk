@@ -13,7 +13,7 @@ common_libtpm2util_a_SOURCES = \
 	common/tpm2-cred.c \
 	common/tpm2-info.c \
 	common/tpm2-policy.c \
-	common/tpm2-quote.c common/tpm2quote.h \
+	common/tpm2-quote.c common/tpm2-eventlog.c common/tpm2quote.h \
 	common/posture.c common/posture.h
 common_libtpm2util_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS) $(JSONC_CFLAGS)
 

@@ -54,3 +54,23 @@ int tpm2_pcr_digest(const tpm2_pcr_values *pcrs, TPM2_ALG_ID hash, uint8_t ret[s
 int tpm2_quote_check(EVP_PKEY *ak_pub, const uint8_t *attest, size_t attest_len, const uint8_t *sig,
                      size_t sig_len, const uint8_t *qualifying, size_t qualifying_len,
                      const tpm2_pcr_values *pcrs, TPMS_CLOCK_INFO *ret_clock, const char **ret_why);
+
+/* ---- TCG event log ------------------------------------------------------ */
+
+#define TPM2_EVENTLOG_MAX (256 * 1024)    /* bytes of a whole log */
+#define TPM2_EVENTLOG_MAX_EVENTS 4096
+#define TPM2_EVENTLOG_MAX_EVENT_DATA (64 * 1024)
+#define TPM2_EVENTLOG_MAX_ALGS 8
+
+/* Replays a TCG crypto-agile event log (TCG PC Client Platform Firmware
+ * Profile, section 10: the SHA-1 header event holding "Spec ID Event03"
+ * and its digest sizes, then TCG_PCR_EVENT2 records, little-endian) into
+ * the PCRs 0-23 of bank alg: each event but EV_NO_ACTION extends its PCR
+ * by its digest of alg; a StartupLocality EV_NO_ACTION event sets PCR 0's
+ * starting value to its locality. ret->mask gets the PCRs that were
+ * extended (the others are zero). -EBADMSG with a static reason for a
+ * malformed or truncated log, a digest size that disagrees with the
+ * header, or anything over the limits above; -EOPNOTSUPP if the log has
+ * no digests of alg. Pure. */
+int tpm2_eventlog_replay(const uint8_t *log, size_t len, TPM2_ALG_ID alg, tpm2_pcr_values *ret,
+                         const char **ret_why);

@@ -202,6 +202,30 @@ static int evaluate(store *st, const ca_anchors *trust, const posture_policy *po
                 return 0;
         }
         add_check(v, "quote", true, "signed by the AK over sha256:%s", want);
+        if (p->eventlog) {
+                tpm2_pcr_values replayed;
+                uint32_t differ = 0;
+                char list[64];
+
+                r = tpm2_eventlog_replay(p->eventlog, p->eventlog_len, p->pcrs.alg, &replayed, &why);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        add_check(v, "eventlog", false, "%s", why ?: "the event log does not replay");
+                        return 0;
+                }
+                for (unsigned i = 0; i < TPM2_QUOTE_MAX_PCRS; i++)
+                        if ((p->pcrs.mask & (UINT32_C(1) << i)) &&
+                            CRYPTO_memcmp(replayed.v[i], p->pcrs.v[i], tpm2_hash_alg_size(p->pcrs.alg)) != 0)
+                                differ |= UINT32_C(1) << i;
+                mask_text(differ, list, sizeof(list));
+                if (differ) {
+                        add_check(v, "eventlog", false, "PCR %s differ%s from the event log's replay", list,
+                                  __builtin_popcount(differ) == 1 ? "s" : "");
+                        return 0;
+                }
+                add_check(v, "eventlog", true, "replays to the quoted values");
+        }
 
         r = check_pcrs(st, pol, p, *ret_pcrs, device_id, now, v);
         if (r < 0)

@@ -23,6 +23,8 @@
 #define EFI_DIR "/sys/firmware/efi"
 #define SECURE_BOOT_VAR "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define DM_DEPTH 4 /* dm devices stacked on dm devices: LVM on LUKS ... */
+#define EVENT_LOG "/sys/kernel/security/tpm0/binary_bios_measurements"
+#define EVENT_LOG_ENV "DEVICEID_EVENT_LOG" /* another path (tests) */
 
 /* A fact as the wire takes it: printable ASCII, at most POSTURE_FACT_MAX
  * bytes (longer values are cut). NULL for an empty one. */
@@ -172,6 +174,29 @@ int posture_client_facts(posture_facts *ret) {
         return 0;
 }
 
+/* The kernel's copy of the firmware's event log, when it has one that
+ * fits in a token; NULL otherwise. 0 or -ENOMEM. */
+static int read_event_log(uint8_t **ret, size_t *ret_len) {
+        const char *path = getenv(EVENT_LOG_ENV) ?: EVENT_LOG;
+        char *buf = NULL;
+        size_t len;
+        int r;
+
+        *ret = NULL;
+        *ret_len = 0;
+        r = read_file_at(AT_FDCWD, path, POSTURE_EVENTLOG_MAX, &buf, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || len == 0) {
+                log_debug("No event log sent (%s: %s).", path, r < 0 ? strerror(-r) : "empty");
+                free(buf);
+                return 0;
+        }
+        *ret = (uint8_t *) buf;
+        *ret_len = len;
+        return 0;
+}
+
 int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret) {
         _cleanup_(posture_report_done) posture_report p = {};
         uint8_t q[32];
@@ -190,6 +215,9 @@ int posture_client_report(const posture_source *s, const char *jti, int64_t iat,
         if (r < 0)
                 return r;
         r = posture_client_facts(&p.facts);
+        if (r < 0)
+                return r;
+        r = read_event_log(&p.eventlog, &p.eventlog_len);
         if (r < 0)
                 return r;
         return posture_report_to_json(&p, ret);

@@ -208,3 +208,44 @@ def test_enrolld_logs_a_posture_refusal_once_keeps_serving_and_resumes(swtpm, de
         wait_for(lambda: "Renewal works again" in d.proc.log_text(), timeout=30)
     finally:
         d.close()
+
+
+def event_log(events):
+    """A TCG crypto-agile event log (SHA-256 only) of (pcr, data) events."""
+    import hashlib
+    import struct
+
+    le32 = lambda v: struct.pack("<I", v)  # noqa: E731
+    spec = b"Spec ID Event03\0" + le32(0) + bytes([0, 2, 0, 2]) + le32(1) + struct.pack("<HH", 0x000B, 32) + b"\0"
+    out = le32(0) + le32(3) + bytes(20) + le32(len(spec)) + spec
+    for pcr, data in events:
+        out += le32(pcr) + le32(5) + le32(1) + struct.pack("<H", 0x000B) + hashlib.sha256(data).digest() + \
+            le32(len(data)) + data
+    return out
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = none\n"], indirect=True)
+def test_the_event_log_replays_to_the_quoted_pcrs(enrolled, tmp_path):
+    import hashlib
+
+    dev = enrolled
+    events = [(i, b"deviceid event %d" % i) for i in range(8)] + [(4, b"deviceid second event of PCR 4")]
+    for pcr, data in events:
+        run([require_tool("tpm2_pcrextend"), f"{pcr}:sha256=" + hashlib.sha256(data).hexdigest()], env=dev.env)
+    log = tmp_path / "binary_bios_measurements"
+    log.write_bytes(event_log(events))
+    dev.env["DEVICEID_EVENT_LOG"] = str(log)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    checks = {c["check"]: c for c in show(dev)["posture"]["reports"][0]["checks"]}
+    assert checks["eventlog"] == {"check": "eventlog", "passed": True, "detail": "replays to the quoted values"}
+
+    # A log that leaves out an event does not replay to the quoted values.
+    log.write_bytes(event_log(events[:-1]))
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert "eventlog (PCR 4 differs from the event log's replay)" in err, err
+    log.write_bytes(b"\0" * 64)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 4 and "eventlog (the first event is not the Spec ID event)" in cp.stderr.decode()

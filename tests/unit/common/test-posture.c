@@ -198,11 +198,15 @@ static void test_claim(void) {
         r.pcrs = recorded_pcrs();
         r.facts = (posture_facts) { .os_id = strdup("debian"), .kernel = strdup("6.1.0-18-amd64"),
                                     .secure_boot = POSTURE_DISABLED, .disk_encryption = POSTURE_ENABLED };
+        r.eventlog = malloc(4);
+        memcpy(r.eventlog, "\x01\x02\x03\x04", 4);
+        r.eventlog_len = 4;
         is_ok(posture_report_to_json(&r, &o), "claim built");
         is_ok(posture_report_from_json(o, &back, &why), "claim parsed back");
         is_mem(back.quote, back.quote_len, r.quote, r.quote_len, "quote");
         is_mem(back.sig, back.sig_len, r.sig, r.sig_len, "sig");
         is_mem(back.ak, back.ak_len, r.ak, r.ak_len, "ak");
+        is_mem(back.eventlog, back.eventlog_len, r.eventlog, r.eventlog_len, "eventlog");
         is_int(back.pcrs.mask, 0xff, "mask");
         is_mem(back.pcrs.v[7], 32, r.pcrs.v[7], 32, "PCR 7");
         is_str(back.facts.os_id, "debian", "os");
@@ -268,11 +272,69 @@ static void test_claim_refusals(void) {
         is_ok(parse_text(big, &why), "minimal claim accepted");
 }
 
+static void test_eventlog(void) {
+        blob log = load("eventlog.bin"), want = load("eventlog.pcrs");
+        tpm2_pcr_values v;
+        const char *why = NULL, *line = (const char *) want.data;
+        unsigned matched = 0;
+
+        is_ok(tpm2_eventlog_replay(log.data, log.len, TPM2_ALG_SHA256, &v, &why), "event log replays");
+        is_int(v.mask, 0xff, "PCRs 0-7 extended");
+        /* tpm2_eventlog's values, "N HEX" per line. */
+        for (unsigned i = 0; i < 8 && line; i++) {
+                unsigned pcr;
+                char hex[65], got[65];
+
+                if (sscanf(line, "%u %64s", &pcr, hex) != 2 || pcr >= 8)
+                        break;
+                for (unsigned k = 0; k < 32; k++)
+                        snprintf(got + 2 * k, 3, "%02x", v.v[pcr][k]);
+                matched += streq(got, hex);
+                line = strchr(line, '\n');
+                if (line)
+                        line++;
+        }
+        is_int(matched, 8, "the values tpm2_eventlog computes");
+        {
+                /* With a StartupLocality event of locality 3: PCR 0 starts
+                 * at 00..03 and the event itself is not extended (PC Client
+                 * Firmware Profile 10.4.5.3), so PCR 0 = SHA-256(00..03 ||
+                 * SHA-256("deviceid test event for PCR 0")); PCR 1 as before. */
+                static const uint8_t pcr0[32] = {
+                        0xe5, 0x79, 0xf2, 0x9f, 0x76, 0x49, 0x93, 0xd1, 0x68, 0xa4, 0x67, 0xff, 0xfc, 0x7b, 0xac, 0xbe,
+                        0x88, 0xf3, 0x47, 0x1f, 0xa5, 0x9d, 0x82, 0x20, 0xc9, 0xe3, 0xb4, 0xa5, 0xca, 0x1a, 0xa5, 0x25,
+                };
+                blob loc = load("eventlog-locality.bin");
+                tpm2_pcr_values w;
+
+                is_ok(tpm2_eventlog_replay(loc.data, loc.len, TPM2_ALG_SHA256, &w, &why), "locality log replays");
+                is_mem(w.v[0], 32, pcr0, 32, "PCR 0 starts at the locality");
+                is_mem(w.v[1], 32, v.v[1], 32, "PCR 1 unchanged");
+                free(loc.data);
+        }
+        is_ok(tpm2_eventlog_replay(log.data, log.len, TPM2_ALG_SHA1, &v, &why), "the SHA-1 bank too");
+        is_err(tpm2_eventlog_replay(log.data, log.len, TPM2_ALG_SHA384, &v, &why), -EOPNOTSUPP, "no sha384 digests");
+        {
+                unsigned refused = 0, n = 0;
+
+                /* Every cut inside an event is refused; a cut between
+                 * events is a shorter, valid log. */
+                for (size_t cut = 0; cut < log.len; cut++, n++)
+                        refused += tpm2_eventlog_replay(log.data, cut, TPM2_ALG_SHA256, &v, &why) == -EBADMSG;
+                ok(refused > n - 12 && refused < n, "truncated logs refused (but at event boundaries)");
+        }
+        log.data[0] = 1;
+        is_err(tpm2_eventlog_replay(log.data, log.len, TPM2_ALG_SHA256, &v, &why), -EBADMSG, "header PCR 1 refused");
+        free(log.data);
+        free(want.data);
+}
+
 int main(void) {
         test_masks();
         test_qualifying();
         test_quotes();
         test_claim();
         test_claim_refusals();
+        test_eventlog();
         return tap_done();
 }
