@@ -108,6 +108,20 @@ def test_baseline_then_an_extended_pcr_is_refused_until_accepted(enrolled, tmp_p
     # refuse (the default) revokes nothing.
     assert all(not revoked for _, revoked, _ in account_rows(dev))
 
+    # The admin API gives the same, and accepts too (audited).
+    dev_id = show(dev)["id"]
+    status, _, body = dev.ca.get(f"/admin/devices/{dev_id}/posture", admin=True)
+    assert status == 200 and json.loads(body) == show(dev)["posture"]
+    status, _, _ = dev.ca.get(f"/admin/devices/{dev_id}/posture/accept", admin=True)
+    assert status == 405
+    status, _, body = dev.ca.post(f"/admin/devices/{dev_id}/posture/accept", admin=True)
+    assert status == 200, body
+    assert json.loads(body)["baseline"]["pcrs"]["sha256"]["7"] == reports[0]["pcrs"]["sha256"]["7"]
+    audit = ca_cli(dev.ca.dir, "audit", "list", "--json").stdout.decode()
+    assert "device.posture.accept" in audit
+    pcrextend(dev, 7)
+    assert dev.enroll("wifi").returncode == 4
+
     out = ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri).stdout.decode()
     assert "new baseline" in out
     cp = dev.enroll("wifi")
