@@ -216,14 +216,14 @@ int certificates_revoke_device(store *st, int64_t device_id, int reason) {
 
 int certificates_revoke_account(store *st, const char *account, int64_t device_id, int reason) {
         if (device_id > 0)
-                return store_run(st,
-                                 "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
-                                 " WHERE account = ? AND device_id = ? AND revoked = 0",
-                                 "iiti", (int64_t) time(NULL), (int64_t) reason, account, device_id);
-        return store_run(st,
-                         "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
-                         " WHERE account = ? AND revoked = 0",
-                         "iit", (int64_t) time(NULL), (int64_t) reason, account);
+                return revoked_rows(store_run(st,
+                                              "UPDATE certificates SET revoked = 1, revoked_at = ?,"
+                                              " revocation_reason = ? WHERE account = ? AND device_id = ? AND revoked = 0",
+                                              "iiti", (int64_t) time(NULL), (int64_t) reason, account, device_id));
+        return revoked_rows(store_run(st,
+                                      "UPDATE certificates SET revoked = 1, revoked_at = ?, revocation_reason = ?"
+                                      " WHERE account = ? AND revoked = 0",
+                                      "iit", (int64_t) time(NULL), (int64_t) reason, account));
 }
 
 int certificates_lookup(store *st, const char *serial, issued_info *ret) {

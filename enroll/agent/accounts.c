@@ -129,7 +129,7 @@ int agent_accounts_refresh(agent_accounts *a, keyring *k, const enroll_ca *ca, c
         enroll_failure f = { .who = "Account CA", .url = ca->account_url ?: ca->url };
         int r;
 
-        r = accounts_client_fetch(ca->account_url ?: ca->url, ca->account_root_pem ?: ca->root_pem, dev->signer,
+        r = accounts_client_fetch(ca->account_url ?: ca->url, enroll_ca_roots(ca, &ca->account_roots), dev->signer,
                                   dev->x5c, &l, &f.e);
         if (r == -ENOMEM)
                 return r;

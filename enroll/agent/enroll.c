@@ -22,19 +22,19 @@ void enroll_ca_done(enroll_ca *c) {
         free(c->attest_url);
         free(c->dir_url);
         free(c->root_path);
-        free(c->root_pem);
-        free(c->attest_root_pem);
-        free(c->acme_root_pem);
         free(c->account_url);
-        free(c->account_root_pem);
-        free(c->account_issuer_pem);
         free(c->account_provisioner);
         cert_bundle_done(&c->roots);
+        cert_bundle_done(&c->attest_roots);
+        cert_bundle_done(&c->acme_roots);
+        cert_bundle_done(&c->account_roots);
+        cert_bundle_done(&c->account_issuer);
         *c = (enroll_ca) {};
 }
 
-static int read_bundle(const char *path, char **ret) {
-        _cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+/* Reads and parses a roots file once. -errno of the read, or -EBADMSG
+ * for anything but 1..ENROLL_ROOTS_MAX certificates; *ret untouched then. */
+static int read_roots(const char *path, cert_bundle *ret) {
         _cleanup_free_ char *pem = NULL;
         size_t len;
         int r;
@@ -42,11 +42,8 @@ static int read_bundle(const char *path, char **ret) {
         r = read_file_at(AT_FDCWD, path, ENROLL_ROOT_FILE_MAX, &pem, &len);
         if (r < 0)
                 return r;
-        r = x509_chain_from_pem(pem, len, 16, &certs);
-        if (r < 0)
-                return -EBADMSG;
-        *ret = TAKE_PTR(pem);
-        return 0;
+        r = cert_bundle_from_pem(pem, len, ENROLL_ROOTS_MAX, ret);
+        return r == -ENOMEM ? r : r < 0 ? -EBADMSG : 0;
 }
 
 static int set_url(const char *url, char **slot) {
@@ -62,12 +59,12 @@ static int set_url(const char *url, char **slot) {
 int enroll_ca_set_roles(enroll_ca *c, const enroll_roles *roles, const char **ret_path) {
         const struct {
                 const char *path;
-                char **slot;
+                cert_bundle *slot;
         } files[] = {
-                { roles->attest_root, &c->attest_root_pem },
-                { roles->acme_root, &c->acme_root_pem },
-                { roles->account_root, &c->account_root_pem },
-                { roles->account_issuer, &c->account_issuer_pem },
+                { roles->attest_root, &c->attest_roots },
+                { roles->acme_root, &c->acme_roots },
+                { roles->account_root, &c->account_roots },
+                { roles->account_issuer, &c->account_issuer },
         };
         int r;
 
@@ -82,9 +79,8 @@ int enroll_ca_set_roles(enroll_ca *c, const enroll_roles *roles, const char **re
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 if (!files[i].path)
                         continue;
-                free(*files[i].slot);
-                *files[i].slot = NULL;
-                r = read_bundle(files[i].path, files[i].slot);
+                cert_bundle_done(files[i].slot);
+                r = read_roots(files[i].path, files[i].slot);
                 if (r < 0) {
                         *ret_path = files[i].path;
                         return r;
@@ -117,14 +113,9 @@ int enroll_ca_load(const char *url, const char *root_path, enroll_ca *ret, const
                 r = client_url(url, "acme/agents/directory", &c.dir_url);
         if (r < 0)
                 goto fail;
-        what = "read";
-        r = read_file_at(AT_FDCWD, root_path, ENROLL_ROOT_FILE_MAX, &c.root_pem, &c.root_len);
-        if (r < 0)
-                goto fail;
-        what = "parse";
-        r = cert_bundle_from_pem(c.root_pem, c.root_len, 16, &c.roots);
+        r = read_roots(root_path, &c.roots);
         if (r < 0) {
-                r = -EBADMSG;
+                what = r == -EBADMSG ? "parse" : "read";
                 goto fail;
         }
         *ret = c;
@@ -265,13 +256,15 @@ int enroll_device_enroll(tpm_ctx *t, const enroll_ca *ca, tpm_key_alg alg, enrol
         int r;
 
         *f = (enroll_failure) { .who = "Attestation CA", .url = ca->attest_url };
-        r = attest_client_enroll(t, ca->attest_url, ca->attest_root_pem ?: ca->root_pem, TPM_KEY_ECC_P256, &ak, &f->e);
+        r = attest_client_enroll(t, ca->attest_url, enroll_ca_roots(ca, &ca->attest_roots), TPM_KEY_ECC_P256, &ak,
+                                 &f->e);
         if (r < 0)
                 return r;
         log_debug("AK certificate issued for \"%s\".", ak.ek_uri);
 
         *f = (enroll_failure) { .who = "Agent CA", .url = ca->dir_url };
-        r = device_attest_client_enroll(t, ca->dir_url, ca->acme_root_pem ?: ca->root_pem, &ak, alg, &dev, &f->e);
+        r = device_attest_client_enroll(t, ca->dir_url, enroll_ca_roots(ca, &ca->acme_roots), &ak, alg, &dev,
+                                        &f->e);
         if (r < 0)
                 return r;
         log_debug("Device certificate issued for \"%s\".", ak.ek_uri);
@@ -383,7 +376,7 @@ static void device_ak(tpm_ctx *t, const enroll_ca *ca, enroll_device *dev) {
 
         if (dev->ak)
                 return;
-        r = attest_client_enroll(t, ca->attest_url, ca->attest_root_pem ?: ca->root_pem, TPM_KEY_ECC_P256, &ak, &e);
+        r = attest_client_enroll(t, ca->attest_url, enroll_ca_roots(ca, &ca->attest_roots), TPM_KEY_ECC_P256, &ak, &e);
         if (r < 0) {
                 log_debug_errno(r, "No AK certificate for posture reports (%s): %s", e.step ?: "attest", e.detail);
                 return;
@@ -412,13 +405,13 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, enroll_device *dev,
                 sign_client_account local = *spec;
 
                 local.provisioner = ca->account_provisioner;
-                r = sign_client_sign(ca->account_url ?: ca->url, ca->account_root_pem ?: ca->root_pem,
-                                     ca->account_issuer_pem, dev->signer, dev->x5c, &local, s, dev->ak ? &ps : NULL,
-                                     &a.cert, &f->e);
+                r = sign_client_sign(ca->account_url ?: ca->url, enroll_ca_roots(ca, &ca->account_roots),
+                                     ca->account_issuer.chain ? &ca->account_issuer : NULL, dev->signer, dev->x5c,
+                                     &local, s, dev->ak ? &ps : NULL, &a.cert, &f->e);
         } else
-                r = sign_client_sign(ca->account_url ?: ca->url, ca->account_root_pem ?: ca->root_pem,
-                                     ca->account_issuer_pem, dev->signer, dev->x5c, spec, s, dev->ak ? &ps : NULL,
-                                     &a.cert, &f->e);
+                r = sign_client_sign(ca->account_url ?: ca->url, enroll_ca_roots(ca, &ca->account_roots),
+                                     ca->account_issuer.chain ? &ca->account_issuer : NULL, dev->signer, dev->x5c,
+                                     spec, s, dev->ak ? &ps : NULL, &a.cert, &f->e);
         if (r < 0)
                 return r;
         *ret = a;

@@ -24,6 +24,8 @@
 #include "signer.h"
 
 #define ENROLL_ROOT_FILE_MAX (1024 * 1024)
+/* ... and at most this many certificates in it. */
+#define ENROLL_ROOTS_MAX 16
 
 /* Exit statuses of deviceidctl enroll (deviceidctl(8)), also the classes
  * enroll_failure_format() sorts failures into. */
@@ -40,18 +42,24 @@ typedef struct enroll_ca {
         char *attest_url; /* URL/attestation */
         char *dir_url;    /* URL/acme/agents/directory */
         char *root_path;
-        char *root_pem;   /* the whole file, NUL-terminated */
-        size_t root_len;
-        cert_bundle roots; /* the same, parsed once when loaded */
-        /* Each role at its own address (enroll_ca_set_roles()); NULL: as above. */
-        char *attest_root_pem;     /* TLS anchors of the Attestation CA */
-        char *acme_root_pem;       /* ... of the ACME directory */
-        char *account_url;         /* the Account CA's base URL */
-        char *account_root_pem;    /* ... its TLS anchors */
-        char *account_issuer_pem;  /* the root its certificates must chain to; NULL: not checked */
-        char *account_provisioner; /* X5C provisioner of local accounts; NULL: "devices" */
+        cert_bundle roots; /* the roots file, parsed once when loaded (PEM text kept for TLS) */
+        /* Each role at its own address (enroll_ca_set_roles()); NULL or an
+         * empty bundle: as above. Every bundle is parsed once, at load;
+         * enroll_ca_roots() picks the one a role uses. */
+        cert_bundle attest_roots;   /* TLS anchors and AK chain roots of the Attestation CA */
+        cert_bundle acme_roots;     /* ... TLS anchors and device chain roots of the ACME directory */
+        char *account_url;          /* the Account CA's base URL */
+        cert_bundle account_roots;  /* ... its TLS anchors */
+        cert_bundle account_issuer; /* the root its certificates must chain to; empty: not checked */
+        char *account_provisioner;  /* X5C provisioner of local accounts; NULL: "devices" */
 } enroll_ca;
 void enroll_ca_done(enroll_ca *c);
+
+/* The anchors a role uses: its own bundle when set, else the CA's roots.
+ * Borrowed from c. */
+static inline const cert_bundle *enroll_ca_roots(const enroll_ca *c, const cert_bundle *role) {
+        return role->chain ? role : &c->roots;
+}
 
 /* Where each CA role is when it is not at the CA's URL (deviceid-enrolld's
  * [attestation-ca], [acme] and [account-ca]); NULL members keep the

@@ -150,8 +150,8 @@ static void adopt_accounts(enrolld *d) {
                 if (agent_accounts_set(&d->acc, d->k, NULL, 0, true) < 0)
                         log_oom();
         }
-        d->roots_current = keyring_get(d->k, "roots", &roots) >= 0 && roots->chain_len == d->ca.root_len &&
-                           memcmp(roots->chain_pem, d->ca.root_pem, d->ca.root_len) == 0;
+        d->roots_current = keyring_get(d->k, "roots", &roots) >= 0 && roots->chain_len == d->ca.roots.pem_len &&
+                           memcmp(roots->chain_pem, d->ca.roots.pem, d->ca.roots.pem_len) == 0;
 }
 
 /* Notes a failed step: logged when the message differs from the last

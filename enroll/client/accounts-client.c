@@ -200,7 +200,7 @@ static int fail(client_failure *e, client_failure_kind kind, const char *step, i
         return client_fail(e, kind, "Account CA", step, r, detail);
 }
 
-int accounts_client_fetch(const char *ca_url, const char *root_pem, signer *device, STACK_OF(X509) *device_chain,
+int accounts_client_fetch(const char *ca_url, const cert_bundle *tls_roots, signer *device, STACK_OF(X509) *device_chain,
                           accounts_list **ret, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         _cleanup_free_ char *url = NULL, *ek_uri = NULL, *claims = NULL, *ott = NULL, *auth = NULL;
@@ -236,7 +236,7 @@ int accounts_client_fetch(const char *ca_url, const char *root_pem, signer *devi
                                         .method = "GET",
                                         .url = url,
                                         .headers = (const char *const[]) { "Accept: application/json", auth, NULL },
-                                        .root_pem = root_pem,
+                                        .root_pem = tls_roots ? tls_roots->pem : NULL,
                                         .connect_timeout_sec = ACCOUNTS_CONNECT_TIMEOUT,
                                         .timeout_sec = ACCOUNTS_TIMEOUT,
                                         .max_body = ACCOUNTS_CLIENT_MAX_RESPONSE + 1,

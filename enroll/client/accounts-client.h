@@ -18,6 +18,7 @@
 #include <time.h>
 #include <openssl/x509.h>
 
+#include "cert-bundle.h"
 #include "enroll/client/failure.h"
 #include "macro.h"
 #include "enroll/client/sign-client.h"
@@ -57,9 +58,9 @@ int accounts_client_audience(const char *ca_url, char **ret);
 int accounts_client_device_ek_uri(X509 *device_cert, char **ret);
 
 /* GET {ca_url}/1.0/accounts with a fresh token signed by device (x5c =
- * device_chain: the device certificate first), TLS anchored by root_pem
+ * device_chain: the device certificate first), TLS anchored by tls_roots
  * (may be NULL: the system store). 0 and *ret, or -errno with *e filled
  * (CLIENT_FAIL_RESPONSE with the parser's reason for a malformed or
  * oversized list). */
-int accounts_client_fetch(const char *ca_url, const char *root_pem, signer *device, STACK_OF(X509) *device_chain,
+int accounts_client_fetch(const char *ca_url, const cert_bundle *tls_roots, signer *device, STACK_OF(X509) *device_chain,
                           accounts_list **ret, client_failure *e);

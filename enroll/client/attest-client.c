@@ -20,7 +20,6 @@
 #define ATTEST_CONNECT_TIMEOUT 10
 #define ATTEST_TIMEOUT 30
 /* Certificates accepted in a --root bundle. */
-#define ATTEST_MAX_ROOTS 16
 
 void attest_client_result_done(attest_client_result *r) {
         if (!r)
@@ -99,9 +98,9 @@ static int post_json(const char *url, const char *body, const char *id_header,
         return 0;
 }
 
-int attest_client_enroll(tpm_ctx *t, const char *base_url, const char *root_pem, tpm_key_alg ak_alg,
+int attest_client_enroll(tpm_ctx *t, const char *base_url, const cert_bundle *roots, tpm_key_alg ak_alg,
                          attest_client_result *ret, client_failure *error) {
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL, *chain = NULL;
+        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
         _cleanup_free_ char *attest_url = NULL, *secret_url = NULL, *ek_uri = NULL,
                             *attest_body = NULL;
         _cleanup_(erase_stringp) char *secret_body = NULL;
@@ -123,12 +122,6 @@ int attest_client_enroll(tpm_ctx *t, const char *base_url, const char *root_pem,
         if (!t || !base_url || !ret || (int) ak_alg < 0 || ak_alg >= _TPM_KEY_ALG_MAX)
                 return fail(error, CLIENT_FAIL_LOCAL, "start the exchange", -EINVAL, NULL);
 
-        if (root_pem) {
-                r = x509_chain_from_pem(root_pem, strlen(root_pem), ATTEST_MAX_ROOTS, &roots);
-                if (r < 0)
-                        return fail(error, CLIENT_FAIL_LOCAL, "read the root certificates", r,
-                                    r == -ENOENT ? "no certificate found" : NULL);
-        }
         r = client_url(base_url, "attest", &attest_url);
         if (r >= 0)
                 r = client_url(base_url, "secret", &secret_url);
@@ -158,7 +151,7 @@ int attest_client_enroll(tpm_ctx *t, const char *base_url, const char *root_pem,
         if (r < 0)
                 return fail(error, CLIENT_FAIL_LOCAL, "build the /attest request", r, NULL);
 
-        r = post_json(attest_url, attest_body, id_header, root_pem, "POST /attest", &resp, error);
+        r = post_json(attest_url, attest_body, id_header, roots ? roots->pem : NULL, "POST /attest", &resp, error);
         if (r < 0)
                 return r;
         r = attest_client_parse_attest_response(resp->body, resp->body_len, &challenge);
@@ -182,7 +175,7 @@ int attest_client_enroll(tpm_ctx *t, const char *base_url, const char *root_pem,
         if (r < 0)
                 return fail(error, CLIENT_FAIL_LOCAL, "build the /secret request", r, NULL);
 
-        r = post_json(secret_url, secret_body, id_header, root_pem, "POST /secret", &resp, error);
+        r = post_json(secret_url, secret_body, id_header, roots ? roots->pem : NULL, "POST /secret", &resp, error);
         erase_stringp(&secret_body);
         secret_body = NULL;
         if (r < 0)
@@ -194,7 +187,8 @@ int attest_client_enroll(tpm_ctx *t, const char *base_url, const char *root_pem,
                             r == -E2BIG ? "too many or too large certificates"
                                         : "not {\"chain\": [base64 DER certificate, ...]}");
 
-        r = identity_check_chain(IDENTITY_CERT_AK, chain, tpm_key_public_key(ak), ek_uri, roots, 0, &why);
+        r = identity_check_chain(IDENTITY_CERT_AK, chain, tpm_key_public_key(ak), ek_uri,
+                                 roots ? roots->chain : NULL, 0, &why);
         if (r < 0)
                 return fail(error, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                             "accept the AK certificate", r, why);

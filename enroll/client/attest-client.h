@@ -13,6 +13,7 @@
 
 #include <openssl/x509.h>
 
+#include "cert-bundle.h"
 #include "enroll/client/failure.h"
 #include "enroll/tpm/tpm-key.h"
 
@@ -29,8 +30,8 @@ void attest_client_result_done(attest_client_result *r);
  * EK, creates an AK of type ak_alg, POSTs {base}/attest, activates the
  * credential in the TPM, POSTs the recovered secret to {base}/secret
  * (both with one random X-Request-Id) and checks the returned chain with
- * identity_check_chain (IDENTITY_CERT_AK; roots = root_pem when given). root_pem (may
- * be NULL: system store, and no chain verification) also anchors TLS.
+ * identity_check_chain (IDENTITY_CERT_AK) against roots, which also
+ * anchor TLS (may be NULL: system store, and no chain verification).
  * The recovered secret is erased after use.
  *
  * Returns 0 and fills *ret (owned by the caller), or -errno with *error
@@ -40,5 +41,5 @@ void attest_client_result_done(attest_client_result *r);
  * -EMSGSIZE / -EPROTO for RESPONSE, and -EBADE when the TPM finds the
  * credential was not made for this AK and EK; those of
  * identity_check_chain for CHECK. */
-int attest_client_enroll(tpm_ctx *t, const char *base_url, const char *root_pem, tpm_key_alg ak_alg,
+int attest_client_enroll(tpm_ctx *t, const char *base_url, const cert_bundle *roots, tpm_key_alg ak_alg,
                          attest_client_result *ret, client_failure *error);

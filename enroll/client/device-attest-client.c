@@ -187,7 +187,7 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
         return 0;
 }
 
-int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const char *root_pem,
+int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cert_bundle *roots,
                                 const attest_client_result *ak, tpm_key_alg key_alg,
                                 device_attest_client_result *ret, client_failure *e) {
         _cleanup_(acme_client_freep) acme_client *c = NULL;
@@ -196,7 +196,6 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         _cleanup_(acme_challenge_done) acme_challenge answered = {};
         _cleanup_(tpm_key_freep) tpm_key *key = NULL;
         _cleanup_(signer_freep) signer *s = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
         _cleanup_(cert_bundle_done) cert_bundle cert = {};
         _cleanup_free_ char *order_url = NULL, *key_authz = NULL, *payload = NULL, *pem = NULL;
         _cleanup_free_ uint8_t *csr = NULL;
@@ -208,13 +207,8 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         if (!t || !directory_url || !ak || !ak->ak || !ak->chain || !ak->ek_uri || !ret || !e)
                 return -EINVAL;
         *e = (client_failure) {};
-        if (root_pem) {
-                r = x509_chain_from_pem(root_pem, strlen(root_pem), 16, &roots);
-                if (r < 0)
-                        return fail(e, CLIENT_FAIL_LOCAL, "read the root certificates", r, NULL);
-        }
 
-        r = acme_client_new(directory_url, root_pem, &c, e);
+        r = acme_client_new(directory_url, roots ? roots->pem : NULL, &c, e);
         if (r >= 0)
                 r = acme_client_new_account(c, e);
         if (r >= 0)
@@ -274,8 +268,8 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cha
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_RESPONSE,
                             "read the device certificate", r, "not a PEM certificate chain");
-        r = identity_check_chain(IDENTITY_CERT_DEVICE, cert.chain, tpm_key_public_key(key), ak->ek_uri, roots, 0,
-                                 &why);
+        r = identity_check_chain(IDENTITY_CERT_DEVICE, cert.chain, tpm_key_public_key(key), ak->ek_uri,
+                                 roots ? roots->chain : NULL, 0, &why);
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                             "accept the device certificate", r, why);

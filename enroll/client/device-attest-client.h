@@ -52,10 +52,10 @@ void device_attest_client_result_done(device_attest_client_result *r);
  * permanent-identifier, the device-attest-01 challenge answered with a new
  * TPM key of key_alg certified by ak->ak (x5c = ak->chain), finalize with
  * a CSR (CN = EK URI) signed by that key, download, and
- * identity_check_chain(IDENTITY_CERT_DEVICE) against root_pem (may be
- * NULL: then TLS uses the system store and the chain is not verified to a
- * root). 0 and *ret (the caller's), or -errno with *e filled (kinds as in
+ * identity_check_chain(IDENTITY_CERT_DEVICE) against roots, which also
+ * anchor TLS (may be NULL: then TLS uses the system store and the chain
+ * is not verified to a root). 0 and *ret (the caller's), or -errno with *e filled (kinds as in
  * failure.h; a challenge the CA finds invalid is REFUSED). */
-int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const char *root_pem,
+int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cert_bundle *roots,
                                 const attest_client_result *ak, tpm_key_alg key_alg,
                                 device_attest_client_result *ret, client_failure *e);

@@ -479,11 +479,11 @@ static bool body_is_posture_refusal(const char *body, size_t len) {
         return json_get_string_opt(o, "type", &type) >= 0 && streq_ptr(type, POSTURE_PROBLEM_TYPE);
 }
 
-int sign_client_sign(const char *ca_url, const char *root_pem, const char *issuer_pem, signer *device,
+int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cert_bundle *issuer, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
                      const posture_source *posture, cert_bundle *ret, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
-        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL, *roots = NULL;
+        _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
         _cleanup_free_ char *url = NULL, *body = NULL;
         char text[HTTP_CLIENT_ERROR_MAX] = "";
         static const char step[] = "POST /1.0/sign";
@@ -509,7 +509,7 @@ int sign_client_sign(const char *ca_url, const char *root_pem, const char *issue
                                         .body = body,
                                         .body_len = strlen(body),
                                         .headers = (const char *const[]) { "Accept: application/json", NULL },
-                                        .root_pem = root_pem,
+                                        .root_pem = tls_roots ? tls_roots->pem : NULL,
                                         .connect_timeout_sec = SIGN_CONNECT_TIMEOUT,
                                         .timeout_sec = SIGN_TIMEOUT,
                                         .max_body = SIGN_CLIENT_MAX_RESPONSE,
@@ -537,11 +537,8 @@ int sign_client_sign(const char *ca_url, const char *root_pem, const char *issue
         if (crypto_pubkey_equal(X509_get0_pubkey(sk_X509_value(chain, 0)), signer_public_key(account)) != 1)
                 return fail(e, CLIENT_FAIL_CHECK, "accept the account certificate", -EBADE,
                             "the certificate is for another key");
-        if (issuer_pem) {
-                r = x509_chain_from_pem(issuer_pem, strlen(issuer_pem), 16, &roots);
-                if (r < 0)
-                        return fail(e, CLIENT_FAIL_LOCAL, "read the Account CA's root", r, NULL);
-                r = x509_chain_verify_stack(chain, roots, 0, false);
+        if (issuer) {
+                r = x509_chain_verify_stack(chain, issuer->chain, 0, false);
                 if (r < 0)
                         return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_CHECK,
                                     "accept the account certificate", r == -ENOMEM ? r : -EKEYREJECTED,

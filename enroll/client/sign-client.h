@@ -85,14 +85,14 @@ int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **re
  * `account`, a token signed by `device` (iss = the account's provisioner)
  * with x5c = device_chain (the device certificate and its intermediates)
  * and the CSR bound by cnf, POSTs {ca_url}/1.0/sign (TLS anchored by
- * root_pem, may be NULL) and checks the answer: leaf key = the account
- * key, and the chain verifies to issuer_pem when given (the root the
+ * tls_roots, may be NULL) and checks the answer: leaf key = the account
+ * key, and the chain verifies to issuer when given (the root the
  * Account CA's certificates chain to, such as deviceid-ca's
  * account-root.pem), else each certificate of it is signed by the next
  * (the CA is the one TLS authenticated). With posture (may be NULL),
  * the token carries the "deviceid/posture" claim (posture-client.h).
  * 0 and *ret_chain (leaf first; the caller's), or -errno with *e
  * filled. */
-int sign_client_sign(const char *ca_url, const char *root_pem, const char *issuer_pem, signer *device,
+int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cert_bundle *issuer, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
                      const posture_source *posture, cert_bundle *ret, client_failure *e);

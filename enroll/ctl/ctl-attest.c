@@ -273,7 +273,7 @@ int verb_attest(int argc, char *argv[]) {
         };
         _cleanup_(tpm_unrefp) tpm_ctx *t = NULL;
         _cleanup_(attest_client_result_done) attest_client_result res = {};
-        _cleanup_x509_stack_ STACK_OF(X509) *roots = NULL;
+        _cleanup_(cert_bundle_done) cert_bundle roots = {};
         _cleanup_free_ char *root_pem = NULL, *key_pem = NULL;
         const char *ca_url = NULL, *root_path = NULL, *ak_key_path = NULL, *tcti = NULL, *key_base = NULL;
         _cleanup_close_ int key_dirfd = -1;
@@ -334,17 +334,18 @@ int verb_attest(int argc, char *argv[]) {
                 r = read_file_at(AT_FDCWD, root_path, ROOT_FILE_MAX, &root_pem, &len);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read \"%s\": %m", root_path);
-                r = x509_chain_from_pem(root_pem, len, 16, &roots);
-                if (r == -ENOENT)
-                        return log_error_errno(r, "\"%s\" holds no PEM certificate.", root_path);
+                r = cert_bundle_from_pem(root_pem, len, 16, &roots);
+                if (r == -ENOMEM)
+                        return log_oom();
                 if (r < 0)
-                        return log_error_errno(r, "\"%s\" is not a PEM certificate bundle: %m", root_path);
+                        return log_error_errno(r, "\"%s\" is not a bundle of 1 to 16 PEM certificates.",
+                                               root_path);
         }
 
         r = tpm_open(tcti, &t);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the TPM via \"%s\": %m", tpm_tcti_resolve(tcti));
-        r = attest_client_enroll(t, ca_url, root_pem, alg, &res, &err);
+        r = attest_client_enroll(t, ca_url, root_path ? &roots : NULL, alg, &res, &err);
         if (r < 0)
                 return report(r, &err, ca_url, root_path, tpm_tcti(t));
         log_debug("AK certificate issued for \"%s\".", res.ek_uri);
