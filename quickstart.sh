@@ -14,7 +14,8 @@
 # Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra configure
 # flags), QUICKSTART_DIR (state of the main job, default /run/deviceid-quickstart),
 # QUICKSTART_MOUNT (default /run/deviceid), QUICKSTART_TPM_PORT (and the next
-# port; default 2321), QUICKSTART_CA_PORT (8443).
+# port; default 2321), QUICKSTART_CA_PORT (8443), QUICKSTART_HTTP_PORT (the
+# CA's plain-HTTP CRL/OCSP listener, 8080).
 # DEVICEID_KEYRING names the keyring (default "deviceid").
 set -euo pipefail
 
@@ -121,6 +122,7 @@ check() {
 # $QS/pids and stopped by that PID.
 TPM_PORT=${QUICKSTART_TPM_PORT:-2321}
 CA_PORT=${QUICKSTART_CA_PORT:-8443}
+HTTP_PORT=${QUICKSTART_HTTP_PORT:-8080}
 MOUNT=${QUICKSTART_MOUNT:-/run/deviceid}
 ACCOUNTS="wifi vpn"
 TCTI="swtpm:host=127.0.0.1,port=$TPM_PORT"
@@ -190,7 +192,7 @@ EOF
 
 start_ca() {
     logged ca-init "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
-        --listen "127.0.0.1:$CA_PORT"
+        --listen "127.0.0.1:$CA_PORT" --http-port "$HTTP_PORT"
     # Each account asks for the device's posture at every issuance: a TPM
     # quote of PCRs 0-7 equal to what the device showed first
     # (docs/posture.md).
@@ -226,7 +228,7 @@ start_enrolld() {
 run_main_job() {
     local p
     stop_main_job
-    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT"; do
+    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT" "$HTTP_PORT"; do
         if ! port_free "$p"; then
             echo "quickstart.sh: 127.0.0.1:$p is in use; set QUICKSTART_*_PORT" >&2
             exit 1

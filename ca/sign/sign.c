@@ -21,6 +21,7 @@
 #include "x5c-token.h"
 
 #define AUD_PATH "/1.0/sign#x5c/"
+#define ACCOUNT_REF_PREFIX "x5c/" /* the account reference of what an x5c provisioner issued */
 #define ACCOUNTS_ISS "accounts"
 #define ACCOUNTS_JTI_KEY "/accounts" /* no provisioner or account has this name */
 #define JTI_PURGE_INTERVAL 60 /* seconds */
@@ -648,6 +649,14 @@ int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_re
         r = check_issued(ca, leaf, CA_ACCOUNT, "client certificate", &info, ret_refusal);
         if (r < 0)
                 return r;
+        if (info.account && strncmp(info.account, ACCOUNT_REF_PREFIX, strlen(ACCOUNT_REF_PREFIX)) == 0 &&
+            posture_policy_find(ca->postures, info.account + strlen(ACCOUNT_REF_PREFIX))) {
+                /* mTLS renewal carries no posture report. */
+                (void) ca_refuse(ret_refusal, 403, "\"%s\" asks for a posture report at every issuance: use /1.0/sign",
+                                 info.account + strlen(ACCOUNT_REF_PREFIX));
+                ret_refusal->type = CA_PROBLEM_POSTURE;
+                return -EPERM;
+        }
 
         r = device_cert_limit(ca, info.device_id, &limit);
         if (r == -ENOENT || (r >= 0 && limit - now < SIGN_MIN_LIFETIME))

@@ -90,6 +90,15 @@ def test_baseline_then_an_extended_pcr_is_refused_until_accepted(enrolled, tmp_p
     pcr7 = re.search(r"7 *: *0x([0-9A-F]+)", out).group(1).lower()
     assert last["pcrs"]["sha256"]["7"] == pcr7
 
+    # mTLS renewal carries no report: refused for a provisioner with a policy.
+    (tmp_path / "wifi.pem").write_bytes(dev.served("wifi.pem"))
+    (tmp_path / "wifi.key.pem").write_bytes(dev.served("wifi.key.pem"))
+    ctx = dev.ca.ssl_context(cert=str(tmp_path / "wifi.pem"), key=str(tmp_path / "wifi.key.pem"))
+    status, _, raw = dev.ca.post("/1.0/renew", b"", context=ctx)
+    body = json.loads(raw)
+    assert status == 403 and body["type"] == "urn:deviceid:error:posture", body
+    assert "use /1.0/sign" in body["message"], body
+
     # Same state: passes against the baseline.
     cp = dev.enroll("wifi")
     assert cp.returncode == 0, cp.stderr.decode()

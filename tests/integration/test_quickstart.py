@@ -37,6 +37,7 @@ def quickstart(keyring_env, tmp_path):
     env = dict(keyring_env.env)
     env.update(BUILDDIR=BUILDDIR, QUICKSTART_DIR=qs, QUICKSTART_MOUNT=str(mount),
                QUICKSTART_TPM_PORT=str(free_port(2)), QUICKSTART_CA_PORT=str(free_port()),
+               QUICKSTART_HTTP_PORT=str(free_port()),
                HOME=str(tmp_path))
     env.pop("DEVICEID_FSD_SOCKET", None)  # the job sets its own
     script = os.path.join(SRCDIR, "quickstart.sh")
