@@ -49,7 +49,7 @@ uint64_t enrolld_sleep_ms(uint64_t now_ms, uint64_t wake_ms, uint64_t check_inte
         return wake_ms - now_ms < cap ? wake_ms - now_ms : cap;
 }
 
-static bool held_due(const enrolld_held *h, bool force, uint64_t now_ms, double renew_at, uint64_t *ret_due_ms) {
+static bool held_due(const enrolld_held *h, uint64_t now_ms, double renew_at, uint64_t *ret_due_ms) {
         time_t due;
 
         if (!h->have) {
@@ -58,7 +58,7 @@ static bool held_due(const enrolld_held *h, bool force, uint64_t now_ms, double 
         }
         due = enrolld_due_time(h->not_before, h->not_after, h->obtained, renew_at);
         *ret_due_ms = (uint64_t) due * 1000;
-        return force || now_ms >= *ret_due_ms;
+        return h->forced || now_ms >= *ret_due_ms;
 }
 
 void enrolld_plan_make(const enrolld_state *s, const enrolld_config *cfg, uint64_t now_ms, enrolld_plan *ret) {
@@ -67,12 +67,12 @@ void enrolld_plan_make(const enrolld_state *s, const enrolld_config *cfg, uint64
         size_t n = cfg->n_accounts < ENROLLD_CONFIG_MAX_ACCOUNTS ? cfg->n_accounts : ENROLLD_CONFIG_MAX_ACCOUNTS;
 
         p.round = s->failures == 0 || now_ms >= s->retry_at_ms;
-        p.device = held_due(&s->device, s->force, now_ms, cfg->renew_at, &due);
+        p.device = held_due(&s->device, now_ms, cfg->renew_at, &due);
         /* A device not held has no due time of its own: the accounts wait for it. */
         if (s->device.have)
                 p.next_due_ms = due;
         for (size_t i = 0; i < n; i++) {
-                p.accounts[i] = held_due(&s->accounts[i], s->force, now_ms, cfg->renew_at, &due);
+                p.accounts[i] = held_due(&s->accounts[i], now_ms, cfg->renew_at, &due);
                 if (p.next_due_ms == 0 || due < p.next_due_ms)
                         p.next_due_ms = due;
         }

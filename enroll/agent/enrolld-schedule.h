@@ -21,6 +21,9 @@ typedef struct enrolld_held {
         bool have;
         time_t not_before, not_after;
         time_t obtained; /* when we got it (publication time when adopted) */
+        /* A renewal was asked for (SIGUSR1) and this certificate is not
+         * renewed yet; a new certificate comes without it. */
+        bool forced;
 } enrolld_held;
 
 /* The daemon's state as far as planning goes. */
@@ -29,14 +32,15 @@ typedef struct enrolld_state {
         enrolld_held accounts[ENROLLD_CONFIG_MAX_ACCOUNTS]; /* as cfg->accounts */
         unsigned failures;    /* consecutive failed rounds */
         uint64_t retry_at_ms; /* when failures > 0: the next try */
-        bool force;           /* renew everything (SIGUSR1), until a round succeeds */
 } enrolld_state;
 
 typedef struct enrolld_plan {
         /* Run a round now: no failure pending, or its retry time has come. */
         bool round;
         /* What that round renews: what is not held, what is due (now >=
-         * its due time), everything when forced. */
+         * its due time), what is forced. Nothing else: a certificate
+         * renewed by a round that failed later is not renewed again when
+         * the round is retried. */
         bool device;
         bool accounts[ENROLLD_CONFIG_MAX_ACCOUNTS];
         /* The earliest due time of the device and the configured accounts

@@ -8,7 +8,10 @@
  * a signal (SIGTERM/SIGINT: exit 0; SIGHUP: re-read the configuration;
  * SIGUSR1: renew everything now). Failures keep what is published (the
  * keyring drops entries at expiry) and are logged once per change of
- * state. Behaviour and decisions: deviceid-enrolld(8).
+ * state. A TPM context a failed call broke is re-opened before the next
+ * round (tpm-recover.h); at start a raw TPM is cleared of what a killed
+ * predecessor left. Under systemd, WATCHDOG=1 only while the loop makes
+ * progress. Behaviour and decisions: deviceid-enrolld(8).
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,6 +27,7 @@
 #include "enroll/agent/enroll.h"
 #include "enroll/agent/enrolld-config.h"
 #include "enroll/agent/enrolld-schedule.h"
+#include "enroll/tpm/tpm-recover.h"
 #include "keyring/writer.h"
 #include "log.h"
 #include "time-util.h"
@@ -31,6 +35,9 @@
 
 #define ENROLLD_DEFAULT_CONFIG "/etc/deviceid/enrolld.conf"
 #define ENROLLD_NOTIFY_TIMEOUT_MS 10000
+/* Consecutive failed rounds with the TPM unusable before it is logged at
+ * error: a hiccup mends itself at the next attempt, this does not. */
+#define ENROLLD_TPM_UNUSABLE_ROUNDS 3
 
 typedef struct enrolld {
         const char *config_path;
@@ -41,12 +48,16 @@ typedef struct enrolld {
         enroll_device dev;
         bool have_dev;
         time_t dev_obtained;
+        bool dev_forced;        /* SIGUSR1 asked for a renewal not done yet */
         agent_accounts acc;     /* what to hold (the configuration's or the CA's list) and what is held */
         bool roots_current;
         unsigned failures;      /* consecutive failed rounds */
         uint64_t retry_at_ms;   /* when failures > 0 */
         bool removed;           /* the CA says the device is disabled/unknown */
         bool round_failed;      /* a step of this round failed already */
+        bool round_tpm_failed;  /* ... and the TPM was the cause */
+        unsigned tpm_failures;  /* consecutive failed rounds with the TPM failing */
+        uint64_t watchdog_usec; /* WatchdogSec= of the unit, 0 if none */
         char *last_failure;     /* the message last logged, NULL when fine */
         char status[256];
         char status_sent[256];  /* sd_notify only on change: never block on a slow reader */
@@ -156,16 +167,22 @@ static void adopt_accounts(enrolld *d) {
 
 /* Notes a failed step: logged when the message differs from the last
  * one, then the round stops. */
-static int note_failure(enrolld *d, int r, const enroll_failure *f) {
+static int note_failure(enrolld *d, int r, const enroll_failure *failure) {
         _cleanup_free_ char *msg = NULL;
-        bool removed = enroll_failure_is_removed(r, f);
+        bool removed = enroll_failure_is_removed(r, failure);
+        enroll_failure f = *failure;
 
+        if (f.e.kind == CLIENT_FAIL_TPM || tpm_broken(d->tpm))
+                d->round_tpm_failed = true;
         /* Only the first failure of a round counts: with the CA down,
          * the steps after it fail the same way. */
         if (d->round_failed)
                 return r;
         d->round_failed = true;
-        (void) enroll_failure_format(r, f, d->ca.root_path, tpm_tcti(d->tpm), &msg);
+        /* The TPM's own words: which call failed, with what code. */
+        if (f.e.kind == CLIENT_FAIL_TPM && !f.e.detail[0] && tpm_last_error(d->tpm))
+                (void) snprintf(f.e.detail, sizeof(f.e.detail), "%s", tpm_last_error(d->tpm));
+        (void) enroll_failure_format(r, &f, d->ca.root_path, tpm_tcti(d->tpm), &msg);
         if (!msg)
                 return log_oom();
         if (!streq_ptr(msg, d->last_failure)) {
@@ -209,6 +226,7 @@ static int renew_device(enrolld *d, bool *changed) {
         dev = (enroll_device) {};
         d->have_dev = true;
         d->dev_obtained = time(NULL);
+        d->dev_forced = false;
         *changed = true;
         return 0;
 }
@@ -262,13 +280,13 @@ static void check_keyring(enrolld *d, bool *changed) {
 }
 
 /* The plan for what the daemon holds now (enrolld-schedule.h). */
-static void plan(const enrolld *d, bool force, uint64_t now_ms, enrolld_plan *ret) {
+static void plan(const enrolld *d, uint64_t now_ms, enrolld_plan *ret) {
         enrolld_state s = {
                 .device = { .have = d->have_dev, .not_before = d->dev.cert.not_before,
-                            .not_after = d->dev.cert.not_after, .obtained = d->dev_obtained },
+                            .not_after = d->dev.cert.not_after, .obtained = d->dev_obtained,
+                            .forced = d->dev_forced },
                 .failures = d->failures,
                 .retry_at_ms = d->retry_at_ms,
-                .force = force,
         };
 
         /* The planner counts the accounts held: the configuration's or
@@ -281,19 +299,50 @@ static void plan(const enrolld *d, bool force, uint64_t now_ms, enrolld_plan *re
         enrolld_plan_make(&s, &c, now_ms, ret);
 }
 
-/* One round: renews what the plan says is due (everything if force),
- * publishes, tells fsd once. 0, or the -errno of the step that failed. */
-static int enrolld_round(enrolld *d, bool force) {
+/* Tells systemd's watchdog that the loop makes progress (a round or a
+ * step of one completed, the loop woke on time); nothing else does, so
+ * a loop wedged anywhere ends in a restart (WatchdogSec= of the unit). */
+static void watchdog_ping(const enrolld *d) {
+        if (d->watchdog_usec > 0)
+                (void) sd_notify(0, "WATCHDOG=1");
+}
+
+/* A TPM context a failed call broke is re-opened before the round uses
+ * it (on a raw TPM, with the leftovers flushed). -errno if it cannot be. */
+static int recover_tpm(enrolld *d) {
+        unsigned flushed = 0;
+        int r;
+
+        r = tpm_recover(d->tpm, &flushed);
+        if (r > 0)
+                log_notice("Re-opened the TPM via \"%s\" after a failure%s.", tpm_tcti(d->tpm),
+                           flushed > 0 ? "; flushed what was left in it" : "");
+        if (r < 0) {
+                enroll_failure f = { .e = { .kind = CLIENT_FAIL_TPM, .step = "re-open the TPM" } };
+
+                (void) snprintf(f.e.detail, sizeof(f.e.detail), "after %s", tpm_last_error(d->tpm) ?: "a failure");
+                return note_failure(d, r, &f);
+        }
+        return 0;
+}
+
+/* One round: renews what the plan says is due, publishes, tells fsd
+ * once. 0, or the -errno of the step that failed. */
+static int enrolld_round(enrolld *d) {
         time_t now = time(NULL);
         bool changed = false;
         enrolld_plan p;
         int r = 0;
 
-        d->round_failed = false;
+        d->round_failed = d->round_tpm_failed = false;
+        r = recover_tpm(d);
+        if (r < 0)
+                return r;
         check_keyring(d, &changed);
-        plan(d, force, (uint64_t) now * 1000, &p);
+        plan(d, (uint64_t) now * 1000, &p);
         if (p.device) {
                 r = renew_device(d, &changed);
+                watchdog_ping(d);
                 /* A device certificate still valid keeps serving /1.0/sign. */
                 if (r < 0 && (!d->have_dev || d->dev.cert.not_after <= now || d->removed))
                         goto out;
@@ -313,7 +362,7 @@ static int enrolld_round(enrolld *d, bool force) {
                         r = log_oom();
                         goto out;
                 }
-                plan(d, force, (uint64_t) now * 1000, &p);
+                plan(d, (uint64_t) now * 1000, &p);
         }
         for (size_t i = 0; i < d->acc.n && !terminating(); i++) {
                 int k;
@@ -321,6 +370,7 @@ static int enrolld_round(enrolld *d, bool force) {
                 if (!p.accounts[i])
                         continue;
                 k = renew_account(d, i, &changed);
+                watchdog_ping(d);
                 if (k < 0 && r >= 0)
                         r = k;
                 if (k < 0 && (d->removed || !d->have_dev))
@@ -348,23 +398,32 @@ static void after_round(enrolld *d, int r) {
                 free(d->last_failure);
                 d->last_failure = NULL;
                 d->failures = 0;
+                d->tpm_failures = 0;
                 d->removed = false;
                 char at[FORMAT_TIME_MAX];
                 enrolld_plan p;
 
-                plan(d, false, now, &p);
+                plan(d, now, &p);
                 (void) format_time((time_t) (p.next_due_ms / 1000), at);
                 snprintf(d->status, sizeof(d->status), "Certificates current; next renewal at %s", at);
                 return;
         }
         if (d->failures < 64)
                 d->failures++;
+        /* A TPM that stays unusable is for the operator: said once, at error. */
+        d->tpm_failures = d->round_tpm_failed ? d->tpm_failures + 1 : 0;
+        if (d->tpm_failures == ENROLLD_TPM_UNUSABLE_ROUNDS)
+                log_error("The TPM via \"%s\" has failed %u rounds in a row (%s): certificates are not renewed "
+                          "until it works again; retrying with backoff.",
+                          tpm_tcti(d->tpm), d->tpm_failures, tpm_last_error(d->tpm) ?: "?");
         (void) crypto_random(&rnd, sizeof(rnd));
         d->retry_at_ms = now + (d->removed ? d->cfg->retry_max * 1000
                                            : enrolld_backoff_ms(d->failures, d->cfg->retry_min, d->cfg->retry_max, rnd));
         snprintf(d->status, sizeof(d->status), "%s",
                  d->removed ? "Device disabled or removed at the CA, not renewing"
-                            : "Renewal failing, keeping the current certificates; retrying with backoff");
+                 : d->tpm_failures >= ENROLLD_TPM_UNUSABLE_ROUNDS
+                         ? "TPM unusable, keeping the current certificates; retrying with backoff"
+                         : "Renewal failing, keeping the current certificates; retrying with backoff");
 }
 
 static int reload(enrolld *d) {
@@ -430,7 +489,7 @@ static int run(int argc, char *argv[]) {
                 {}
         };
         _cleanup_(enrolld_done) enrolld d = { .config_path = ENROLLD_DEFAULT_CONFIG };
-        bool foreground = false, force = false, first = true;
+        bool foreground = false, first = true;
         sigset_t mask;
         int c, r;
 
@@ -468,6 +527,18 @@ static int run(int argc, char *argv[]) {
         r = tpm_open(NULL, &d.tpm);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the TPM via \"%s\": %m", tpm_tcti_resolve(NULL));
+        /* Without a resource manager, what a killed predecessor left
+         * loaded stays in the TPM's few slots: ours, as nobody else uses a
+         * raw TPM (docs/tpm.md). A resource manager flushes it itself. */
+        r = tpm_flush_leftovers(d.tpm);
+        if (r > 0)
+                log_notice("Flushed %d transient objects and sessions left in the TPM via \"%s\".", r,
+                           tpm_tcti(d.tpm));
+        else if (r < 0)
+                log_warning_errno(r, "Failed to flush what was left in the TPM via \"%s\": %m (%s).",
+                                  tpm_tcti(d.tpm), tpm_last_error(d.tpm) ?: "?");
+        if (sd_watchdog_enabled(false, &d.watchdog_usec) <= 0)
+                d.watchdog_usec = 0;
 
         if (!foreground && !getenv("NOTIFY_SOCKET")) {
                 r = detach();
@@ -494,13 +565,11 @@ static int run(int argc, char *argv[]) {
                 siginfo_t si;
                 int sig;
 
-                plan(&d, force, now_realtime_ms(), &p);
+                plan(&d, now_realtime_ms(), &p);
                 if (p.round) {
-                        r = enrolld_round(&d, force);
+                        r = enrolld_round(&d);
                         after_round(&d, r);
-                        /* A forced renewal stays pending until a round succeeds. */
-                        if (r >= 0)
-                                force = false;
+                        watchdog_ping(&d);
                         if (first || !streq(d.status, d.status_sent)) {
                                 (void) sd_notifyf(0, "%sSTATUS=%s", first ? "READY=1\n" : "", d.status);
                                 memcpy(d.status_sent, d.status, sizeof(d.status));
@@ -509,13 +578,17 @@ static int run(int argc, char *argv[]) {
                 }
                 if (terminating())
                         break;
-                plan(&d, force, now_realtime_ms(), &p);
+                plan(&d, now_realtime_ms(), &p);
+                /* Wake at least twice per watchdog period. */
+                if (d.watchdog_usec > 0 && p.sleep_ms > d.watchdog_usec / 2000)
+                        p.sleep_ms = d.watchdog_usec / 2000;
                 log_debug("Sleeping %llu ms.", (unsigned long long) p.sleep_ms);
                 ts = (struct timespec) { .tv_sec = (time_t) (p.sleep_ms / 1000),
                                          .tv_nsec = (long) (p.sleep_ms % 1000) * 1000000 };
                 sig = sigtimedwait(&mask, &si, &ts);
                 if (sig < 0 && errno != EAGAIN && errno != EINTR)
                         return log_error_errno(errno, "Failed to wait for signals: %m");
+                watchdog_ping(&d);
                 if (sig == SIGTERM || sig == SIGINT)
                         break;
                 if (sig == SIGHUP) {
@@ -524,7 +597,11 @@ static int run(int argc, char *argv[]) {
                         d.retry_at_ms = 0;
                 } else if (sig == SIGUSR1) {
                         log_info("SIGUSR1: renewing every certificate now.");
-                        force = true;
+                        /* Each stays forced until it is renewed, not until
+                         * a whole round succeeds. */
+                        d.dev_forced = d.have_dev;
+                        for (size_t i = 0; i < d.acc.n; i++)
+                                d.acc.v[i].held.forced = d.acc.v[i].held.have;
                         d.retry_at_ms = 0;
                 }
         }

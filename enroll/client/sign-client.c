@@ -369,7 +369,6 @@ static int fail(client_failure *e, client_failure_kind kind, const char *step, i
         return client_fail(e, kind, "Account CA", step, r, detail);
 }
 
-/* The request body: CSR by the account key, token by the device key. */
 /* The SANs for the CSR, typed by shape as the Account CA reads them: the
  * account's, or without any the subject when it is a DNS name (the
  * token's default, which step-ca compares with the CSR). */
@@ -406,9 +405,12 @@ static int csr_sans(const sign_client_account *acct, x509_san **ret, size_t *ret
         return 0;
 }
 
+/* The request body, or -errno and the failure in *e: a TPM failure
+ * when a key in the TPM could not sign (the account key of a TPM
+ * account, the device key of the token), else local. */
 static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device_chain,
                       const sign_client_account *acct, signer *account, const posture_source *posture,
-                      char **ret) {
+                      char **ret, client_failure *e) {
         _cleanup_json_ json_object *claims_obj = NULL;
         time_t now = time(NULL);
         _cleanup_free_ char *aud = NULL, *claims = NULL, *thumb = NULL, *csr_pem = NULL, *ott = NULL;
@@ -425,10 +427,15 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
          * token or the account and refuses a CSR asking for others). */
         r = csr_sans(acct, &sans, &n_sans);
         if (r < 0)
-                return r;
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, "bad CN or SAN");
         r = x509_csr_build(account, acct->sub, sans, n_sans, &csr, &csr_len);
+        if (r == -ENOMEM)
+                return fail(e, CLIENT_FAIL_LOCAL, "build the certificate request", r, NULL);
+        if (r < 0 && acct->tpm)
+                return fail(e, CLIENT_FAIL_TPM, "sign the certificate request with the account's TPM key", r,
+                            NULL);
         if (r < 0)
-                return r;
+                return fail(e, CLIENT_FAIL_LOCAL, "build the certificate request", r, "bad CN or SAN");
         r = x509_csr_der_to_pem(csr, csr_len, &csr_pem);
         if (r >= 0)
                 r = crypto_sha256(csr, csr_len, h);
@@ -440,22 +447,36 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
                 r = sign_client_new_jti(jti);
         if (r >= 0)
                 r = claims_object(prov, aud, acct->sub, acct->sans, acct->n_sans, jti, now, thumb, &claims_obj);
-        if (r >= 0 && posture) {
+        if (r == -EINVAL)
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, "bad CA URL, CN or SAN");
+        if (r < 0)
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
+        if (posture) {
                 /* The quote's qualifying data binds it to this token. */
                 json_object *report = NULL;
 
                 r = posture_client_report(posture, jti, (int64_t) now, (int64_t) now + SIGN_CLIENT_TOKEN_LIFETIME,
                                           &report);
-                if (r >= 0)
-                        r = json_add_object(claims_obj, POSTURE_CLAIM, report);
+                if (r == -ENOMEM)
+                        return fail(e, CLIENT_FAIL_LOCAL, "build the posture report", r, NULL);
+                if (r < 0)
+                        return fail(e, CLIENT_FAIL_TPM, "quote the PCRs with the AK", r, NULL);
+                r = json_add_object(claims_obj, POSTURE_CLAIM, report);
+                if (r < 0)
+                        return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
         }
-        if (r >= 0)
-                r = json_to_string_dup(claims_obj, &claims);
-        if (r >= 0)
-                r = sign_client_build_token(device, device_chain, "device", claims, &ott);
-        if (r >= 0)
-                r = sign_client_build_request(csr_pem, ott, ret);
-        return r;
+        r = json_to_string_dup(claims_obj, &claims);
+        if (r < 0)
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
+        r = sign_client_build_token(device, device_chain, "device", claims, &ott);
+        if (r == -ENOMEM)
+                return fail(e, CLIENT_FAIL_LOCAL, "sign the one-time token", r, NULL);
+        if (r < 0)
+                return fail(e, CLIENT_FAIL_TPM, "sign the one-time token with the device key", r, NULL);
+        r = sign_client_build_request(csr_pem, ott, ret);
+        if (r < 0)
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
+        return 0;
 }
 
 /* Each certificate of the chain issued and signed by the next. */
@@ -495,12 +516,9 @@ int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cer
         r = client_url(ca_url, "1.0/sign", &url);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "use the CA URL", r, NULL);
-        r = build_body(ca_url, device, device_chain, acct, account, posture, &body);
-        if (r == -EINVAL)
-                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, "bad CA URL, CN or SAN");
+        r = build_body(ca_url, device, device_chain, acct, account, posture, &body, e);
         if (r < 0)
-                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_TPM, "sign the one-time token", r,
-                            NULL);
+                return r;
 
         (void) snprintf(e->url, sizeof(e->url), "%s", url);
         r = http_client_perform(&(const http_client_request) {

@@ -18,7 +18,9 @@ struct tpm_ctx {
         unsigned n_ref;
         char *tcti_conf;
         TSS2_TCTI_CONTEXT *tcti;
-        ESYS_CONTEXT *esys;
+        ESYS_CONTEXT *esys;     /* NULL after a failed tpm_reopen() */
+        bool broken;            /* a call failed so that only a re-open helps (tpm_rc_breaks_context) */
+        char last_error[160];   /* the last failed call and the TSS's text, for messages */
 };
 
 struct tpm_key {
@@ -32,6 +34,13 @@ static inline void esys_freep(void *p) {
 }
 #define _cleanup_esys_ _cleanup_(esys_freep)
 
+/* Decodes rc of the call named `call` (tpm_rc), and on failure records
+ * it in t: last_error, and broken when only a re-open helps (tpm.c). */
+int tpm_call(tpm_ctx *t, TSS2_RC rc, const char *call);
+/* Closes ESAPI and the TCTI and opens them again on the same TCTI
+ * string, in place. On failure t stays broken (esys NULL). */
+int tpm_reopen(tpm_ctx *t);
+
 /* ---- Esys wrappers (tpm-esys.c). All return 0 or -errno. ---- */
 /* 1 if the persistent handle or NV index exists, 0 if not. */
 int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle);
@@ -39,6 +48,9 @@ int tpm_esys_get_capability(tpm_ctx *t, TPM2_CAP cap, uint32_t property, uint32_
                             TPMS_CAPABILITY_DATA **ret);
 int tpm_esys_tr_from_public(tpm_ctx *t, TPM2_HANDLE handle, ESYS_TR *ret);
 int tpm_esys_tr_close(tpm_ctx *t, ESYS_TR *tr);
+/* TPM2_Startup(TPM_SU_CLEAR): for a raw TPM restarted without it; 0 if
+ * it was started already. */
+int tpm_esys_startup_clear(tpm_ctx *t);
 /* Flushes *tr if it is not ESYS_TR_NONE and sets it to ESYS_TR_NONE.
  * Failures are logged at debug and returned. */
 int tpm_esys_flush(tpm_ctx *t, ESYS_TR *tr);

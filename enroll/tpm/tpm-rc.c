@@ -138,3 +138,44 @@ int tpm_rc(TSS2_RC rc, const char *call) {
                 log_debug("%s failed: 0x%x %s", call, (unsigned) rc, Tss2_RC_Decode(rc));
         return r;
 }
+
+bool tpm_rc_breaks_context(TSS2_RC rc) {
+        uint32_t layer = rc & TSS2_RC_LAYER_MASK;
+
+        if (rc == TSS2_RC_SUCCESS)
+                return false;
+        if (layer == TSS2_TCTI_RC_LAYER)
+                return true;
+        if (layer == TSS2_TPM_RC_LAYER || layer == TSS2_RESMGR_TPM_RC_LAYER) {
+                if (rc & TPM2_RC_FMT1)
+                        return false;
+                switch (rc & 0xf7f) {
+                case TPM2_RC_INITIALIZE:
+                case TPM2_RC_FAILURE:
+                case TPM2_RC_CONTEXT_GAP:
+                case TPM2_RC_OBJECT_MEMORY:
+                case TPM2_RC_SESSION_MEMORY:
+                case TPM2_RC_MEMORY:
+                case TPM2_RC_SESSION_HANDLES:
+                case TPM2_RC_OBJECT_HANDLES:
+                        return true;
+                default:
+                        return false;
+                }
+        }
+        if (layer != TSS2_ESAPI_RC_LAYER && layer != TSS2_SYS_RC_LAYER && layer != TSS2_RESMGR_RC_LAYER)
+                return false;
+        switch (rc & 0xffff) {
+        case TSS2_BASE_RC_BAD_SEQUENCE:
+        case TSS2_BASE_RC_NO_CONNECTION:
+        case TSS2_BASE_RC_IO_ERROR:
+        case TSS2_BASE_RC_GENERAL_FAILURE:
+        case TSS2_BASE_RC_TRY_AGAIN:
+        case TSS2_BASE_RC_MALFORMED_RESPONSE:
+        case TSS2_BASE_RC_INSUFFICIENT_RESPONSE:
+        case TSS2_BASE_RC_BAD_SIZE:
+                return true;
+        default:
+                return false;
+        }
+}

@@ -15,7 +15,9 @@
  *    (non-restricted signing keys), TPM2_Certify by an AK, TPM2_Sign, a
  *    signer (common/signer.h); key files: the `TSS2 PRIVATE KEY` PEM of
  *    tpm2-openssl/tpm2-tss-engine;
- *  - tpm-activate.h: TPM2_ActivateCredential with an AK and the EK.
+ *  - tpm-activate.h: TPM2_ActivateCredential with an AK and the EK;
+ *  - tpm-recover.h: re-opening a broken context, flushing what a killed
+ *    process left in a TPM without a resource manager.
  *
  * Handles: no transient object stays loaded between calls. Every call that
  * needs a key recreates the SRK (a transient primary from the template
@@ -86,3 +88,19 @@ static inline void tpm_unrefp(tpm_ctx **t) {
 }
 /* The TCTI string the context was opened with (for messages). */
 const char *tpm_tcti(const tpm_ctx *t);
+/* True when a call failed in a way only re-opening the context mends (a
+ * transport error, ESAPI out of step after one, a TPM restarted or in
+ * failure mode, out of object or session memory), or a re-open failed:
+ * tpm_recover() (tpm-recover.h) re-opens it in place. */
+bool tpm_broken(const tpm_ctx *t);
+/* The last failed TPM call and the TSS's text for its code, e.g.
+ * "Esys_CreatePrimary: 0xa000a tcti:IO failure" (for messages; borrowed);
+ * while the context is broken, the call that broke it. NULL if none
+ * failed yet. */
+const char *tpm_last_error(const tpm_ctx *t);
+/* True when the TCTI reaches the TPM without a resource manager: a
+ * simulator ("swtpm:", "mssim:") or a TPM device node other than the
+ * kernel's resource manager ("device:/dev/tpm0"). Then transient objects
+ * and sessions outlive the process that made them, and this process is
+ * the TPM's only user (the kernel lets one process open /dev/tpm0). */
+bool tpm_is_raw(const tpm_ctx *t);

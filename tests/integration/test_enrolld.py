@@ -267,6 +267,9 @@ def test_enrolld_and_ca_service_units_verify(tmp_path):
         unit = built_unit(tmp_path, u)
         text = unit.read_text()
         assert "Type=notify" in text and "ProtectSystem=strict" in text and "RestartPreventExitStatus=78" in text, u
+        if u == "deviceid-enrolld.service":
+            # A wedged loop stops pinging the watchdog: systemd restarts it.
+            assert "\nWatchdogSec=15min\n" in text and "\nRestart=always\n" in text, text
         verify_units(unit, args=("--man=no",))
 
 

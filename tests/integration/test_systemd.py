@@ -14,7 +14,8 @@ deviceid-ca under renewals loses no certificate, stopping deviceid-fsd
 unmounts; journal priorities; a second container bind-mounting
 /run/deviceid sees renewals; hardening scores. In a container refused the
 keyring calls (systemd-nspawn's default), fsd and enrolld fail with one
-clear line; a broken configuration fails with status 78 and no restart.
+clear line; a broken configuration fails with status 78 and no restart;
+enrolld stopped (SIGSTOP) under a short WatchdogSec= is restarted.
 
 Heavy: runs only with DEVICEID_HEAVY_TESTS=1 (fixtures/nspawn.py)."""
 import json
@@ -460,6 +461,37 @@ def test_a_second_container_bind_mounting_the_directory_sees_renewals(device):
         assert st.get("ExecMainStatus", "0") == "0", st
     finally:
         c.systemctl("stop", "deviceid-test-reader.service", check=False)
+
+
+def test_a_wedged_enrolld_is_restarted_by_its_watchdog(device):
+    c = device.c
+    unit = "deviceid-enrolld.service"
+    assert c.show(unit, "WatchdogUSec")["WatchdogUSec"] == "15min"
+    # A short watchdog in a drop-in, as an administrator would write one.
+    dropin = "/etc/systemd/system/deviceid-enrolld.service.d/20-watchdog.conf"
+    c.write(dropin, "[Service]\nWatchdogSec=3s\nTimeoutAbortSec=5s\n")
+    try:
+        c.systemctl("daemon-reload")
+        c.systemctl("restart", unit)
+        c.wait_active(unit, timeout=120)
+        st = c.show(unit, "MainPID", "NRestarts")
+        # Healthy: it pings while its loop runs, several periods long.
+        time.sleep(8)
+        assert c.show(unit, "MainPID", "NRestarts") == st, c.diagnostics()
+        # Wedged (stopped where no code of its own can notice): restarted.
+        since = c.run(["date", "+%Y-%m-%d %H:%M:%S"]).stdout.decode().strip()
+        c.systemctl("kill", "-s", "STOP", "--kill-who=main", unit)
+        wait_for(lambda: c.show(unit, "MainPID")["MainPID"] not in (st["MainPID"], "0"), timeout=60,
+                 what="the watchdog restart")
+        c.wait_active(unit, timeout=120)
+        assert int(c.show(unit, "NRestarts")["NRestarts"]) > int(st["NRestarts"])
+        log = " ".join(e["MESSAGE"] for e in c.journal("-u", unit, "--since", since))
+        assert "Watchdog timeout" in log, log
+    finally:
+        c.run(["rm", "-f", dropin])
+        c.systemctl("daemon-reload")
+        c.systemctl("restart", unit)
+        c.wait_active(unit, timeout=120)
 
 
 def test_hardening_exposure_does_not_grow(device):

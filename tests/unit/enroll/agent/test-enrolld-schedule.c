@@ -3,6 +3,7 @@
  * Unit tests of deviceid-enrolld's renewal planner
  * (enroll/agent/enrolld-schedule.c): the plan (what is due, whether a
  * round runs, when to wake) for fixed states, configurations and times;
+ * a failed round retried renews only what it has not renewed;
  * due times with and without backdating, backoff growth, cap and jitter
  * bounds, sleep bounds. Fixed vectors.
  */
@@ -107,11 +108,11 @@ static void test_plan(void) {
         s.accounts[0] = DAY_CERT(t0 + 100);
 
         /* Forced (SIGUSR1): everything, fresh or not. */
-        s.force = true;
+        s.device.forced = s.accounts[0].forced = s.accounts[1].forced = true;
         enrolld_plan_make(&s, &cfg, t0 * 1000 + 5000, &p);
         ok(p.device && p.accounts[0] && p.accounts[1], "forced: everything due");
         is_int(p.next_due_ms, due0, "forced: next due unchanged");
-        s.force = false;
+        s.device.forced = s.accounts[0].forced = s.accounts[1].forced = false;
 
         /* Failing: no round before the retry time; sleep until it. */
         s.failures = 2;
@@ -143,10 +144,57 @@ static void test_plan(void) {
         }
 }
 
+/* A forced round where the device failed and the accounts were renewed,
+ * retried: only the device is due, at every retry, until it is renewed;
+ * then nothing. The same for a device due by the clock. */
+static void test_plan_retry(void) {
+        const enrolld_config cfg = { .n_accounts = 3, .renew_at = 0.66, .check_interval = 60 };
+        const time_t t0 = 2000000;
+        const uint64_t due0 = (uint64_t) (t0 + 57024) * 1000;
+        enrolld_state s = {
+                .device = DAY_CERT(t0),
+                .accounts = { DAY_CERT(t0), DAY_CERT(t0), DAY_CERT(t0) },
+        };
+        enrolld_plan p;
+
+        /* SIGUSR1 at t0 + 100. */
+        s.device.forced = s.accounts[0].forced = s.accounts[1].forced = s.accounts[2].forced = true;
+        enrolld_plan_make(&s, &cfg, (t0 + 100) * 1000, &p);
+        ok(p.round && p.device && p.accounts[0] && p.accounts[1] && p.accounts[2], "forced round: all due");
+        /* That round: the device failed, the accounts were renewed at t0 + 101. */
+        for (size_t i = 0; i < 3; i++)
+                s.accounts[i] = DAY_CERT(t0 + 101);
+        s.failures = 1;
+        s.retry_at_ms = (t0 + 102) * 1000;
+        for (unsigned k = 0; k < 10; k++) {
+                char what[64];
+
+                enrolld_plan_make(&s, &cfg, (t0 + 102 + k * 10) * 1000, &p);
+                snprintf(what, sizeof(what), "retry %u: the device only", k);
+                ok(p.round && p.device && !p.accounts[0] && !p.accounts[1] && !p.accounts[2], what);
+                s.failures++;
+                s.retry_at_ms = (t0 + 102 + (k + 1) * 10) * 1000;
+        }
+        /* The device renewed at last: nothing due. */
+        s.device = DAY_CERT(t0 + 300);
+        s.failures = 0;
+        enrolld_plan_make(&s, &cfg, (t0 + 301) * 1000, &p);
+        ok(p.round && !p.device && !p.accounts[0] && !p.accounts[1] && !p.accounts[2], "renewed: nothing due");
+
+        /* The device due by the clock and failing: its retries never make
+         * a fresh account due. */
+        s = (enrolld_state) { .device = DAY_CERT(t0), .accounts = { DAY_CERT(t0 + 1000), DAY_CERT(t0 + 2000) },
+                              .failures = 3, .retry_at_ms = due0 + 5000 };
+        enrolld_plan_make(&s, &cfg, due0 + 5000, &p);
+        ok(p.round && p.device && !p.accounts[0] && !p.accounts[1], "device due by the clock, retried: device only");
+        ok(p.accounts[2], "an account not held is due in any round");
+}
+
 int main(void) {
         test_due();
         test_backoff();
         test_sleep();
         test_plan();
+        test_plan_retry();
         return tap_done();
 }

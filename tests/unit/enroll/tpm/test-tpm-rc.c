@@ -2,7 +2,7 @@
 /*
  * TSS2_RC -> -errno decoding (enroll/tpm/tpm-rc.c) with fixed return codes of
  * every layer, including the handle/parameter/session numbers that
- * format-one TPM codes carry.
+ * format-one TPM codes carry; which codes break the context.
  */
 #include <errno.h>
 #include <tss2/tss2_tpm2_types.h>
@@ -56,5 +56,23 @@ int main(void) {
         /* tpm_rc() returns the same and only logs. */
         is_int(tpm_rc(0x902, "Esys_Load"), -ENOSPC, "tpm_rc maps like tpm_rc_to_errno");
         is_int(tpm_rc(TSS2_RC_SUCCESS, "Esys_Load"), 0, "tpm_rc success");
+        /* What only a re-open of the context mends. */
+        ok(!tpm_rc_breaks_context(TSS2_RC_SUCCESS), "success: intact");
+        ok(tpm_rc_breaks_context(TSS2_TCTI_RC_IO_ERROR), "TCTI I/O error: broken");
+        ok(tpm_rc_breaks_context(TSS2_TCTI_RC_NO_CONNECTION), "TCTI no connection: broken");
+        ok(tpm_rc_breaks_context(TSS2_ESYS_RC_BAD_SEQUENCE), "0x70007 ESYS out of step: broken");
+        ok(tpm_rc_breaks_context(TSS2_ESYS_RC_MALFORMED_RESPONSE), "ESYS malformed response: broken");
+        ok(tpm_rc_breaks_context(0x100), "0x100 TPM not started (restarted): broken");
+        ok(tpm_rc_breaks_context(0x101), "0x101 failure mode: broken");
+        ok(tpm_rc_breaks_context(0x902), "0x902 object memory: broken");
+        ok(tpm_rc_breaks_context(0x903), "0x903 session memory: broken");
+        ok(tpm_rc_breaks_context(TSS2_RESMGR_TPM_RC_LAYER | 0x902), "RM relaying 0x902: broken");
+        ok(!tpm_rc_breaks_context(0x18b), "0x18b handle absent: intact");
+        ok(!tpm_rc_breaks_context(0x9a2), "0x9a2 bad auth: intact");
+        ok(!tpm_rc_breaks_context(0x921), "0x921 DA lockout: intact");
+        ok(!tpm_rc_breaks_context(0x922), "0x922 retry: intact");
+        ok(!tpm_rc_breaks_context(TSS2_ESYS_RC_BAD_REFERENCE), "ESYS bad reference: intact");
+        ok(!tpm_rc_breaks_context(TSS2_ESYS_RC_MEMORY), "ESYS out of memory: intact");
+        ok(!tpm_rc_breaks_context(TSS2_MU_RC_BAD_SIZE), "MU bad size: intact");
         return tap_done();
 }

@@ -334,6 +334,9 @@ int main(void) {
         is_str(info.firmware, "8217.4131", "firmware major.minor");
         fail_with("GetCapability", 1, TSS2_TCTI_RC_IO_ERROR);
         is_err(tpm_get_info(t, &info), -EIO, "info: TCTI I/O error");
+        ok(tpm_broken(t), "a TCTI I/O error breaks the context");
+        ok(tpm_last_error(t) && strstr(tpm_last_error(t), "Esys_GetCapability: 0xa000a"), "... and is recorded");
+        t->broken = false;
 
         /* Key creation. */
         fake_reset();
@@ -342,8 +345,11 @@ int main(void) {
         fail_with("Create", 1, 0x902);
         is_err(tpm_key_create(t, TPM_KEY_ECC_P256, &k), -ENOSPC, "key create: 0x902 -> -ENOSPC");
         ok(clean() && !k, "key create failure: SRK flushed, nothing returned");
+        ok(tpm_broken(t), "0x902 breaks the context (leftovers to flush)");
+        t->broken = false;
         fail_with("CreatePrimary", 1, 0x9a2);
         is_err(tpm_key_create(t, TPM_KEY_ECC_P256, &k), -EACCES, "owner auth set -> -EACCES");
+        ok(!tpm_broken(t), "a refusal leaves the context intact");
         ok(clean() && !k, "nothing loaded, nothing returned");
 
         /* AK creation. */
