@@ -195,6 +195,12 @@ EOF
 start_ca() {
     logged ca-init "$BUILDDIR/ca/deviceid-ca" init --dir "$QS/ca" --dns-name localhost \
         --listen "127.0.0.1:$CA_PORT" --http-port "$HTTP_PORT"
+    # Each account asks for the device's posture at every issuance: a TPM
+    # quote of PCRs 0-7 equal to what the device showed first
+    # (docs/posture.md).
+    for p in $ACCOUNTS; do
+        printf '\n[posture "%s"]\npcrs = enrolled\n' "$p" >> "$QS/ca/ca.conf"
+    done
     setsid "$BUILDDIR/ca/deviceid-ca" serve --dir "$QS/ca" < /dev/null > "$QS/ca.log" 2>&1 &
     record_pid deviceid-ca $!
     wait_for deviceid-ca 20 curl -fsS --cacert "$QS/ca/root.pem" \
@@ -224,7 +230,7 @@ start_enrolld() {
 run_main_job() {
     local p
     stop_main_job
-    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT"; do
+    for p in "$TPM_PORT" $(( TPM_PORT + 1 )) "$CA_PORT" "$HTTP_PORT"; do
         if ! port_free "$p"; then
             echo "quickstart.sh: 127.0.0.1:$p is in use; set QUICKSTART_*_PORT" >&2
             exit 1
@@ -281,6 +287,10 @@ run_main_job() {
         WAIT_LOG=$QS/enrolld.log wait_for "$p.pem in $MOUNT" 30 test -e "$MOUNT/$p.pem"
     done
     sed -n 's/^<[0-9]>//p' "$QS/enrolld.log"
+
+    log "The device at the CA, with its last posture report (deviceid-ca device show)"
+    "$BUILDDIR/ca/deviceid-ca" device show --dir "$QS/ca" "$(python3 -c \
+        'import json,sys; print(json.load(open(sys.argv[1]))["ekUri"])' "$QS/identity.json")"
 
     log "What the keyring holds (deviceidctl keyring)"
     "$BUILDDIR/enroll/deviceidctl" keyring

@@ -4,6 +4,7 @@
 #   make bench-sign  /1.0/sign issuances per second (see docs/ca.md)
 #   make bench-enrolld  deviceid-enrolld resident memory over renewals
 #   make bench-ocsp  OCSP answers per second vs openssl ocsp, CRL of 100,000 (docs/revocation.md)
+#   make bench-posture  the server CPU a posture check adds to /1.0/sign (docs/posture.md)
 
 EXTRA_PROGRAMS = bench/fsd-bench
 bench_fsd_bench_SOURCES = bench/fsd-bench.c
@@ -47,3 +48,11 @@ BENCH_OCSP_ARGS ?=
 bench-ocsp: ca/deviceid-ca$(EXEEXT) tests/tools/ca-issue$(EXEEXT) bench/crl-bench$(EXEEXT)
 	$(PYTHON3) $(abs_top_srcdir)/bench/ocsp-bench.py --builddir '$(abs_top_builddir)' $(BENCH_OCSP_ARGS)
 .PHONY: bench-ocsp
+
+# Device posture (see docs/posture.md): the server CPU a posture check
+# adds to one /1.0/sign issuance, against issuance without it.
+EXTRA_DIST += bench/posture-bench.py
+BENCH_POSTURE_ARGS ?=
+bench-posture: ca/deviceid-ca$(EXEEXT) tests/tools/ca-issue$(EXEEXT)
+	$(PYTHON3) $(abs_top_srcdir)/bench/posture-bench.py --builddir '$(abs_top_builddir)' $(BENCH_POSTURE_ARGS)
+.PHONY: bench-posture

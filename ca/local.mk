@@ -15,6 +15,7 @@ include ca/auth/local.mk
 include ca/inventory/local.mk
 include ca/revoke/local.mk
 include ca/attest/local.mk
+include ca/posture/local.mk
 include ca/sign/local.mk
 include ca/acme/local.mk
 include ca/console/local.mk

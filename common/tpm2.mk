@@ -12,8 +12,10 @@ common_libtpm2util_a_SOURCES = \
 	common/tpm2-check.c \
 	common/tpm2-cred.c \
 	common/tpm2-info.c \
-	common/tpm2-policy.c
-common_libtpm2util_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
+	common/tpm2-policy.c \
+	common/tpm2-quote.c common/tpm2-eventlog.c common/tpm2quote.h \
+	common/posture.c common/posture.h
+common_libtpm2util_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS) $(JSONC_CFLAGS)
 
 # Link line for anything that uses libtpm2util.a (put before $(COMMON_LIBS)).
 TPM2UTIL_LIBS = common/libtpm2util.a $(TSS2_LIBS)

@@ -31,6 +31,7 @@ include tests/ca-acme.mk
 include tests/ca-sign.mk
 include tests/ca-revoke.mk
 include tests/ca-console.mk
+include tests/posture.mk
 include tests/tools.mk
 
 # `make fuzz-smoke` in a build configured with --enable-fuzzing (CC=clang):

@@ -64,6 +64,15 @@ void ca_config_free(ca_config *c) {
         for (size_t i = 0; i < c->n_provisioners; i++)
                 provisioner_done(&c->provisioners[i]);
         free(c->provisioners);
+        for (size_t i = 0; i < c->n_postures; i++) {
+                free(c->postures[i].name);
+                for (size_t k = 0; k < c->postures[i].n_kv; k++) {
+                        free(c->postures[i].kv[k].key);
+                        free(c->postures[i].kv[k].value);
+                }
+                free(c->postures[i].kv);
+        }
+        free(c->postures);
         free(c->console_ui_dir);
         free(c->console_url);
         free(c);
@@ -441,6 +450,47 @@ static int console_key(conf_ctx *ctx, const conf_section *s, const char *name, c
         return 0;
 }
 
+/* [posture "NAME"]: kept as written, for ca/posture/ (docs/posture.md). */
+static const char *const posture_keys[] = {
+        "pcrs", "pcr_selection", "pcr_file", "secure_boot", "disk_encryption", "min_kernel", "on_failure", NULL,
+};
+
+static int posture_section(conf_ctx *ctx, const conf_section *s, void *userdata) {
+        ca_config *c = userdata;
+        ca_posture_section *n;
+
+        if (!name_valid(s->arg))
+                return conf_fail(ctx, -EINVAL, "invalid posture section name \"%s\"", s->arg);
+        if (!s->first)
+                return 0;
+        if (c->n_postures >= MAX_PROVISIONERS)
+                return conf_fail(ctx, -E2BIG, "more than %d posture sections", MAX_PROVISIONERS);
+        n = realloc(c->postures, (c->n_postures + 1) * sizeof(*n));
+        if (!n)
+                return conf_fail(ctx, -ENOMEM, "out of memory");
+        c->postures = n;
+        n = &c->postures[c->n_postures];
+        *n = (ca_posture_section) { .name = strdup(s->arg) };
+        if (!n->name)
+                return conf_fail(ctx, -ENOMEM, "out of memory");
+        c->n_postures++;
+        return 0;
+}
+
+static int posture_key(conf_ctx *ctx, const conf_section *s, const char *name, const char *value, void *userdata) {
+        ca_posture_section *p = &((ca_config *) userdata)->postures[s->index];
+        ca_kv *kv = realloc(p->kv, (p->n_kv + 1) * sizeof(*kv));
+
+        if (!kv)
+                return conf_fail(ctx, -ENOMEM, "out of memory");
+        p->kv = kv;
+        kv[p->n_kv] = (ca_kv) { .key = strdup(name), .value = strdup(value) };
+        p->n_kv++;
+        if (!kv[p->n_kv - 1].key || !kv[p->n_kv - 1].value)
+                return conf_fail(ctx, -ENOMEM, "out of memory");
+        return 0;
+}
+
 static const conf_section_spec sections[] = {
         {
                 .name = "server",
@@ -480,6 +530,13 @@ static const conf_section_spec sections[] = {
                 .form = CONF_QUOTED,
                 .section = provisioner_section,
                 .key = provisioner_key,
+        },
+        {
+                .name = "posture",
+                .form = CONF_QUOTED,
+                .keys = posture_keys,
+                .section = posture_section,
+                .key = posture_key,
         },
 };
 

@@ -84,6 +84,14 @@ typedef struct ca_provisioner {
 
 /* [limits]: request rates (429 with Retry-After past them; "off" or 0
  * turns one off) and the purge of expired ACME state. */
+/* [posture "NAME"]: the posture policy of the provisioner or account
+ * NAME (docs/posture.md), its keys as written; ca/posture/ reads them. */
+typedef struct ca_posture_section {
+        char *name;
+        ca_kv *kv;
+        size_t n_kv;
+} ca_posture_section;
+
 typedef struct ca_limits {
         ca_rate new_account_per_address; /* ACME newAccount, per client address */
         ca_rate new_order_per_account;   /* ACME newOrder, per account */
@@ -107,6 +115,8 @@ typedef struct ca_config {
         ca_limits limits;
         ca_provisioner *provisioners;
         size_t n_provisioners;
+        ca_posture_section *postures;
+        size_t n_postures;
         /* [revocation], in seconds but the port; base_url NULL: derived
          * (ca_config_revocation_base()). */
         unsigned http_port;

@@ -19,6 +19,9 @@
  * withdraws the certificates it holds (docs/revocation.md). */
 #define CA_PROBLEM_DEVICE_DISABLED "urn:deviceid:error:deviceDisabled"
 #define CA_PROBLEM_DEVICE_REMOVED "urn:deviceid:error:deviceRemoved"
+/* The device's posture report failed the policy (docs/posture.md); the
+ * message names each failed check. */
+#define CA_PROBLEM_POSTURE "urn:deviceid:error:posture"
 
 typedef struct ca_refusal {
         unsigned status;

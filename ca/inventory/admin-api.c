@@ -22,6 +22,7 @@
 #include "ca/core/audit.h"
 #include "ca/core/query.h"
 #include "devices.h"
+#include "posture-store.h"
 #include "inventory.h"
 #include "log.h"
 
@@ -328,6 +329,47 @@ static int parse_id_path(const char *rest, int64_t *ret_id, const char **ret_act
         return 0;
 }
 
+/* GET /admin/devices/ID/posture: the baseline and the last reports;
+ * POST /admin/devices/ID/posture/accept: the newest report's PCR values
+ * become the baseline (docs/posture.md). */
+static http_response *handle_posture(const http_request *req, int64_t id, bool accept, const audit_actor *who,
+                                     const char *target) {
+        _cleanup_(device_done) device d = {};
+        _cleanup_json_ json_object *o = NULL, *detail = NULL;
+        http_response *resp;
+        int r;
+
+        if (!streq(req->method, accept ? "POST" : "GET")) {
+                resp = http_response_error(405, "method not allowed");
+                if (resp)
+                        (void) http_response_add_header(resp, "Allow", accept ? "POST" : "GET");
+                return resp;
+        }
+        r = devices_get(the_admin.st, id, &d);
+        if (r < 0)
+                return store_error(r, "read a device");
+        if (accept) {
+                r = store_begin(the_admin.st);
+                if (r < 0)
+                        return store_error(r, "accept a posture baseline");
+                r = posture_store_accept(the_admin.st, id, time(NULL));
+                if (r == -ENOENT) {
+                        (void) store_rollback(the_admin.st);
+                        return http_response_error(409, "the device has sent no posture report");
+                }
+                if (r >= 0)
+                        r = device_detail(&d, -1, &detail);
+                r = finish_change(r, who, "device.posture.accept", target, detail);
+                if (r < 0)
+                        return store_error(r, "accept a posture baseline");
+                log_info("Admin API: device %" PRId64 ": the last posture report is the new baseline.", id);
+        }
+        r = posture_store_to_json(the_admin.st, id, &o);
+        if (r < 0)
+                return store_error(r, "read a device's posture");
+        return http_response_json(200, o, NULL);
+}
+
 /* PUT /admin/devices/ID/tags: {"tags": [...]} replaces the device's tags. */
 static http_response *handle_tags(const http_request *req, int64_t id, const audit_actor *who, const char *target) {
         _cleanup_(device_done) device d = {};
@@ -444,6 +486,8 @@ static http_response *handle_device(const http_request *req, void *userdata) {
         }
         if (streq(action, "tags"))
                 return handle_tags(req, id, &who, target);
+        if (streq(action, "posture") || streq(action, "posture/accept"))
+                return handle_posture(req, id, streq(action, "posture/accept"), &who, target);
         return http_response_error(404, "not found");
 }
 

@@ -15,6 +15,7 @@
 #include "ca/core/ca-dir.h"
 #include "device-cli.h"
 #include "devices.h"
+#include "posture-store.h"
 #include "inventory.h"
 #include "log.h"
 
@@ -41,7 +42,8 @@ static void device_help(void) {
                "  disable ID|EK-URI      (revokes the device's certificates)\n"
                "  enable ID|EK-URI\n"
                "  remove ID|EK-URI       (revokes the device's certificates)\n"
-               "  import FILE [--format json|csv]\n");
+               "  import FILE [--format json|csv]\n"
+               "  posture accept ID|EK-URI (the last posture report's PCR values become the baseline)\n");
 }
 
 static int open_inventory(const char *dir, store **ret) {
@@ -215,20 +217,106 @@ static int do_list(store *st, const device_args *a) {
         return r < 0 ? log_oom() : 0;
 }
 
+static void print_time(const char *label, int64_t t) {
+        char buf[32] = "-";
+        struct tm tm;
+        time_t tt = (time_t) t;
+
+        if (gmtime_r(&tt, &tm))
+                (void) strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("%s%s", label, buf);
+}
+
+/* The posture part of `device show` (docs/posture.md). */
+static void print_posture(json_object *p) {
+        json_object *base = NULL, *reports = NULL;
+        size_t n;
+
+        (void) json_object_object_get_ex(p, "baseline", &base);
+        (void) json_object_object_get_ex(p, "reports", &reports);
+        n = reports ? json_object_array_length(reports) : 0;
+        if (!base && n == 0)
+                return;
+        printf("posture:\n");
+        if (base) {
+                json_object *at = NULL;
+
+                (void) json_object_object_get_ex(base, "recordedAt", &at);
+                print_time("  baseline:  recorded ", json_object_get_int64(at));
+                printf("\n");
+        } else
+                printf("  baseline:  none\n");
+        for (size_t i = 0; i < n; i++) {
+                json_object *r = json_object_array_get_idx(reports, i), *v = NULL, *checks = NULL, *facts = NULL;
+                const char *acct = "";
+
+                (void) json_object_object_get_ex(r, "at", &v);
+                print_time(i == 0 ? "  last:      " : "  earlier:   ", json_object_get_int64(v));
+                if (json_object_object_get_ex(r, "account", &v))
+                        acct = json_object_get_string(v);
+                (void) json_object_object_get_ex(r, "passed", &v);
+                printf(" %s %s\n", acct, json_object_get_boolean(v) ? "passed" : "FAILED");
+                if (i > 0)
+                        continue;
+                if (json_object_object_get_ex(r, "checks", &checks) && json_object_is_type(checks, json_type_array))
+                        for (size_t k = 0; k < json_object_array_length(checks); k++) {
+                                json_object *c = json_object_array_get_idx(checks, k), *name = NULL, *ok = NULL,
+                                            *detail = NULL;
+
+                                (void) json_object_object_get_ex(c, "check", &name);
+                                (void) json_object_object_get_ex(c, "passed", &ok);
+                                (void) json_object_object_get_ex(c, "detail", &detail);
+                                printf("    %-15s %-6s %s\n", json_object_get_string(name),
+                                       json_object_get_boolean(ok) ? "pass" : "FAIL", json_object_get_string(detail));
+                        }
+                if (json_object_object_get_ex(r, "facts", &facts) && json_object_is_type(facts, json_type_object)) {
+                        printf("    facts:");
+                        json_object_object_foreach(facts, key, val)
+                                printf(" %s=%s", key, json_object_get_string(val));
+                        printf("\n");
+                }
+        }
+}
+
 static int do_show(store *st, const device_args *a) {
         _cleanup_(device_done) device d = {};
+        _cleanup_json_ json_object *posture = NULL;
         int r;
 
         r = find_device(st, a->rest[0], &d);
         if (r < 0)
                 return r;
+        r = posture_store_to_json(st, d.id, &posture);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the posture of device %" PRId64 ": %m", d.id);
         if (a->json) {
                 _cleanup_json_ json_object *o = NULL;
-                if (device_to_json(&d, &o) < 0)
+                if (device_to_json(&d, &o) < 0 || json_add_object(o, "posture", TAKE_PTR(posture)) < 0)
                         return log_oom();
                 return print_json(o);
         }
         print_device(&d);
+        print_posture(posture);
+        return 0;
+}
+
+static int do_posture_accept(store *st, const device_args *a) {
+        _cleanup_(device_done) device d = {};
+        int r;
+
+        r = find_device(st, a->rest[1], &d);
+        if (r < 0)
+                return r;
+        r = store_begin(st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to accept the posture of device %" PRId64 ": %m", d.id);
+        r = posture_store_accept(st, d.id, time(NULL));
+        r = finish_change(st, r, "device.posture.accept", d.id, d.ek_uri, -1);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Device %" PRId64 " has sent no posture report yet.", d.id);
+        if (r < 0)
+                return log_error_errno(r, "Failed to accept the posture of device %" PRId64 ": %m", d.id);
+        printf("device %" PRId64 " (%s): the last posture report's PCR values are the new baseline\n", d.id, d.ek_uri);
         return 0;
 }
 
@@ -384,7 +472,13 @@ int cmd_device(int argc, char **argv) {
                 want_rest = 1;
         else if (streq(verb, "tag") || streq(verb, "untag"))
                 want_rest = -2;
-        else {
+        else if (streq(verb, "posture")) {
+                if (a.n_rest != 2 || !streq(a.rest[0], "accept")) {
+                        log_error("device posture takes: accept ID|EK-URI.");
+                        return 2;
+                }
+                want_rest = 2;
+        } else {
                 log_error("Unknown device command \"%s\".", verb);
                 return 2;
         }
@@ -416,6 +510,8 @@ int cmd_device(int argc, char **argv) {
                 r = do_show(st, &a);
         else if (streq(verb, "import"))
                 r = do_import(st, &a);
+        else if (streq(verb, "posture"))
+                r = do_posture_accept(st, &a);
         else if (streq(verb, "tag") || streq(verb, "untag"))
                 r = do_tags(st, &a, streq(verb, "tag"));
         else

@@ -7,6 +7,7 @@
 #include "ca/core/ca-dir.h"
 #include "devices.h"
 #include "inventory.h"
+#include "posture-store.h"
 #include "log.h"
 
 int inventory_store_open(const ca_config *cfg, const char *dir, store **ret) {
@@ -19,6 +20,8 @@ int inventory_store_open(const ca_config *cfg, const char *dir, store **ret) {
         r = devices_store_migrate(st);
         if (r >= 0)
                 r = accounts_store_migrate(st);
+        if (r >= 0)
+                r = posture_store_migrate(st);
         if (r < 0)
                 return log_error_errno(r, "Failed to apply the inventory's database schema: %m");
         *ret = TAKE_PTR(st);

@@ -10,6 +10,7 @@ ca_inventory_libcainventory_a_SOURCES = \
 	ca/inventory/device-cli.c ca/inventory/device-cli.h \
 	ca/inventory/account-template.c ca/inventory/account-template.h \
 	ca/inventory/accounts.c ca/inventory/accounts.h \
+	ca/inventory/posture-store.c ca/inventory/posture-store.h \
 	ca/inventory/accounts-api.c ca/inventory/accounts-api.h \
 	ca/inventory/account-cli.c ca/inventory/account-cli.h
 ca_inventory_libcainventory_a_CFLAGS = $(CA_CORE_CFLAGS)

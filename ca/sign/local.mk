@@ -11,5 +11,5 @@ ca_sign_libcasign_a_SOURCES = \
 	ca/sign/x5c-token.c ca/sign/x5c-token.h \
 	ca/sign/x5c-cache.c ca/sign/x5c-cache.h
 ca_sign_libcasign_a_CFLAGS = $(CA_CORE_CFLAGS)
-CA_SIGN_LIBS = ca/sign/libcasign.a $(CA_INVENTORY_LIBS)
+CA_SIGN_LIBS = ca/sign/libcasign.a $(CA_POSTURE_LIBS) $(CA_INVENTORY_LIBS)
 EXTRA_DIST += ca/sign/README.md

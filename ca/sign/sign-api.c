@@ -148,7 +148,8 @@ static void api_free(void *userdata) {
         free(api);
 }
 
-int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg) {
+int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg,
+                         int dirfd) {
         sign_api *api;
         int r;
 
@@ -158,7 +159,7 @@ int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         if (!api)
                 return -ENOMEM;
         api->iss = iss;
-        r = sign_ca_new(st, iss, trust, cfg, &api->ca);
+        r = sign_ca_new(st, iss, trust, cfg, dirfd, &api->ca);
         if (r < 0) {
                 free(api);
                 return r;

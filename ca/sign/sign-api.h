@@ -18,4 +18,5 @@
  * their roots from trust, the jti table) and registers its routes.
  * Borrowed arguments must outlive the server; the Account CA is freed by
  * a shutdown hook. Logs configuration errors; returns 0 or -errno. */
-int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg);
+int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg,
+                         int dirfd);

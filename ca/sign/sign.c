@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "ca/inventory/devices.h"
+#include "ca/posture/posture-check.h"
+#include "posture.h"
 #include "log.h"
 #include "sign-account.h"
 #include "sign-req.h"
@@ -20,6 +22,7 @@
 #include "x5c-token.h"
 
 #define AUD_PATH "/1.0/sign#x5c/"
+#define ACCOUNT_REF_PREFIX "x5c/" /* the account reference of what an x5c provisioner issued */
 #define ACCOUNTS_ISS "accounts"
 #define ACCOUNTS_JTI_KEY "/accounts" /* no provisioner or account has this name */
 #define JTI_PURGE_INTERVAL 60 /* seconds */
@@ -42,6 +45,8 @@ struct sign_ca {
         size_t n_provs;
         _Atomic int64_t next_purge; /* of expired jtis */
         x5c_cache *chains;          /* verified device chains of tokens */
+        posture_policies *postures; /* [posture] sections (docs/posture.md) */
+        const ca_anchors *attestation; /* what AK certificates chain to */
 };
 
 static const store_migration x5c_migrations[] = {
@@ -90,6 +95,7 @@ void sign_ca_free(sign_ca *ca) {
         free(ca->provs);
         strv_free(ca->accounts_aud);
         x5c_cache_free(ca->chains);
+        posture_policies_free(ca->postures);
         free(ca);
 }
 
@@ -123,8 +129,9 @@ static int prov_audiences(const ca_config *cfg, x5c_prov *p) {
         return audiences(cfg, AUD_PATH, p->name, &p->audiences);
 }
 
-int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, sign_ca **ret) {
+int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, int dirfd, sign_ca **ret) {
         _cleanup_(sign_ca_freep) sign_ca *ca = NULL;
+        _cleanup_free_ char *error = NULL;
         int r;
 
         if (!st || !iss || !trust || !cfg || !ret)
@@ -141,6 +148,10 @@ int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *
         r = x5c_cache_new(&ca->chains);
         if (r < 0)
                 return log_oom();
+        ca->attestation = ca_trust_issued_by(trust, CA_ATTESTATION);
+        r = posture_policies_load(dirfd, cfg, &ca->postures, &error);
+        if (r < 0)
+                return log_error_errno(r, "Invalid posture policy in ca.conf: %s", error ?: strerror(-r));
         r = audiences(cfg, ACCOUNTS_PATH, "", &ca->accounts_aud);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the account list's audiences: %m");
@@ -412,6 +423,30 @@ static int verify_leaf_cached(sign_ca *ca, const x5c_token *t, const token_prov 
         return 0;
 }
 
+/* The posture report of the token, when the provisioner's or account's
+ * policy asks for one (docs/posture.md): -EPERM with a posture refusal
+ * when it fails. Nothing of this runs without a policy. */
+static int check_posture(sign_ca *ca, const posture_policy *pol, const x5c_token *t, const char *prov,
+                         const device *dev, time_t now, sign_refusal *ref) {
+        _cleanup_json_ json_object *claims = NULL;
+        posture_verdict v;
+        posture_token tok = { .jti = t->jti, .iat = t->iat, .exp = t->exp };
+        int r;
+
+        if (!ca->attestation)
+                return -EINVAL;
+        r = json_parse_object((const char *) t->jws->payload, t->jws->payload_len, X5C_TOKEN_MAX, &claims);
+        if (r < 0)
+                return r;
+        (void) json_object_object_get_ex(claims, POSTURE_CLAIM, &tok.claim);
+        r = posture_evaluate(ca->st, ca->attestation, pol, &tok, prov, dev->id, dev->ek_uri, now, &v);
+        if (r < 0)
+                return r;
+        if (!v.passed)
+                return posture_refuse(&v, prov, ref);
+        return 0;
+}
+
 int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_result *ret,
                  sign_refusal *ret_refusal) {
         chain_lookup lookup = { .ca = ca, .now = now };
@@ -513,6 +548,16 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 return ca_refuse(ret_refusal, 401, "%s", why);
         if (r < 0)
                 return ca_refuse(ret_refusal, 400, "%s", why ?: "invalid validity");
+
+        {
+                const posture_policy *pol = posture_policy_find(ca->postures, p.name);
+
+                if (pol) {
+                        r = check_posture(ca, pol, t, p.name, &dev, now, ret_refusal);
+                        if (r < 0)
+                                return r;
+                }
+        }
 
         {
                 EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
@@ -649,6 +694,14 @@ int sign_ca_renew(sign_ca *ca, STACK_OF(X509) *client_chain, time_t now, sign_re
         r = check_issued(ca, leaf, CA_ACCOUNT, "client certificate", &info, ret_refusal);
         if (r < 0)
                 return r;
+        if (info.account && strncmp(info.account, ACCOUNT_REF_PREFIX, strlen(ACCOUNT_REF_PREFIX)) == 0 &&
+            posture_policy_find(ca->postures, info.account + strlen(ACCOUNT_REF_PREFIX))) {
+                /* mTLS renewal carries no posture report. */
+                (void) ca_refuse(ret_refusal, 403, "\"%s\" asks for a posture report at every issuance: use /1.0/sign",
+                                 info.account + strlen(ACCOUNT_REF_PREFIX));
+                ret_refusal->type = CA_PROBLEM_POSTURE;
+                return -EPERM;
+        }
 
         r = device_cert_limit(ca, info.device_id, &limit);
         if (r == -ENOENT || (r >= 0 && limit - now < SIGN_MIN_LIFETIME))

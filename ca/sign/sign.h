@@ -46,9 +46,10 @@ typedef struct sign_ca sign_ca;
  * audiences: "https://NAME/1.0/sign#x5c/PROV" and
  * "https://NAME:PORT/1.0/sign#x5c/PROV" for every [server] dns_names NAME,
  * PORT being the listen port. Borrowed st, iss, trust and cfg must
- * outlive the result. Logs what is wrong. 0 (also when there is no x5c
+ * outlive the result. The [posture] policies of cfg are read here
+ * (pcr_file relative to dirfd). Logs what is wrong. 0 (also when there is no x5c
  * provisioner: then every token is refused) or -errno. */
-int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, sign_ca **ret);
+int sign_ca_new(store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg, int dirfd, sign_ca **ret);
 void sign_ca_free(sign_ca *ca);
 DEFINE_TRIVIAL_CLEANUP_FUNC(sign_ca *, sign_ca_free);
 

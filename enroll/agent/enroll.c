@@ -209,6 +209,8 @@ void enroll_device_done(enroll_device *d) {
         x509_stack_free(d->x5c);
         signer_free(d->signer);
         free(d->ek_uri);
+        tpm_key_free(d->ak);
+        x509_stack_free(d->ak_chain);
         *d = (enroll_device) {};
 }
 
@@ -266,8 +268,10 @@ int enroll_device_enroll(tpm_ctx *t, const enroll_ca *ca, tpm_key_alg alg, enrol
                 return r;
         log_debug("Device certificate issued for \"%s\".", ak.ek_uri);
 
-        /* The AK's work is done; it was never stored. */
+        /* The AK stays in memory for posture reports; it is never stored. */
         d.ek_uri = TAKE_PTR(ak.ek_uri);
+        d.ak = TAKE_PTR(ak.ak);
+        d.ak_chain = TAKE_PTR(ak.chain);
         d.key = TAKE_PTR(dev.key);
         d.cert = dev.cert;
         dev.cert = (cert_bundle) {};
@@ -361,16 +365,39 @@ static int account_key(tpm_ctx *t, const sign_client_account *spec, tpm_key_alg 
         return 0;
 }
 
-int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *dev,
+/* Makes sure dev holds a certified AK: a device taken over from the
+ * keyring gets a new AK certificate (the AK is never stored). Failures
+ * are only logged at debug: the token then goes without a report. */
+static void device_ak(tpm_ctx *t, const enroll_ca *ca, enroll_device *dev) {
+        _cleanup_(attest_client_result_done) attest_client_result ak = {};
+        client_failure e;
+        int r;
+
+        if (dev->ak)
+                return;
+        r = attest_client_enroll(t, ca->attest_url, enroll_ca_roots(ca, &ca->attest_roots), TPM_KEY_ECC_P256, &ak, &e);
+        if (r < 0) {
+                log_debug_errno(r, "No AK certificate for posture reports (%s): %s", e.step ?: "attest", e.detail);
+                return;
+        }
+        dev->ak = TAKE_PTR(ak.ak);
+        dev->ak_chain = TAKE_PTR(ak.chain);
+}
+
+int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, enroll_device *dev,
                          const sign_client_account *spec, tpm_key_alg alg, enroll_account *ret,
                          enroll_failure *f) {
         _cleanup_(enroll_account_done) enroll_account a = { .tpm = spec->tpm };
         _cleanup_(signer_freep) signer *s = NULL;
+        posture_source ps = {};
         int r;
 
         r = account_key(t, spec, alg, &s, &a.key_pem, &a.key_len, f);
         if (r < 0)
                 return r;
+        device_ak(t, ca, dev);
+        if (dev->ak)
+                ps = (posture_source) { .tpm = t, .ak = dev->ak, .ak_cert = sk_X509_value(dev->ak_chain, 0) };
         *f = (enroll_failure) { .who = "Account CA", .url = ca->account_url ?: ca->url };
         if (!spec->provisioner && ca->account_provisioner) {
                 /* A local account: the configured provisioner. */
@@ -378,10 +405,12 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *d
 
                 local.provisioner = ca->account_provisioner;
                 r = sign_client_sign(ca->account_url ?: ca->url, enroll_ca_roots(ca, &ca->account_roots),
-                                     ca->account_issuer.chain ? &ca->account_issuer : NULL, dev->signer, dev->x5c, &local, s, &a.cert, &f->e);
+                                     ca->account_issuer.chain ? &ca->account_issuer : NULL, dev->signer, dev->x5c,
+                                     &local, s, dev->ak ? &ps : NULL, &a.cert, &f->e);
         } else
                 r = sign_client_sign(ca->account_url ?: ca->url, enroll_ca_roots(ca, &ca->account_roots),
-                                     ca->account_issuer.chain ? &ca->account_issuer : NULL, dev->signer, dev->x5c, spec, s, &a.cert, &f->e);
+                                     ca->account_issuer.chain ? &ca->account_issuer : NULL, dev->signer, dev->x5c,
+                                     spec, s, dev->ak ? &ps : NULL, &a.cert, &f->e);
         if (r < 0)
                 return r;
         *ret = a;

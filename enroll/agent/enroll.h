@@ -96,7 +96,8 @@ int enroll_failure_format(int r, const enroll_failure *f, const char *root_path,
 /* True if the failure is the CA saying this device is disabled or not
  * (any more) in the inventory: a 403 from any of the three CAs with the
  * problem type deviceDisabled or deviceRemoved. A bare 403, any other
- * refusal or an unreachable CA is not. */
+ * refusal (a posture refusal included: docs/posture.md) or an unreachable
+ * CA is not. */
 bool enroll_failure_is_removed(int r, const enroll_failure *f);
 
 /* The device identity in use: certificate chain and its TPM key. */
@@ -106,13 +107,18 @@ typedef struct enroll_device {
         STACK_OF(X509) *x5c;     /* chain without self-signed roots, for tokens */
         signer *signer;          /* over key, in the TPM */
         char *ek_uri;            /* NULL when reused from the keyring */
+        /* The AK the Attestation CA certified, kept in memory for posture
+         * reports (docs/posture.md); NULL until enrolled (again). */
+        tpm_key *ak;
+        STACK_OF(X509) *ak_chain; /* AK certificate first */
 } enroll_device;
 void enroll_device_done(enroll_device *d);
 
 /* The whole device enrollment: an AK certificate from the Attestation
  * CA, then a device certificate for a new device key of alg from the
- * Agent CA (device-attest-01). The AK is never stored. 0 and *ret (the
- * caller's), or -errno with *f filled. */
+ * Agent CA (device-attest-01). The AK is kept in *ret (in memory only)
+ * for posture reports. 0 and *ret (the caller's), or -errno with *f
+ * filled. */
 int enroll_device_enroll(tpm_ctx *t, const enroll_ca *ca, tpm_key_alg alg, enroll_device *ret, enroll_failure *f);
 
 /* Takes over the device identity the keyring holds: the entry's chain
@@ -132,8 +138,12 @@ void enroll_account_done(enroll_account *a);
 
 /* A new key for spec (software P-256, or a TPM key of alg when spec->tpm)
  * and a certificate for it from the Account CA (/1.0/sign, token signed
- * by the device key). 0 and *ret, or -errno with *f filled. */
-int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, const enroll_device *dev,
+ * by the device key, with a posture report quoted by dev's AK). A device
+ * taken over from the keyring has no AK yet: one is certified by the
+ * Attestation CA first and kept in dev; if that fails, the token goes
+ * without a report (the CA decides whether it needs one). 0 and *ret,
+ * or -errno with *f filled. */
+int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, enroll_device *dev,
                          const sign_client_account *spec, tpm_key_alg alg, enroll_account *ret,
                          enroll_failure *f);
 

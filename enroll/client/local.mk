@@ -14,6 +14,7 @@ enroll_client_libclient_a_SOURCES = \
 	enroll/client/acme-wire.c enroll/client/acme-wire.h \
 	enroll/client/acme-client.c enroll/client/acme-client.h \
 	enroll/client/device-attest-client.c enroll/client/device-attest-client.h \
+	enroll/client/posture-client.c enroll/client/posture-client.h \
 	enroll/client/sign-client.c enroll/client/sign-client.h \
 	enroll/client/accounts-client.c enroll/client/accounts-client.h
 enroll_client_libclient_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(TSS2_CFLAGS) \

@@ -155,9 +155,8 @@ int sign_client_audience(const char *ca_url, const char *provisioner, char **ret
         return 0;
 }
 
-int sign_client_build_claims(const char *provisioner, const char *aud, const char *sub,
-                             char *const *sans, size_t n_sans, const char *jti, time_t now,
-                             const char *csr_thumb, char **ret) {
+static int claims_object(const char *provisioner, const char *aud, const char *sub, char *const *sans,
+                         size_t n_sans, const char *jti, time_t now, const char *csr_thumb, json_object **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
 
@@ -198,6 +197,21 @@ int sign_client_build_claims(const char *provisioner, const char *aud, const cha
                 if (r >= 0)
                         r = json_add_string(cnf, "x5rt#S256", csr_thumb);
         }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int sign_client_build_claims(const char *provisioner, const char *aud, const char *sub,
+                             char *const *sans, size_t n_sans, const char *jti, time_t now,
+                             const char *csr_thumb, char **ret) {
+        _cleanup_json_ json_object *o = NULL;
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        r = claims_object(provisioner, aud, sub, sans, n_sans, jti, now, csr_thumb, &o);
         if (r < 0)
                 return r;
         return json_to_string_dup(o, ret);
@@ -395,7 +409,10 @@ static int csr_sans(const sign_client_account *acct, x509_san **ret, size_t *ret
  * when a key in the TPM could not sign (the account key of a TPM
  * account, the device key of the token), else local. */
 static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device_chain,
-                      const sign_client_account *acct, signer *account, char **ret, client_failure *e) {
+                      const sign_client_account *acct, signer *account, const posture_source *posture,
+                      char **ret, client_failure *e) {
+        _cleanup_json_ json_object *claims_obj = NULL;
+        time_t now = time(NULL);
         _cleanup_free_ char *aud = NULL, *claims = NULL, *thumb = NULL, *csr_pem = NULL, *ott = NULL;
         _cleanup_free_ uint8_t *csr = NULL;
         _cleanup_free_ x509_san *sans = NULL;
@@ -429,10 +446,26 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
         if (r >= 0)
                 r = sign_client_new_jti(jti);
         if (r >= 0)
-                r = sign_client_build_claims(prov, aud, acct->sub, acct->sans, acct->n_sans, jti, time(NULL), thumb,
-                                             &claims);
+                r = claims_object(prov, aud, acct->sub, acct->sans, acct->n_sans, jti, now, thumb, &claims_obj);
         if (r == -EINVAL)
                 return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, "bad CA URL, CN or SAN");
+        if (r < 0)
+                return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
+        if (posture) {
+                /* The quote's qualifying data binds it to this token. */
+                json_object *report = NULL;
+
+                r = posture_client_report(posture, jti, (int64_t) now, (int64_t) now + SIGN_CLIENT_TOKEN_LIFETIME,
+                                          &report);
+                if (r == -ENOMEM)
+                        return fail(e, CLIENT_FAIL_LOCAL, "build the posture report", r, NULL);
+                if (r < 0)
+                        return fail(e, CLIENT_FAIL_TPM, "quote the PCRs with the AK", r, NULL);
+                r = json_add_object(claims_obj, POSTURE_CLAIM, report);
+                if (r < 0)
+                        return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
+        }
+        r = json_to_string_dup(claims_obj, &claims);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
         r = sign_client_build_token(device, device_chain, "device", claims, &ott);
@@ -459,7 +492,7 @@ static bool chain_consistent(STACK_OF(X509) *chain) {
 
 int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cert_bundle *issuer, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
-                     cert_bundle *ret, client_failure *e) {
+                     const posture_source *posture, cert_bundle *ret, client_failure *e) {
         _cleanup_(http_client_response_freep) http_client_response *resp = NULL;
         _cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
         _cleanup_free_ char *url = NULL, *body = NULL;
@@ -473,7 +506,7 @@ int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cer
         r = client_url(ca_url, "1.0/sign", &url);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "use the CA URL", r, NULL);
-        r = build_body(ca_url, device, device_chain, acct, account, &body, e);
+        r = build_body(ca_url, device, device_chain, acct, account, posture, &body, e);
         if (r < 0)
                 return r;
 

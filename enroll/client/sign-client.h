@@ -21,6 +21,7 @@
 
 #include "cert-bundle.h"
 #include "enroll/client/failure.h"
+#include "enroll/client/posture-client.h"
 #include "signer.h"
 
 #define SIGN_CLIENT_PROVISIONER "devices"
@@ -88,8 +89,10 @@ int sign_client_parse_response(const char *body, size_t len, STACK_OF(X509) **re
  * key, and the chain verifies to issuer when given (the root the
  * Account CA's certificates chain to, such as deviceid-ca's
  * account-root.pem), else each certificate of it is signed by the next
- * (the CA is the one TLS authenticated). 0 and *ret_chain (leaf first;
- * the caller's), or -errno with *e filled. */
+ * (the CA is the one TLS authenticated). With posture (may be NULL),
+ * the token carries the "deviceid/posture" claim (posture-client.h).
+ * 0 and *ret_chain (leaf first; the caller's), or -errno with *e
+ * filled. */
 int sign_client_sign(const char *ca_url, const cert_bundle *tls_roots, const cert_bundle *issuer, signer *device,
                      STACK_OF(X509) *device_chain, const sign_client_account *acct, signer *account,
-                     cert_bundle *ret, client_failure *e);
+                     const posture_source *posture, cert_bundle *ret, client_failure *e);

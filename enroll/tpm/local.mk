@@ -14,7 +14,8 @@ enroll_tpm_libtpm_a_SOURCES = \
 	enroll/tpm/tpm-pem.c \
 	enroll/tpm/tpm-signer.c \
 	enroll/tpm/tpm-activate.c enroll/tpm/tpm-activate.h \
-	enroll/tpm/tpm-recover.c enroll/tpm/tpm-recover.h
+	enroll/tpm/tpm-recover.c enroll/tpm/tpm-recover.h \
+	enroll/tpm/tpm-quote.c enroll/tpm/tpm-quote.h
 enroll_tpm_libtpm_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(TSS2_CFLAGS)
 
 # Link line for anything that uses the TPM layer (put before $(COMMON_LIBS)).

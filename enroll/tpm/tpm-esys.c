@@ -207,3 +207,19 @@ int tpm_handle_exists(tpm_ctx *t, TPM2_HANDLE handle) {
         return cap->capability == TPM2_CAP_HANDLES && cap->data.handles.count >= 1 &&
                cap->data.handles.handle[0] == handle;
 }
+
+int tpm_esys_quote(tpm_ctx *t, ESYS_TR sign, const TPM2B_DATA *qualifying, const TPML_PCR_SELECTION *sel,
+                   TPM2B_ATTEST **ret_attest, TPMT_SIGNATURE **ret_sig) {
+        /* The AK authorizes with its (empty) password and signs with its
+         * own scheme. */
+        return tpm_call(t, Esys_Quote(t->esys, sign, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, qualifying, &key_scheme,
+                                 sel, ret_attest, ret_sig),
+                      "Esys_Quote");
+}
+
+int tpm_esys_pcr_read(tpm_ctx *t, const TPML_PCR_SELECTION *sel, TPML_PCR_SELECTION **ret_sel,
+                      TPML_DIGEST **ret_values) {
+        return tpm_call(t, Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, sel, NULL, ret_sel,
+                                    ret_values),
+                      "Esys_PCR_Read");
+}

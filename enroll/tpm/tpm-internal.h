@@ -84,6 +84,12 @@ int tpm_esys_nv_read_public(tpm_ctx *t, ESYS_TR nv, TPM2B_NV_PUBLIC **ret);
 /* auth: the index itself (TPMA_NV_AUTHREAD) or ESYS_TR_RH_OWNER. */
 int tpm_esys_nv_read(tpm_ctx *t, ESYS_TR auth, ESYS_TR nv, uint16_t size, uint16_t offset,
                      TPM2B_MAX_NV_BUFFER **ret);
+/* TPM2_Quote by sign over sel; TPM2_PCR_Read of sel (the TPM may return
+ * fewer PCRs than asked: at most 8 digests per call). */
+int tpm_esys_quote(tpm_ctx *t, ESYS_TR sign, const TPM2B_DATA *qualifying, const TPML_PCR_SELECTION *sel,
+                   TPM2B_ATTEST **ret_attest, TPMT_SIGNATURE **ret_sig);
+int tpm_esys_pcr_read(tpm_ctx *t, const TPML_PCR_SELECTION *sel, TPML_PCR_SELECTION **ret_sel,
+                      TPML_DIGEST **ret_values);
 
 /* ---- Shared helpers (tpm-key.c) ---- */
 

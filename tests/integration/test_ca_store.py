@@ -13,7 +13,8 @@ import pytest
 from fixtures.procs import build_path
 
 PROGRAMS = ["core/test-store", "core/test-issuer", "inventory/test-devices", "acme/test-acme-db",
-            "acme/test-acme-nonce", "attest/test-attest", "console/test-console", "inventory/test-accounts"]
+            "acme/test-acme-nonce", "attest/test-attest", "console/test-console", "inventory/test-accounts",
+             "posture/test-posture-ca"]
 
 
 def run_tap(program, url, tmp_path):

@@ -7,6 +7,7 @@ in the device's files (the CA's and the software TPM's own keys aside),
 and `quickstart.sh stop` must stop every process it started, by PID."""
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -67,6 +68,11 @@ def test_main_job_serves_a_verified_certificate_and_stops_by_pid(quickstart, key
     listing = run([os.path.join(BUILDDIR, "ca", "deviceid-ca"), "device", "list",
                    "--dir", os.path.join(q.dir, "ca")]).stdout.decode()
     assert ident["ekUri"] in listing and "active" in listing
+    # The accounts ask for the posture (pcrs = enrolled): device show
+    # prints the last report, passed, with the baseline it took.
+    assert "posture:" in out and "baseline:  recorded" in out, out
+    assert re.search(r"last: .* (vpn|wifi) passed", out), out
+    assert re.search(r"quote +pass +signed by the AK", out), out
     # The files, as applications see them: the device certificate (TPM
     # attestation), two account certificates with their keys, the roots.
     names = sorted(os.listdir(q.mount))

@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Device posture at issuance (docs/posture.md), with swtpm, a real
+deviceid-ca and `deviceidctl enroll`: the first report of a device is its
+baseline; extending a PCR of the selection (tpm2_pcrextend) makes the next
+account issuance fail with a posture problem naming the PCR check; with
+on_failure = revoke, the account certificates issued before show as
+revoked in the certificates table, the CRL and OCSP; `deviceid-ca device
+posture accept` lets issuance resume; a policy requiring Secure Boot fails
+on a machine that reports none; `device show` prints the reports."""
+import json
+import os
+import re
+import sqlite3
+
+import pytest
+from cryptography import x509
+
+from fixtures.agent import pem_blocks
+from fixtures.ca import ca_cli, ca_init, start_ca_server
+from fixtures.procs import free_port, require_tool, run
+from fixtures.revocation import crl_text, ocsp_status, wait_for
+from test_enroll import Device
+
+
+def posture_ca(tmp_path, procs, policy):
+    """A CA whose x5c provisioner "devices" (local accounts) has policy."""
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    with open(os.path.join(d, "ca.conf"), "a") as f:
+        f.write('\n[posture "devices"]\n' + policy)
+    return start_ca_server(procs, d, port)
+
+
+def restart(procs, srv, policy):
+    """The same CA with another policy for "devices"."""
+    srv.stop()
+    path = os.path.join(srv.dir, "ca.conf")
+    text = open(path).read()
+    text = text[:text.index('[posture "devices"]')] + '[posture "devices"]\n' + policy
+    with open(path, "w") as f:
+        f.write(text)
+    return start_ca_server(procs, srv.dir, srv.port)
+
+
+@pytest.fixture
+def enrolled(swtpm, deviceidctl, fsd, tmp_path, procs, request):
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, request.param)
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    return dev
+
+
+def pcrextend(dev, pcr):
+    run([require_tool("tpm2_pcrextend"), f"{pcr}:sha256=" + "ab" * 32], env=dev.env)
+
+
+def show(dev):
+    return json.loads(ca_cli(dev.ca.dir, "device", "show", dev.ek_uri, "--json").stdout)
+
+
+def account_rows(dev):
+    db = sqlite3.connect(os.path.join(dev.ca.dir, "ca.db"))
+    try:
+        return db.execute("SELECT serial, revoked, revocation_reason FROM certificates WHERE ca = 'account'"
+                          " ORDER BY created_at").fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = enrolled\n"], indirect=True)
+def test_baseline_then_an_extended_pcr_is_refused_until_accepted(enrolled, tmp_path):
+    dev = enrolled
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    p = show(dev)["posture"]
+    assert p["baseline"] is not None
+    assert sorted(p["baseline"]["pcrs"]["sha256"]) == [str(i) for i in range(8)]
+    last = p["reports"][0]
+    assert last["passed"] and last["account"] == "devices"
+    checks = {c["check"]: c for c in last["checks"]}
+    assert checks["ak"]["passed"] and checks["quote"]["passed"]
+    assert checks["pcrs"]["detail"] == "baseline recorded"
+    facts = last["facts"]
+    assert facts["kernel"] == os.uname().release
+    assert facts["secureBoot"] in ("absent", "disabled", "enabled")
+    # The reported values are the TPM's (tpm2_pcrread).
+    out = run([require_tool("tpm2_pcrread"), "sha256:0,7"], env=dev.env).stdout.decode()
+    pcr7 = re.search(r"7 *: *0x([0-9A-F]+)", out).group(1).lower()
+    assert last["pcrs"]["sha256"]["7"] == pcr7
+
+    # mTLS renewal carries no report: refused for a provisioner with a policy.
+    (tmp_path / "wifi.pem").write_bytes(dev.served("wifi.pem"))
+    (tmp_path / "wifi.key.pem").write_bytes(dev.served("wifi.key.pem"))
+    ctx = dev.ca.ssl_context(cert=str(tmp_path / "wifi.pem"), key=str(tmp_path / "wifi.key.pem"))
+    status, _, raw = dev.ca.post("/1.0/renew", b"", context=ctx)
+    body = json.loads(raw)
+    assert status == 403 and body["type"] == "urn:deviceid:error:posture", body
+    assert "use /1.0/sign" in body["message"], body
+
+    # Same state: passes against the baseline.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert {c["check"]: c for c in show(dev)["posture"]["reports"][0]["checks"]}["pcrs"]["detail"] == \
+        "equal to the baseline"
+
+    pcrextend(dev, 7)
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert "posture check failed" in err and "pcrs (PCR 7 differs from the baseline)" in err, err
+    text = ca_cli(dev.ca.dir, "device", "show", dev.ek_uri).stdout.decode()
+    assert "posture:" in text and "FAILED" in text and "PCR 7 differs" in text, text
+    reports = show(dev)["posture"]["reports"]
+    assert [r["passed"] for r in reports[:3]] == [False, True, True]
+    # refuse (the default) revokes nothing.
+    assert all(not revoked for _, revoked, _ in account_rows(dev))
+
+    # The admin API gives the same, and accepts too (audited).
+    dev_id = show(dev)["id"]
+    status, _, body = dev.ca.get(f"/admin/devices/{dev_id}/posture", admin=True)
+    assert status == 200 and json.loads(body) == show(dev)["posture"]
+    status, _, _ = dev.ca.get(f"/admin/devices/{dev_id}/posture/accept", admin=True)
+    assert status == 405
+    status, _, body = dev.ca.post(f"/admin/devices/{dev_id}/posture/accept", admin=True)
+    assert status == 200, body
+    assert json.loads(body)["baseline"]["pcrs"]["sha256"]["7"] == reports[0]["pcrs"]["sha256"]["7"]
+    audit = ca_cli(dev.ca.dir, "audit", "list", "--json").stdout.decode()
+    assert "device.posture.accept" in audit
+    pcrextend(dev, 7)
+    assert dev.enroll("wifi").returncode == 4
+
+    out = ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri).stdout.decode()
+    assert "new baseline" in out
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert show(dev)["posture"]["reports"][0]["passed"]
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = enrolled\non_failure = revoke\n"], indirect=True)
+def test_revoke_policy_revokes_the_account_certificates(enrolled, tmp_path):
+    dev = enrolled
+    cp = dev.enroll("wifi", "web:web:web.example.org")
+    assert cp.returncode == 0, cp.stderr.decode()
+    wifi = tmp_path / "wifi.pem"
+    wifi.write_text(pem_blocks(dev.served("wifi.pem").decode())[0])
+    serial = format(x509.load_pem_x509_certificate(wifi.read_bytes()).serial_number, "X")
+    assert ocsp_status(dev.ca, wifi, "account") == "good"
+    assert len(account_rows(dev)) == 2
+
+    pcrextend(dev, 0)
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert "pcrs (PCR 0 differs from the baseline)" in err and "2 certificate(s) revoked" in err, err
+    rows = account_rows(dev)
+    assert [(revoked, reason) for _, revoked, reason in rows] == [(1, 9), (1, 9)]
+    wait_for(lambda: ocsp_status(dev.ca, wifi, "account", "-no_nonce") == "revoked")
+    wait_for(lambda: serial in crl_text(dev.ca, "account"))
+    # The device certificate stays: issuance resumes after accept.
+    ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = none\n"], indirect=True)
+def test_secure_boot_required_fails_on_a_machine_without_it(enrolled, procs):
+    dev = enrolled
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    facts = show(dev)["posture"]["reports"][0]["facts"]
+    if facts["secureBoot"] == "enabled":
+        pytest.fail("this test needs a machine without Secure Boot")
+    dev.ca = restart(procs, dev.ca, "pcrs = none\nsecure_boot = required\nmin_kernel = 999.1\n")
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert f"secureBoot (Secure Boot {facts['secureBoot']})" in err, err
+    assert "kernel (kernel " in err and "(minimum 999.1)" in err, err
+    dev.ca = restart(procs, dev.ca, "pcrs = none\nmin_kernel = 2.6\n")
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+
+
+def test_bad_policies_are_refused_at_start(tmp_path, procs):
+    d = str(tmp_path / "ca")
+    ca_init(d, free_port())
+    conf = os.path.join(d, "ca.conf")
+    base = open(conf).read()
+    for policy, words in [("pcrs = maybe\n", "pcrs"), ("pcrs = file\n", "pcr_file"),
+                          ("pcr_selection = 0-24\n", "pcr_selection"), ("colour = red\n", "colour")]:
+        with open(conf, "w") as f:
+            f.write(base + '\n[posture "devices"]\n' + policy)
+        cp = ca_cli(d, "serve", "--listen", f"127.0.0.1:{free_port()}", check=False)
+        assert cp.returncode != 0 and words in cp.stderr.decode(), (policy, cp.stderr)
+
+
+def test_enrolld_logs_a_posture_refusal_once_keeps_serving_and_resumes(swtpm, deviceidctl, fsd, tmp_path, procs):
+    from test_enrolld import Daemon, wait_enrolled
+    import signal
+    import time
+
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    d = Daemon(dev, procs, tmp_path)
+    try:
+        d.start()
+        wait_enrolled(d)
+        served = {n: dev.served(n) for n in ("wifi.pem", "web.pem")}
+        g = d.gen("wifi")
+
+        pcrextend(dev, 7)
+        d.kill(signal.SIGUSR1)
+        wait_for(lambda: "posture check failed" in d.proc.log_text(), timeout=30)
+        assert d.gen("wifi") == g
+        time.sleep(5)  # several retries with retry_min 1s, retry_max 3s
+        log = d.proc.log_text()
+        logged = [line for line in log.splitlines() if "posture check failed" in line and not line.startswith("<7>")]
+        assert len(logged) == 1, log
+        assert "pcrs (PCR 7 differs from the baseline)" in logged[0] and "Keeping the current certificates" in \
+            logged[0], logged
+        assert "disabled or removed" not in log, log
+        assert d.proc.alive()
+        assert {n: dev.served(n) for n in served} == served
+
+        ca_cli(srv.dir, "device", "posture", "accept", dev.ek_uri)
+        wait_for(lambda: d.gen("wifi") > g, timeout=30)
+        wait_for(lambda: "Renewal works again" in d.proc.log_text(), timeout=30)
+    finally:
+        d.close()
+
+
+def event_log(events):
+    """A TCG crypto-agile event log (SHA-256 only) of (pcr, data) events."""
+    import hashlib
+    import struct
+
+    le32 = lambda v: struct.pack("<I", v)  # noqa: E731
+    spec = b"Spec ID Event03\0" + le32(0) + bytes([0, 2, 0, 2]) + le32(1) + struct.pack("<HH", 0x000B, 32) + b"\0"
+    out = le32(0) + le32(3) + bytes(20) + le32(len(spec)) + spec
+    for pcr, data in events:
+        out += le32(pcr) + le32(5) + le32(1) + struct.pack("<H", 0x000B) + hashlib.sha256(data).digest() + \
+            le32(len(data)) + data
+    return out
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = none\n"], indirect=True)
+def test_the_event_log_replays_to_the_quoted_pcrs(enrolled, tmp_path):
+    import hashlib
+
+    dev = enrolled
+    events = [(i, b"deviceid event %d" % i) for i in range(8)] + [(4, b"deviceid second event of PCR 4")]
+    for pcr, data in events:
+        run([require_tool("tpm2_pcrextend"), f"{pcr}:sha256=" + hashlib.sha256(data).hexdigest()], env=dev.env)
+    log = tmp_path / "binary_bios_measurements"
+    log.write_bytes(event_log(events))
+    dev.env["DEVICEID_EVENT_LOG"] = str(log)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    checks = {c["check"]: c for c in show(dev)["posture"]["reports"][0]["checks"]}
+    assert checks["eventlog"] == {"check": "eventlog", "passed": True, "detail": "replays to the quoted values"}
+
+    # A log that leaves out an event does not replay to the quoted values.
+    log.write_bytes(event_log(events[:-1]))
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode == 4, err
+    assert "eventlog (PCR 4 differs from the event log's replay)" in err, err
+    log.write_bytes(b"\0" * 64)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 4 and "eventlog (the first event is not the Spec ID event)" in cp.stderr.decode()
