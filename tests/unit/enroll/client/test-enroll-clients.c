@@ -216,7 +216,7 @@ static void test_attobj(void) {
                -EINVAL, "unknown COSE alg");
         is_int(device_attest_client_build_attobj(-7, x5c, x5c_len, 0, &sig, 1, &info, 1, &area, 1, &out2, &len2),
                -EINVAL, "empty x5c");
-        is_int(device_attest_client_build_payload(want_es256, 3, &payload), 0, "payload builds");
+        is_int(device_attest_client_build_payload(want_es256, 3, NULL, &payload), 0, "payload builds");
         is_str(payload, "{\"attObj\":\"omNm\"}", "payload is base64url of the attObj");
 }
 
