@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 from cryptography import x509
 
-from fixtures.agent import pem_blocks
+from fixtures.agent import Agent, pem_blocks
 from fixtures.ca import ca_cli, ca_init, start_ca_server
 from fixtures.procs import free_port, require_tool, run
 from fixtures.revocation import crl_text, ocsp_status, wait_for
@@ -272,3 +272,97 @@ def test_the_event_log_replays_to_the_quoted_pcrs(enrolled, tmp_path):
     log.write_bytes(b"\0" * 64)
     cp = dev.enroll("wifi")
     assert cp.returncode == 4 and "eventlog (the first event is not the Spec ID event)" in cp.stderr.decode()
+
+
+def agents_ca(tmp_path, procs, policy):
+    """A CA whose ACME provisioner "agents" (device-attest-01) has policy."""
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    with open(os.path.join(d, "ca.conf"), "a") as f:
+        f.write('\n[posture "agents"]\n' + policy)
+    return start_ca_server(procs, d, port)
+
+
+@pytest.fixture
+def acme_enrolled(swtpm, deviceidctl, fsd, tmp_path, procs, request):
+    fsd.start()
+    srv = agents_ca(tmp_path, procs, request.param)
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    return dev
+
+
+def device_certs(dev):
+    db = sqlite3.connect(os.path.join(dev.ca.dir, "ca.db"))
+    try:
+        return db.execute("SELECT COUNT(*) FROM certificates WHERE ca = 'agent'").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("acme_enrolled", ["pcrs = enrolled\n"], indirect=True)
+def test_device_enrollment_records_the_baseline_and_renewal_checks_it(acme_enrolled):
+    dev = acme_enrolled
+    # deviceidctl enroll renews the device certificate by device-attest-01
+    # each time; its answer carries a report bound to the challenge.
+    cp = dev.enroll()
+    assert cp.returncode == 0, cp.stderr.decode()
+    p = show(dev)["posture"]
+    assert p["baseline"] is not None
+    last = p["reports"][0]
+    assert last["passed"] and last["account"] == "agents", last
+    checks = {c["check"]: c for c in last["checks"]}
+    assert checks["ak"]["passed"] and checks["quote"]["passed"], checks
+    assert checks["pcrs"]["detail"] == "baseline recorded"
+
+    cp = dev.enroll()
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert {c["check"]: c for c in show(dev)["posture"]["reports"][0]["checks"]}["pcrs"]["detail"] == \
+        "equal to the baseline"
+    issued = device_certs(dev)
+    assert issued == 2
+
+    pcrextend(dev, 7)
+    cp = dev.enroll()
+    err = cp.stderr.decode()
+    assert cp.returncode != 0, err
+    assert "posture check failed for \"agents\"" in err and "pcrs (PCR 7 differs from the baseline)" in err, err
+    assert device_certs(dev) == issued
+    reports = show(dev)["posture"]["reports"]
+    assert [r["passed"] for r in reports[:3]] == [False, True, True]
+
+    out = ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri).stdout.decode()
+    assert "new baseline" in out
+    cp = dev.enroll()
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert device_certs(dev) == issued + 1
+
+
+@pytest.mark.parametrize("acme_enrolled", ["pcrs = enrolled\non_failure = revoke\n"], indirect=True)
+def test_device_renewal_failure_under_revoke_revokes_the_account_certificates(acme_enrolled):
+    dev = acme_enrolled
+    # "wifi" is a local account of provisioner "devices", which has no policy.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert [revoked for _, revoked, _ in account_rows(dev)] == [0]
+    pcrextend(dev, 0)
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode != 0, err
+    assert "pcrs (PCR 0 differs from the baseline)" in err and "1 certificate(s) revoked" in err, err
+    assert [(revoked, reason) for _, revoked, reason in account_rows(dev)] == [(1, 9)]
+
+
+def test_device_attest_answer_without_a_report_is_refused_under_a_policy(swtpm, deviceidctl, tpm_cli, tmp_path,
+                                                                          procs):
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    order, chall = agent.order()
+    r = agent.attest(chall, agent.new_key())
+    assert r.status == 200, r
+    ch = r.json()
+    assert ch["status"] == "invalid", ch
+    assert ch["error"]["type"] == "urn:deviceid:error:posture", ch
+    assert "report (the answer carries no posture report)" in ch["error"]["detail"], ch
+    assert agent.acme.get(order["url"]).json()["status"] == "invalid"
