@@ -15,8 +15,8 @@
  * A new type is one more challenge_type in the table of challenge.c.
  *
  * The types stand below the ACME server: they may use its base (problems,
- * payload types, the ACME tables), core, the inventory's device lookups
- * and common/, and are handed everything else in their challenge_ctx.
+ * payload types, the ACME tables), core, the inventory's device lookups,
+ * the posture check (ca/posture/) and common/, and are handed everything else in their challenge_ctx.
  */
 #pragma once
 
