@@ -7,6 +7,8 @@ on_failure = revoke, the account certificates issued before show as
 revoked in the certificates table, the CRL and OCSP; `deviceid-ca device
 posture accept` lets issuance resume; a policy requiring Secure Boot fails
 on a machine that reports none; `device show` prints the reports."""
+import base64
+import hashlib
 import json
 import os
 import re
@@ -366,3 +368,46 @@ def test_device_attest_answer_without_a_report_is_refused_under_a_policy(swtpm, 
     assert ch["error"]["type"] == "urn:deviceid:error:posture", ch
     assert "report (the answer carries no posture report)" in ch["error"]["detail"], ch
     assert agent.acme.get(order["url"]).json()["status"] == "invalid"
+
+
+def acme_report(agent, token, keyauth):
+    """A report as the agent makes it, by the Agent fixture's AK (tpm-cli
+    quote), bound to the challenge of token and keyauth."""
+    q = hashlib.sha256(b"deviceid-posture-acme-v1\0" + token.encode() + b"\0" + keyauth.encode()).digest()
+    out = agent.tmp / f"quote-{token}"
+    out.mkdir()
+    agent.tpm("quote", str(agent.ak), q.hex(), str(out))
+    return {"version": 1, "ak": base64.b64encode(agent.chain_der[0]).decode(),
+            "quote": base64.b64encode((out / "quote.bin").read_bytes()).decode(),
+            "sig": base64.b64encode((out / "sig.bin").read_bytes()).decode(),
+            "pcrs": json.loads((out / "pcrs.json").read_text()), "facts": {}}
+
+
+def answer_with_report(agent, chall, report_for=None):
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+    report = acme_report(agent, *(report_for or (chall["token"], keyauth)))
+    return agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": report}), report
+
+
+def test_device_attest_report_bound_to_another_challenge_is_refused(swtpm, deviceidctl, tpm_cli, tmp_path, procs):
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    _, chall = agent.order()
+    r, report = answer_with_report(agent, chall)
+    assert r.status == 200 and r.json()["status"] == "valid", r.json()
+    shown = json.loads(ca_cli(srv.dir, "device", "show", agent.ek_uri, "--json").stdout)["posture"]
+    assert shown["reports"][0]["passed"] and shown["reports"][0]["account"] == "agents", shown
+
+    # The same report again (a replay), then one for a challenge not issued.
+    for replay in (True, False):
+        order, chall = agent.order()
+        keyauth = agent.acme.key_authorization(chall["token"])
+        cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+        other = report if replay else acme_report(agent, "not-a-challenge-token", keyauth)
+        r = agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": other})
+        assert r.status == 200, r
+        ch = r.json()
+        assert ch["status"] == "invalid" and ch["error"]["type"] == "urn:deviceid:error:posture", ch
+        assert "quote (" in ch["error"]["detail"], ch
+        assert agent.acme.get(order["url"]).json()["status"] == "invalid"
