@@ -6,7 +6,11 @@ account issuance fail with a posture problem naming the PCR check; with
 on_failure = revoke, the account certificates issued before show as
 revoked in the certificates table, the CRL and OCSP; `deviceid-ca device
 posture accept` lets issuance resume; a policy requiring Secure Boot fails
-on a machine that reports none; `device show` prints the reports."""
+on a machine that reports none; `device show` prints the reports. The
+same for the device renewal by ACME device-attest-01 under
+[posture "agents"]: enrollment records the baseline, a renewal after a
+PCR extend is refused naming the check, and a report bound to another
+challenge is refused."""
 import base64
 import hashlib
 import json
