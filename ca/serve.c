@@ -150,7 +150,7 @@ static int run_server(const char *dir, const char *listen_override, const char *
         r = sign_routes_register(srv, st, iss, trust, cfg, dirfd);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the Account CA: %m");
-        r = acme_routes_register(srv, st, iss, trust, cfg);
+        r = acme_routes_register(srv, st, iss, trust, cfg, dirfd);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ACME server: %m");
 

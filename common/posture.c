@@ -58,6 +58,18 @@ int posture_qualifying(const char *jti, int64_t iat, int64_t exp, uint8_t ret[st
         return crypto_sha256(s, (size_t) n, ret);
 }
 
+int posture_qualifying_acme(const char *token, const char *key_authorization, uint8_t ret[static 32]) {
+        _cleanup_free_ char *s = NULL;
+        int n;
+
+        if (!token || !key_authorization)
+                return -EINVAL;
+        n = asprintf(&s, "deviceid-posture-acme-v1%c%s%c%s", 0, token, 0, key_authorization);
+        if (n < 0)
+                return -ENOMEM;
+        return crypto_sha256(s, (size_t) n, ret);
+}
+
 /* ---- building ------------------------------------------------------------ */
 
 int posture_facts_to_json(const posture_facts *f, json_object **ret) {

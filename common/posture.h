@@ -63,6 +63,12 @@ void posture_report_done(posture_report *r);
  * "deviceid-posture-v1" NUL jti NUL iat NUL exp (decimal). */
 int posture_qualifying(const char *jti, int64_t iat, int64_t exp, uint8_t ret[static 32]);
 
+/* The same for an ACME device-attest-01 answer, whose payload carries the
+ * report as member POSTURE_ACME_MEMBER: SHA-256 over
+ * "deviceid-posture-acme-v1" NUL token NUL keyAuthorization. */
+#define POSTURE_ACME_MEMBER "posture"
+int posture_qualifying_acme(const char *token, const char *key_authorization, uint8_t ret[static 32]);
+
 /* {"version":1, "ak", "quote", "sig", "eventlog"? (standard base64),
  * "pcrs": {BANK: {"N": hex, ...}}, "facts": {...}}. */
 int posture_report_to_json(const posture_report *r, json_object **ret);

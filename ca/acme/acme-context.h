@@ -20,6 +20,7 @@
 #include "ca/core/issuer.h"
 #include "ca/core/rate-limit.h"
 #include "ca/core/trust.h"
+#include "ca/posture/posture-policy.h"
 #include "jws.h"
 
 #define ACME_NONCE_LIFETIME 3600           /* seconds */
@@ -37,6 +38,7 @@ typedef struct acme_server {
         issuer *iss;
         const ca_config *cfg;
         const ca_trust *trust; /* device-attest-01: each provisioner's attestation roots */
+        posture_policies *postures; /* device-attest-01: [posture "PROVISIONER"] (docs/posture.md) */
         acme_nonce_pool *nonces;
         acme_validator *validator;
         acme_purger *purger;

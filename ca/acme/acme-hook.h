@@ -5,7 +5,9 @@
  * acme_routes_register() registers the routes under /acme/, applies the
  * ACME tables' schema (store module "acme"), and registers a shutdown hook
  * with http_server_add_shutdown_hook() for the background validation it
- * starts. trust holds each device provisioner's attestation roots. All
+ * starts. trust holds each device provisioner's attestation roots and the
+ * Attestation CA; dirfd is the CA directory, for the [posture] sections'
+ * pcr_file (read here, once; docs/posture.md). All
  * pointers outlive the server. Returns 0 or -errno (serve then exits).
  */
 #pragma once
@@ -16,4 +18,5 @@
 #include "ca/core/store.h"
 #include "ca/core/trust.h"
 
-int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg);
+int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg,
+                         int dirfd);

@@ -39,6 +39,7 @@ static const struct {
         [ACME_ERR_BAD_ATTESTATION_STATEMENT] = { "badAttestationStatement", 400 },
         [ACME_ERR_DEVICE_DISABLED] = { CA_PROBLEM_DEVICE_DISABLED, 403 },
         [ACME_ERR_DEVICE_REMOVED] = { CA_PROBLEM_DEVICE_REMOVED, 403 },
+        [ACME_ERR_POSTURE] = { CA_PROBLEM_POSTURE, 403 },
 };
 
 const char *acme_error_name(acme_error e) {

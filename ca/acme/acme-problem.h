@@ -38,9 +38,11 @@ typedef enum acme_error {
         ACME_ERR_USER_ACTION_REQUIRED,
         ACME_ERR_BAD_ATTESTATION_STATEMENT, /* draft-ietf-acme-device-attest */
         /* deviceid's own (ca/core/refusal.h), full URNs outside the ACME
-         * namespace: the device was disabled or removed at the CA. */
+         * namespace: the device was disabled or removed at the CA, its posture
+         * failed. */
         ACME_ERR_DEVICE_DISABLED,
         ACME_ERR_DEVICE_REMOVED,
+        ACME_ERR_POSTURE, /* device-attest-01: the posture report failed (docs/posture.md) */
         _ACME_ERR_MAX,
         ACME_ERR_INVALID = -EINVAL,
 } acme_error;

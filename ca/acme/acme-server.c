@@ -203,10 +203,13 @@ static void acme_server_shutdown(void *userdata) {
         rate_limiter_free(s->new_account_per_address);
         rate_limiter_free(s->new_order_per_account);
         rate_limiter_free(s->new_order_per_address);
+        posture_policies_free(s->postures);
         free(s);
 }
 
-int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg) {
+int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trust *trust, const ca_config *cfg,
+                         int dirfd) {
+        _cleanup_free_ char *error = NULL;
         const ca_provisioner *bad;
         const char *other;
         acme_server *s;
@@ -234,6 +237,11 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
         s->iss = iss;
         s->cfg = cfg;
         s->trust = trust;
+        r = posture_policies_load(dirfd, cfg, &s->postures, &error);
+        if (r < 0) {
+                acme_server_shutdown(s);
+                return log_error_errno(r, "Invalid posture policy in ca.conf: %s", error ?: strerror(-r));
+        }
         r = acme_nonce_pool_new(st, ACME_NONCE_LIFETIME, &s->nonces);
         if (r >= 0)
                 r = rate_limiter_new(cfg->limits.new_account_per_address, RATE_LIMIT_MAX_KEYS,

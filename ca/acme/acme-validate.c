@@ -69,6 +69,7 @@ int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const
                        const acme_authz_row *a, const acme_chall_row *ch, EVP_PKEY *account_key,
                        json_object *payload, acme_problem *problem) {
         const ca_anchors *roots = ca_trust_provisioner(srv->trust, prov->name);
+        const posture_policy *posture = ct->sync ? posture_policy_find(srv->postures, prov->name) : NULL;
         _cleanup_free_ char *keyauth = NULL;
         int r;
 
@@ -89,6 +90,8 @@ int acme_challenge_run(const acme_server *srv, const ca_provisioner *prov, const
                                     .authz_id = a->id,
                                     .st = srv->st,
                                     .attestation_roots = roots ? roots->anchors : NULL,
+                                    .posture = posture,
+                                    .ak_trust = posture ? ca_trust_issued_by(srv->trust, CA_ATTESTATION) : NULL,
                                     .cancel = &srv->stopping,
                             },
                             payload, problem);

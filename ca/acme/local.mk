@@ -35,7 +35,7 @@ ca_acme_libcaacme_a_SOURCES = \
 	ca/acme/challenges/device-attest.c ca/acme/challenges/device-attest.h \
 	ca/acme/challenges/device-attest-verify.c
 ca_acme_libcaacme_a_CFLAGS = $(CA_CORE_CFLAGS) $(CBOR_CFLAGS) $(TSS2_CFLAGS)
-CA_ACME_LIBS = ca/acme/libcaacme.a $(TPM2UTIL_LIBS) $(HTTP_CLIENT_LIBS) $(CA_INVENTORY_LIBS) $(CBOR_LIBS)
+CA_ACME_LIBS = ca/acme/libcaacme.a $(CA_POSTURE_LIBS) $(TPM2UTIL_LIBS) $(HTTP_CLIENT_LIBS) $(CA_INVENTORY_LIBS) $(CBOR_LIBS)
 
 # Documentation of the ACME server (its man page section is in docs/deviceid-ca.8).
 EXTRA_DIST += docs/acme.md

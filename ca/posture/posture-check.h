@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The CA's posture decision for one /1.0/sign request (docs/posture.md):
- * the report of the token's "deviceid/posture" claim checked against the
- * device (its AK certified by this CA's Attestation CA for its EK), the
- * token (qualifying data from jti, iat, exp) and the policy; every
+ * The CA's posture decision for one /1.0/sign request or ACME
+ * device-attest-01 answer (docs/posture.md): the report checked against
+ * the device (its AK certified by this CA's Attestation CA for its EK),
+ * the request (qualifying data from the token's jti, iat, exp, or from
+ * the challenge) and the policy; every
  * report is recorded in the inventory (ca/inventory/posture-store.h), the
  * first good one of a device becomes its baseline, and a failure under
  * on_failure = revoke revokes the device's account certificates.
@@ -35,11 +36,14 @@ typedef struct posture_verdict {
         int revoked; /* certificates revoked by on_failure = revoke */
 } posture_verdict;
 
-/* What the token says that the report is bound to. */
+/* What the report is bound to: a /1.0/sign token (its jti, iat and exp),
+ * or an ACME device-attest-01 answer (qualifying: posture_qualifying_acme()
+ * of the challenge's token and key authorization). */
 typedef struct posture_token {
-        json_object *claim; /* the "deviceid/posture" member; NULL: absent */
+        json_object *claim; /* the report: the token's "deviceid/posture" claim, or the payload's "posture"; NULL: absent */
         const char *jti;
         int64_t iat, exp;
+        const uint8_t *qualifying; /* 32 bytes; when set, jti, iat and exp are not used */
 } posture_token;
 
 /* Checks the report of tok for device (device_id, ek_uri) under pol, AK

@@ -11,6 +11,7 @@
 #include "enroll/client/acme-client.h"
 #include "enroll/client/device-attest-client.h"
 #include "enroll/client/identity-check.h"
+#include "enroll/client/posture-client.h"
 #include "json.h"
 #include "log.h"
 #include "x509.h"
@@ -113,7 +114,7 @@ int device_attest_client_build_attobj(int cose_alg, const uint8_t *const *x5c, c
         return 0;
 }
 
-int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, char **ret) {
+int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_object *posture, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
 
@@ -122,6 +123,11 @@ int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, char 
         r = json_add_b64(o, "attObj", B64_URL, att_obj, len);
         if (r < 0)
                 return r;
+        if (posture) {
+                r = json_add_object(o, POSTURE_ACME_MEMBER, json_object_get(posture));
+                if (r < 0)
+                        return r;
+        }
         return json_to_string_dup(o, ret);
 }
 
@@ -150,11 +156,31 @@ static void der_list_done(der_list *l) {
         *l = (der_list) {};
 }
 
+/* The posture report of the answer (docs/posture.md): a quote by the AK
+ * over qualifying data bound to this challenge's token and key
+ * authorization. */
+static int build_posture(tpm_ctx *t, const attest_client_result *ak, const char *token, const char *key_authz,
+                         json_object **ret, client_failure *e) {
+        uint8_t q[32];
+        int r;
+
+        r = posture_qualifying_acme(token, key_authz, q);
+        if (r < 0)
+                return fail(e, CLIENT_FAIL_LOCAL, "derive the posture qualifying data", r, NULL);
+        r = posture_client_report_qualified(
+                &(posture_source) { .tpm = t, .ak = ak->ak, .ak_cert = sk_X509_value(ak->chain, 0) }, q, ret);
+        if (r < 0)
+                return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_TPM, "build the posture report", r,
+                            NULL);
+        return 0;
+}
+
 /* Certifies the key for this challenge and builds the answer payload. */
-static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_result *ak,
+static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_result *ak, const char *token,
                         const char *key_authz, char **ret, client_failure *e) {
         _cleanup_(der_list_done) der_list x5c = {};
         _cleanup_free_ uint8_t *attest = NULL, *sig = NULL, *pub = NULL, *att_obj = NULL;
+        _cleanup_json_ json_object *posture = NULL;
         size_t attest_len, sig_len, pub_len, att_obj_len;
         uint8_t qualifying[32];
         int alg, r;
@@ -175,13 +201,16 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
                         return fail(e, CLIENT_FAIL_LOCAL, "encode the AK certificate chain", r, NULL);
                 x5c.n++;
         }
+        r = build_posture(t, ak, token, key_authz, &posture, e);
+        if (r < 0)
+                return r;
         r = device_attest_client_cose_alg(tpm_key_public(ak->ak), &alg);
         if (r >= 0)
                 r = device_attest_client_build_attobj(alg, (const uint8_t *const *) x5c.der, x5c.len, x5c.n, sig,
                                                       sig_len, attest, attest_len, pub, pub_len, &att_obj,
                                                       &att_obj_len);
         if (r >= 0)
-                r = device_attest_client_build_payload(att_obj, att_obj_len, ret);
+                r = device_attest_client_build_payload(att_obj, att_obj_len, posture, ret);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "build the attestation object", r, NULL);
         return 0;
@@ -232,7 +261,7 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cer
         r = tpm_key_create(t, key_alg, &key);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_TPM, "create the device key", r, NULL);
-        r = build_answer(t, key, ak, key_authz, &payload, e);
+        r = build_answer(t, key, ak, ch->token, key_authz, &payload, e);
         if (r < 0)
                 return r;
         r = acme_client_answer_challenge(c, ch->url, payload, &answered, e);

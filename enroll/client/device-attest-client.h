@@ -18,6 +18,7 @@
 #include "cert-bundle.h"
 #include "enroll/client/attest-client.h"
 #include "enroll/tpm/tpm-key.h"
+#include "json.h"
 
 #define DEVICE_ATTEST_MAX_X5C 4u
 #define DEVICE_ATTEST_MAX_CHAIN 8u
@@ -38,8 +39,10 @@ int device_attest_client_build_attobj(int cose_alg, const uint8_t *const *x5c, c
                                       const uint8_t *pub_area, size_t pub_area_len, uint8_t **ret,
                                       size_t *ret_len);
 
-/* The challenge answer {"attObj": base64url(attObj)}, malloc'ed. */
-int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, char **ret);
+/* The challenge answer {"attObj": base64url(attObj)}, with "posture":
+ * the report (docs/posture.md) when posture is not NULL (borrowed);
+ * malloc'ed. */
+int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_object *posture, char **ret);
 
 typedef struct device_attest_client_result {
         tpm_key *key;          /* the device key (blobs; lives in this TPM) */

@@ -198,16 +198,24 @@ static int read_event_log(uint8_t **ret, size_t *ret_len) {
 }
 
 int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret) {
-        _cleanup_(posture_report_done) posture_report p = {};
         uint8_t q[32];
         int r;
 
-        if (!s || !s->tpm || !s->ak || !s->ak_cert || !jti || !ret)
+        if (!jti)
                 return -EINVAL;
         r = posture_qualifying(jti, iat, exp, q);
         if (r < 0)
                 return r;
-        r = tpm_quote(s->tpm, s->ak, s->bank ?: POSTURE_DEFAULT_BANK, s->mask ?: POSTURE_DEFAULT_PCRS, q, sizeof(q),
+        return posture_client_report_qualified(s, q, ret);
+}
+
+int posture_client_report_qualified(const posture_source *s, const uint8_t q[static 32], json_object **ret) {
+        _cleanup_(posture_report_done) posture_report p = {};
+        int r;
+
+        if (!s || !s->tpm || !s->ak || !s->ak_cert || !ret)
+                return -EINVAL;
+        r = tpm_quote(s->tpm, s->ak, s->bank ?: POSTURE_DEFAULT_BANK, s->mask ?: POSTURE_DEFAULT_PCRS, q, 32,
                       &p.quote, &p.quote_len, &p.sig, &p.sig_len, &p.pcrs);
         if (r < 0)
                 return log_debug_errno(r, "TPM2_Quote failed: %s", strerror(-r));

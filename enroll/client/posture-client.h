@@ -37,3 +37,7 @@ int posture_client_facts(posture_facts *ret);
 /* The "deviceid/posture" claim for a token with jti, iat and exp: quotes
  * with the AK and adds the facts. 0 and *ret, or -errno (TPM errors). */
 int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret);
+
+/* The same report over the given qualifying data (an ACME device-attest-01
+ * answer: posture_qualifying_acme()). */
+int posture_client_report_qualified(const posture_source *s, const uint8_t q[static 32], json_object **ret);

@@ -6,7 +6,13 @@ account issuance fail with a posture problem naming the PCR check; with
 on_failure = revoke, the account certificates issued before show as
 revoked in the certificates table, the CRL and OCSP; `deviceid-ca device
 posture accept` lets issuance resume; a policy requiring Secure Boot fails
-on a machine that reports none; `device show` prints the reports."""
+on a machine that reports none; `device show` prints the reports. The
+same for the device renewal by ACME device-attest-01 under
+[posture "agents"]: enrollment records the baseline, a renewal after a
+PCR extend is refused naming the check, and a report bound to another
+challenge is refused."""
+import base64
+import hashlib
 import json
 import os
 import re
@@ -15,7 +21,7 @@ import sqlite3
 import pytest
 from cryptography import x509
 
-from fixtures.agent import pem_blocks
+from fixtures.agent import Agent, pem_blocks
 from fixtures.ca import ca_cli, ca_init, start_ca_server
 from fixtures.procs import free_port, require_tool, run
 from fixtures.revocation import crl_text, ocsp_status, wait_for
@@ -272,3 +278,140 @@ def test_the_event_log_replays_to_the_quoted_pcrs(enrolled, tmp_path):
     log.write_bytes(b"\0" * 64)
     cp = dev.enroll("wifi")
     assert cp.returncode == 4 and "eventlog (the first event is not the Spec ID event)" in cp.stderr.decode()
+
+
+def agents_ca(tmp_path, procs, policy):
+    """A CA whose ACME provisioner "agents" (device-attest-01) has policy."""
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    with open(os.path.join(d, "ca.conf"), "a") as f:
+        f.write('\n[posture "agents"]\n' + policy)
+    return start_ca_server(procs, d, port)
+
+
+@pytest.fixture
+def acme_enrolled(swtpm, deviceidctl, fsd, tmp_path, procs, request):
+    fsd.start()
+    srv = agents_ca(tmp_path, procs, request.param)
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    return dev
+
+
+def device_certs(dev):
+    db = sqlite3.connect(os.path.join(dev.ca.dir, "ca.db"))
+    try:
+        return db.execute("SELECT COUNT(*) FROM certificates WHERE ca = 'agent'").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("acme_enrolled", ["pcrs = enrolled\n"], indirect=True)
+def test_device_enrollment_records_the_baseline_and_renewal_checks_it(acme_enrolled):
+    dev = acme_enrolled
+    # deviceidctl enroll renews the device certificate by device-attest-01
+    # each time; its answer carries a report bound to the challenge.
+    cp = dev.enroll()
+    assert cp.returncode == 0, cp.stderr.decode()
+    p = show(dev)["posture"]
+    assert p["baseline"] is not None
+    last = p["reports"][0]
+    assert last["passed"] and last["account"] == "agents", last
+    checks = {c["check"]: c for c in last["checks"]}
+    assert checks["ak"]["passed"] and checks["quote"]["passed"], checks
+    assert checks["pcrs"]["detail"] == "baseline recorded"
+
+    cp = dev.enroll()
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert {c["check"]: c for c in show(dev)["posture"]["reports"][0]["checks"]}["pcrs"]["detail"] == \
+        "equal to the baseline"
+    issued = device_certs(dev)
+    assert issued == 2
+
+    pcrextend(dev, 7)
+    cp = dev.enroll()
+    err = cp.stderr.decode()
+    assert cp.returncode != 0, err
+    assert "posture check failed for \"agents\"" in err and "pcrs (PCR 7 differs from the baseline)" in err, err
+    assert device_certs(dev) == issued
+    reports = show(dev)["posture"]["reports"]
+    assert [r["passed"] for r in reports[:3]] == [False, True, True]
+
+    out = ca_cli(dev.ca.dir, "device", "posture", "accept", dev.ek_uri).stdout.decode()
+    assert "new baseline" in out
+    cp = dev.enroll()
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert device_certs(dev) == issued + 1
+
+
+@pytest.mark.parametrize("acme_enrolled", ["pcrs = enrolled\non_failure = revoke\n"], indirect=True)
+def test_device_renewal_failure_under_revoke_revokes_the_account_certificates(acme_enrolled):
+    dev = acme_enrolled
+    # "wifi" is a local account of provisioner "devices", which has no policy.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert [revoked for _, revoked, _ in account_rows(dev)] == [0]
+    pcrextend(dev, 0)
+    cp = dev.enroll("wifi")
+    err = cp.stderr.decode()
+    assert cp.returncode != 0, err
+    assert "pcrs (PCR 0 differs from the baseline)" in err and "1 certificate(s) revoked" in err, err
+    assert [(revoked, reason) for _, revoked, reason in account_rows(dev)] == [(1, 9)]
+
+
+def test_device_attest_answer_without_a_report_is_refused_under_a_policy(swtpm, deviceidctl, tpm_cli, tmp_path,
+                                                                          procs):
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    order, chall = agent.order()
+    r = agent.attest(chall, agent.new_key())
+    assert r.status == 200, r
+    ch = r.json()
+    assert ch["status"] == "invalid", ch
+    assert ch["error"]["type"] == "urn:deviceid:error:posture", ch
+    assert "report (the answer carries no posture report)" in ch["error"]["detail"], ch
+    assert agent.acme.get(order["url"]).json()["status"] == "invalid"
+
+
+def acme_report(agent, token, keyauth):
+    """A report as the agent makes it, by the Agent fixture's AK (tpm-cli
+    quote), bound to the challenge of token and keyauth."""
+    q = hashlib.sha256(b"deviceid-posture-acme-v1\0" + token.encode() + b"\0" + keyauth.encode()).digest()
+    out = agent.tmp / f"quote-{token}"
+    out.mkdir()
+    agent.tpm("quote", str(agent.ak), q.hex(), str(out))
+    return {"version": 1, "ak": base64.b64encode(agent.chain_der[0]).decode(),
+            "quote": base64.b64encode((out / "quote.bin").read_bytes()).decode(),
+            "sig": base64.b64encode((out / "sig.bin").read_bytes()).decode(),
+            "pcrs": json.loads((out / "pcrs.json").read_text()), "facts": {}}
+
+
+def answer_with_report(agent, chall, report_for=None):
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+    report = acme_report(agent, *(report_for or (chall["token"], keyauth)))
+    return agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": report}), report
+
+
+def test_device_attest_report_bound_to_another_challenge_is_refused(swtpm, deviceidctl, tpm_cli, tmp_path, procs):
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    _, chall = agent.order()
+    r, report = answer_with_report(agent, chall)
+    assert r.status == 200 and r.json()["status"] == "valid", r.json()
+    shown = json.loads(ca_cli(srv.dir, "device", "show", agent.ek_uri, "--json").stdout)["posture"]
+    assert shown["reports"][0]["passed"] and shown["reports"][0]["account"] == "agents", shown
+
+    # The same report again (a replay), then one for a challenge not issued.
+    for replay in (True, False):
+        order, chall = agent.order()
+        keyauth = agent.acme.key_authorization(chall["token"])
+        cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+        other = report if replay else acme_report(agent, "not-a-challenge-token", keyauth)
+        r = agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": other})
+        assert r.status == 200, r
+        ch = r.json()
+        assert ch["status"] == "invalid" and ch["error"]["type"] == "urn:deviceid:error:posture", ch
+        assert "quote (" in ch["error"]["detail"], ch
+        assert agent.acme.get(order["url"]).json()["status"] == "invalid"

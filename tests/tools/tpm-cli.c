@@ -17,6 +17,8 @@
  *                                        files *.pem; the files are written
  *                                        before the self-check, which fails
  *                                        for a restricted key)
+ *   tpm-cli quote AK.pem QUALHEX DIR     quote.bin sig.bin pcrs.json: TPM2_Quote
+ *                                        of sha256 PCRs 0-7 (docs/posture.md)
  *   tpm-cli csr KEY.pem CN|- OUT.der     a CSR signed by the TPM key
  *   tpm-cli sign KEY.pem HEXDIGEST OUT   signature via the signer (DER)
  *   tpm-cli pem-pub KEY.pem              prints the public key PEM
@@ -32,6 +34,9 @@
 #include "enroll/tpm/tpm-ek.h"
 #include "enroll/tpm/tpm-info.h"
 #include "enroll/tpm/tpm-key.h"
+#include "enroll/tpm/tpm-quote.h"
+#include "json.h"
+#include "posture.h"
 #include "tpm2util.h"
 
 static int write_at(const char *dir, const char *name, const void *data, size_t len) {
@@ -341,6 +346,37 @@ static int do_certify(tpm_ctx *t, const char *keydir, const char *akdir, const c
         return 0;
 }
 
+static int do_quote(tpm_ctx *t, const char *akpath, const char *qhex, const char *dir) {
+        _cleanup_(tpm_key_freep) tpm_key *ak = NULL;
+        _cleanup_free_ uint8_t *attest = NULL, *sig = NULL;
+        _cleanup_free_ char *pcrs_text = NULL;
+        _cleanup_json_ json_object *pcrs_json = NULL;
+        tpm2_pcr_values pcrs;
+        size_t attest_len, sig_len, q_len;
+        uint8_t q[64];
+        int r;
+
+        r = hex_decode(qhex, q, sizeof(q), &q_len);
+        if (r < 0)
+                return log_error_errno(r, "bad hex");
+        r = load_pem_key(akpath, &ak);
+        if (r < 0)
+                return r;
+        r = tpm_quote(t, ak, TPM2_ALG_SHA256, 0xffu, q, q_len, &attest, &attest_len, &sig, &sig_len, &pcrs);
+        if (r < 0)
+                return log_error_errno(r, "quote: %m");
+        r = posture_pcrs_to_json(&pcrs, &pcrs_json);
+        if (r >= 0)
+                r = json_to_string_dup(pcrs_json, &pcrs_text);
+        if (r >= 0)
+                r = write_at(dir, "quote.bin", attest, attest_len);
+        if (r >= 0)
+                r = write_at(dir, "sig.bin", sig, sig_len);
+        if (r >= 0)
+                r = write_at(dir, "pcrs.json", pcrs_text, strlen(pcrs_text));
+        return r;
+}
+
 static int load_pem_key(const char *path, tpm_key **ret) {
         _cleanup_free_ uint8_t *pem = NULL;
         size_t len;
@@ -498,6 +534,8 @@ int main(int argc, char *argv[]) {
                 r = do_key_create(t, argv[2], argv[3]);
         else if (streq(cmd, "certify") && argc == 6)
                 r = do_certify(t, argv[2], argv[3], argv[4], argv[5]);
+        else if (streq(cmd, "quote") && argc == 5)
+                r = do_quote(t, argv[2], argv[3], argv[4]);
         else if (streq(cmd, "csr") && argc == 5)
                 r = do_csr(t, argv[2], argv[3], argv[4]);
         else if (streq(cmd, "sign") && argc == 5)

@@ -4,21 +4,57 @@
  * synchronous type that parses the client's {"attObj": ...} (a payload
  * that does not parse is refused with a 400 and decides nothing), verifies it
  * against the provisioner's attestation roots (device-attest.c), checks
- * that the device is active in the inventory, and records the attested
- * key with the order for finalize (acme-device.c).
+ * that the device is active in the inventory, checks the posture report
+ * of the payload when the provisioner has a [posture] policy
+ * (docs/posture.md), and records the attested key with the order for
+ * finalize (acme-device.c).
  */
 #include <time.h>
 
 #include "ca/acme/acme-db.h"
 #include "ca/inventory/devices.h"
+#include "ca/posture/posture-check.h"
 #include "challenge.h"
 #include "crypto.h"
 #include "device-attest.h"
 #include "log.h"
+#include "posture.h"
 
 /* The challenge is not met: 0, with the problem (validate()'s contract). */
 static int set_bad(acme_problem *p, const char *why) {
         (void) acme_problem_set(p, ACME_ERR_BAD_ATTESTATION_STATEMENT, "%s.", why);
+        return 0;
+}
+
+/* The payload's posture report under the provisioner's policy, bound to
+ * this challenge (its token and key authorization): 1 when it passes, 0
+ * with a posture problem naming each failed check (the challenge is
+ * invalid; under on_failure = revoke the device's account certificates
+ * are revoked too), or -errno. */
+static int check_posture(const challenge_ctx *ctx, json_object *payload, const device *d, acme_problem *problem) {
+        json_object *report = NULL;
+        posture_verdict v;
+        ca_refusal ref = {};
+        uint8_t q[32];
+        int r;
+
+        if (!ctx->ak_trust)
+                return -EINVAL;
+        r = posture_qualifying_acme(ctx->token, ctx->key_authorization, q);
+        if (r < 0)
+                return r;
+        (void) json_object_object_get_ex(payload, POSTURE_ACME_MEMBER, &report);
+        r = posture_evaluate(ctx->st, ctx->ak_trust, ctx->posture,
+                             &(posture_token) { .claim = report, .qualifying = q }, ctx->provisioner->name, d->id,
+                             d->ek_uri, time(NULL), &v);
+        if (r < 0)
+                return r;
+        if (v.passed)
+                return 1;
+        (void) posture_refuse(&v, ctx->provisioner->name, &ref);
+        log_info("ACME provisioner \"%s\": device-attest-01 for \"%s\": %s.", ctx->provisioner->name, ctx->id_value,
+                 ref.message);
+        (void) acme_problem_set(problem, ACME_ERR_POSTURE, "%s.", ref.message);
         return 0;
 }
 
@@ -62,6 +98,11 @@ static int device_attest_validate(const challenge_ctx *ctx, json_object *payload
                 return r;
         if (d.status != DEVICE_ACTIVE)
                 return set_bad(problem, "The device is disabled in the inventory");
+        if (ctx->posture) {
+                r = check_posture(ctx, payload, &d, problem);
+                if (r <= 0)
+                        return r;
+        }
 
         r = crypto_pubkey_to_der(key, &spki, &spki_len);
         if (r < 0)

@@ -15,8 +15,8 @@
  * A new type is one more challenge_type in the table of challenge.c.
  *
  * The types stand below the ACME server: they may use its base (problems,
- * payload types, the ACME tables), core, the inventory's device lookups
- * and common/, and are handed everything else in their challenge_ctx.
+ * payload types, the ACME tables), core, the inventory's device lookups,
+ * the posture check (ca/posture/) and common/, and are handed everything else in their challenge_ctx.
  */
 #pragma once
 
@@ -29,6 +29,8 @@
 #include "ca/acme/acme-problem.h"
 #include "ca/core/config.h"
 #include "ca/core/store.h"
+#include "ca/core/trust.h"
+#include "ca/posture/posture-policy.h"
 
 typedef struct challenge_ctx {
         const char *type;              /* "http-01", ... */
@@ -42,6 +44,10 @@ typedef struct challenge_ctx {
         const char *account_id, *order_id, *authz_id;
         store *st;                     /* the CA store (device-attest-01 records the attested key) */
         STACK_OF(X509) *attestation_roots; /* device-attest-01: the provisioner's; NULL for others */
+        /* device-attest-01 under [posture "PROVISIONER"]: the policy and what
+         * AK certificates chain to (this CA's Attestation CA); NULL: no policy. */
+        const posture_policy *posture;
+        const ca_anchors *ak_trust;
         const atomic_bool *cancel;     /* set when the server stops; may be NULL */
 } challenge_ctx;
 

@@ -101,6 +101,22 @@ static void test_qualifying(void) {
         free(want.data);
 }
 
+static void test_qualifying_acme(void) {
+        /* printf 'deviceid-posture-acme-v1\0tok\0tok.thumb' | sha256sum */
+        static const uint8_t want[32] = {
+                0x4d, 0xda, 0x49, 0x01, 0x67, 0x5e, 0xe9, 0x0c, 0x2c, 0x84, 0x0a, 0xd5, 0x52, 0xc1, 0x9b, 0xc4,
+                0x5f, 0x7f, 0x5b, 0x9f, 0xcd, 0xc1, 0x49, 0xb3, 0xbe, 0x26, 0xbf, 0x4e, 0x31, 0x75, 0x2e, 0x18,
+        };
+        uint8_t q[32];
+
+        is_ok(posture_qualifying_acme("tok", "tok.thumb", q), "ACME qualifying");
+        is_mem(q, sizeof(q), want, sizeof(want), "ACME qualifying data: SHA-256 of label, token, key authorization");
+        is_ok(posture_qualifying_acme("tok", "tok.thumB", q), "another key authorization");
+        ok(memcmp(q, want, sizeof(want)) != 0, "another key authorization gives other qualifying data");
+        is_int(posture_qualifying_acme(NULL, "tok.thumb", q), -EINVAL, "no token");
+        is_int(posture_qualifying_acme("tok", NULL, q), -EINVAL, "no key authorization");
+}
+
 static void test_quotes(void) {
         blob q = load("qualifying.bin");
         tpm2_pcr_values pcrs = recorded_pcrs();
@@ -332,6 +348,7 @@ static void test_eventlog(void) {
 int main(void) {
         test_masks();
         test_qualifying();
+        test_qualifying_acme();
         test_quotes();
         test_claim();
         test_claim_refusals();

@@ -54,6 +54,8 @@ static void test_problem(void) {
         is_int(acme_error_from_string("urn:deviceid:error:deviceRemoved"), ACME_ERR_DEVICE_REMOVED, "deviceRemoved");
         is_int(acme_error_from_string("urn:ietf:params:acme:error:urn:deviceid:error:deviceRemoved"),
                ACME_ERR_INVALID, "not under the ACME prefix");
+        is_int(acme_error_from_string("urn:deviceid:error:posture"), ACME_ERR_POSTURE, "posture");
+        is_int(acme_error_status(ACME_ERR_POSTURE), 403, "posture is a 403");
 }
 
 static void id_ok(acme_id_type t, const char *in, const char *want) {

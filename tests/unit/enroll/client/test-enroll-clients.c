@@ -216,8 +216,18 @@ static void test_attobj(void) {
                -EINVAL, "unknown COSE alg");
         is_int(device_attest_client_build_attobj(-7, x5c, x5c_len, 0, &sig, 1, &info, 1, &area, 1, &out2, &len2),
                -EINVAL, "empty x5c");
-        is_int(device_attest_client_build_payload(want_es256, 3, &payload), 0, "payload builds");
+        is_int(device_attest_client_build_payload(want_es256, 3, NULL, &payload), 0, "payload builds");
         is_str(payload, "{\"attObj\":\"omNm\"}", "payload is base64url of the attObj");
+        {
+                _cleanup_json_ json_object *report = json_object_new_object();
+                _cleanup_free_ char *with = NULL;
+
+                ok(report && json_add_int64(report, "version", 1) >= 0, "a report object");
+                is_int(device_attest_client_build_payload(want_es256, 3, report, &with), 0,
+                       "payload with a report builds");
+                is_str(with, "{\"attObj\":\"omNm\",\"posture\":{\"version\":1}}",
+                       "the report is the payload's \"posture\" member");
+        }
 }
 
 typedef struct pki {
