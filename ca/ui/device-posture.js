@@ -32,14 +32,20 @@ function failedChecks(report) {
   return failed.length ? failed.join('; ') : '-';
 }
 
-export function verdictBadge(verdict) {
+function verdictBadge(verdict) {
   return badge(verdict);
 }
 
-function lastReport(report) {
+function baselineRow(baseline) {
+  return [h('dt', {}, 'Baseline taken'),
+    h('dd', { id: 'posture-baseline' }, baseline ? formatTime(baseline.recordedAt) : 'none')];
+}
+
+function lastReport(report, baseline) {
   const facts = report.facts && typeof report.facts === 'object' ? report.facts : {};
   return h('div', {},
     h('dl', { class: 'facts', id: 'posture-last' },
+      baselineRow(baseline),
       h('dt', {}, 'Last report'), h('dd', {}, formatTime(report.at)),
       h('dt', {}, 'For'), h('dd', {}, str(report.account)),
       h('dt', {}, 'Verdict'), h('dd', {}, verdictBadge(report.passed ? 'pass' : 'fail')),
@@ -76,13 +82,11 @@ export async function postureSection(dev, label) {
   function fill(p) {
     const reports = Array.isArray(p.reports) ? p.reports : [];
     newest = reports[0] || null;
-    clear(body).append(
-      h('dl', { class: 'facts' },
-        h('dt', {}, 'Baseline taken'),
-        h('dd', { id: 'posture-baseline' }, p.baseline ? formatTime(p.baseline.recordedAt) : 'none')),
-      newest
-        ? [lastReport(newest), h('h3', {}, 'Recent reports'), history(reports), h('div', { class: 'actions' }, accept)]
-        : h('p', {}, 'No posture report: the device has not obtained a certificate under a posture policy.'));
+    clear(body).append(...(newest
+      ? [lastReport(newest, p.baseline), h('h3', {}, 'Recent reports'), history(reports),
+        h('div', { class: 'actions' }, accept)]
+      : [h('dl', { class: 'facts' }, baselineRow(p.baseline)),
+        h('p', {}, 'No posture report: the device has not obtained a certificate under a posture policy.')]));
   }
 
   accept.addEventListener('click', async () => {
