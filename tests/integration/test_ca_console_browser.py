@@ -4,8 +4,9 @@ against a real deviceid-ca serving the console from the source tree.
 Sign-in with a login link (a used or an expired one fails), adding a
 device, an import with a bad row (named, nothing imported), disabling a
 device and seeing its certificates revoked, tags (filter, edit), revoking
-one certificate, a device whose name is markup shown as text, and every
-page loading with no console error and no request to another origin. Each test saves
+one certificate, a device whose name is markup shown as text, a device's
+posture from a real report (list, filter, details, accepting the baseline
+by keyboard), and every page loading with no console error and no request to another origin. Each test saves
 screenshots under BUILDDIR/tests/artifacts/ui/."""
 import json
 import os
@@ -384,13 +385,22 @@ def test_device_posture(browser, swtpm, deviceidctl, fsd, tmp_path, procs):
     assert css(browser, "#posture-baseline")[0].text != "none"
     browser.shot("device-posture")
 
-    accept = next(b for b in css(browser, "#device-posture button") if b.text == "Accept current values as baseline")
-    assert accept.get_attribute("tabindex") in (None, "0")
-    accept.click()
+    # By keyboard: Tab from the tags field reaches the button, Enter opens
+    # the confirmation (focus on Cancel), Tab and Enter confirm.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    css(browser, "#main input[name=tags]")[0].click()
+    for _ in range(80):
+        ActionChains(browser.driver).send_keys(Keys.TAB).perform()
+        if browser.execute_script("return document.activeElement.textContent") == "Accept current values as baseline":
+            break
+    else:
+        pytest.fail("the accept button is not reached by Tab")
+    ActionChains(browser.driver).send_keys(Keys.ENTER).perform()
     dialog = wait_for(browser, "dialog[open]")
     assert "baseline" in dialog.text
     browser.shot("posture-accept-confirm")
-    dialog.find_element("css selector", "button[type=submit]").click()
+    ActionChains(browser.driver).send_keys(Keys.TAB).send_keys(Keys.ENTER).perform()
     wait_for(browser, "main", text="are the baseline now")
     browser.shot("posture-accepted")
     who = db_rows(srv, "SELECT actor_kind, actor, target FROM audit_log WHERE action = 'device.posture.accept'")
