@@ -30,6 +30,7 @@ dist_ui_DATA = \
 	ca/ui/page-overview.js \
 	ca/ui/page-devices.js \
 	ca/ui/page-device.js \
+	ca/ui/device-posture.js \
 	ca/ui/page-certificates.js \
 	ca/ui/page-audit.js \
 	ca/ui/page-accounts.js

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The admin API (admin-api.h):
- *   GET    /admin/devices               list
+ *   GET    /admin/devices               list (q, status, tag, posture, limit, offset)
  *   POST   /admin/devices               add (JSON object)
  *   POST   /admin/devices/import        bulk import (JSON array or text/csv)
  *   GET    /admin/devices/ID            show
@@ -124,7 +124,7 @@ static http_response *handle_list(const http_request *req, void *userdata) {
         audit_actor who;
         const char *status = http_request_query(req, "status"), *q = http_request_query(req, "q");
         const char *limit_s = http_request_query(req, "limit"), *offset_s = http_request_query(req, "offset");
-        const char *tag = http_request_query(req, "tag");
+        const char *tag = http_request_query(req, "tag"), *posture = http_request_query(req, "posture");
         device_query dq = { .q = q, .status = -1, .tag = tag && *tag ? tag : NULL };
         uint64_t limit, offset;
         device *v = NULL;
@@ -143,16 +143,21 @@ static http_response *handle_list(const http_request *req, void *userdata) {
                 else
                         return http_response_error(400, "status must be active, disabled or any");
         }
+        if (posture && !streq(posture, "") && !streq(posture, "any")) {
+                dq.posture = device_posture_from_string(posture);
+                if (dq.posture == DEVICE_POSTURE_UNKNOWN)
+                        return http_response_error(400, "posture must be pass, fail, none or any");
+        }
         /* Without paging parameters or filters: the whole inventory, as
          * before paging existed. */
-        if (query_parse_count(limit_s, (q || dq.status >= 0 || dq.tag || offset_s) ? 50 : 0, DEVICE_LIST_MAX, &limit) < 0 ||
+        if (query_parse_count(limit_s, (q || dq.status >= 0 || dq.tag || dq.posture || offset_s) ? 50 : 0, DEVICE_LIST_MAX, &limit) < 0 ||
             query_parse_count(offset_s, 0, INT32_MAX, &offset) < 0)
                 return http_response_error(400, "limit must be 0 to 500, offset a count");
         if (q && strlen(q) > QUERY_SEARCH_MAX)
                 return http_response_error(400, "search text too long");
         if (dq.tag && strlen(dq.tag) > DEVICE_TAG_MAX)
                 return http_response_error(400, "tag too long");
-        if (limit == 0 && !limit_s && !dq.tag) {
+        if (limit == 0 && !limit_s && !dq.tag && !dq.posture) {
                 r = devices_list(the_admin.st, &v, &n);
                 total = n;
         } else {

@@ -54,6 +54,23 @@ const char *device_status_to_string(device_status s) {
         return s == DEVICE_ACTIVE ? "active" : "disabled";
 }
 
+static const char *const posture_names[] = {
+        [DEVICE_POSTURE_NONE] = "none",
+        [DEVICE_POSTURE_PASS] = "pass",
+        [DEVICE_POSTURE_FAIL] = "fail",
+};
+
+const char *device_posture_to_string(device_posture p) {
+        return p > DEVICE_POSTURE_UNKNOWN && p < ELEMENTSOF(posture_names) ? posture_names[p] : NULL;
+}
+
+device_posture device_posture_from_string(const char *s) {
+        for (size_t i = DEVICE_POSTURE_NONE; s && i < ELEMENTSOF(posture_names); i++)
+                if (streq(s, posture_names[i]))
+                        return (device_posture) i;
+        return DEVICE_POSTURE_UNKNOWN;
+}
+
 int ek_uri_from_spki(const uint8_t *der, size_t len, char **ret) {
         _cleanup_free_ char *b = NULL;
         uint8_t digest[32];
@@ -444,16 +461,25 @@ int devices_list(store *s, device **ret, size_t *ret_n) {
         return 0;
 }
 
+/* The verdict of the device's newest posture report (the reports table of
+ * posture-store.c), 'none' without one: a subquery on its index
+ * (device_id, id), the same SQL on both backends. */
+#define DEVICE_POSTURE_VERDICT                                                                              \
+        "COALESCE((SELECT CASE WHEN p.passed <> 0 THEN 'pass' ELSE 'fail' END FROM posture_reports p"          \
+        " WHERE p.device_id = devices.id ORDER BY p.id DESC LIMIT 1), 'none')"
+
 #define DEVICE_WHERE                                                                                       \
         " FROM devices WHERE (CAST(? AS TEXT) IS NULL OR LOWER(COALESCE(name, '')) LIKE ? ESCAPE '\\'"                \
         " OR LOWER(COALESCE(serial, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(owner, '')) LIKE ? ESCAPE '\\'" \
         " OR LOWER(ek_uri) LIKE ? ESCAPE '\\') AND (CAST(? AS TEXT) IS NULL OR status = ?)"                              \
-        " AND (CAST(? AS TEXT) IS NULL OR tags LIKE ? ESCAPE '\\')"
+        " AND (CAST(? AS TEXT) IS NULL OR tags LIKE ? ESCAPE '\\')"                                           \
+        " AND (CAST(? AS TEXT) IS NULL OR " DEVICE_POSTURE_VERDICT " = ?)"
 
 int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total) {
         _cleanup_(store_stmt_freep) store_stmt *st = NULL;
         _cleanup_free_ char *like = NULL, *tag = NULL, *tag_like = NULL;
         const char *status = q->status < 0 ? NULL : device_status_to_string((device_status) q->status);
+        const char *posture = device_posture_to_string(q->posture);
         device *v = NULL;
         size_t n = 0;
         int r;
@@ -477,7 +503,8 @@ int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n,
         }
         r = store_prepare(s, "SELECT COUNT(*)" DEVICE_WHERE, &st);
         if (r >= 0)
-                r = store_bind(st, "ttttttttt", like, like, like, like, like, status, status, tag_like, tag_like);
+                r = store_bind(st, "ttttttttttt", like, like, like, like, like, status, status, tag_like, tag_like,
+                               posture, posture);
         if (r >= 0)
                 r = store_step(st);
         if (r < 0)
@@ -486,10 +513,14 @@ int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n,
                 *ret_total = r > 0 ? (size_t) store_column_int64(st, 0) : 0;
         store_stmt_free(TAKE_PTR(st));
         if (q->limit > 0) {
-                r = store_prepare(s, "SELECT " DEVICE_COLUMNS DEVICE_WHERE " ORDER BY id LIMIT ? OFFSET ?", &st);
+                r = store_prepare(s,
+                                  "SELECT " DEVICE_COLUMNS ", " DEVICE_POSTURE_VERDICT DEVICE_WHERE
+                                  " ORDER BY id LIMIT ? OFFSET ?",
+                                  &st);
                 if (r >= 0)
-                        r = store_bind(st, "tttttttttii", like, like, like, like, like, status, status,
-                                       tag_like, tag_like, (int64_t) q->limit, (int64_t) q->offset);
+                        r = store_bind(st, "tttttttttttii", like, like, like, like, like, status, status,
+                                       tag_like, tag_like, posture, posture, (int64_t) q->limit,
+                                       (int64_t) q->offset);
                 if (r < 0)
                         return r;
                 while ((r = store_step(st)) > 0) {
@@ -502,6 +533,7 @@ int devices_search(store *s, const device_query *q, device **ret, size_t *ret_n,
                         r = device_from_row(st, &v[n]);
                         if (r < 0)
                                 break;
+                        v[n].posture = device_posture_from_string(store_column_text(st, 11));
                         n++;
                 }
                 if (r < 0) {
@@ -617,6 +649,8 @@ int device_to_json(const device *d, json_object **ret) {
                 r = json_add_string(o, "status", device_status_to_string(d->status));
         if (r >= 0)
                 r = device_tags_to_json(d->tags, o);
+        if (r >= 0 && device_posture_to_string(d->posture))
+                r = json_add_string(o, "posture", device_posture_to_string(d->posture));
         if (r >= 0 && d->ek_pub)
                 r = json_add_b64(o, "ek_pub", B64_STD, d->ek_pub, d->ek_pub_len);
         if (r >= 0 && d->ek_cert)

@@ -27,6 +27,15 @@ typedef enum device_status {
         DEVICE_DISABLED,
 } device_status;
 
+/* The verdict of a device's newest posture report (posture-store.h), as
+ * devices_search() reads it; UNKNOWN where it was not read. */
+typedef enum device_posture {
+        DEVICE_POSTURE_UNKNOWN,
+        DEVICE_POSTURE_NONE, /* no report */
+        DEVICE_POSTURE_PASS,
+        DEVICE_POSTURE_FAIL,
+} device_posture;
+
 typedef struct device {
         int64_t id;
         char *ek_uri;
@@ -38,6 +47,7 @@ typedef struct device {
         char *tags;                  /* ",a,b," (device_tags_parse()) or NULL */
         device_status status;
         time_t created_at, updated_at;
+        device_posture posture; /* set by devices_search() only */
 } device;
 
 void device_done(device *d);
@@ -90,7 +100,8 @@ int devices_get_by_ek_uri(store *st, const char *ek_uri, device *ret);
 int devices_list(store *st, device **ret, size_t *ret_n);
 /* A page of the inventory: devices whose name, serial, owner or EK URI
  * contains q (case-insensitive; NULL: all) with the given status (-1:
- * any) and tag (NULL: any), ordered by id, limit of them (at most DEVICE_LIST_MAX; 0: count
+ * any), tag (NULL: any) and verdict of the newest posture report
+ * (UNKNOWN: any), each with that verdict, ordered by id, limit of them (at most DEVICE_LIST_MAX; 0: count
  * only) from offset. *ret_total is the number of matches. Returns 0,
  * -EINVAL for a bad query, or -errno. */
 #define DEVICE_LIST_MAX 500
@@ -98,6 +109,7 @@ typedef struct device_query {
         const char *q;
         int status;
         const char *tag;
+        device_posture posture;
         size_t limit, offset;
 } device_query;
 int devices_search(store *st, const device_query *q, device **ret, size_t *ret_n, size_t *ret_total);
@@ -122,3 +134,6 @@ int devices_remove(store *st, int64_t id);
 /* JSON representation (admin API, `device list --json`). */
 int device_to_json(const device *d, json_object **ret);
 const char *device_status_to_string(device_status s);
+/* "none", "pass", "fail" (NULL for UNKNOWN), and back (UNKNOWN for any other text). */
+const char *device_posture_to_string(device_posture p);
+device_posture device_posture_from_string(const char *s);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // One device: its identity, the TPM (from its newest AK certificate), its
-// status with disable/enable/remove, its tags, and the certificates issued
-// to it (device and account certificates) with revoke.
+// status with disable/enable/remove, its tags, its posture
+// (device-posture.js), and the certificates issued to it (device and
+// account certificates) with revoke.
 import { get, put, query } from './api.js';
 import { badge, clear, field, formatTime, h, pager, showError, table, tagList } from './dom.js';
 import { changeDevice, splitTags } from './page-devices.js';
 import { certificateRows } from './page-certificates.js';
+import { postureSection } from './device-posture.js';
 
 const PAGE = 25;
 
@@ -69,6 +71,7 @@ export async function render(root, [id]) {
     }
   };
   const last = newest.certificates[0];
+  const posture = await postureSection(dev, dev.name ? `"${dev.name}" (device ${dev.id})` : `device ${dev.id}`);
   root.append(
     h('p', {}, h('a', { href: '#/devices' }, 'All devices')),
     h('h1', {}, dev.name ? `Device ${dev.id}: ${dev.name}` : `Device ${dev.id}`),
@@ -94,6 +97,7 @@ export async function render(root, [id]) {
     actionError,
     h('h2', {}, 'Tags'),
     tagsForm(dev),
+    posture,
     h('h2', {}, 'Certificates'),
     certs);
   await loadCerts();

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Devices: search and filter the inventory (text, status, tag), page
+// Devices: search and filter the inventory (text, status, tag, the
+// verdict of the newest posture report), page
 // through it, add one device, import a CSV or JSON file (all or nothing),
 // disable, enable or remove with confirmation.
 import { get, post, del, query } from './api.js';
 import { badge, clear, confirmDialog, field, h, pager, showError, table, tagList } from './dom.js';
 
 const PAGE = 25;
-const state = { q: '', status: '', tag: '', offset: 0 };
+const state = { q: '', status: '', tag: '', posture: '', offset: 0 };
 
 // Which form field an API message is about, so it shows next to it.
 function fieldFor(message) {
@@ -155,6 +156,7 @@ function deviceRow(dev, reload) {
     h('td', {}, dev.owner || '-'),
     h('td', {}, tagList(dev.tags)),
     h('td', {}, badge(dev.status)),
+    h('td', { class: 'device-posture' }, dev.posture ? badge(dev.posture) : '-'),
     h('td', {}, actions));
 }
 
@@ -166,13 +168,13 @@ export async function render(root) {
     listError.textContent = '';
     let r;
     try {
-      r = await get(`/admin/devices${query({ q: state.q, status: state.status, tag: state.tag, limit: PAGE, offset: state.offset })}`);
+      r = await get(`/admin/devices${query({ q: state.q, status: state.status, tag: state.tag, posture: state.posture, limit: PAGE, offset: state.offset })}`);
     } catch (e) {
       listError.textContent = e.message;
       return;
     }
     clear(list).append(
-      table('Devices', ['ID', 'Name', 'EK URI', 'Serial', 'Owner', 'Tags', 'Status', 'Actions'],
+      table('Devices', ['ID', 'Name', 'EK URI', 'Serial', 'Owner', 'Tags', 'Status', 'Posture', 'Actions'],
         r.devices.map((d) => deviceRow(d, load))),
       pager({ offset: state.offset, limit: PAGE, total: r.total, count: r.devices.length,
         onPage: (o) => { state.offset = o; load(); } }));
@@ -185,16 +187,24 @@ export async function render(root) {
     h('option', { value: 'disabled' }, 'disabled'));
   status.value = state.status;
   const tag = h('input', { type: 'text', name: 'tag', value: state.tag, maxlength: 32, autocomplete: 'off' });
+  const posture = h('select', { name: 'posture' },
+    h('option', { value: '' }, 'any'),
+    h('option', { value: 'pass' }, 'pass'),
+    h('option', { value: 'fail' }, 'fail'),
+    h('option', { value: 'none' }, 'no report'));
+  posture.value = state.posture;
   const searchForm = h('form', { class: 'inline', role: 'search' },
     field('Search name, serial, owner or EK URI', search).row,
     field('Status', status).row,
     field('Tag', tag).row,
+    field('Posture (last report)', posture).row,
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Search')));
   searchForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     state.q = search.value.trim();
     state.status = status.value;
     state.tag = tag.value.trim();
+    state.posture = posture.value;
     state.offset = 0;
     load();
   });

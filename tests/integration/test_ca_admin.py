@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The admin API (/admin/devices) over mTLS: what the admin certificate
-may do, what everyone else gets (401/403), and bad input that must change
-nothing."""
+may do, what everyone else gets (401/403), bad input that must change
+nothing, and the device search by the verdict of a real posture report."""
 import base64
 import hashlib
 import json
@@ -169,3 +169,43 @@ def test_admin_bad_import_content_type(ca_server):
                                      admin=True)
     assert status == 400 and b"malformed JSON" in body
     assert list_ids(ca_server) == []
+
+
+def posture_ids(srv, verdict):
+    """The devices listed with ?posture=verdict: {ek_uri: posture}."""
+    status, _, body = srv.get(f"/admin/devices?posture={verdict}&limit=10", admin=True)
+    assert status == 200, body
+    return {d["ek_uri"]: d["posture"] for d in json.loads(body)["devices"]}
+
+
+def test_admin_device_search_by_posture(swtpm, deviceidctl, fsd, tmp_path, procs):
+    """A real report (swtpm, `deviceidctl enroll` under a posture policy):
+    the device is listed by the verdict of its newest report, a device that
+    never reported as none."""
+    from test_enroll import Device
+    from test_posture import pcrextend, posture_ca
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    status, _, body = srv.post("/admin/devices", {"ek_uri": uri("quiet"), "name": "quiet"}, admin=True)
+    assert status == 201, body
+    assert posture_ids(srv, "none") == {dev.ek_uri: "none", uri("quiet"): "none"}
+    assert posture_ids(srv, "pass") == {}
+
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    assert posture_ids(srv, "pass") == {dev.ek_uri: "pass"}
+    assert posture_ids(srv, "none") == {uri("quiet"): "none"}
+    assert posture_ids(srv, "any") == {dev.ek_uri: "pass", uri("quiet"): "none"}
+
+    pcrextend(dev, 7)
+    assert dev.enroll("wifi").returncode == 4
+    # The newest report decides: the device passed before, fails now.
+    assert posture_ids(srv, "fail") == {dev.ek_uri: "fail"}
+    assert posture_ids(srv, "pass") == {}
+    status, _, body = srv.get("/admin/devices?posture=fail&q=quiet", admin=True)
+    assert status == 200 and json.loads(body) == {"devices": [], "total": 0}
+
+    status, _, body = srv.get("/admin/devices?posture=broken", admin=True)
+    assert status == 400 and "posture must be" in json.loads(body)["message"]

@@ -4,8 +4,9 @@ against a real deviceid-ca serving the console from the source tree.
 Sign-in with a login link (a used or an expired one fails), adding a
 device, an import with a bad row (named, nothing imported), disabling a
 device and seeing its certificates revoked, tags (filter, edit), revoking
-one certificate, a device whose name is markup shown as text, and every
-page loading with no console error and no request to another origin. Each test saves
+one certificate, a device whose name is markup shown as text, a device's
+posture from a real report (list, filter, details, accepting the baseline
+by keyboard), and every page loading with no console error and no request to another origin. Each test saves
 screenshots under BUILDDIR/tests/artifacts/ui/."""
 import json
 import os
@@ -341,3 +342,77 @@ def test_every_page_clean_labelled_narrow(browser, ca_server, tmp_path):
     browser.get(f"{ca_server.base_url}/ui/login")
     wait_for(browser, "#help")
     check_clean(browser, ca_server, "login page")
+
+
+def test_device_posture(browser, swtpm, deviceidctl, fsd, tmp_path, procs):
+    """A real posture report (swtpm, `deviceidctl enroll` under `pcrs =
+    enrolled`): the device list shows the newest verdict and filters by
+    it, the device page the report, its facts and failed checks, and
+    accepting its values as the baseline lets the device pass again."""
+    from selenium.webdriver.support.ui import Select
+    from test_enroll import Device
+    from test_posture import pcrextend, posture_ca
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    srv.post("/admin/devices", {"ek_uri": ek_uri("quiet"), "name": "Quiet"}, admin=True)
+    assert dev.enroll("wifi").returncode == 0
+    pcrextend(dev, 7)
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 4, cp.stderr.decode()
+    dev_id = json.loads(ca_cli(srv.dir, "device", "show", dev.ek_uri, "--json").stdout)["id"]
+
+    sign_in(browser, srv)
+    browser.get(srv.base_url + "/ui/#/devices")
+    wait_for(browser, ".pager p", text="of 2")
+    rows = {tr.find_element("css selector", "td.device-name").text: tr.find_element("css selector", "td.device-posture").text
+            for tr in css(browser, "#device-list tbody tr")}
+    assert rows == {"dev": "fail", "Quiet": "none"}
+    Select(css(browser, "form[role=search] select[name=posture]")[0]).select_by_value("fail")
+    css(browser, "form[role=search] button[type=submit]")[0].click()
+    wait_for(browser, ".pager p", text="of 1")
+    assert [td.text for td in css(browser, "#device-list td.device-name")] == ["dev"]
+    browser.shot("devices-by-posture")
+
+    browser.get(f"{srv.base_url}/ui/#/devices/{dev_id}")
+    wait_for(browser, "#posture-failed", text="PCR 7 differs from the baseline")
+    last = css(browser, "#posture-last")[0].text
+    assert os.uname().release in last and "Secure Boot" in last and "Agent version" in last
+    assert "fail" in last and "devices" in last
+    history = [tr.text for tr in css(browser, "#device-posture table")[1].find_elements("css selector", "tbody tr")]
+    assert len(history) == 2 and "fail" in history[0] and "pass" in history[1], history
+    assert css(browser, "#posture-baseline")[0].text != "none"
+    browser.shot("device-posture")
+
+    # By keyboard: Tab from the tags field reaches the button, Enter opens
+    # the confirmation (focus on Cancel), Tab and Enter confirm.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    css(browser, "#main input[name=tags]")[0].click()
+    for _ in range(80):
+        ActionChains(browser.driver).send_keys(Keys.TAB).perform()
+        if browser.execute_script("return document.activeElement.textContent") == "Accept current values as baseline":
+            break
+    else:
+        pytest.fail("the accept button is not reached by Tab")
+    ActionChains(browser.driver).send_keys(Keys.ENTER).perform()
+    dialog = wait_for(browser, "dialog[open]")
+    assert "baseline" in dialog.text
+    browser.shot("posture-accept-confirm")
+    ActionChains(browser.driver).send_keys(Keys.TAB).send_keys(Keys.ENTER).perform()
+    wait_for(browser, "main", text="are the baseline now")
+    browser.shot("posture-accepted")
+    who = db_rows(srv, "SELECT actor_kind, actor, target FROM audit_log WHERE action = 'device.posture.accept'")
+    assert who == [("session", "alice", f"device {dev_id}")]
+    # The extended PCR is the baseline now: the device passes again.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    browser.get(srv.base_url + "/ui/#/devices")
+    wait_for(browser, "form[role=search] select[name=posture]")
+    Select(css(browser, "form[role=search] select[name=posture]")[0]).select_by_value("pass")
+    css(browser, "form[role=search] button[type=submit]")[0].click()
+    wait_for(browser, "#device-list td.device-posture", text="pass")
+    assert [td.text for td in css(browser, "#device-list td.device-name")] == ["dev"]
+    browser.shot("devices-posture-pass")
+    check_clean(browser, srv, "device posture")

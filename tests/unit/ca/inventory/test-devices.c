@@ -2,10 +2,12 @@
 /*
  * Unit tests of the devices table on test-db.h's database: adding,
  * duplicate EKs, lookups, tags, search and paging, and disabling or
- * removing a device revoking its certificates.
+ * removing a device revoking its certificates, and the posture verdict
+ * filter.
  */
 #include "ca/core/certificates.h"
 #include "ca/inventory/devices.h"
+#include "ca/inventory/posture-store.h"
 #include "tests/unit/ca/ca-test.h"
 #include "tests/unit/tap.h"
 
@@ -32,6 +34,56 @@ static void test_devices(store *st) {
         is_int(devices_remove(st, d.id), 0, "devices: remove (already revoked)");
         is_err(devices_remove(st, d.id), -ENOENT, "devices: remove again");
         is_err(devices_set_status(st, 9999, DEVICE_DISABLED), -ENOENT, "devices: unknown id");
+}
+
+/* The verdict of the newest report: device 0 failed then passed, device 1
+ * passed then failed, device 2 sent none. */
+static void test_search_posture(store *st, const int64_t ids[3]) {
+        static const struct {
+                device_posture want;
+                size_t index;
+                const char *search, *found;
+        } cases[] = {
+                { DEVICE_POSTURE_PASS, 0, "posture: search by pass", "posture: pass, the newest of two reports" },
+                { DEVICE_POSTURE_FAIL, 1, "posture: search by fail", "posture: fail, the newest of two reports" },
+                { DEVICE_POSTURE_NONE, 2, "posture: search by none", "posture: none, the device without reports" },
+        };
+        device *v = NULL;
+        size_t n = 0, total = 0;
+
+        is_ok(posture_store_report_add(st, ids[0], 100, "wifi", false, "[]", NULL, NULL), "posture: report 1");
+        is_ok(posture_store_report_add(st, ids[0], 200, "wifi", true, "[]", NULL, NULL), "posture: report 2");
+        is_ok(posture_store_report_add(st, ids[1], 300, "wifi", true, "[]", NULL, NULL), "posture: report 3");
+        is_ok(posture_store_report_add(st, ids[1], 400, "wifi", false, "[]", NULL, NULL), "posture: report 4");
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                is_ok(devices_search(st, &(device_query) { .status = -1, .posture = cases[i].want, .limit = 10 }, &v,
+                                     &n, &total),
+                      cases[i].search);
+                ok(total == 1 && n == 1 && v[0].id == ids[cases[i].index] && v[0].posture == cases[i].want,
+                   cases[i].found);
+                for (size_t j = 0; j < n; j++)
+                        device_done(&v[j]);
+                free(v);
+                v = NULL;
+        }
+        is_ok(devices_search(st, &(device_query) { .status = -1, .limit = 10 }, &v, &n, &total),
+              "posture: search without the filter");
+        ok(n == 3 && v[0].posture == DEVICE_POSTURE_PASS && v[1].posture == DEVICE_POSTURE_FAIL &&
+                   v[2].posture == DEVICE_POSTURE_NONE,
+           "posture: every listed device carries its verdict");
+        for (size_t j = 0; j < n; j++)
+                device_done(&v[j]);
+        free(v);
+        v = NULL;
+        is_ok(devices_search(st, &(device_query) { .q = "office", .status = -1, .posture = DEVICE_POSTURE_PASS,
+                                                   .limit = 0 },
+                             &v, &n, &total),
+              "posture: with words, count only");
+        ok(total == 0 && n == 0, "posture: the filters combine");
+        free(v);
+        is_int(device_posture_from_string("pass"), DEVICE_POSTURE_PASS, "posture: name parsed");
+        is_int(device_posture_from_string("PASS"), DEVICE_POSTURE_UNKNOWN, "posture: other text is unknown");
+        ok(device_posture_to_string(DEVICE_POSTURE_UNKNOWN) == NULL, "posture: unknown has no name");
 }
 
 /* devices_search() on three devices: words, status and whole tags. */
@@ -101,6 +153,7 @@ static void test_search(store *st) {
         ok(total == 1 && n == 0, "search: the new tag counted");
         free(v);
         is_err(devices_set_tags(st, 9999, NULL), -ENOENT, "search: tags of an unknown device");
+        test_search_posture(st, ids);
 }
 
 int main(void) {
@@ -110,6 +163,7 @@ int main(void) {
                 return tap_done();
         is_ok(certificates_store_migrate(st), "certificates schema");
         is_ok(devices_store_migrate(st), "devices schema");
+        is_ok(posture_store_migrate(st), "posture schema");
         test_devices(st);
         test_search(st);
         store_close(TAKE_PTR(st));
