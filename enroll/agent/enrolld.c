@@ -55,6 +55,7 @@ typedef struct enrolld {
         unsigned failures;      /* consecutive failed rounds */
         uint64_t retry_at_ms;   /* when failures > 0 */
         bool removed;           /* the CA says the device is disabled/unknown */
+        bool notify_pending;    /* deviceid-fsd has not confirmed a reload since the last change */
         bool round_failed;      /* a step of this round failed already */
         bool round_tpm_failed;  /* ... and the TPM was the cause */
         unsigned tpm_failures;  /* consecutive failed rounds with the TPM failing */
@@ -169,6 +170,31 @@ static void adopt_accounts(enrolld *d) {
                            memcmp(roots->chain_pem, d->ca.roots.pem, d->ca.roots.pem_len) == 0;
 }
 
+/* Tells deviceid-fsd that the keyring changed (what: "Published",
+ * "Withdrawn"; NULL for a retry). Until it confirms a reload, the run
+ * loop asks again at every wake-up: a mount that missed one notice would
+ * otherwise list the old entries until the next change. No fsd listening
+ * is logged at debug, a failed reload at warning, each once per change. */
+static void notify_fsd(enrolld *d, const char *what) {
+        int k = keyring_notify_readers(NULL, ENROLLD_NOTIFY_TIMEOUT_MS);
+        bool first = what != NULL;
+
+        if (k >= 0) {
+                if (!first)
+                        log_info("deviceid-fsd confirmed the reload.");
+                d->notify_pending = false;
+                return;
+        }
+        d->notify_pending = true;
+        if (!first)
+                return;
+        if (k == -ENOENT || k == -ECONNREFUSED)
+                log_debug_errno(k, "%s; no deviceid-fsd listening (%m), asking again at each wake-up.", what);
+        else
+                log_warning_errno(k, "%s, but deviceid-fsd did not confirm the reload: %m; asking again at each wake-up.",
+                                  what);
+}
+
 /* The CA took the device away (disabled, or removed from the inventory):
  * its entry and every account's leave the keyring, so that nothing it
  * revoked is served, and deviceid-fsd is told. The number removed. */
@@ -189,11 +215,8 @@ static size_t withdraw(enrolld *d, const char *msg) {
         }
         enroll_device_done(&d->dev);
         d->have_dev = false;
-        if (n > 0) {
-                k = keyring_notify_readers(NULL, ENROLLD_NOTIFY_TIMEOUT_MS);
-                if (k < 0 && k != -ENOENT && k != -ECONNREFUSED)
-                        log_warning_errno(k, "Withdrawn, but deviceid-fsd did not confirm the reload: %m, ignoring.");
-        }
+        if (n > 0)
+                notify_fsd(d, "Withdrawn");
         return n;
 }
 
@@ -447,14 +470,8 @@ static int enrolld_round(enrolld *d) {
                         break;
         }
 out:
-        if (changed) {
-                int k = keyring_notify_readers(NULL, ENROLLD_NOTIFY_TIMEOUT_MS);
-
-                if (k == -ENOENT || k == -ECONNREFUSED)
-                        log_debug_errno(k, "No deviceid-fsd listening (%m), not notifying.");
-                else if (k < 0)
-                        log_warning_errno(k, "Published, but deviceid-fsd did not confirm the reload: %m, ignoring.");
-        }
+        if (changed)
+                notify_fsd(d, "Published");
         return r;
 }
 
@@ -640,6 +657,8 @@ static int run(int argc, char *argv[]) {
                 siginfo_t si;
                 int sig;
 
+                if (d.notify_pending)
+                        notify_fsd(&d, NULL);
                 plan(&d, now_realtime_ms(), &p);
                 if (p.round) {
                         r = enrolld_round(&d);
