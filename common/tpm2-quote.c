@@ -66,6 +66,19 @@ int tpm2_pcr_mask_parse(const char *s, uint32_t *ret) {
         return 0;
 }
 
+int tpm2_pcr_sha256_selection_parse(const char *s, uint32_t *ret) {
+        const char *colon = s ? strchr(s, ':') : NULL;
+
+        if (!s || !ret)
+                return -EINVAL;
+        if (colon) {
+                if ((size_t) (colon - s) != strlen("sha256") || strncmp(s, "sha256", 6) != 0)
+                        return -EOPNOTSUPP;
+                s = colon + 1;
+        }
+        return tpm2_pcr_mask_parse(s, ret);
+}
+
 void tpm2_pcr_mask_format(uint32_t mask, char *buf, size_t size) {
         size_t off = 0;
 

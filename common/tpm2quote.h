@@ -28,6 +28,9 @@ typedef struct tpm2_pcr_values {
 /* "0-7", "0,2,4-7": a PCR selection as a mask; -EINVAL for anything else
  * (a PCR above 23, an empty list, a reversed range). Pure. */
 int tpm2_pcr_mask_parse(const char *s, uint32_t *ret);
+/* A posture selection, "[sha256:]LIST" with LIST as above: the mask.
+ * -EOPNOTSUPP for another bank, -EINVAL for anything else. Pure. */
+int tpm2_pcr_sha256_selection_parse(const char *s, uint32_t *ret);
 /* The same back, ranges joined ("0-7,10"); buf of at least 64 bytes. */
 void tpm2_pcr_mask_format(uint32_t mask, char *buf, size_t size);
 

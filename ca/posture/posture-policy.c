@@ -171,15 +171,12 @@ static int load_one(int dirfd, const ca_posture_section *s, posture_policy *p, c
                                 return fail(ret_error, -EINVAL, "[posture \"%s\"] pcrs: \"%s\" is not enrolled, file or none",
                                             s->name, v);
                 } else if (streq(k, "pcr_selection")) {
-                        const char *colon = strchr(v, ':');
-                        _cleanup_free_ char *bank = colon ? strndup(v, (size_t) (colon - v)) : NULL;
+                        int k2 = tpm2_pcr_sha256_selection_parse(v, &p->mask);
 
-                        if (colon && !bank)
-                                return -ENOMEM;
-                        if (colon && tpm2_bank_from_string(bank) != TPM2_ALG_SHA256)
+                        if (k2 == -EOPNOTSUPP)
                                 return fail(ret_error, -EINVAL, "[posture \"%s\"] pcr_selection: only the sha256 bank is supported",
                                             s->name);
-                        if (tpm2_pcr_mask_parse(colon ? colon + 1 : v, &p->mask) < 0)
+                        if (k2 < 0)
                                 return fail(ret_error, -EINVAL,
                                             "[posture \"%s\"] pcr_selection: \"%s\" is not [sha256:]N[-M][,...] with PCRs 0-23",
                                             s->name, v);

@@ -262,8 +262,8 @@ int enroll_device_enroll(tpm_ctx *t, const enroll_ca *ca, tpm_key_alg alg, enrol
         log_debug("AK certificate issued for \"%s\".", ak.ek_uri);
 
         *f = (enroll_failure) { .who = "Agent CA", .url = ca->dir_url };
-        r = device_attest_client_enroll(t, ca->dir_url, enroll_ca_roots(ca, &ca->acme_roots), &ak, alg, &dev,
-                                        &f->e);
+        r = device_attest_client_enroll(t, ca->dir_url, enroll_ca_roots(ca, &ca->acme_roots), &ak, alg,
+                                        ca->posture_pcrs, &dev, &f->e);
         if (r < 0)
                 return r;
         log_debug("Device certificate issued for \"%s\".", ak.ek_uri);
@@ -397,7 +397,10 @@ int enroll_account_issue(tpm_ctx *t, const enroll_ca *ca, enroll_device *dev,
                 return r;
         device_ak(t, ca, dev);
         if (dev->ak)
-                ps = (posture_source) { .tpm = t, .ak = dev->ak, .ak_cert = sk_X509_value(dev->ak_chain, 0) };
+                ps = (posture_source) { .tpm = t,
+                                        .ak = dev->ak,
+                                        .ak_cert = sk_X509_value(dev->ak_chain, 0),
+                                        .mask = ca->posture_pcrs };
         *f = (enroll_failure) { .who = "Account CA", .url = ca->account_url ?: ca->url };
         if (!spec->provisioner && ca->account_provisioner) {
                 /* A local account: the configured provisioner. */

@@ -52,6 +52,7 @@ typedef struct enroll_ca {
         cert_bundle account_roots;  /* ... its TLS anchors */
         cert_bundle account_issuer; /* the root its certificates must chain to; empty: not checked */
         char *account_provisioner;  /* X5C provisioner of local accounts; NULL: "devices" */
+        uint32_t posture_pcrs;      /* sha256 PCRs posture reports quote; 0: POSTURE_DEFAULT_PCRS */
 } enroll_ca;
 void enroll_ca_done(enroll_ca *c);
 

@@ -16,6 +16,7 @@
 #include "duration.h"
 #include "enroll/agent/enrolld-config.h"
 #include "keyring/keyring.h"
+#include "tpm2quote.h"
 
 typedef struct raw_account {
         char name[KEYRING_MAX_NAME + 1];
@@ -59,6 +60,21 @@ static int renewal_key(conf_ctx *ctx, const conf_section *s, const char *key, co
                 return parse_duration(ctx, key, value, &c->retry_max);
         /* check_interval, the last key conf.c lets through */
         return parse_duration(ctx, key, value, &c->check_interval);
+}
+
+static int posture_key(conf_ctx *ctx, const conf_section *s, const char *key, const char *value, void *userdata) {
+        enrolld_config *c = ((parse_ctx *) userdata)->c;
+        int r;
+
+        /* pcr_selection, the only key conf.c lets through; the syntax of
+         * the CA's [posture] pcr_selection. */
+        r = tpm2_pcr_sha256_selection_parse(value, &c->posture_pcrs);
+        if (r == -EOPNOTSUPP)
+                return conf_fail(ctx, -EINVAL, "pcr_selection=\"%.32s\": only the sha256 bank is supported", value);
+        if (r < 0 || c->posture_pcrs == 0)
+                return conf_fail(ctx, -EINVAL, "pcr_selection=\"%.32s\" is not [sha256:]N[-M][,...] with PCRs 0-23",
+                                 value);
+        return 0;
 }
 
 static int ca_key(conf_ctx *ctx, const conf_section *s, const char *key, const char *value, void *userdata) {
@@ -293,6 +309,12 @@ static const conf_section_spec sections[] = {
                 .form = CONF_PLAIN,
                 .keys = (const char *const[]) { "key_alg", NULL },
                 .key = device_key,
+        },
+        {
+                .name = "posture",
+                .form = CONF_PLAIN,
+                .keys = (const char *const[]) { "pcr_selection", NULL },
+                .key = posture_key,
         },
         {
                 .name = "renewal",

@@ -30,6 +30,10 @@
  *   sans = wifi.example.org, wifi   # DNS SANs; default: the CA's ([sub])
  *   key = software           # or tpm
  *
+ *   [posture]
+ *   pcr_selection = 0-7      # sha256 PCRs the posture reports quote
+ *                            # ([sha256:]N[-M][,...], 0-23; docs/posture.md)
+ *
  *   [renewal]
  *   renew_at = 0.66          # fraction of the lifetime, 0.1 to 0.95
  *   retry_min = 5s
@@ -83,6 +87,7 @@ typedef struct enrolld_config {
         uint64_t retry_min;      /* seconds, >= 1 */
         uint64_t retry_max;      /* seconds, >= retry_min */
         uint64_t check_interval; /* seconds, >= 1 */
+        uint32_t posture_pcrs;   /* sha256 PCR mask of posture reports; 0: the default (0-7) */
 } enrolld_config;
 
 /* Parses len bytes. 0 and *ret (free with enrolld_config_free), or

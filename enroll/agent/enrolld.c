@@ -119,6 +119,7 @@ static int load_ca(const enrolld_config *c, enroll_ca *ret) {
         if (r < 0)
                 return log_error_errno(r, "The CA URL \"%s\" is not https://HOST[:PORT]: %m", c->ca_url);
         r = enroll_ca_set_roles(ret, &roles, &path);
+        ret->posture_pcrs = c->posture_pcrs;
         if (r < 0 && path)
                 return log_error_errno(r, "Failed to read \"%s\" as a PEM certificate bundle: %m", path);
         if (r < 0)

@@ -159,8 +159,8 @@ static void der_list_done(der_list *l) {
 /* The posture report of the answer (docs/posture.md): a quote by the AK
  * over qualifying data bound to this challenge's token and key
  * authorization. */
-static int build_posture(tpm_ctx *t, const attest_client_result *ak, const char *token, const char *key_authz,
-                         json_object **ret, client_failure *e) {
+static int build_posture(tpm_ctx *t, const attest_client_result *ak, uint32_t pcrs, const char *token,
+                         const char *key_authz, json_object **ret, client_failure *e) {
         uint8_t q[32];
         int r;
 
@@ -168,7 +168,8 @@ static int build_posture(tpm_ctx *t, const attest_client_result *ak, const char 
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "derive the posture qualifying data", r, NULL);
         r = posture_client_report_qualified(
-                &(posture_source) { .tpm = t, .ak = ak->ak, .ak_cert = sk_X509_value(ak->chain, 0) }, q, ret);
+                &(posture_source) { .tpm = t, .ak = ak->ak, .ak_cert = sk_X509_value(ak->chain, 0), .mask = pcrs },
+                q, ret);
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_TPM, "build the posture report", r,
                             NULL);
@@ -176,8 +177,8 @@ static int build_posture(tpm_ctx *t, const attest_client_result *ak, const char 
 }
 
 /* Certifies the key for this challenge and builds the answer payload. */
-static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_result *ak, const char *token,
-                        const char *key_authz, char **ret, client_failure *e) {
+static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_result *ak, uint32_t pcrs,
+                        const char *token, const char *key_authz, char **ret, client_failure *e) {
         _cleanup_(der_list_done) der_list x5c = {};
         _cleanup_free_ uint8_t *attest = NULL, *sig = NULL, *pub = NULL, *att_obj = NULL;
         _cleanup_json_ json_object *posture = NULL;
@@ -201,7 +202,7 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
                         return fail(e, CLIENT_FAIL_LOCAL, "encode the AK certificate chain", r, NULL);
                 x5c.n++;
         }
-        r = build_posture(t, ak, token, key_authz, &posture, e);
+        r = build_posture(t, ak, pcrs, token, key_authz, &posture, e);
         if (r < 0)
                 return r;
         r = device_attest_client_cose_alg(tpm_key_public(ak->ak), &alg);
@@ -217,7 +218,7 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
 }
 
 int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cert_bundle *roots,
-                                const attest_client_result *ak, tpm_key_alg key_alg,
+                                const attest_client_result *ak, tpm_key_alg key_alg, uint32_t posture_pcrs,
                                 device_attest_client_result *ret, client_failure *e) {
         _cleanup_(acme_client_freep) acme_client *c = NULL;
         _cleanup_(acme_order_done) acme_order order = {}, done = {};
@@ -261,7 +262,7 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cer
         r = tpm_key_create(t, key_alg, &key);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_TPM, "create the device key", r, NULL);
-        r = build_answer(t, key, ak, ch->token, key_authz, &payload, e);
+        r = build_answer(t, key, ak, posture_pcrs, ch->token, key_authz, &payload, e);
         if (r < 0)
                 return r;
         r = acme_client_answer_challenge(c, ch->url, payload, &answered, e);

@@ -57,8 +57,10 @@ void device_attest_client_result_done(device_attest_client_result *r);
  * a CSR (CN = EK URI) signed by that key, download, and
  * identity_check_chain(IDENTITY_CERT_DEVICE) against roots, which also
  * anchor TLS (may be NULL: then TLS uses the system store and the chain
- * is not verified to a root). 0 and *ret (the caller's), or -errno with *e filled (kinds as in
+ * is not verified to a root). The answer carries a posture report by
+ * ak->ak over the sha256 PCRs of posture_pcrs (0: POSTURE_DEFAULT_PCRS).
+ * 0 and *ret (the caller's), or -errno with *e filled (kinds as in
  * failure.h; a challenge the CA finds invalid is REFUSED). */
 int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cert_bundle *roots,
-                                const attest_client_result *ak, tpm_key_alg key_alg,
+                                const attest_client_result *ak, tpm_key_alg key_alg, uint32_t posture_pcrs,
                                 device_attest_client_result *ret, client_failure *e);

@@ -18,6 +18,7 @@
 #include "keyring/writer.h"
 #include "log.h"
 #include "time-util.h"
+#include "tpm2quote.h"
 #include "x509.h"
 
 #define ENROLL_MAX_ACCOUNTS 16
@@ -41,13 +42,15 @@ static void enroll_help(FILE *f) {
         fprintf(f,
                 "Usage: deviceidctl enroll --ca-url https://HOST:PORT --root FILE\n"
                 "                          [--account NAME[:SUB[:SAN,...]][:tpm]]...\n"
-                "                          [--key-alg ecc|rsa] [--tcti TCTI] [--json]\n\n"
+                "                          [--key-alg ecc|rsa] [--posture-pcrs LIST] [--tcti TCTI] [--json]\n\n"
                 "  --ca-url URL     the CA (Attestation CA at URL/attestation, Agent CA at\n"
                 "                   URL/acme/agents/directory, Account CA at URL/1.0/sign)\n"
                 "  --root FILE      PEM root(s): TLS anchor, chain checks, published as \"roots\"\n"
                 "  --account SPEC   an account certificate: keyring NAME, CN SUB (default NAME),\n"
                 "                   DNS SANs (default: the CA's, [SUB]); \":tpm\" keeps its key in the TPM\n"
                 "  --key-alg ALG    device (and TPM account) key: ecc (P-256, default) or rsa (RSA-2048)\n"
+                "  --posture-pcrs LIST  sha256 PCRs the posture reports quote, [sha256:]N[-M][,...]\n"
+                "                   (default 0-7; the CA's [posture] pcr_selection)\n"
                 "  --tcti TCTI      TPM to use (default $DEVICEID_TCTI or %s)\n"
                 "  --json           machine-readable summary\n",
                 TPM_DEFAULT_TCTI);
@@ -132,7 +135,8 @@ int verb_enroll(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },       { "ca-url", required_argument, NULL, 'u' },
                 { "root", required_argument, NULL, 'r' }, { "account", required_argument, NULL, 'a' },
                 { "key-alg", required_argument, NULL, 'k' }, { "tcti", required_argument, NULL, 'T' },
-                { "json", no_argument, NULL, 'j' },       {}
+                { "json", no_argument, NULL, 'j' },       { "posture-pcrs", required_argument, NULL, 'P' },
+                {}
         };
         _cleanup_(tpm_unrefp) tpm_ctx *t = NULL;
         _cleanup_(keyring_closep) keyring *k = NULL;
@@ -143,10 +147,11 @@ int verb_enroll(int argc, char *argv[]) {
         tpm_key_alg alg = TPM_KEY_ECC_P256;
         enroll_failure f = {};
         uint64_t device_gen = 0;
+        uint32_t posture_pcrs = 0;
         bool json = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hu:r:a:k:T:j", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hu:r:a:k:T:jP:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         enroll_help(stdout);
@@ -187,6 +192,11 @@ int verb_enroll(int argc, char *argv[]) {
                 case 'j':
                         json = true;
                         break;
+                case 'P':
+                        if (tpm2_pcr_sha256_selection_parse(optarg, &posture_pcrs) < 0 || posture_pcrs == 0)
+                                return log_error_errno(EINVAL, "Invalid --posture-pcrs \"%s\" ([sha256:]N[-M][,...], "
+                                                       "PCRs 0-23).", optarg);
+                        break;
                 default:
                         enroll_help(stderr);
                         return -EINVAL;
@@ -209,6 +219,7 @@ int verb_enroll(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to read \"%s\": %m", root_path);
         if (r < 0)
                 return log_error_errno(r, "\"%s\" is not a PEM certificate bundle: %m", root_path);
+        ca.posture_pcrs = posture_pcrs;
         r = keyring_open(true, &k);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the kernel keyring: %m");

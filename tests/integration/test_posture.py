@@ -75,6 +75,34 @@ def account_rows(dev):
         db.close()
 
 
+@pytest.mark.parametrize("enrolled", ["pcrs = enrolled\npcr_selection = 0-3,7\n"], indirect=True)
+def test_the_agent_quotes_the_selection_the_policy_asks_for(enrolled):
+    """A policy over other PCRs than the default 0-7: the agent's default
+    report is refused at the quote check; with --posture-pcrs (enrolld:
+    [posture] pcr_selection) the same selection, it passes, and only the
+    selected PCRs count."""
+    dev = enrolled
+    sel = ["--posture-pcrs", "sha256:0-3,7"]
+    cp = dev.enroll("wifi")
+    assert cp.returncode != 0
+    assert "the report is not over PCRs sha256:0-3,7" in cp.stderr.decode(), cp.stderr.decode()
+    cp = dev.enroll("wifi", extra=sel)
+    assert cp.returncode == 0, cp.stderr.decode()
+    p = show(dev)["posture"]
+    assert sorted(p["baseline"]["pcrs"]["sha256"], key=int) == ["0", "1", "2", "3", "7"]
+    assert sorted(p["reports"][0]["pcrs"]["sha256"], key=int) == ["0", "1", "2", "3", "7"]
+    # A PCR outside the selection changes nothing; one inside is refused.
+    pcrextend(dev, 5)
+    cp = dev.enroll("wifi", extra=sel)
+    assert cp.returncode == 0, cp.stderr.decode()
+    pcrextend(dev, 7)
+    cp = dev.enroll("wifi", extra=sel)
+    assert cp.returncode != 0 and "PCR 7 differs from the baseline" in cp.stderr.decode(), cp.stderr.decode()
+    # Bad selections are refused before the TPM or the CA do any work.
+    cp = dev.enroll("wifi", extra=["--posture-pcrs", "sha1:0-7"])
+    assert cp.returncode != 0 and "Invalid --posture-pcrs" in cp.stderr.decode(), cp.stderr.decode()
+
+
 @pytest.mark.parametrize("enrolled", ["pcrs = enrolled\n"], indirect=True)
 def test_baseline_then_an_extended_pcr_is_refused_until_accepted(enrolled, tmp_path):
     dev = enrolled
@@ -235,6 +263,26 @@ def test_enrolld_logs_a_posture_refusal_once_keeps_serving_and_resumes(swtpm, de
         ca_cli(srv.dir, "device", "posture", "accept", dev.ek_uri)
         wait_for(lambda: d.gen("wifi") > g, timeout=30)
         wait_for(lambda: "Renewal works again" in d.proc.log_text(), timeout=30)
+    finally:
+        d.close()
+
+
+def test_enrolld_quotes_its_configured_selection(swtpm, deviceidctl, fsd, tmp_path, procs):
+    from test_enrolld import Daemon, wait_enrolled
+
+    fsd.start()
+    srv = posture_ca(tmp_path, procs, "pcrs = enrolled\npcr_selection = sha256:1,4-6\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    d = Daemon(dev, procs, tmp_path)
+    d.write_config = lambda renew_at="0.66": Daemon.write_config(
+        d, renew_at, extra="\n[posture]\npcr_selection = 1,4-6\n")
+    try:
+        d.start()
+        wait_enrolled(d)
+        p = show(dev)["posture"]
+        assert sorted(p["baseline"]["pcrs"]["sha256"], key=int) == ["1", "4", "5", "6"], p
+        assert all(r["passed"] for r in p["reports"]), p["reports"]
     finally:
         d.close()
 

@@ -88,6 +88,15 @@ static void test_masks(void) {
         is_err(tpm2_pcr_mask_parse("7-3", &m), -EINVAL, "reversed range refused");
         is_err(tpm2_pcr_mask_parse("", &m), -EINVAL, "empty refused");
         is_err(tpm2_pcr_mask_parse("1,", &m), -EINVAL, "trailing comma refused");
+
+        is_ok(tpm2_pcr_sha256_selection_parse("sha256:0-3", &m), "sha256:0-3");
+        is_int(m, 0xf, "sha256:0-3 is PCRs 0..3");
+        is_ok(tpm2_pcr_sha256_selection_parse("7", &m), "no bank: sha256");
+        is_int(m, 0x80, "PCR 7");
+        is_err(tpm2_pcr_sha256_selection_parse("sha1:0-7", &m), -EOPNOTSUPP, "sha1 bank refused");
+        is_err(tpm2_pcr_sha256_selection_parse("sha2566:0", &m), -EOPNOTSUPP, "bank name must match whole");
+        is_err(tpm2_pcr_sha256_selection_parse("sha256:", &m), -EINVAL, "empty list after the bank");
+        is_err(tpm2_pcr_sha256_selection_parse("sha256:0:1", &m), -EINVAL, "second colon");
 }
 
 static void test_qualifying(void) {

@@ -29,6 +29,15 @@ static void test_minimal(void) {
         is_int(c->retry_min, 5, "default retry_min");
         is_int(c->retry_max, 600, "default retry_max");
         is_int(c->check_interval, 60, "default check_interval");
+        is_int(c->posture_pcrs, 0, "posture PCRs: the default");
+}
+
+static void test_posture(void) {
+        _cleanup_(enrolld_config_freep) enrolld_config *c = NULL;
+
+        if (!is_ok(parse(CA "[posture]\npcr_selection = sha256:0-3,7\n", &c, NULL), "[posture] parses"))
+                return;
+        is_int(c->posture_pcrs, 0x8f, "pcr_selection as a mask");
 }
 
 static void test_full(void) {
@@ -167,6 +176,7 @@ static void test_too_many_accounts(void) {
 
 int main(void) {
         test_minimal();
+        test_posture();
         test_full();
         test_roles();
         test_durations();
@@ -185,6 +195,9 @@ int main(void) {
         test_refused(CA "[renewal]\nretry_min = 10m\nretry_max = 1m\n", -EINVAL, "retry_min (600s) is above retry_max");
         test_refused(CA "[renewal]\ncheck_interval = 8d\n", -EINVAL, "check_interval");
         test_refused(CA "[renewal]\njitter = 1\n", -EINVAL, "unknown key \"jitter\" in [renewal]");
+        test_refused(CA "[posture]\npcr_selection = 0-24\n", -EINVAL, "line 5: pcr_selection=\"0-24\"");
+        test_refused(CA "[posture]\npcr_selection = sha1:0-7\n", -EINVAL, "only the sha256 bank");
+        test_refused(CA "[posture]\npcrs = 0-7\n", -EINVAL, "unknown key \"pcrs\" in [posture]");
         test_refused(CA "[account \"Wifi\"]\n", -EINVAL, "line 4: invalid account name \"Wifi\"");
         test_refused(CA "[account \"device\"]\n", -EINVAL, "invalid account name \"device\"");
         test_refused(CA "[account wifi]\n", -EINVAL, "line 4: unknown section [account wifi]");
