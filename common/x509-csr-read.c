@@ -12,6 +12,7 @@
  * x509_csr_parse_der(), which decides as it always has.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <openssl/asn1t.h>
 #include <openssl/core_names.h>
 
@@ -88,21 +89,40 @@ static bool der_tlv(const uint8_t **p, const uint8_t *end, int want_tag, bool co
         return true;
 }
 
-static EVP_PKEY *p256_key(const uint8_t *point, size_t len) {
-        EVP_PKEY_CTX *ctx;
-        EVP_PKEY *pkey = NULL;
+/* The P-256 group as a key of parameters only, made once: a key copies
+ * its parameters and takes the point (EVP_PKEY_set1_encoded_public_key
+ * checks it is on the curve), several times cheaper than a fromdata
+ * import, which builds the group anew each time. */
+static EVP_PKEY *p256_params;
+static pthread_once_t p256_params_once = PTHREAD_ONCE_INIT;
+
+static void p256_params_make(void) {
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
         char group[] = SN_X9_62_prime256v1;
         OSSL_PARAM params[] = {
                 OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-                OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *) point, len),
                 OSSL_PARAM_END,
         };
 
-        ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
         if (ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-                (void) EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
+                (void) EVP_PKEY_fromdata(ctx, &p256_params, EVP_PKEY_KEY_PARAMETERS, params);
         EVP_PKEY_CTX_free(ctx);
-        return pkey; /* NULL also for a point not on the curve */
+}
+
+/* NULL for a point not on the curve (or no memory): the general path
+ * then decides. */
+static EVP_PKEY *p256_key(const uint8_t *point, size_t len) {
+        EVP_PKEY *pkey;
+
+        (void) pthread_once(&p256_params_once, p256_params_make);
+        if (!p256_params)
+                return NULL;
+        pkey = EVP_PKEY_new();
+        if (pkey && EVP_PKEY_copy_parameters(pkey, p256_params) == 1 &&
+            EVP_PKEY_set1_encoded_public_key(pkey, point, len) == 1)
+                return pkey;
+        EVP_PKEY_free(pkey);
+        return NULL;
 }
 
 static int ecdsa_sha256_verify(EVP_PKEY *pkey, const uint8_t *tbs, size_t tbs_len, const uint8_t *sig,
