@@ -291,23 +291,29 @@ static int issue_tx(sign_ca *ca, const char *prov, const x5c_token *t, const iss
         int r;
 
         purge_jtis(ca, now);
-        r = store_begin(ca->st);
+        /* Signed before the transaction, so that the write lock is held
+         * only for the checks and the records. */
+        r = issuer_make(ca->iss, req, &res->cert);
         if (r < 0)
                 return r;
+        r = store_begin(ca->st);
+        if (r < 0) {
+                issued_cert_done(&res->cert);
+                return r;
+        }
         r = t ? record_jti(ca, prov, t, now, ref) : 0;
         if (r >= 0)
                 r = devices_lock(ca->st, req->device_id, false);
         if (r >= 0)
                 r = check_device(ca, req->device_id, &res->device_ek_uri, ref);
         if (r >= 0)
-                r = issuer_issue(ca->iss, req, &res->cert);
-        if (r >= 0) {
+                r = issuer_record(ca->iss, req, &res->cert);
+        if (r >= 0)
                 r = store_commit(ca->st);
-                if (r < 0)
-                        issued_cert_done(&res->cert);
-        }
-        if (r < 0)
+        if (r < 0) {
+                issued_cert_done(&res->cert);
                 (void) store_rollback(ca->st);
+        }
         return r;
 }
 
