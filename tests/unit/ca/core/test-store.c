@@ -362,22 +362,22 @@ static void test_checkpoint(store *st, const char *db) {
                 abort();
         memset(blob, 0x5a, sizeof(blob));
         is_ok(store_exec(st, "CREATE TABLE big (n INTEGER PRIMARY KEY, b BLOB)"), "checkpoint: table");
-        /* One transaction of about 2,400 pages: past the threshold. */
+        /* One transaction of about 4,800 pages: past the threshold. */
         is_ok(store_begin(st), "checkpoint: begin");
-        for (int i = 0; i < 1200 && r >= 0; i++)
+        for (int i = 0; i < 2400 && r >= 0; i++)
                 r = store_run(st, "INSERT INTO big (n, b) VALUES (?, ?)", "ib", (int64_t) i, blob, sizeof(blob));
-        is_ok(r, "checkpoint: 1200 rows of 8 KiB");
+        is_ok(r, "checkpoint: 2400 rows of 8 KiB");
         is_ok(store_commit(st), "checkpoint: commit");
-        ok(file_size(wal) > (off_t) (1200 * sizeof(blob)), "checkpoint: the rows went to the WAL");
+        ok(file_size(wal) > (off_t) (2400 * sizeof(blob)), "checkpoint: the rows went to the WAL");
         /* Only a checkpoint writes into the database file in WAL mode; the
          * committing thread does not wait for it. */
-        for (int i = 0; i < 1000 && after < (off_t) (1200 * sizeof(blob)); i++) {
+        for (int i = 0; i < 1000 && after < (off_t) (2400 * sizeof(blob)); i++) {
                 struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
                 nanosleep(&ts, NULL);
                 after = file_size(db);
         }
-        ok(after >= (off_t) (1200 * sizeof(blob)), "checkpoint: the database file took the rows");
-        is_int(query_int(st, "SELECT COUNT(*) FROM big"), 1200, "checkpoint: all rows read back");
+        ok(after >= (off_t) (2400 * sizeof(blob)), "checkpoint: the database file took the rows");
+        is_int(query_int(st, "SELECT COUNT(*) FROM big"), 2400, "checkpoint: all rows read back");
         printf("# database file: %lld bytes before, %lld after\n", (long long) before, (long long) after);
 }
 
