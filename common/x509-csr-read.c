@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <openssl/asn1t.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 
 #include "log.h"
 #include "x509-internal.h"
@@ -264,7 +265,11 @@ int x509_csr_read_der(const uint8_t *der, size_t len, size_t max_len, x509_csr *
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
+        /* What the fast path leaves in OpenSSL's error queue (a length
+         * past the end, an off-curve point) is not the caller's. */
+        ERR_set_mark();
         r = read_fast(der, len, c);
+        (void) ERR_pop_to_mark();
         if (r == -EAGAIN) {
                 extensions_free(TAKE_PTR(c->exts));
                 EVP_PKEY_free(TAKE_PTR(c->pub));
