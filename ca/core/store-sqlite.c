@@ -19,6 +19,8 @@
  * was synced first, so they are durable there.
  * (synchronous=FULL would fsync inside every COMMIT, while holding the
  * write lock: one fsync per transaction, never shared.)
+ * store_commit_nowait() skips the wait: its frames follow the earlier
+ * ones in the WAL, so the next durable commit's fsync covers them.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -380,7 +382,7 @@ static int commit_durable(store_conn *c) {
         return r;
 }
 
-static int sqlite_commit(store *s) {
+static int sqlite_commit(store *s, bool durable) {
         store_conn *c = NULL;
         char sp[32];
         int r;
@@ -398,7 +400,7 @@ static int sqlite_commit(store *s) {
                         return r;
                 }
                 c->depth = 0;
-                return commit_durable(c);
+                return durable ? commit_durable(c) : 0;
         } else {
                 snprintf(sp, sizeof(sp), "RELEASE sp%u", c->depth - 1);
                 r = conn_exec(c, sp);
