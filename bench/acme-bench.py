@@ -20,7 +20,8 @@
    about 56 ms plus lego's start, which is measured too (`lego --version`).
    A second deviceid-ca with challenge_wait_ms = 0 (a challenge POST
    only queues the validation, as before the wait existed) shows what the
-   wait saves.
+   wait saves. The load average around these runs is printed with them:
+   the worst case follows the machine's load more than the server.
 
 Everything runs on loopback; every process started is stopped by PID.
 Usage: bench/acme-bench.py --builddir BUILD [--orders 30] [--clients 1,4,8]
@@ -71,6 +72,8 @@ def one_order(client, responder, name, poll):
     order_url, order = r.headers["Location"], r.json()
     for az in order["authorizations"]:
         ch = client.challenge(az, "http-01")
+        if ch["status"] == "valid":
+            continue  # an authorization reused by the server (pebble may)
         responder.tokens[ch["token"]] = client.key_authorization(ch["token"])
         r = client.post(ch["url"], {})
         assert r.status == 200, (r.status, r.body[:300])
@@ -178,8 +181,9 @@ def throughput(ep, dir_url, responder, name, clients, total, poll):
     return per * clients / dt
 
 
-def time_lego(ep, dir_url, tmp, name, http01_port, n):
-    """Wall times of n `lego run` (one order each), account kept."""
+def lego_runner(ep, dir_url, tmp, name, http01_port):
+    """A function timing one `lego run` (one order), account kept; the
+    account is registered (and the server warmed up) first."""
     exe = shutil.which("lego")
     path = tempfile.mkdtemp(prefix="lego-", dir=tmp)
     env = {**os.environ, "LEGO_CA_CERTIFICATES": ep.cafile}
@@ -196,7 +200,23 @@ def time_lego(ep, dir_url, tmp, name, http01_port, n):
         return dt
 
     once()  # registers the account (kept in path) and warms up
+    return once
+
+
+def time_lego(ep, dir_url, tmp, name, http01_port, n):
+    """Wall times of n `lego run` (one order each), account kept."""
+    once = lego_runner(ep, dir_url, tmp, name, http01_port)
     return [once() for _ in range(n)]
+
+
+def time_lego_pair(a, b, n):
+    """n orders against each of two servers, alternating, so that both
+    see the same load; returns both lists of wall times."""
+    ta, tb = [], []
+    for _ in range(n):
+        ta.append(a())
+        tb.append(b())
+    return ta, tb
 
 
 def time_lego_start(n):
@@ -223,6 +243,10 @@ def main():
     ap.add_argument("--throughput-orders", type=int, default=64)
     ap.add_argument("--poll", type=float, default=0.005)
     ap.add_argument("--lego-orders", type=int, default=20)
+    ap.add_argument("--lego-only", action="store_true",
+                    help="only lego against deviceid-ca (and --ref-builddir), its floor and the load")
+    ap.add_argument("--ref-builddir", help="another build of deviceid-ca (e.g. before a change): its lego "
+                    "orders alternate with this build's, under the same load")
     a = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="acme-bench-")
@@ -231,41 +255,57 @@ def main():
     responder = Http01Responder(http01_port)
     try:
         ca, ca_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port)
-        peb, peb_dir = start_pebble(procs, tmp, http01_port)
-        print(f"ACME order benchmark, {a.orders} sequential orders each (http-01, one name, "
-              f"poll every {a.poll * 1000:.0f} ms)")
-        t_ca = time_orders(ca, ca_dir, responder, "localhost", a.orders, a.poll)
-        print(f"  deviceid-ca: {summary(t_ca)}")
-        if peb:
-            t_peb = time_orders(peb, peb_dir, responder, "localhost", a.orders, a.poll)
-            print(f"  pebble     : {summary(t_peb)}  (PEBBLE_VA_NOSLEEP=1, AUTHZREUSE=0)")
-            print(f"  deviceid-ca / pebble median time per order: "
-                  f"{statistics.median(t_ca) / statistics.median(t_peb):.2f}")
-        else:
-            print("  pebble     : not installed, skipped")
-        print(f"Orders per second against deviceid-ca ({a.throughput_orders} orders per run):")
-        for n in [int(x) for x in a.clients.split(",")]:
-            ops = throughput(ca, ca_dir, responder, "localhost", n, a.throughput_orders, a.poll)
-            print(f"  {n:3d} concurrent clients: {ops:7.1f} orders/s")
+        peb, peb_dir = (None, None) if a.lego_only else start_pebble(procs, tmp, http01_port)
+        if not a.lego_only:
+            print(f"ACME order benchmark, {a.orders} sequential orders each (http-01, one name, "
+                  f"poll every {a.poll * 1000:.0f} ms)")
+            t_ca = time_orders(ca, ca_dir, responder, "localhost", a.orders, a.poll)
+            print(f"  deviceid-ca: {summary(t_ca)}")
+            if peb:
+                t_peb = time_orders(peb, peb_dir, responder, "localhost", a.orders, a.poll)
+                print(f"  pebble     : {summary(t_peb)}  (PEBBLE_VA_NOSLEEP=1, AUTHZREUSE=0)")
+                print(f"  deviceid-ca / pebble median time per order: "
+                      f"{statistics.median(t_ca) / statistics.median(t_peb):.2f}")
+            else:
+                print("  pebble     : not installed, skipped")
+            print(f"Orders per second against deviceid-ca ({a.throughput_orders} orders per run):")
+            for n in [int(x) for x in a.clients.split(",")]:
+                ops = throughput(ca, ca_dir, responder, "localhost", n, a.throughput_orders, a.poll)
+                print(f"  {n:3d} concurrent clients: {ops:7.1f} orders/s")
         if a.lego_orders > 0 and shutil.which("lego"):
             responder.close()  # lego answers http-01 on that port itself now
             print(f"lego: wall time of `lego run` per complete order ({a.lego_orders} orders, http-01, "
                   f"one name, account kept)")
-            t_lego = time_lego(ca, ca_dir, tmp, "localhost", http01_port, a.lego_orders)
+            load0 = os.getloadavg()[0]
+            if a.ref_builddir:
+                ref, ref_dir = start_deviceid_ca(procs, a.ref_builddir, tmp, http01_port, name="ca-ref")
+                t_lego, t_ref = time_lego_pair(lego_runner(ca, ca_dir, tmp, "localhost", http01_port),
+                                               lego_runner(ref, ref_dir, tmp, "localhost", http01_port),
+                                               a.lego_orders)
+            else:
+                t_lego = time_lego(ca, ca_dir, tmp, "localhost", http01_port, a.lego_orders)
             print(f"  deviceid-ca: median {statistics.median(t_lego) * 1000:7.1f} ms  "
                   f"worst {max(t_lego) * 1000:7.1f} ms")
-            ca0, ca0_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port, name="ca-nowait", wait_ms=0)
-            t_lego0 = time_lego(ca0, ca0_dir, tmp, "localhost", http01_port, a.lego_orders)
-            print(f"  deviceid-ca, challenge_wait_ms = 0: median {statistics.median(t_lego0) * 1000:7.1f} ms  "
-                  f"worst {max(t_lego0) * 1000:7.1f} ms")
-            if peb:
-                t_lego_peb = time_lego(peb, peb_dir, tmp, "localhost", http01_port, a.lego_orders)
-                print(f"  pebble     : median {statistics.median(t_lego_peb) * 1000:7.1f} ms  "
-                      f"worst {max(t_lego_peb) * 1000:7.1f} ms  (no Retry-After on a challenge: lego waits 5 s)")
+            if a.ref_builddir:
+                print(f"  deviceid-ca of --ref-builddir, runs alternating with the above: median "
+                      f"{statistics.median(t_ref) * 1000:7.1f} ms  worst {max(t_ref) * 1000:7.1f} ms")
+            if not a.lego_only:
+                ca0, ca0_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port, name="ca-nowait", wait_ms=0)
+                t_lego0 = time_lego(ca0, ca0_dir, tmp, "localhost", http01_port, a.lego_orders)
+                print(f"  deviceid-ca, challenge_wait_ms = 0: median {statistics.median(t_lego0) * 1000:7.1f} ms  "
+                      f"worst {max(t_lego0) * 1000:7.1f} ms")
+                if peb:
+                    t_lego_peb = time_lego(peb, peb_dir, tmp, "localhost", http01_port, a.lego_orders)
+                    print(f"  pebble     : median {statistics.median(t_lego_peb) * 1000:7.1f} ms  "
+                          f"worst {max(t_lego_peb) * 1000:7.1f} ms  (no Retry-After on a challenge: lego waits 5 s)")
             t_start = time_lego_start(a.lego_orders)
             print(f"  lego's own floor: start {statistics.median(t_start) * 1000:.1f} ms (median of `lego "
                   f"--version`) + 55.6 ms (its sleep before fetching an authorization) = "
                   f"{statistics.median(t_start) * 1000 + 55.6:.1f} ms")
+            # The worst of 20 depends on what else runs: every request
+            # wakes a few threads, each a scheduling delay on a busy machine.
+            print(f"  load average (1 min) {load0:.2f} at the start of the lego runs, {os.getloadavg()[0]:.2f} "
+                  f"at the end, {os.cpu_count()} CPUs")
         elif a.lego_orders > 0:
             print("lego: not installed, skipped")
     finally:
