@@ -28,6 +28,9 @@
  * Should it fall behind (readers pinning old frames), a committer that
  * finds WAL_MAX_FRAMES frames checkpoints itself, so the WAL stays
  * bounded.
+ *
+ * store_commit_nowait() skips the wait: its frames follow the earlier
+ * ones in the WAL, so the next durable commit's fsync covers them.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -479,7 +482,7 @@ static int commit_durable(store_conn *c) {
         return r;
 }
 
-static int sqlite_commit(store *s) {
+static int sqlite_commit(store *s, bool durable) {
         store_conn *c = NULL;
         char sp[32];
         int r;
@@ -497,7 +500,7 @@ static int sqlite_commit(store *s) {
                         return r;
                 }
                 c->depth = 0;
-                return commit_durable(c);
+                return durable ? commit_durable(c) : 0;
         } else {
                 snprintf(sp, sizeof(sp), "RELEASE sp%u", c->depth - 1);
                 r = conn_exec(c, sp);

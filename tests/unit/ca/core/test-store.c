@@ -91,6 +91,24 @@ static void test_basics(store *st) {
         is_ok(store_commit(st), "store: and commits");
         is_int(query_int(st, "SELECT v FROM t WHERE k = 'e'"), 5, "store: its row is there");
         is_int(store_run(st, "DELETE FROM t WHERE k = 'e'", NULL), 1, "store: delete");
+
+        /* A commit that does not wait for its fsync commits all the same. */
+        is_ok(store_begin(st), "store: begin 5");
+        store_run(st, "INSERT INTO t (k, v) VALUES ('f', 6)", NULL);
+        is_ok(store_begin(st), "store: nested begin 5");
+        store_run(st, "INSERT INTO t (k, v) VALUES ('g', 7)", NULL);
+        is_ok(store_commit_nowait(st), "store: inner commit_nowait releases the savepoint");
+        is_ok(store_commit_nowait(st), "store: outer commit_nowait");
+        is_int(query_int(st, "SELECT COUNT(*) FROM t WHERE k IN ('f', 'g')"), 2, "store: commit_nowait kept both rows");
+        is_err(store_commit_nowait(st), -EINVAL, "store: commit_nowait without begin");
+        /* After a failed statement (PostgreSQL: a failed transaction, whose
+         * COMMIT reports the failure), the next transaction works. */
+        is_ok(store_begin(st), "store: begin 6");
+        is_err(store_run(st, "INSERT INTO t (k, v) VALUES ('a', 9)", NULL), -EEXIST, "store: duplicate before commit_nowait");
+        (void) store_commit_nowait(st);
+        is_ok(store_begin(st), "store: a transaction after commit_nowait of a failed one");
+        is_int(store_run(st, "DELETE FROM t WHERE k IN ('f', 'g')", NULL), 2, "store: works");
+        is_ok(store_commit(st), "store: and commits");
 }
 
 static void test_types(store *st) {
