@@ -21,7 +21,9 @@ is measured. Reported per run:
     which stops the server at each of those calls (the report says which);
   - the server's peak resident set (VmHWM), and after the run its split
     into the process's own memory (RssAnon) and mapped files (RssFile,
-    mostly the code of shared libraries, shared with other processes).
+    mostly the code of shared libraries, shared with other processes),
+    with the proportional set (Pss) and the unique set (USS: the pages
+    no other process maps, what stopping the server gives back).
 Storage, one setup per --backends entry, all in the same run:
   sqlite  one instance on its SQLite file: group commit (a 201 only after
           the WAL fsync that covers its transaction; store-sqlite.c)
@@ -251,10 +253,18 @@ def server_pid(tracer):
 def memory_kib(pid):
     """Peak resident set (VmHWM), and the resident set now split into the
     process's own memory (RssAnon: heap, stacks) and mapped files
-    (RssFile: mostly shared library code, shared with other processes)."""
+    (RssFile: mostly shared library code, shared with other processes);
+    then, from smaps_rollup, the proportional set (Pss: each shared page
+    divided among the processes that map it) and the unique set (USS:
+    Private_Clean + Private_Dirty, what stopping the server frees)."""
     with open(f"/proc/{pid}/status") as f:
         st = f.read()
-    return tuple(int(re.search(rf"{k}:\s+(\d+) kB", st).group(1)) for k in ("VmHWM", "RssAnon", "RssFile"))
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        roll = f.read()
+    status = [int(re.search(rf"{k}:\s+(\d+) kB", st).group(1)) for k in ("VmHWM", "RssAnon", "RssFile")]
+    smaps = {k: int(re.search(rf"^{k}:\s+(\d+) kB", roll, re.M).group(1))
+             for k in ("Pss", "Private_Clean", "Private_Dirty")}
+    return tuple(status) + (smaps["Pss"], smaps["Private_Clean"] + smaps["Private_Dirty"])
 
 
 def fsync_calls(path):
@@ -317,11 +327,12 @@ def stop_servers(servers, issued_total):
         os.kill(s["pid"], signal.SIGTERM)
         s["tracer"].wait(timeout=60)
     fs = sum(fsync_calls(s["fsyncs"]) for s in servers)
-    peak, anon, files = max(s["rss"] for s in servers)
+    peak, anon, files, pss, uss = max(s["rss"] for s in servers)
     print(f"  fsync+fdatasync in the server: {fs} for about {issued_total} issuances in its life"
           f" ({fs / max(issued_total, 1):.3f} per issuance; PostgreSQL's own flushes not included)")
     print(f"  peak resident set of the server: {peak / 1024:.1f} MiB; after the run {anon / 1024:.1f} MiB"
-          f" of its own (RssAnon) and {files / 1024:.1f} MiB of mapped files, mostly shared libraries (RssFile)")
+          f" of its own (RssAnon) and {files / 1024:.1f} MiB of mapped files, mostly shared libraries (RssFile);"
+          f" proportional set {pss / 1024:.1f} MiB (Pss), unique set {uss / 1024:.1f} MiB (USS)")
 
 
 def main():
