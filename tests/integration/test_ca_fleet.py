@@ -484,19 +484,25 @@ def test_device_enrolls_through_the_balancer_while_an_instance_is_killed_and_res
         time.sleep(0.5)             # into the next run
         t_kill = time.monotonic()
         a.kill()
-        wait_runs(t_kill, 2)
+        t_gone = time.monotonic()   # reaped: a run started later never meets A
+        wait_runs(t_gone, 2)
         t_restart = time.monotonic()
         a.start()
         restarted_log = a.logs[-1]
-        wait_runs(t_restart + 2.5, 2)   # after the balancer's fail_timeout
+        # The balancer tries A again fail_timeout after its last failure,
+        # at the latest when A came up.
+        wait_runs(time.monotonic() + 2.5, 2)
     finally:
         stop.set()
         th.join(timeout=240)
     failed = [r for r in runs if r[2] != 0]
     assert len(failed) <= 1, failed
-    assert all(r[0] < t_kill < r[1] for r in failed), (t_kill, failed)
-    assert all(r[2] == 0 for r in runs if r[0] > t_kill), runs
-    assert len([r for r in runs if t_kill < r[0] and r[1] < t_restart]) >= 1   # B alone served one
+    # Only the run in flight at the kill may fail (see
+    # test_killing_an_instance_under_load_loses_no_record for why the
+    # bound is the reap).
+    assert all(r[0] < t_gone and t_kill < r[1] for r in failed), (t_kill, t_gone, failed)
+    assert all(r[2] == 0 for r in runs if r[0] > t_gone), runs
+    assert len([r for r in runs if t_gone < r[0] and r[1] < t_restart]) >= 1   # B alone served one
     with open(restarted_log, "rb") as f:
         served = f.read().decode(errors="replace")
     assert "http: POST /attestation/attest" in served or "http: POST /acme/" in served \
