@@ -45,8 +45,17 @@ void fsd_ctx_done(fsd_ctx *ctx) {
 
 uint64_t fsd_dir_handle_add(fsd_ctx *ctx, fsd_dir *d, uint64_t fh) {
         fsd_dir_handle *v;
+        fsd_dir *old = NULL;
 
         pthread_mutex_lock(&ctx->dirs_lock);
+        for (size_t i = 0; fh != 0 && i < ctx->n_dirs; i++)
+                if (ctx->dirs[i].fh == fh) {
+                        old = ctx->dirs[i].d;
+                        ctx->dirs[i].d = d;
+                        pthread_mutex_unlock(&ctx->dirs_lock);
+                        free(old);
+                        return fh;
+                }
         v = realloc(ctx->dirs, (ctx->n_dirs + 1) * sizeof(*v));
         if (!v) {
                 pthread_mutex_unlock(&ctx->dirs_lock);

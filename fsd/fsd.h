@@ -39,8 +39,9 @@ typedef struct fsd_ctx {
 int fsd_ctx_init(fsd_ctx *ctx);
 void fsd_ctx_done(fsd_ctx *ctx);
 
-/* Keeps d (a listing snapshot, owned from now on) under a handle: fh, or
- * if 0 a new number. Returns the handle, 0 on OOM (d freed). */
+/* Keeps d (a listing snapshot, owned from now on) under a handle: fh
+ * (replacing and freeing the snapshot it held, if any), or if 0 a new
+ * number. Returns the handle, 0 on OOM (d freed). */
 uint64_t fsd_dir_handle_add(fsd_ctx *ctx, fsd_dir *d, uint64_t fh);
 /* The snapshot behind fh, or NULL (a handle a predecessor gave out). */
 fsd_dir *fsd_dir_handle_get(fsd_ctx *ctx, uint64_t fh);

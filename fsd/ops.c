@@ -248,14 +248,25 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
         fuse_reply_err(req, 0);
 }
 
-/* The snapshot of a directory handle; for one a predecessor gave out
- * (before a takeover), a snapshot taken now, kept under that handle. */
-static const fsd_dir *dir_of(fsd_ctx *c, fuse_ino_t ino, uint64_t fh) {
-        fsd_dir *d = fsd_dir_handle_get(c, fh);
+/* The snapshot a READDIR lists from. At offset 0 (a listing starts, or
+ * starts again after rewinddir) one taken now replaces the handle's: the
+ * kernel stamps its readdir cache with the directory's version when the
+ * listing starts, after the opendir, and a snapshot from the opendir
+ * would fill that cache with names older than its stamp, a stale listing
+ * kept until the next change. Further on, the handle's snapshot; for a
+ * handle a predecessor gave out (before a takeover), one taken now, kept
+ * under that handle. */
+static const fsd_dir *dir_of(fsd_ctx *c, fuse_ino_t ino, uint64_t fh, bool start) {
+        fsd_dir *d = NULL;
         int r;
 
-        if (d || fh == 0)
-                return d;
+        if (fh == 0)
+                return NULL;
+        if (!start) {
+                d = fsd_dir_handle_get(c, fh);
+                if (d)
+                        return d;
+        }
         rdlock(c);
         r = fsd_fs_opendir(&c->fs, ino, &d);
         unlock(c);
@@ -296,7 +307,7 @@ static bool dir_reply_add(const fsd_dir_item *it, void *userdata) {
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi,
                        bool plus) {
         fsd_ctx *c = req_ctx(req);
-        const fsd_dir *d = dir_of(c, ino, fi->fh);
+        const fsd_dir *d = dir_of(c, ino, fi->fh, off == 0);
         _cleanup_free_ char *buf = NULL;
         dir_reply r;
 

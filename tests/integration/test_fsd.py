@@ -495,6 +495,24 @@ def test_remove_account_files_disappear(fsd, world):
         os.close(fw)
 
 
+def test_a_listing_is_current_when_it_starts_not_when_its_directory_was_opened(fsd, world, pki):
+    """The kernel caches a listing (cache_readdir) stamped with the
+    directory's version when the listing starts: one that starts after a
+    change must show it, also through a handle opened before, and then
+    every later listing does too (no stale cache until the next change)."""
+    fd = os.open(fsd.mnt, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        web = pki.issue("web-1")
+        fsd.publish("web", web["chain"], web["key"])   # returns once fsd confirmed the reload
+        assert "web.pem" in os.listdir(fd)             # listdir(fd) starts at offset 0 (rewinddir)
+        assert "web.pem" in os.listdir(fsd.mnt)
+        fsd.remove("web")
+        assert "web.pem" not in os.listdir(fd)
+        assert "web.pem" not in os.listdir(fsd.mnt)
+    finally:
+        os.close(fd)
+
+
 def test_stale_mount_after_kill9_is_cleaned_at_start(fsd, world):
     """The holder itself killed: its server goes with it, the mount is stale
     (the documented limit of takeover) and the next start replaces it."""

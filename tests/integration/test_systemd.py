@@ -628,7 +628,10 @@ def test_refused_keyring_calls_are_one_clear_error_and_no_tight_loop(plain):
     assert 1 <= len(stamps) <= 3 and all(b - a >= 4.5 for a, b in zip(stamps, stamps[1:])), stamps
     st = c.show("deviceid-enrolld.service", "ExecMainStatus")
     assert st["ExecMainStatus"] in ("1", "0"), st  # 0 while the next attempt is running
-    c.systemctl("stop", "deviceid-enrolld.service")
+    # Each start of enrolld pulls fsd in again (Wants=): once its start
+    # limit interval has passed, fsd may be waiting for a restart. A stop
+    # cancels that; reset-failed alone would leave it to run later.
+    c.systemctl("stop", "deviceid-enrolld.service", "deviceid-fsd.service")
     c.systemctl("reset-failed", "deviceid-fsd.service", "deviceid-enrolld.service", check=False)
 
 
@@ -640,6 +643,10 @@ def test_refused_keyring_calls_are_one_clear_error_and_no_tight_loop(plain):
 ])
 def test_a_broken_configuration_fails_once_with_status_78(plain, unit, path, text, owner):
     c = plain
+    # From a known state: stopped (no restart of an earlier test queued),
+    # no restarts counted.
+    c.systemctl("stop", f"{unit}.service")
+    c.systemctl("reset-failed", f"{unit}.service", check=False)
     c.write(path, text, 0o600)
     if owner:
         c.run(["chown", "-R", f"{owner}:{owner}", os.path.dirname(path)])
