@@ -172,6 +172,13 @@ static int evaluate(store *st, const ca_anchors *trust, const posture_policy *po
                 add_check(v, "report", false, "%s", why ?: "malformed");
                 return 0;
         }
+        r = posture_eventlog_attach(p, tok->beside, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                add_check(v, "eventlog", false, "%s", why ?: "the event log is not the report's");
+                return 0;
+        }
         r = posture_pcrs_to_json(&p->pcrs, &pj);
         if (r >= 0)
                 r = posture_facts_to_json(&p->facts, &fj);
