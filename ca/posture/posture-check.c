@@ -330,7 +330,8 @@ int posture_evaluate(store *st, const ca_anchors *ak_trust, const posture_policy
         if (r >= 0)
                 r = json_to_string_dup(cj, &checks);
         if (r >= 0)
-                r = posture_store_report_add(st, device_id, now, account, v.passed, checks, facts, pcrs);
+                r = posture_store_report_add(st, device_id, now, account, v.passed, checks, facts, pcrs, p.eventlog,
+                                             p.eventlog_len);
         if (r < 0)
                 return r;
         if (!v.passed && pol->revoke) {
