@@ -276,9 +276,20 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cer
         if (r < 0)
                 return r;
         if (answered.status != ACME_STATUS_VALID) {
+                char detail[sizeof(e->detail)];
+                size_t n;
+
+                /* Named by the directory, the same at every attempt (a
+                 * retrying daemon logs a refusal once), not by this
+                 * challenge's URL; the problem's detail without its
+                 * closing period (the caller's sentence goes on). */
+                (void) snprintf(detail, sizeof(detail), "%s", answered.error_detail ?: "the challenge is invalid");
+                n = strlen(detail);
+                if (n > 0 && detail[n - 1] == '.')
+                        detail[n - 1] = '\0';
                 e->status = 0;
-                return fail(e, CLIENT_FAIL_REFUSED, "answer the device-attest-01 challenge", -EACCES,
-                            answered.error_detail ?: "the challenge is invalid");
+                (void) snprintf(e->url, sizeof(e->url), "%s", directory_url);
+                return fail(e, CLIENT_FAIL_REFUSED, "answer the device-attest-01 challenge", -EACCES, detail);
         }
 
         acme_order_done(&order);

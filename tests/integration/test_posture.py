@@ -660,3 +660,54 @@ def test_large_bodies_only_where_a_log_goes_and_bounded(enrolled):
     # Nothing lost: the device's next issuance goes through.
     cp = dev.enroll("wifi")
     assert cp.returncode == 0, cp.stderr.decode()
+
+
+def test_enrolld_device_renewal_refused_for_posture_keeps_serving_and_resumes(swtpm, deviceidctl, fsd, tmp_path,
+                                                                               procs):
+    """deviceid-enrolld renewing its device certificate by device-attest-01
+    under [posture "agents"]: a PCR extended after the baseline makes the
+    CA refuse; the refusal is logged once, at error, with the failed check;
+    the device certificate in the keyring and under the mount stays as it
+    was; after `device posture accept` the renewal goes through by itself."""
+    from test_enrolld import Daemon, wait_enrolled
+    import signal
+
+    fsd.start()
+    srv = agents_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    d = Daemon(dev, procs, tmp_path)
+    try:
+        d.start()
+        wait_enrolled(d)
+        assert show(dev)["posture"]["baseline"] is not None
+        served = dev.served("device.pem")
+        g = d.gen("device")
+        issued = device_certs(dev)
+
+        pcrextend(dev, 7)
+        d.kill(signal.SIGUSR1)  # renew everything now: the device by device-attest-01
+        # Three refusals: the first try and two retries (retry_min 1s, retry_max 3s).
+        refusals = lambda: [r for r in show(dev)["posture"]["reports"] if not r["passed"]]  # noqa: E731
+        wait_for(lambda: len(refusals()) >= 3, timeout=30)
+        assert all(r["account"] == "agents" for r in refusals())
+        log = d.proc.log_text()
+        logged = [line for line in log.splitlines() if "posture check failed" in line and not line.startswith("<7>")]
+        assert len(logged) == 1, log
+        assert logged[0].startswith("<3>"), logged  # at error: the device certificate is the operator's business
+        assert f"The Agent CA at {srv.base_url}/acme/agents/directory refused to answer the device-attest-01 " \
+            "challenge: posture check failed for \"agents\": pcrs (PCR 7 differs from the baseline). Keeping the " \
+            "current certificates; retrying with backoff." in logged[0], logged
+        assert "disabled or removed" not in log, log
+        assert d.proc.alive()
+        assert dev.served("device.pem") == served and d.gen("device") == g
+        assert device_certs(dev) == issued
+
+        ca_cli(srv.dir, "device", "posture", "accept", dev.ek_uri)
+        wait_for(lambda: d.gen("device") > g, timeout=30)
+        wait_for(lambda: "Renewal works again" in d.proc.log_text(), timeout=30)
+        wait_for(lambda: dev.served("device.pem") != served, timeout=30)
+        assert device_certs(dev) == issued + 1
+        assert show(dev)["posture"]["reports"][0]["passed"]
+    finally:
+        d.close()
