@@ -711,3 +711,22 @@ def test_enrolld_device_renewal_refused_for_posture_keeps_serving_and_resumes(sw
         assert show(dev)["posture"]["reports"][0]["passed"]
     finally:
         d.close()
+
+
+def test_an_older_agents_event_log_inside_the_report_is_still_replayed(swtpm, deviceidctl, tpm_cli, tmp_path, procs):
+    """Agents before the log went beside the token put a log of at most
+    8 KiB inside the report ("eventlog"); the CA still replays it."""
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    _, chall = agent.order()
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+    report = acme_report(agent, chall["token"], keyauth)
+    # The Agent fixture's swtpm has extended nothing: a log of the header alone.
+    log = event_log([])
+    report["eventlog"] = base64.b64encode(log).decode()
+    r = agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": report})
+    assert r.status == 200 and r.json()["status"] == "valid", r.json()
+    last = json.loads(ca_cli(srv.dir, "device", "show", agent.ek_uri, "--json").stdout)["posture"]["reports"][0]
+    assert {"check": "eventlog", "passed": True, "detail": "replays to the quoted values"} in last["checks"], last
+    assert last["eventlog"]["sha256"] == hashlib.sha256(log).hexdigest(), last
