@@ -10,7 +10,10 @@ on a machine that reports none; `device show` prints the reports. The
 same for the device renewal by ACME device-attest-01 under
 [posture "agents"]: enrollment records the baseline, a renewal after a
 PCR extend is refused naming the check, and a report bound to another
-challenge is refused."""
+challenge is refused. The TCG event log, firmware-sized, travels beside
+the token bound by its digest, is replayed and stored once; the raised
+body limits hold; deviceid-enrolld keeps its device certificate through
+a posture refusal of its renewal and renews once accepted again."""
 import base64
 import hashlib
 import json
@@ -553,8 +556,13 @@ def test_a_firmware_sized_event_log_travels_beside_the_token(swtpm, deviceidctl,
     check(reports[:2])
     text = ca_cli(srv.dir, "device", "show", dev.ek_uri).stdout.decode()
     assert f"event log: {len(log)} bytes, sha256 {digest}" in text, text
-    # One copy for the five reports that sent it.
+    # One copy for the five reports that sent it, there for the admin API.
     assert stored_eventlogs(dev) == [(digest, len(log))]
+    dev_id = show(dev)["id"]
+    status, headers, body = srv.get(f"/admin/devices/{dev_id}/posture/eventlog/{digest}", admin=True)
+    assert status == 200 and body == log and headers["Content-Type"] == "application/octet-stream"
+    status, _, _ = srv.get(f"/admin/devices/{dev_id}/posture/eventlog/{'0' * 64}", admin=True)
+    assert status == 404
 
 
 def test_an_event_log_other_than_the_reported_one_is_refused(swtpm, deviceidctl, tpm_cli, tmp_path, procs):
