@@ -77,6 +77,23 @@ int audit_record(store *st, const audit_actor *who, const char *action, const ch
         return r < 0 ? r : 0;
 }
 
+int audit_finish(store *st, int r, const audit_actor *who, const char *action, const char *target,
+                 json_object *detail) {
+        int k;
+
+        if (r < 0) {
+                (void) store_rollback(st);
+                return r;
+        }
+        k = audit_record(st, who, action, target, detail);
+        if (k < 0) {
+                (void) store_rollback(st);
+                return k;
+        }
+        k = store_commit(st); /* rolls back itself when it fails */
+        return k < 0 ? k : r;
+}
+
 void audit_entry_done(audit_entry *e) {
         if (!e)
                 return;

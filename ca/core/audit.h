@@ -50,6 +50,12 @@ int audit_store_migrate(store *st);
 int audit_record(store *st, const audit_actor *who, const char *action, const char *target,
                  json_object *detail);
 
+/* Ends a change begun with store_begin(): with r >= 0, records the entry
+ * as audit_record() does and commits both; otherwise, or when recording
+ * fails, rolls back. Returns r, or the error that stopped the commit. */
+int audit_finish(store *st, int r, const audit_actor *who, const char *action, const char *target,
+                 json_object *detail);
+
 typedef struct audit_entry {
         int64_t id;
         time_t at;

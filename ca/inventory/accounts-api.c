@@ -23,25 +23,12 @@ static const ca_config *the_cfg;
 static int finish_change(int r, const audit_actor *who, const char *action, const char *name, int revoked) {
         _cleanup_json_ json_object *detail = NULL;
         char target[96];
-        int k;
 
-        if (r < 0) {
-                (void) store_rollback(the_store);
-                return r;
-        }
-        detail = json_object_new_object();
-        k = detail ? 0 : -ENOMEM;
-        if (k >= 0 && revoked >= 0)
-                k = json_add_int64(detail, "revoked_certificates", revoked);
+        detail = r >= 0 ? json_object_new_object() : NULL;
+        if (r >= 0 && (!detail || (revoked >= 0 && json_add_int64(detail, "revoked_certificates", revoked) < 0)))
+                r = -ENOMEM;
         snprintf(target, sizeof(target), "account %s", name);
-        if (k >= 0)
-                k = audit_record(the_store, who, action, target, detail);
-        if (k < 0) {
-                (void) store_rollback(the_store);
-                return k;
-        }
-        k = store_commit(the_store);
-        return k < 0 ? k : r;
+        return audit_finish(the_store, r, who, action, target, detail);
 }
 
 static http_response *db_error(int r, const char *what) {

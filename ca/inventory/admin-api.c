@@ -79,24 +79,9 @@ static http_response *store_error(int r, const char *what) {
         }
 }
 
-/* Ends a change begun with store_begin(): with r >= 0, records the audit
- * entry and commits both; otherwise (or if that fails) rolls back.
- * Returns r or the error. */
 static int finish_change(int r, const audit_actor *who, const char *action, const char *target,
                          json_object *detail) {
-        int k;
-
-        if (r >= 0) {
-                k = audit_record(the_admin.st, who, action, target, detail);
-                if (k < 0) {
-                        (void) store_rollback(the_admin.st);
-                        return k;
-                }
-                k = store_commit(the_admin.st); /* rolls back itself when it fails */
-                return k < 0 ? k : r;
-        }
-        (void) store_rollback(the_admin.st);
-        return r;
+        return audit_finish(the_admin.st, r, who, action, target, detail);
 }
 
 static int device_detail(const device *d, int revoked, json_object **ret) {

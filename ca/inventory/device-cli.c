@@ -106,34 +106,24 @@ static void print_device(const device *d) {
                d->owner ?: "-", d->tags ? (int) strlen(d->tags) - 2 : 1, d->tags ? d->tags + 1 : "-", d->ek_pub ? "yes" : "no", d->ek_cert ? "yes" : "no");
 }
 
-/* Ends a change begun with store_begin(): records it in the audit log and
- * commits with r >= 0, rolls back otherwise. Returns r or the error. */
+/* Ends a change begun with store_begin(): audited as the command-line
+ * user and committed with r >= 0, rolled back otherwise. r or the error. */
 static int finish_change(store *st, int r, const char *action, int64_t id, const char *ek_uri, int revoked) {
         _cleanup_json_ json_object *detail = NULL;
         audit_actor who;
         char target[48];
-        int k;
 
-        if (r < 0) {
-                (void) store_rollback(st);
-                return r;
-        }
         audit_actor_cli(&who);
-        detail = json_object_new_object();
-        k = detail ? 0 : -ENOMEM;
-        if (k >= 0 && ek_uri)
-                k = json_add_string(detail, "ek_uri", ek_uri);
-        if (k >= 0 && revoked >= 0)
-                k = json_add_int64(detail, streq(action, "device.import") ? "imported" : "revoked_certificates",
-                                   revoked);
+        detail = r >= 0 ? json_object_new_object() : NULL;
+        if (r >= 0 && !detail)
+                r = -ENOMEM;
+        if (r >= 0 && ek_uri && json_add_string(detail, "ek_uri", ek_uri) < 0)
+                r = -ENOMEM;
+        if (r >= 0 && revoked >= 0 &&
+            json_add_int64(detail, streq(action, "device.import") ? "imported" : "revoked_certificates", revoked) < 0)
+                r = -ENOMEM;
         snprintf(target, sizeof(target), "device %" PRId64, id);
-        if (k >= 0)
-                k = audit_record(st, &who, action, id > 0 ? target : NULL, detail);
-        if (k >= 0)
-                k = store_commit(st);
-        else
-                (void) store_rollback(st);
-        return k < 0 ? k : r;
+        return audit_finish(st, r, &who, action, id > 0 ? target : NULL, detail);
 }
 
 static int do_add(store *st, const device_args *a) {

@@ -285,6 +285,80 @@ def test_targeting_unknown_and_removed_accounts(ca_server, tmp_path):
     assert len(rows(ca_server)) == n
 
 
+def test_account_edit_command(ca_server, tmp_path):
+    """`account edit` changes only what it is given, revokes what the change
+    takes away (as the admin API's PUT does), refuses bad definitions
+    without changing anything, and every CLI change is in the audit log."""
+    d = ca_server.dir
+    ca_cli(d, "account", "add", "vpn", "--sub", "{name}", "--san", "{name}.vpn.example.org",
+           "--devices", "tag:lab", "--devices", "tag:office", "--lifetime", "2h")
+    lab = TaggedDevice(ca_server, tmp_path, name="lab1", tags=("lab",))
+    office = TaggedDevice(ca_server, tmp_path, name="desk1", tags=("office",))
+
+    def issue(dev):
+        _, csr = csr_for()
+        status, body = sign(ca_server, csr, dev.account_token("vpn", dev_name[dev]))
+        assert status == 201, body
+        return format(x509.load_pem_x509_certificate(body["crt"].encode()).serial_number, "x")
+
+    def show():
+        return json.loads(ca_cli(d, "account", "show", "vpn", "--json").stdout)
+
+    def revoked():
+        return {r[0].lower().lstrip("0"): r[3] for r in rows(ca_server, "vpn") if r[2]}
+
+    dev_name = {lab: "lab1", office: "desk1"}
+    first = {dev: issue(dev) for dev in (lab, office)}
+
+    # The lifetime alone: nothing else changes, nothing is revoked.
+    out = ca_cli(d, "account", "edit", "vpn", "--lifetime", "3h").stdout
+    assert b"changed account vpn; 0 certificate(s) revoked" in out
+    acct = show()
+    assert acct["lifetime"] == 3 * 3600 and acct["sub"] == "{name}"
+    assert acct["sans"] == ["{name}.vpn.example.org"] and acct["devices"] == ["tag:lab", "tag:office"]
+    assert revoked() == {}
+
+    # Targets narrowed: the office device's certificate goes (affiliationChanged, 3).
+    out = ca_cli(d, "account", "edit", "vpn", "--devices", "tag:lab", "--json").stdout
+    assert json.loads(out)["devices"] == ["tag:lab"] and json.loads(out)["lifetime"] == 3 * 3600
+    assert revoked() == {first[office].lstrip("0"): 3}
+    assert [a["name"] for a in office.accounts()[1]["accounts"]] == []
+
+    # New names: every certificate of the account goes (superseded, 4), and
+    # the next one carries the new names.
+    out = ca_cli(d, "account", "edit", "vpn", "--no-sans").stdout
+    assert b"1 certificate(s) revoked" in out
+    assert revoked() == {first[office].lstrip("0"): 3, first[lab].lstrip("0"): 4}
+    assert show()["sans"] == [] and show()["sub"] == "{name}"
+    _, csr = csr_for()
+    status, body = sign(ca_server, csr, lab.account_token("vpn", "lab1"))
+    assert status == 201, body
+    crt = x509.load_pem_x509_certificate(body["crt"].encode())
+    assert crt.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "lab1"
+
+    # Refusals change nothing.
+    before = show()
+    for args, want in ((("nope", "--lifetime", "1h"), "No account"),
+                       (("vpn", "--san", "{nmae}"), "unknown variable"),
+                       (("vpn", "--lifetime", "25h"), "outside"),
+                       (("vpn", "--key", "hsm"), "invalid key kind"),
+                       (("vpn", "--san", "x.example.org", "--no-sans"), "exclude each other"),
+                       (("vpn", "--sub", "{serial}", "--devices", "all"), "has no value")):
+        r = ca_cli(d, "account", "edit", *args, check=False)
+        assert r.returncode != 0 and want in r.stderr.decode(), (args, r.stderr)
+    assert show() == before
+
+    # Each change made on the command line is audited, as the user running it.
+    ca_cli(d, "account", "remove", "vpn")
+    entries = json.loads(ca_cli(d, "audit", "list", "--json").stdout)
+    mine = [e for e in entries if (e.get("target") or "") == "account vpn"]
+    assert [e["action"] for e in reversed(mine)] == \
+        ["account.add", "account.edit", "account.edit", "account.edit", "account.remove"]
+    assert all(e["actor_kind"] == "cli" for e in mine)
+    assert [e["detail"]["revoked_certificates"] for e in reversed(mine[1:4])] == [0, 1, 1]
+    assert mine[0]["detail"]["revoked_certificates"] == 1
+
+
 def test_admin_api_accounts_and_tags(ca_server, tmp_path):
     def call(method, path, body=None, admin=True):
         status, _, raw = ca_server.request(method, path, body=body, admin=admin)
