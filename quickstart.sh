@@ -35,8 +35,9 @@ PACKAGES=(
     # real peers in tests
     swtpm swtpm-tools tpm2-tools tpm2-openssl tpm2-abrmd libtss2-tcti-tabrmd0 dbus
     pebble lego certbot inotify-tools strace util-linux procps curl
-    # benchmarks (bench/): an HTTP load generator
-    wrk
+    # benchmarks (bench/): an HTTP load generator, perf (counts the
+    # server's fsyncs from kernel tracepoints, profiles)
+    wrk linux-perf
     python3 python3-pytest python3-cryptography python3-tpm2-pytss python3-cbor2
     systemd systemd-container debootstrap
     # resources that consume certificates, a stock step-ca (built from

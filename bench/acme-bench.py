@@ -20,7 +20,8 @@
    about 56 ms plus lego's start, which is measured too (`lego --version`).
    A second deviceid-ca with challenge_wait_ms = 0 (a challenge POST
    only queues the validation, as before the wait existed) shows what the
-   wait saves.
+   wait saves. The load average around these runs is printed with them:
+   the worst case follows the machine's load more than the server.
 
 Everything runs on loopback; every process started is stopped by PID.
 Usage: bench/acme-bench.py --builddir BUILD [--orders 30] [--clients 1,4,8]
@@ -28,6 +29,7 @@ Usage: bench/acme-bench.py --builddir BUILD [--orders 30] [--clients 1,4,8]
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -71,6 +73,8 @@ def one_order(client, responder, name, poll):
     order_url, order = r.headers["Location"], r.json()
     for az in order["authorizations"]:
         ch = client.challenge(az, "http-01")
+        if ch["status"] == "valid":
+            continue  # an authorization reused by the server (pebble may)
         responder.tokens[ch["token"]] = client.key_authorization(ch["token"])
         r = client.post(ch["url"], {})
         assert r.status == 200, (r.status, r.body[:300])
@@ -178,8 +182,10 @@ def throughput(ep, dir_url, responder, name, clients, total, poll):
     return per * clients / dt
 
 
-def time_lego(ep, dir_url, tmp, name, http01_port, n):
-    """Wall times of n `lego run` (one order each), account kept."""
+def lego_runner(ep, dir_url, tmp, name, http01_port, prefix=()):
+    """A function timing one `lego run` (one order), account kept; the
+    account is registered (and the server warmed up) first. prefix goes
+    before lego's argv (strace) from the second run on."""
     exe = shutil.which("lego")
     path = tempfile.mkdtemp(prefix="lego-", dir=tmp)
     env = {**os.environ, "LEGO_CA_CERTIFICATES": ep.cafile}
@@ -187,16 +193,109 @@ def time_lego(ep, dir_url, tmp, name, http01_port, n):
             "--key-type", "ec256", "--domains", name, "--http", "--http.port", f"127.0.0.1:{http01_port}",
             "run"]
 
-    def once():
+    def once(first=False):
         t0 = time.perf_counter()
-        p = subprocess.run(argv, env=env, capture_output=True, timeout=120)
+        p = subprocess.run((list(prefix) if not first else []) + argv, env=env, capture_output=True, timeout=120)
         dt = time.perf_counter() - t0
         if p.returncode != 0:
             raise SystemExit(f"lego against {dir_url} failed:\n{p.stderr.decode(errors='replace')}")
         return dt
 
-    once()  # registers the account (kept in path) and warms up
+    once(first=True)  # registers the account (kept in path) and warms up
+    return once
+
+
+def time_lego(ep, dir_url, tmp, name, http01_port, n):
+    """Wall times of n `lego run` (one order each), account kept."""
+    once = lego_runner(ep, dir_url, tmp, name, http01_port)
     return [once() for _ in range(n)]
+
+
+def time_lego_pair(a, b, n):
+    """n orders against each of two servers, alternating, so that both
+    see the same load; returns both lists of wall times."""
+    ta, tb = [], []
+    for _ in range(n):
+        ta.append(a())
+        tb.append(b())
+    return ta, tb
+
+
+LEGO_STEPS = ["TLS handshake", "GET directory", "HEAD newNonce", "newOrder", "authz", "challenge",
+              "finalize", "certificate"]
+
+
+def lego_timeline(trace):
+    """Per request of one `lego run` traced by strace -f -tt: seconds from
+    lego's write of the request to its first read of the answer, on its
+    connection to the server (the first it makes), and lego's wait before
+    the authorization; None if the trace has another shape."""
+    def ts(s):
+        h, m, x = s.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(x)
+
+    fd, events, pending, start, end = None, [], set(), None, None
+    with open(trace) as f:
+        for line in f:
+            pid, stamp, call = line.split(None, 2)
+            t = ts(stamp)
+            start = t if start is None else start
+            if fd is None:
+                m = re.match(r"connect\((\d+), \{sa_family=AF_INET", call)
+                fd = m.group(1) if m else None
+                continue
+            m = re.match(r"(write|read)\((\d+), .*?(?:= (\d+)|<unfinished)", call)
+            if m and m.group(2) == fd:
+                if m.group(1) == "write":
+                    events.append(("w", t))
+                elif m.group(3):
+                    events.append(("r", t))
+                else:
+                    pending.add(pid)
+            elif re.match(r"<\.\.\. read resumed>.*= \d+", call) and pid in pending:
+                pending.discard(pid)
+                events.append(("r", t))
+            if "exit_group" in call:
+                end = t
+    # Each request is the first write after an answer; the write right after
+    # the handshake's answer is the client's Finished, not a request.
+    steps, sent, writes_since = [], None, 0
+    for kind, t in events:
+        if kind == "w":
+            writes_since += 1
+            if sent is None and not (len(steps) == 1 and writes_since == 1):
+                sent = t
+        elif sent is not None:
+            steps.append((sent, t))
+            sent, writes_since = None, 0
+    if len(steps) != len(LEGO_STEPS) or end is None:
+        return None
+    out = {n: b - a for n, (a, b) in zip(LEGO_STEPS, steps)}
+    out["lego's wait before authz"] = steps[4][0] - steps[3][1]
+    out["server, all requests"] = sum(b - a for a, b in steps)
+    out["whole run (lego traced)"] = end - start
+    return out
+
+
+def print_lego_timeline(ep, dir_url, tmp, http01_port, n):
+    """n lego orders under strace; the median and worst of each step."""
+    if not shutil.which("strace"):
+        print("  timeline: strace not installed, skipped")
+        return
+    trace = os.path.join(tmp, "lego.trace")
+    once = lego_runner(ep, dir_url, tmp, "localhost", http01_port,
+                       prefix=["strace", "-f", "-tt", "-o", trace, "-e", "trace=connect,read,write,exit_group"])
+    rows = []
+    for _ in range(n):
+        once()
+        r = lego_timeline(trace)
+        if r:
+            rows.append(r)
+    print(f"  timeline of one order as lego sees it ({len(rows)} of {n} traces parsed): from the request's write "
+          f"to the answer's first read")
+    for k in rows[0] if rows else []:
+        xs = [r[k] * 1000 for r in rows]
+        print(f"    {k:26s} median {statistics.median(xs):6.1f} ms  worst {max(xs):6.1f} ms")
 
 
 def time_lego_start(n):
@@ -223,6 +322,12 @@ def main():
     ap.add_argument("--throughput-orders", type=int, default=64)
     ap.add_argument("--poll", type=float, default=0.005)
     ap.add_argument("--lego-orders", type=int, default=20)
+    ap.add_argument("--lego-timeline", type=int, default=0, metavar="N",
+                    help="also N lego orders under strace: where the time of one order goes")
+    ap.add_argument("--lego-only", action="store_true",
+                    help="only lego against deviceid-ca (and --ref-builddir), its floor and the load")
+    ap.add_argument("--ref-builddir", help="another build of deviceid-ca (e.g. before a change): its lego "
+                    "orders alternate with this build's, under the same load")
     a = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="acme-bench-")
@@ -231,41 +336,59 @@ def main():
     responder = Http01Responder(http01_port)
     try:
         ca, ca_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port)
-        peb, peb_dir = start_pebble(procs, tmp, http01_port)
-        print(f"ACME order benchmark, {a.orders} sequential orders each (http-01, one name, "
-              f"poll every {a.poll * 1000:.0f} ms)")
-        t_ca = time_orders(ca, ca_dir, responder, "localhost", a.orders, a.poll)
-        print(f"  deviceid-ca: {summary(t_ca)}")
-        if peb:
-            t_peb = time_orders(peb, peb_dir, responder, "localhost", a.orders, a.poll)
-            print(f"  pebble     : {summary(t_peb)}  (PEBBLE_VA_NOSLEEP=1, AUTHZREUSE=0)")
-            print(f"  deviceid-ca / pebble median time per order: "
-                  f"{statistics.median(t_ca) / statistics.median(t_peb):.2f}")
-        else:
-            print("  pebble     : not installed, skipped")
-        print(f"Orders per second against deviceid-ca ({a.throughput_orders} orders per run):")
-        for n in [int(x) for x in a.clients.split(",")]:
-            ops = throughput(ca, ca_dir, responder, "localhost", n, a.throughput_orders, a.poll)
-            print(f"  {n:3d} concurrent clients: {ops:7.1f} orders/s")
+        peb, peb_dir = (None, None) if a.lego_only else start_pebble(procs, tmp, http01_port)
+        if not a.lego_only:
+            print(f"ACME order benchmark, {a.orders} sequential orders each (http-01, one name, "
+                  f"poll every {a.poll * 1000:.0f} ms)")
+            t_ca = time_orders(ca, ca_dir, responder, "localhost", a.orders, a.poll)
+            print(f"  deviceid-ca: {summary(t_ca)}")
+            if peb:
+                t_peb = time_orders(peb, peb_dir, responder, "localhost", a.orders, a.poll)
+                print(f"  pebble     : {summary(t_peb)}  (PEBBLE_VA_NOSLEEP=1, AUTHZREUSE=0)")
+                print(f"  deviceid-ca / pebble median time per order: "
+                      f"{statistics.median(t_ca) / statistics.median(t_peb):.2f}")
+            else:
+                print("  pebble     : not installed, skipped")
+            print(f"Orders per second against deviceid-ca ({a.throughput_orders} orders per run):")
+            for n in [int(x) for x in a.clients.split(",")]:
+                ops = throughput(ca, ca_dir, responder, "localhost", n, a.throughput_orders, a.poll)
+                print(f"  {n:3d} concurrent clients: {ops:7.1f} orders/s")
         if a.lego_orders > 0 and shutil.which("lego"):
             responder.close()  # lego answers http-01 on that port itself now
             print(f"lego: wall time of `lego run` per complete order ({a.lego_orders} orders, http-01, "
                   f"one name, account kept)")
-            t_lego = time_lego(ca, ca_dir, tmp, "localhost", http01_port, a.lego_orders)
+            load0 = os.getloadavg()[0]
+            if a.ref_builddir:
+                ref, ref_dir = start_deviceid_ca(procs, a.ref_builddir, tmp, http01_port, name="ca-ref")
+                t_lego, t_ref = time_lego_pair(lego_runner(ca, ca_dir, tmp, "localhost", http01_port),
+                                               lego_runner(ref, ref_dir, tmp, "localhost", http01_port),
+                                               a.lego_orders)
+            else:
+                t_lego = time_lego(ca, ca_dir, tmp, "localhost", http01_port, a.lego_orders)
             print(f"  deviceid-ca: median {statistics.median(t_lego) * 1000:7.1f} ms  "
                   f"worst {max(t_lego) * 1000:7.1f} ms")
-            ca0, ca0_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port, name="ca-nowait", wait_ms=0)
-            t_lego0 = time_lego(ca0, ca0_dir, tmp, "localhost", http01_port, a.lego_orders)
-            print(f"  deviceid-ca, challenge_wait_ms = 0: median {statistics.median(t_lego0) * 1000:7.1f} ms  "
-                  f"worst {max(t_lego0) * 1000:7.1f} ms")
-            if peb:
-                t_lego_peb = time_lego(peb, peb_dir, tmp, "localhost", http01_port, a.lego_orders)
-                print(f"  pebble     : median {statistics.median(t_lego_peb) * 1000:7.1f} ms  "
-                      f"worst {max(t_lego_peb) * 1000:7.1f} ms  (no Retry-After on a challenge: lego waits 5 s)")
+            if a.ref_builddir:
+                print(f"  deviceid-ca of --ref-builddir, runs alternating with the above: median "
+                      f"{statistics.median(t_ref) * 1000:7.1f} ms  worst {max(t_ref) * 1000:7.1f} ms")
+            if a.lego_timeline > 0:
+                print_lego_timeline(ca, ca_dir, tmp, http01_port, a.lego_timeline)
+            if not a.lego_only:
+                ca0, ca0_dir = start_deviceid_ca(procs, a.builddir, tmp, http01_port, name="ca-nowait", wait_ms=0)
+                t_lego0 = time_lego(ca0, ca0_dir, tmp, "localhost", http01_port, a.lego_orders)
+                print(f"  deviceid-ca, challenge_wait_ms = 0: median {statistics.median(t_lego0) * 1000:7.1f} ms  "
+                      f"worst {max(t_lego0) * 1000:7.1f} ms")
+                if peb:
+                    t_lego_peb = time_lego(peb, peb_dir, tmp, "localhost", http01_port, a.lego_orders)
+                    print(f"  pebble     : median {statistics.median(t_lego_peb) * 1000:7.1f} ms  "
+                          f"worst {max(t_lego_peb) * 1000:7.1f} ms  (no Retry-After on a challenge: lego waits 5 s)")
             t_start = time_lego_start(a.lego_orders)
             print(f"  lego's own floor: start {statistics.median(t_start) * 1000:.1f} ms (median of `lego "
                   f"--version`) + 55.6 ms (its sleep before fetching an authorization) = "
                   f"{statistics.median(t_start) * 1000 + 55.6:.1f} ms")
+            # The worst of 20 depends on what else runs: every request
+            # wakes a few threads, each a scheduling delay on a busy machine.
+            print(f"  load average (1 min) {load0:.2f} at the start of the lego runs, {os.getloadavg()[0]:.2f} "
+                  f"at the end, {os.cpu_count()} CPUs")
         elif a.lego_orders > 0:
             print("lego: not installed, skipped")
     finally:

@@ -14,8 +14,11 @@ is measured. Reported per run:
   - the server's CPU time per issuance (utime + stime of all its threads,
     from /proc) and issuances per CPU-second;
   - fsync + fdatasync calls per issuance over the server's whole life
-    (warm-up and start included), counted by `strace -f --seccomp-bpf -c`
-    around the server, which stops it only at those two calls;
+    (warm-up and start included), counted in the kernel by `perf stat` on
+    the syscalls:sys_enter_fsync and sys_enter_fdatasync tracepoints around
+    the server, which costs the server nothing; where perf cannot count
+    them (no perf, no tracepoint access), by `strace -f --seccomp-bpf -c`,
+    which stops the server at each of those calls (the report says which);
   - the server's peak resident set (VmHWM), and after the run its split
     into the process's own memory (RssAnon) and mapped files (RssFile,
     mostly the code of shared libraries, shared with other processes).
@@ -110,12 +113,12 @@ def setup(procs, builddir, tmp, name, database=None, instances=1):
         di = d if i == 0 else f"{d}-{i}"
         if i > 0:
             shutil.copytree(d, di)
-        trace = os.path.join(tmp, f"{name}-{i}.strace")
-        p = procs.start(["strace", "-f", "--seccomp-bpf", "-qq", "-c", "-e", "trace=fsync,fdatasync", "-o", trace,
-                         exe, "serve", "--dir", di, "--listen", f"{ip}:{port}"], f"{name}-{i}",
+        trace = os.path.join(tmp, f"{name}-{i}.fsyncs")
+        counter = FSYNC_COUNTER(trace)
+        p = procs.start(counter + [exe, "serve", "--dir", di, "--listen", f"{ip}:{port}"], f"{name}-{i}",
                         env={**os.environ, "DEVICEID_LOG_LEVEL": "warning"})
         procs.wait(p, lambda ip=ip: port_open(ip, port), "deviceid-ca")
-        servers.append({"tracer": p, "pid": server_pid(p), "strace": trace})
+        servers.append({"tracer": p, "pid": server_pid(p), "fsyncs": trace})
     return servers, {
         "port": port, "ips": ips, "root": os.path.join(d, "root.pem"),
         "key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -208,8 +211,33 @@ def wrk_result(p):
     return int(m.group(1)), int(bad.group(1)) if bad else 0, errors.group(1) if errors else "", seconds
 
 
+FSYNC_EVENTS = "syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync"
+
+
+def perf_counter(out):
+    return ["perf", "stat", "-x", ",", "-e", FSYNC_EVENTS, "-o", out, "--"]
+
+
+def strace_counter(out):
+    return ["strace", "-f", "--seccomp-bpf", "-qq", "-c", "-e", "trace=fsync,fdatasync", "-o", out]
+
+
+def perf_counts_fsyncs():
+    """True if `perf stat` can count the fsync tracepoints here (perf
+    installed, tracefs readable, perf_event_paranoid allowing it)."""
+    if shutil.which("perf") is None:
+        return False
+    with tempfile.NamedTemporaryFile("r", suffix=".perf-stat") as out, tempfile.TemporaryFile() as f:
+        r = subprocess.run(perf_counter(out.name) + [sys.executable, "-c", f"import os; os.fsync({f.fileno()})"],
+                           pass_fds=(f.fileno(),), capture_output=True)
+        return r.returncode == 0 and fsync_calls(out.name) == 1
+
+
+FSYNC_COUNTER = strace_counter  # main() picks perf_counter when it works
+
+
 def server_pid(tracer):
-    """The traced server: the child of strace."""
+    """The counted server: the child of perf or strace."""
     for _ in range(100):
         for task in os.listdir(f"/proc/{tracer.pid}/task"):
             with open(f"/proc/{tracer.pid}/task/{task}/children") as f:
@@ -217,7 +245,7 @@ def server_pid(tracer):
             if kids:
                 return int(kids[0])
         time.sleep(0.05)
-    raise SystemExit("cannot find the server under strace")
+    raise SystemExit("cannot find the server under its fsync counter")
 
 
 def memory_kib(pid):
@@ -230,9 +258,14 @@ def memory_kib(pid):
 
 
 def fsync_calls(path):
+    """The calls counted in a `perf stat -x ,` or `strace -c` output."""
     n = 0
     with open(path) as f:
         for line in f:
+            fields = line.split(",")
+            if len(fields) > 2 and fields[2] in FSYNC_EVENTS.split(","):
+                n += int(fields[0])  # count,unit,event,...
+                continue
             fields = line.split()
             if fields and fields[-1] in ("fsync", "fdatasync"):
                 n += int(fields[3])  # % time, seconds, usecs/call, calls
@@ -283,7 +316,7 @@ def stop_servers(servers, issued_total):
         s["rss"] = memory_kib(s["pid"])
         os.kill(s["pid"], signal.SIGTERM)
         s["tracer"].wait(timeout=60)
-    fs = sum(fsync_calls(s["strace"]) for s in servers)
+    fs = sum(fsync_calls(s["fsyncs"]) for s in servers)
     peak, anon, files = max(s["rss"] for s in servers)
     print(f"  fsync+fdatasync in the server: {fs} for about {issued_total} issuances in its life"
           f" ({fs / max(issued_total, 1):.3f} per issuance; PostgreSQL's own flushes not included)")
@@ -300,8 +333,16 @@ def main():
     ap.add_argument("--perf", metavar="FILE", help="record a perf profile of the first backend's run into FILE")
     a = ap.parse_args()
     backends = a.backends.split(",")
-    if shutil.which("wrk") is None or shutil.which("strace") is None:
-        raise SystemExit("bench-sign needs wrk and strace (./quickstart.sh deps)")
+    global FSYNC_COUNTER
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench-sign needs wrk (./quickstart.sh deps)")
+    if perf_counts_fsyncs():
+        FSYNC_COUNTER = perf_counter
+        how = "perf stat on the fsync and fdatasync tracepoints (no stop of the server)"
+    elif shutil.which("strace"):
+        how = "strace -f --seccomp-bpf (stops the server at each call: costs it some CPU)"
+    else:
+        raise SystemExit("bench-sign needs perf (linux-perf) or strace to count fsyncs (./quickstart.sh deps)")
 
     tmp = tempfile.mkdtemp(prefix="sign-bench-")
     procs = Procs(tmp)
@@ -314,6 +355,7 @@ def main():
         print(f"/1.0/sign against deviceid-ca: wrk, {a.connections} kept-alive HTTPS connections, "
               f"{a.seconds:.0f} s, pre-made bodies (fresh CSR and X5C token each); "
               f"{os.cpu_count()} CPUs shared with the clients and any other load")
+        print(f"fsyncs counted by {how}")
         if any(b.startswith("pg") for b in backends):
             pg = start_postgres(tmp)
             if pg is None:

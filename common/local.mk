@@ -33,7 +33,7 @@ common_libcommon_a_SOURCES = \
 	common/crypto.c common/crypto-sig.c common/crypto.h \
 	common/signer.c common/signer.h \
 	common/x509.h common/x509-internal.h \
-	common/x509-san.c common/x509-csr.c common/x509-cert.c common/x509-verify.c common/x509-tpm.c \
+	common/x509-san.c common/x509-csr.c common/x509-csr-read.c common/x509-cert.c common/x509-verify.c common/x509-tpm.c \
 	common/cert-bundle.c common/cert-bundle.h \
 	common/jwk.c common/jwk.h \
 	common/jws.c common/jws.h

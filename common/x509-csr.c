@@ -182,14 +182,15 @@ int x509_csr_parse_der(const uint8_t *der, size_t len, size_t max_len, X509_REQ 
         return 0;
 }
 
-int x509_csr_parse_pem(const char *pem, size_t len, size_t max_len, X509_REQ **ret) {
+int x509_csr_pem_to_der(const char *pem, size_t len, size_t max_len, uint8_t **ret, size_t *ret_len) {
         _cleanup_bio_ BIO *bio = NULL;
         _cleanup_(x509_openssl_freep) char *name = NULL, *header = NULL;
         _cleanup_(x509_openssl_freep) unsigned char *der = NULL;
         long der_len = 0;
+        uint8_t *copy;
         int r;
 
-        if (!pem || !ret)
+        if (!pem || !ret || !ret_len)
                 return -EINVAL;
         /* Base64 grows by 4/3 plus line breaks and armor: bound the text
          * before decoding anything. */
@@ -206,23 +207,31 @@ int x509_csr_parse_pem(const char *pem, size_t len, size_t max_len, X509_REQ **r
                 return log_debug_errno(EBADMSG, "CSR PEM with headers refused.");
         if (der_len <= 0)
                 return -EBADMSG;
-        return x509_csr_parse_der(der, (size_t) der_len, max_len, ret);
+        copy = malloc((size_t) der_len);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, der, (size_t) der_len);
+        *ret = copy;
+        *ret_len = (size_t) der_len;
+        return 0;
 }
 
-int x509_csr_get_sans(X509_REQ *req, x509_san_list **ret) {
-        _cleanup_(extensions_freep) STACK_OF(X509_EXTENSION) *exts = NULL;
+int x509_csr_parse_pem(const char *pem, size_t len, size_t max_len, X509_REQ **ret) {
+        _cleanup_free_ uint8_t *der = NULL;
+        size_t der_len;
+        int r;
+
+        if (!pem || !ret)
+                return -EINVAL;
+        r = x509_csr_pem_to_der(pem, len, max_len, &der, &der_len);
+        if (r < 0)
+                return r;
+        return x509_csr_parse_der(der, der_len, max_len, ret);
+}
+
+int x509_sans_from_extensions(const STACK_OF(X509_EXTENSION) *exts, x509_san_list **ret) {
         _cleanup_(GENERAL_NAMES_freep) GENERAL_NAMES *gens = NULL;
         int idx;
-
-        if (!req || !ret)
-                return -EINVAL;
-        /* NULL with an extension attribute present means it did not parse;
-         * without one, older OpenSSL returns NULL for "no extensions". */
-        exts = X509_REQ_get_extensions(req);
-        if (!exts && (X509_REQ_get_attr_by_NID(req, NID_ext_req, -1) >= 0 ||
-                      X509_REQ_get_attr_by_NID(req, NID_ms_ext_req, -1) >= 0))
-                return log_debug_errno(EBADMSG, "Malformed extensionRequest: %s", crypto_last_error());
-        (void) crypto_last_error();
 
         idx = exts ? X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1) : -1;
         if (idx >= 0) {
@@ -241,6 +250,21 @@ int x509_csr_get_sans(X509_REQ *req, x509_san_list **ret) {
                 return 0;
         }
         return x509_sans_from_general_names(gens, ret);
+}
+
+int x509_csr_get_sans(X509_REQ *req, x509_san_list **ret) {
+        _cleanup_(extensions_freep) STACK_OF(X509_EXTENSION) *exts = NULL;
+
+        if (!req || !ret)
+                return -EINVAL;
+        /* NULL with an extension attribute present means it did not parse;
+         * without one, older OpenSSL returns NULL for "no extensions". */
+        exts = X509_REQ_get_extensions(req);
+        if (!exts && (X509_REQ_get_attr_by_NID(req, NID_ext_req, -1) >= 0 ||
+                      X509_REQ_get_attr_by_NID(req, NID_ms_ext_req, -1) >= 0))
+                return log_debug_errno(EBADMSG, "Malformed extensionRequest: %s", crypto_last_error());
+        (void) crypto_last_error();
+        return x509_sans_from_extensions(exts, ret);
 }
 
 int x509_csr_get_cn(X509_REQ *req, char **ret) {

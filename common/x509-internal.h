@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the files of the x509 module (x509-san.c, x509-csr.c, x509-cert.c,
- * x509-verify.c, x509-tpm.c) share and nobody else needs.
+ * What the files of the x509 module (x509-san.c, x509-csr.c,
+ * x509-csr-read.c, x509-cert.c, x509-verify.c, x509-tpm.c) share and nobody else needs.
  */
 #pragma once
 
@@ -35,3 +35,13 @@ int x509_tpm_name_encode(const x509_tpm_attrs *a, GENERAL_NAME **ret);
  * bytes without NUL. Attributes of other types are ignored; absent ones
  * are NULL. *ret is written only on success. */
 int x509_tpm_name_decode(const X509_NAME *name, x509_tpm_attrs *ret);
+
+/* The DER of the first PEM block of pem, which must be a CSR ("CERTIFICATE
+ * REQUEST" or "NEW CERTIFICATE REQUEST") without headers; the text is
+ * bounded by max_len (the DER's limit) before anything is decoded. *ret is
+ * malloc'ed. -E2BIG, -EBADMSG. (x509-csr.c) */
+int x509_csr_pem_to_der(const char *pem, size_t len, size_t max_len, uint8_t **ret, size_t *ret_len);
+
+/* The SANs of a subjectAltName among exts (NULL: none), as
+ * x509_csr_get_sans() returns them. (x509-csr.c) */
+int x509_sans_from_extensions(const STACK_OF(X509_EXTENSION) *exts, x509_san_list **ret);

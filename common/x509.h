@@ -6,6 +6,7 @@
  * sign it), parse certificates and chains from PEM/DER, read their SANs
  * back, and verify chains. The module's one header; its files: x509-san.c
  * (SANs and the CN), x509-tpm.c (the TCG TPM name), x509-csr.c (CSRs),
+ * x509-csr-read.c (CSRs read for issuance),
  * x509-cert.c (certificates), x509-verify.c (chains).
  */
 #pragma once
@@ -109,6 +110,27 @@ int x509_csr_parse_der(const uint8_t *der, size_t len, size_t max_len, X509_REQ 
 /* Same for the first PEM block of pem, which must be a CSR ("CERTIFICATE
  * REQUEST" or "NEW CERTIFICATE REQUEST") whose DER is at most max_len. */
 int x509_csr_parse_pem(const char *pem, size_t len, size_t max_len, X509_REQ **ret);
+/* A CSR read for issuance: its self-signature verified, its key, names and
+ * DER at hand. A P-256 key signed with ecdsa-with-SHA256 in strict DER is
+ * read without OpenSSL's generic key decoder (the costly part of a CSR);
+ * any other CSR through x509_csr_parse_der(), with the same limits and
+ * errors. */
+typedef struct x509_csr x509_csr;
+/* As x509_csr_parse_der() and x509_csr_parse_pem(). */
+int x509_csr_read_der(const uint8_t *der, size_t len, size_t max_len, x509_csr **ret);
+int x509_csr_read_pem(const char *pem, size_t len, size_t max_len, x509_csr **ret);
+void x509_csr_free(x509_csr *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(x509_csr *, x509_csr_free);
+/* The subject key, owned by the CSR. */
+EVP_PKEY *x509_csr_public_key(const x509_csr *c);
+/* The CSR's DER (as x509_csr_to_der() encodes it), owned by the CSR. */
+const uint8_t *x509_csr_der(const x509_csr *c, size_t *ret_len);
+/* As x509_csr_get_sans() and x509_csr_get_cn(). */
+int x509_csr_sans(const x509_csr *c, x509_san_list **ret);
+int x509_csr_cn(const x509_csr *c, char **ret);
+/* True if the CSR was read without the generic decoder (tests). */
+bool x509_csr_read_fast(const x509_csr *c);
+
 /* SANs requested by the CSR (extensionRequest), possibly none (n = 0).
  * DNS, IP, URI, email, PermanentIdentifier and TPM-attribute directoryName
  * names are returned in order; other GeneralName types are skipped.

@@ -14,10 +14,12 @@ EXTRA_DIST += \
 check_PROGRAMS += \
 	tests/unit/common/test-crypto \
 	tests/unit/common/test-x509 \
+	tests/unit/common/test-x509-csr-read \
 	tests/unit/common/test-signer
 TESTS += \
 	tests/unit/common/test-crypto \
 	tests/unit/common/test-x509 \
+	tests/unit/common/test-x509-csr-read \
 	tests/unit/common/test-signer
 
 tests_unit_common_test_crypto_SOURCES = tests/unit/common/test-crypto.c
@@ -27,6 +29,10 @@ tests_unit_common_test_crypto_LDADD = $(COMMON_LIBS)
 tests_unit_common_test_x509_SOURCES = tests/unit/common/test-x509.c
 tests_unit_common_test_x509_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_common_test_x509_LDADD = $(COMMON_LIBS)
+
+tests_unit_common_test_x509_csr_read_SOURCES = tests/unit/common/test-x509-csr-read.c
+tests_unit_common_test_x509_csr_read_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_common_test_x509_csr_read_LDADD = $(COMMON_LIBS)
 
 tests_unit_common_test_signer_SOURCES = tests/unit/common/test-signer.c
 tests_unit_common_test_signer_CFLAGS = $(CRYPTO_TEST_CFLAGS)

@@ -668,7 +668,7 @@ int acme_db_chall_finish(store *st, const char *chall_id, bool valid, const char
         k = chall_finish_tx(st, chall_id, valid, error_json, now);
         r = k;
         if (r >= 0)
-                r = store_commit(st);
+                r = store_commit_nowait(st);
         if (r >= 0)
                 in_tx = false;
         store_rollback_unless_committed(st, &in_tx);

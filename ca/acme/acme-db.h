@@ -130,7 +130,12 @@ int acme_db_chall_due(store *st, int64_t now, unsigned max, char ***ret);
  * Only applies if the challenge is still pending/processing
  * (else 0); if its authorization was decided meanwhile (another
  * challenge, deactivation) only the challenge is settled (0). Returns 1
- * if the outcome was applied to the authorization. */
+ * if the outcome was applied to the authorization.
+ * The commit does not wait for its fsync (store_commit_nowait): an
+ * outcome lost in a crash leaves the challenge as it was, "processing"
+ * (the validator's sweep validates it again) or "pending" (the client
+ * responds again); a certificate issued after it is committed durably,
+ * which makes the outcome durable too. */
 int acme_db_chall_finish(store *st, const char *chall_id, bool valid, const char *error_json,
                          int64_t now);
 

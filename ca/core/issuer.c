@@ -38,7 +38,7 @@ void issued_cert_done(issued_cert *c) {
         *c = (issued_cert) {};
 }
 
-int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
+int issuer_make(issuer *i, const issue_request *req, issued_cert *ret) {
         _cleanup_x509_ X509 *cert = NULL;
         _cleanup_free_ char *serial = NULL, *leaf_pem = NULL, *chain = NULL;
         const ca_entry *ca;
@@ -46,7 +46,7 @@ int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
         time_t nb, na;
         int r;
 
-        if (!req || req->ca < 0 || req->ca >= _CA_KIND_MAX || !req->public_key)
+        if (!i || !req || req->ca < 0 || req->ca >= _CA_KIND_MAX || !req->public_key || !ret)
                 return -EINVAL;
         ca = &i->cas[req->ca];
         profile = req->profile;
@@ -55,27 +55,13 @@ int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
         if (!profile.ocsp_url)
                 profile.ocsp_url = i->ocsp_url;
 
-        for (int attempt = 0;; attempt++) {
-                X509_free(TAKE_PTR(cert));
-                free(TAKE_PTR(serial));
-                r = cert_create(ca->cert, ca->key, req->public_key, req->subject_cn, req->sans, req->n_sans,
-                                &profile, &cert);
-                if (r < 0)
-                        return r;
-                r = x509_cert_serial_hex(cert, &serial);
-                if (r < 0)
-                        return r;
-                if (!i->st)
-                        break;
-                r = certificates_record(i->st, req->ca, cert, serial, req->device_id, req->account,
-                                        req->subject_cn ?: (req->n_sans > 0 ? req->sans[0].value : NULL));
-                if (r == -EEXIST && attempt < 3)
-                        continue; /* a serial collision: astronomically unlikely */
-                if (r < 0)
-                        return r;
-                break;
-        }
-
+        r = cert_create(ca->cert, ca->key, req->public_key, req->subject_cn, req->sans, req->n_sans, &profile,
+                        &cert);
+        if (r < 0)
+                return r;
+        r = x509_cert_serial_hex(cert, &serial);
+        if (r < 0)
+                return r;
         r = x509_cert_to_pem(cert, &leaf_pem);
         if (r < 0)
                 return r;
@@ -90,6 +76,40 @@ int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
                 .chain_pem = TAKE_PTR(chain),
                 .not_after = na,
         };
+        return 0;
+}
+
+int issuer_record(issuer *i, const issue_request *req, issued_cert *c) {
+        int r;
+
+        if (!i || !req || !c || !c->cert)
+                return -EINVAL;
+        for (int attempt = 0; i->st; attempt++) {
+                r = certificates_record(i->st, req->ca, c->cert, c->serial, req->device_id, req->account,
+                                        req->subject_cn ?: (req->n_sans > 0 ? req->sans[0].value : NULL));
+                if (r != -EEXIST || attempt >= 3)
+                        return r;
+                /* A serial collision: astronomically unlikely. */
+                issued_cert_done(c);
+                r = issuer_make(i, req, c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret) {
+        issued_cert c = {};
+        int r;
+
+        r = issuer_make(i, req, &c);
+        if (r >= 0)
+                r = issuer_record(i, req, &c);
+        if (r < 0) {
+                issued_cert_done(&c);
+                return r;
+        }
+        *ret = c;
         return 0;
 }
 

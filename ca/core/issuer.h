@@ -92,6 +92,14 @@ const char *issuer_ocsp_url(const issuer *i);
  * *ret (free with issued_cert_done). Returns 0 or -errno (-EINVAL for an
  * unusable request). */
 int issuer_issue(issuer *i, const issue_request *req, issued_cert *ret);
+/* issuer_issue() in two steps, so that the signing can happen before the
+ * caller's transaction and only the record inside it: issuer_make()
+ * builds and signs the certificate and fills *ret without touching the
+ * store; issuer_record() records it (if the issuer has a store), making
+ * it again with a new serial on a serial collision. On an error of
+ * issuer_record() the caller still frees *c with issued_cert_done(). */
+int issuer_make(issuer *i, const issue_request *req, issued_cert *ret);
+int issuer_record(issuer *i, const issue_request *req, issued_cert *c);
 
 /* issuer_issue() for a PKCS#10 request: the CSR's key, its subject CN
  * (if any) and its requested SANs (at least one of the two). The caller

@@ -25,7 +25,8 @@ struct store_ops {
         void (*close)(store *s);
 
         int (*begin)(store *s);
-        int (*commit)(store *s);
+        /* durable: the outermost commit returns after its fsync. */
+        int (*commit)(store *s, bool durable);
         int (*rollback)(store *s);
         int (*lock)(store *s, const char *name, bool exclusive);
         int (*exec)(store *s, const char *sql);

@@ -433,7 +433,7 @@ static int pg_begin(store *base) {
         return r;
 }
 
-static int pg_commit(store *base) {
+static int pg_commit(store *base, bool durable) {
         pg_conn *c = pthread_getspecific(STORE(base)->key);
         char sp[48];
         int r;
@@ -444,6 +444,11 @@ static int pg_commit(store *base) {
                 c->depth = 0;
                 r = -EBUSY;
         } else if (c->depth == 1) {
+                /* Not waiting for the WAL flush is this transaction's
+                 * choice alone (SET LOCAL); in a failed transaction the
+                 * SET fails too and COMMIT reports the failure. */
+                if (!durable)
+                        (void) conn_exec(c, "SET LOCAL synchronous_commit = off", NULL);
                 r = conn_exec(c, "COMMIT", "COMMIT");
                 c->depth = 0;
         } else {

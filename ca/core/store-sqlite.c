@@ -19,6 +19,18 @@
  * was synced first, so they are durable there.
  * (synchronous=FULL would fsync inside every COMMIT, while holding the
  * write lock: one fsync per transaction, never shared.)
+ *
+ * Checkpoints, off the request path: SQLite's automatic checkpoint would
+ * run in the committing thread (its fsyncs in a request's latency), so
+ * each connection's WAL hook instead wakes a checkpoint thread of the
+ * store, started on first need with a connection of its own, which runs
+ * a PASSIVE checkpoint once the WAL holds WAL_CHECKPOINT_FRAMES frames.
+ * Should it fall behind (readers pinning old frames), a committer that
+ * finds WAL_MAX_FRAMES frames checkpoints itself, so the WAL stays
+ * bounded.
+ *
+ * store_commit_nowait() skips the wait: its frames follow the earlier
+ * ones in the WAL, so the next durable commit's fsync covers them.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -31,6 +43,8 @@
 #include "store-backend.h"
 
 #define STORE_BUSY_TIMEOUT_MS 10000
+#define WAL_CHECKPOINT_FRAMES 4000 /* 16 MiB; SQLite checkpoints at 1000 by default */
+#define WAL_MAX_FRAMES 16000       /* 64 MiB of 4 KiB pages */
 
 typedef struct sqlite_store sqlite_store;
 
@@ -68,6 +82,13 @@ struct sqlite_store {
         pthread_cond_t synced_cond;
         uint64_t committed, synced;
         bool syncing;
+
+        /* The checkpoint thread (see the top of the file). */
+        pthread_mutex_t ckpt_lock;
+        pthread_cond_t ckpt_cond;
+        pthread_t ckpt_thread;
+        store_conn *ckpt_conn;
+        bool ckpt_started, ckpt_failed, ckpt_wanted, ckpt_stop;
 };
 
 typedef struct sqlite_stmt {
@@ -151,6 +172,81 @@ static void conn_destructor(void *p) {
         conn_close(c);
 }
 
+static void *checkpoint_thread(void *p) {
+        sqlite_store *s = p;
+        int rc;
+
+        pthread_mutex_lock(&s->ckpt_lock);
+        for (;;) {
+                while (!s->ckpt_wanted && !s->ckpt_stop)
+                        pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+                if (s->ckpt_stop)
+                        break;
+                s->ckpt_wanted = false;
+                pthread_mutex_unlock(&s->ckpt_lock);
+                rc = sqlite3_wal_checkpoint_v2(s->ckpt_conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+                if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+                        log_debug("sqlite: checkpoint of \"%s\" failed: %s", s->path, sqlite3_errstr(rc));
+                pthread_mutex_lock(&s->ckpt_lock);
+        }
+        pthread_mutex_unlock(&s->ckpt_lock);
+        return NULL;
+}
+
+static int conn_open(sqlite_store *s, store_conn **ret);
+
+/* Wakes the checkpoint thread, starting it on first use; false if it
+ * cannot run (then the caller checkpoints). */
+static bool checkpoint_request(sqlite_store *s) {
+        bool ok;
+
+        pthread_mutex_lock(&s->ckpt_lock);
+        if (!s->ckpt_started && !s->ckpt_failed && !s->ckpt_stop) {
+                int r = conn_open(s, &s->ckpt_conn);
+
+                if (r >= 0) {
+                        r = -pthread_create(&s->ckpt_thread, NULL, checkpoint_thread, s);
+                        if (r < 0)
+                                conn_close(TAKE_PTR(s->ckpt_conn));
+                }
+                if (r < 0) {
+                        log_warning_errno(r, "sqlite: no checkpoint thread for \"%s\", checkpointing in requests: %m",
+                                          s->path);
+                        s->ckpt_failed = true;
+                } else
+                        s->ckpt_started = true;
+        }
+        ok = s->ckpt_started;
+        if (ok) {
+                s->ckpt_wanted = true;
+                pthread_cond_signal(&s->ckpt_cond);
+        }
+        pthread_mutex_unlock(&s->ckpt_lock);
+        return ok;
+}
+
+static void checkpoint_stop(sqlite_store *s) {
+        pthread_mutex_lock(&s->ckpt_lock);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_lock);
+        if (s->ckpt_started)
+                (void) pthread_join(s->ckpt_thread, NULL);
+        conn_close(TAKE_PTR(s->ckpt_conn));
+}
+
+/* After each COMMIT, with the WAL's size in frames (sqlite3_wal_hook(),
+ * in place of the automatic checkpoint). */
+static int wal_hook(void *p, sqlite3 *db, const char *name, int frames) {
+        sqlite_store *s = p;
+
+        if (frames < WAL_CHECKPOINT_FRAMES)
+                return SQLITE_OK;
+        if (frames >= WAL_MAX_FRAMES || !checkpoint_request(s))
+                (void) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+}
+
 static int conn_open(sqlite_store *s, store_conn **ret) {
         store_conn *c = NULL;
         int r;
@@ -184,6 +280,7 @@ static int conn_open(sqlite_store *s, store_conn **ret) {
                 conn_close(c);
                 return r ?: -EIO;
         }
+        (void) sqlite3_wal_hook(c->db, wal_hook, s);
         *ret = c;
         return 0;
 }
@@ -239,6 +336,8 @@ int store_sqlite_open(const char *path, store **ret) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_mutex_init(&s->sync_lock, NULL);
         pthread_cond_init(&s->synced_cond, NULL);
+        pthread_mutex_init(&s->ckpt_lock, NULL);
+        pthread_cond_init(&s->ckpt_cond, NULL);
         r = pthread_key_create(&s->key, conn_destructor);
         if (r != 0) {
                 free(s->path);
@@ -259,6 +358,7 @@ static void sqlite_close(store *base) {
         sqlite_store *s = STORE(base);
         store_conn *c = NULL;
 
+        checkpoint_stop(s);
         pthread_key_delete(s->key);
         pthread_mutex_lock(&s->lock);
         while ((c = s->conns)) {
@@ -269,6 +369,8 @@ static void sqlite_close(store *base) {
         pthread_mutex_destroy(&s->lock);
         pthread_mutex_destroy(&s->sync_lock);
         pthread_cond_destroy(&s->synced_cond);
+        pthread_mutex_destroy(&s->ckpt_lock);
+        pthread_cond_destroy(&s->ckpt_cond);
         free(s->path);
         free(s);
 }
@@ -380,7 +482,7 @@ static int commit_durable(store_conn *c) {
         return r;
 }
 
-static int sqlite_commit(store *s) {
+static int sqlite_commit(store *s, bool durable) {
         store_conn *c = NULL;
         char sp[32];
         int r;
@@ -398,7 +500,7 @@ static int sqlite_commit(store *s) {
                         return r;
                 }
                 c->depth = 0;
-                return commit_durable(c);
+                return durable ? commit_durable(c) : 0;
         } else {
                 snprintf(sp, sizeof(sp), "RELEASE sp%u", c->depth - 1);
                 r = conn_exec(c, sp);

@@ -74,7 +74,11 @@ int store_begin(store *s) {
 }
 
 int store_commit(store *s) {
-        return s->ops->commit(s);
+        return s->ops->commit(s, true);
+}
+
+int store_commit_nowait(store *s) {
+        return s->ops->commit(s, false);
 }
 
 int store_rollback(store *s) {

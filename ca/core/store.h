@@ -74,6 +74,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(store *, store_close);
  * are committed but not waited for. */
 int store_begin(store *s);
 int store_commit(store *s);
+/* As store_commit(), but the outermost commit returns without waiting
+ * for its fsync: for records whose loss in a crash or power loss harms
+ * nothing (work the CA or the client redoes). The log is written in
+ * order, so the next store_commit() of any thread makes them durable
+ * too. */
+int store_commit_nowait(store *s);
 int store_rollback(store *s);
 /* For `_cleanup_(store_rollback_unlessp)`-style use: rolls back if
  * *in_tx is still true. */

@@ -45,7 +45,7 @@ static bool allowed_san(const account_names *n, const char *name) {
         return false;
 }
 
-int sign_account_check_names(const account_names *n, const x5c_token *t, X509_REQ *csr, ca_refusal *ref) {
+int sign_account_check_names(const account_names *n, const x5c_token *t, const x509_csr *csr, ca_refusal *ref) {
         _cleanup_(x509_san_list_freep) x509_san_list *csr_sans = NULL;
         _cleanup_free_ char *cn = NULL;
         int r;
@@ -57,12 +57,12 @@ int sign_account_check_names(const account_names *n, const x5c_token *t, X509_RE
                         if (!allowed_san(n, t->sans->items[i].value))
                                 return ca_refuse(ref, 400, "the token asks for the name \"%s\", which the account does not give",
                                                  t->sans->items[i].value);
-        r = x509_csr_get_cn(csr, &cn);
+        r = x509_csr_cn(csr, &cn);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (cn && !streq(cn, n->sub))
                 return ca_refuse(ref, 400, "the CSR asks for subject \"%s\"; the account gives \"%s\"", cn, n->sub);
-        r = x509_csr_get_sans(csr, &csr_sans);
+        r = x509_csr_sans(csr, &csr_sans);
         if (r < 0)
                 return ca_refuse(ref, 400, "the CSR's subjectAltName cannot be read");
         for (size_t i = 0; csr_sans && i < csr_sans->n; i++)

@@ -31,7 +31,7 @@ int sign_account_resolve(store *st, const char *name, const device *dev, account
  * CSR's SANs among the account's SANs (or the subject), the CSR's CN (if
  * any) the subject. A CSR asking for validity is the CA's to refuse
  * elsewhere. 0, or -EPERM with a 400 naming the name at fault. */
-int sign_account_check_names(const account_names *n, const x5c_token *t, X509_REQ *csr, ca_refusal *ref);
+int sign_account_check_names(const account_names *n, const x5c_token *t, const x509_csr *csr, ca_refusal *ref);
 
 /* The account list of a device: {"accounts": [{"name", "provisioner",
  * "sub", "sans": [..], "key": "software"|"tpm", "lifetime": seconds}]},

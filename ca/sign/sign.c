@@ -291,23 +291,29 @@ static int issue_tx(sign_ca *ca, const char *prov, const x5c_token *t, const iss
         int r;
 
         purge_jtis(ca, now);
-        r = store_begin(ca->st);
+        /* Signed before the transaction, so that the write lock is held
+         * only for the checks and the records. */
+        r = issuer_make(ca->iss, req, &res->cert);
         if (r < 0)
                 return r;
+        r = store_begin(ca->st);
+        if (r < 0) {
+                issued_cert_done(&res->cert);
+                return r;
+        }
         r = t ? record_jti(ca, prov, t, now, ref) : 0;
         if (r >= 0)
                 r = devices_lock(ca->st, req->device_id, false);
         if (r >= 0)
                 r = check_device(ca, req->device_id, &res->device_ek_uri, ref);
         if (r >= 0)
-                r = issuer_issue(ca->iss, req, &res->cert);
-        if (r >= 0) {
+                r = issuer_record(ca->iss, req, &res->cert);
+        if (r >= 0)
                 r = store_commit(ca->st);
-                if (r < 0)
-                        issued_cert_done(&res->cert);
-        }
-        if (r < 0)
+        if (r < 0) {
+                issued_cert_done(&res->cert);
                 (void) store_rollback(ca->st);
+        }
         return r;
 }
 
@@ -453,14 +459,14 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         _cleanup_(sign_request_done) sign_request req = {};
         _cleanup_(x5c_token_freep) x5c_token *t = NULL;
         _cleanup_(issued_info_done) issued_info leaf_info = {};
-        _cleanup_(X509_REQ_freep) X509_REQ *csr = NULL;
+        _cleanup_(x509_csr_freep) x509_csr *csr = NULL;
         _cleanup_(sign_result_done) sign_result res = {};
         _cleanup_(device_done) device dev = {};
         _cleanup_(token_prov_done) token_prov p = {};
         _cleanup_(account_done) account acct = {};
         _cleanup_(account_names_done) account_names names = {};
-        _cleanup_free_ uint8_t *csr_der = NULL;
         _cleanup_free_ x509_san *acct_sans = NULL;
+        const uint8_t *csr_der;
         const char *why = NULL;
         uint64_t lifetime;
         time_t nb, na;
@@ -498,15 +504,13 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 return ca_refuse(ret_refusal, 401, "%s", why ?: "the x5c leaf is refused");
         leaf = sk_X509_value(t->x5c, 0);
 
-        r = x509_csr_parse_pem(req.csr_pem, req.csr_pem_len, SIGN_CSR_PEM_MAX, &csr);
+        r = x509_csr_read_pem(req.csr_pem, req.csr_pem_len, SIGN_CSR_PEM_MAX, &csr);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 return ca_refuse(ret_refusal, 400, "\"csr\" is not a PEM certificate request with a valid signature");
         if (t->has_cnf) {
-                r = x509_csr_to_der(csr, &csr_der, &csr_len);
-                if (r < 0)
-                        return r;
+                csr_der = x509_csr_der(csr, &csr_len);
                 r = crypto_sha256(csr_der, csr_len, h);
                 if (r < 0)
                         return r;
@@ -560,7 +564,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
         }
 
         {
-                EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
+                EVP_PKEY *pub = x509_csr_public_key(csr);
                 cert_profile prof = cert_profile_leaf(pub, CERT_EKU_CLIENT_AUTH, (uint64_t) (na - nb));
                 _cleanup_free_ char *ref = NULL;
 

@@ -6,7 +6,9 @@
  * INSERT ... ON CONFLICT DO NOTHING, a conditional UPDATE, DELETE ...
  * RETURNING), raced by threads on two stores opened on one database as
  * two CA instances would be; named locks; migrations applied by both at
- * once; more threads than a PostgreSQL pool holds.
+ * once; more threads than a PostgreSQL pool holds. On SQLite, a WAL
+ * past the checkpoint threshold still reaches the database file (the
+ * checkpoint now runs in a thread of the store, not in the commit).
  */
 #include <fcntl.h>
 #include <ftw.h>
@@ -89,6 +91,24 @@ static void test_basics(store *st) {
         is_ok(store_commit(st), "store: and commits");
         is_int(query_int(st, "SELECT v FROM t WHERE k = 'e'"), 5, "store: its row is there");
         is_int(store_run(st, "DELETE FROM t WHERE k = 'e'", NULL), 1, "store: delete");
+
+        /* A commit that does not wait for its fsync commits all the same. */
+        is_ok(store_begin(st), "store: begin 5");
+        store_run(st, "INSERT INTO t (k, v) VALUES ('f', 6)", NULL);
+        is_ok(store_begin(st), "store: nested begin 5");
+        store_run(st, "INSERT INTO t (k, v) VALUES ('g', 7)", NULL);
+        is_ok(store_commit_nowait(st), "store: inner commit_nowait releases the savepoint");
+        is_ok(store_commit_nowait(st), "store: outer commit_nowait");
+        is_int(query_int(st, "SELECT COUNT(*) FROM t WHERE k IN ('f', 'g')"), 2, "store: commit_nowait kept both rows");
+        is_err(store_commit_nowait(st), -EINVAL, "store: commit_nowait without begin");
+        /* After a failed statement (PostgreSQL: a failed transaction, whose
+         * COMMIT reports the failure), the next transaction works. */
+        is_ok(store_begin(st), "store: begin 6");
+        is_err(store_run(st, "INSERT INTO t (k, v) VALUES ('a', 9)", NULL), -EEXIST, "store: duplicate before commit_nowait");
+        (void) store_commit_nowait(st);
+        is_ok(store_begin(st), "store: a transaction after commit_nowait of a failed one");
+        is_int(store_run(st, "DELETE FROM t WHERE k IN ('f', 'g')", NULL), 2, "store: works");
+        is_ok(store_commit(st), "store: and commits");
 }
 
 static void test_types(store *st) {
@@ -343,6 +363,42 @@ static void test_races(store *a, store *b) {
                "races: three steps recorded");
 }
 
+/* ---- SQLite: checkpoints out of the committing thread ---- */
+
+static off_t file_size(const char *path) {
+        struct stat sb;
+        return stat(path, &sb) < 0 ? -1 : sb.st_size;
+}
+
+static void test_checkpoint(store *st, const char *db) {
+        static uint8_t blob[8192];
+        _cleanup_free_ char *wal = NULL;
+        off_t before = file_size(db), after = before;
+        int r = 0;
+
+        if (asprintf(&wal, "%s-wal", db) < 0)
+                abort();
+        memset(blob, 0x5a, sizeof(blob));
+        is_ok(store_exec(st, "CREATE TABLE big (n INTEGER PRIMARY KEY, b BLOB)"), "checkpoint: table");
+        /* One transaction of about 4,800 pages: past the threshold. */
+        is_ok(store_begin(st), "checkpoint: begin");
+        for (int i = 0; i < 2400 && r >= 0; i++)
+                r = store_run(st, "INSERT INTO big (n, b) VALUES (?, ?)", "ib", (int64_t) i, blob, sizeof(blob));
+        is_ok(r, "checkpoint: 2400 rows of 8 KiB");
+        is_ok(store_commit(st), "checkpoint: commit");
+        ok(file_size(wal) > (off_t) (2400 * sizeof(blob)), "checkpoint: the rows went to the WAL");
+        /* Only a checkpoint writes into the database file in WAL mode; the
+         * committing thread does not wait for it. */
+        for (int i = 0; i < 1000 && after < (off_t) (2400 * sizeof(blob)); i++) {
+                struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+                after = file_size(db);
+        }
+        ok(after >= (off_t) (2400 * sizeof(blob)), "checkpoint: the database file took the rows");
+        is_int(query_int(st, "SELECT COUNT(*) FROM big"), 2400, "checkpoint: all rows read back");
+        printf("# database file: %lld bytes before, %lld after\n", (long long) before, (long long) after);
+}
+
 int main(void) {
         _cleanup_(store_closep) store *st = NULL, *other = NULL;
         bool pg;
@@ -373,6 +429,8 @@ int main(void) {
         test_threads(st);
         if (other)
                 test_races(st, other);
+        if (!pg)
+                test_checkpoint(st, url + strlen("sqlite:"));
 
         store_close(TAKE_PTR(other));
         store_close(TAKE_PTR(st));

@@ -132,6 +132,16 @@ sign leaf.csr leaf-2025.crt int.crt "$tmp/int.key" client_ext $START 20260101000
 openssl req -new -key rsa2048.key -subj "/" -addext "subjectAltName=DNS:rsa.example.com" \
         -out rsa2048.csr
 
+# CSRs the fast CSR reader (x509-csr-read.c) leaves to the general path:
+# a P-384 key, the leaf key's point compressed, ecdsa-with-SHA384; and a
+# plain P-256 one it takes (empty attributes).
+openssl req -new -key p384.key -subj "/CN=p384" -outform DER -out p384.csr.der
+openssl ec -in leaf.key -conv_form compressed -out "$tmp/leaf-compressed.key"
+openssl req -new -key "$tmp/leaf-compressed.key" -subj "/CN=compressed" -outform DER \
+        -out leaf-compressed.csr.der
+openssl req -new -key leaf.key -sha384 -subj "/CN=sha384" -outform DER -out leaf-sha384.csr.der
+openssl req -new -key p256.key -subj "/CN=plain" -outform DER -out p256-plain.csr.der
+
 # Bundles.
 cat leaf.crt int.crt >chain.pem
 cat leaf.crt int.crt root.crt >chain3.pem
