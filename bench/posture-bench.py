@@ -16,9 +16,13 @@ device's, not the CA's. The two kinds are posted in alternating rounds
 on one kept-alive HTTPS connection; per kind: issuances per second,
 server CPU milliseconds per issuance (utime + stime from /proc), and
 the difference, which is the posture check's cost (verification of the
-AK chain and quote, the baseline lookup, the report row).
+AK chain and quote, the baseline lookup, the report row). A third kind
+sends the same reports to "postured" with a TCG event log of about
+--eventlog-kib KiB beside the token (named by "eventlogSha256"): what
+carrying, decoding, replaying and storing (once) the log adds. The PCR
+values are the log's replay, so that all three pass.
 
-Usage: bench/posture-bench.py --builddir BUILD [--requests 400] [--rounds 4]
+Usage: bench/posture-bench.py --builddir BUILD [--requests 400] [--rounds 4] [--eventlog-kib 100]
 """
 import argparse
 import base64
@@ -45,7 +49,25 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from fixtures.procs import free_port, port_open  # noqa: E402
 from benchlib import Procs, cpu_seconds  # noqa: E402
 
-PCRS = {i: hashlib.sha256(b"pcr %d" % i).digest() for i in range(8)}
+PCRS = {}
+EVENTLOG = b""
+
+
+def make_eventlog(kib):
+    """A crypto-agile TCG event log (SHA-256) of events of PCRs 0-7 of
+    about kib KiB in all; PCRS become its replay."""
+    le32 = lambda v: struct.pack("<I", v)  # noqa: E731
+    spec = b"Spec ID Event03\0" + le32(0) + bytes([0, 2, 0, 2]) + le32(1) + struct.pack("<HH", 0x000B, 32) + b"\0"
+    out = le32(0) + le32(3) + bytes(20) + le32(len(spec)) + spec
+    pcrs = {i: bytes(32) for i in range(8)}
+    i = 0
+    while len(out) < kib * 1024:
+        data = (b"bench firmware event %d " % i) * (40 + 37 * (i % 7))
+        d = hashlib.sha256(data).digest()
+        out += le32(i % 8) + le32(5) + le32(1) + struct.pack("<H", 0x000B) + d + le32(len(data)) + data
+        pcrs[i % 8] = hashlib.sha256(pcrs[i % 8] + d).digest()
+        i += 1
+    return out, pcrs
 
 
 def b64u(b):
@@ -109,7 +131,7 @@ def setup(procs, builddir, tmp):
                "x5c": [b64(der(c)) for c in (cert, agent_ca)]}
 
 
-def tokens(env, prov, n):
+def tokens(env, prov, n, eventlog=False):
     header = b64u(json.dumps({"alg": "ES256", "typ": "JWT", "kid": "bench", "x5c": env["x5c"]}).encode())
     out = []
     for _ in range(n):
@@ -124,15 +146,18 @@ def tokens(env, prov, n):
                 "pcrs": {"sha256": {str(i): v.hex() for i, v in PCRS.items()}},
                 "facts": {"os": "debian", "osVersion": "12", "kernel": os.uname().release, "agent": "bench",
                           "secureBoot": "absent", "diskEncryption": "disabled"}}
+            if eventlog:
+                claims["deviceid/posture"]["eventlogSha256"] = hashlib.sha256(EVENTLOG).hexdigest()
         si = header + "." + b64u(json.dumps(claims).encode())
         r, s = utils.decode_dss_signature(env["key"].sign(si.encode(), ec.ECDSA(hashes.SHA256())))
         out.append(si + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big")))
     return out
 
 
-def post_all(conn, csr, toks):
+def post_all(conn, csr, toks, eventlog=False):
+    extra = {"eventlog": b64(EVENTLOG)} if eventlog else {}
     for ott in toks:
-        conn.request("POST", "/1.0/sign", body=json.dumps({"csr": csr, "ott": ott}),
+        conn.request("POST", "/1.0/sign", body=json.dumps({"csr": csr, "ott": ott, **extra}),
                      headers={"Content-Type": "application/json"})
         resp = conn.getresponse()
         body = resp.read()
@@ -145,7 +170,11 @@ def main():
     ap.add_argument("--builddir", required=True)
     ap.add_argument("--requests", type=int, default=400, help="issuances of each kind per round")
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--eventlog-kib", type=int, default=100, help="size of the event log of the third kind")
     a = ap.parse_args()
+    global EVENTLOG
+    EVENTLOG, pcrs = make_eventlog(a.eventlog_kib)
+    PCRS.update(pcrs)
     tmp = tempfile.mkdtemp(prefix="posture-bench-")
     procs = Procs(tmp)
     try:
@@ -157,13 +186,15 @@ def main():
         conn = http.client.HTTPSConnection("localhost", env["port"], timeout=30,
                                            context=ssl.create_default_context(cafile=env["root"]))
         post_all(conn, csr, tokens(env, "devices", 20) + tokens(env, "postured", 20))  # warm-up, baseline
-        totals = {"devices": [0.0, 0.0, 0], "postured": [0.0, 0.0, 0]}
+        post_all(conn, csr, tokens(env, "postured", 20, eventlog=True), eventlog=True)
+        totals = {"devices": [0.0, 0.0, 0], "postured": [0.0, 0.0, 0], "eventlog": [0.0, 0.0, 0]}
         for _ in range(a.rounds):
-            for prov in ("devices", "postured"):
-                toks = tokens(env, prov, a.requests)
+            for kind in ("devices", "postured", "eventlog"):
+                log = kind == "eventlog"
+                toks = tokens(env, "postured" if log else kind, a.requests, eventlog=log)
                 cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
-                post_all(conn, csr, toks)
-                t = totals[prov]
+                post_all(conn, csr, toks, eventlog=log)
+                t = totals[kind]
                 t[0] += time.monotonic() - t0
                 t[1] += cpu_seconds(server.pid) - cpu0
                 t[2] += len(toks)
@@ -171,13 +202,16 @@ def main():
         print(f"/1.0/sign on one deviceid-ca (SQLite), {a.rounds} rounds of {a.requests} issuances of each kind, "
               "one connection:")
         per = {}
-        for prov, label in (("devices", "without posture (reference)"), ("postured", "with posture (enrolled)")):
+        for prov, label in (("devices", "without posture (reference)"), ("postured", "with posture (enrolled)"),
+                            ("eventlog", f"the same, {len(EVENTLOG) // 1024} KiB log")):
             wall, cpu, n = totals[prov]
             per[prov] = cpu / n * 1000
             print(f"  {label:28s} {n / wall:7.1f} issuances/s, {per[prov]:6.3f} ms server CPU per issuance")
         extra = per["postured"] - per["devices"]
         print(f"  the posture check adds {extra:.3f} ms of server CPU per issuance "
               f"({per['postured'] / per['devices']:.2f} x the reference)")
+        print(f"  the event log adds {per['eventlog'] - per['postured']:.3f} ms more "
+              f"({per['eventlog'] / per['devices']:.2f} x the reference)")
     finally:
         procs.stop_all()
 

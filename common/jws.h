@@ -22,7 +22,7 @@ typedef enum jws_alg {
 #define JWS_ALG_ALL (JWS_ALG_ES256 | JWS_ALG_ES384 | JWS_ALG_RS256)
 
 /* Upper bound on any JWS we parse; callers may pass smaller limits. */
-#define JWS_MAX_SIZE (256 * 1024)
+#define JWS_MAX_SIZE (1024 * 1024) /* ACME challenge answers carry event logs */
 
 const char *jws_alg_to_string(jws_alg a);
 /* -EINVAL for unknown names, including "none" and HS*. */

@@ -147,7 +147,13 @@ int posture_report_to_json(const posture_report *r, json_object **ret) {
                 k = json_add_b64(o, "quote", B64_STD, r->quote, r->quote_len);
         if (k >= 0)
                 k = json_add_b64(o, "sig", B64_STD, r->sig, r->sig_len);
-        if (k >= 0 && r->eventlog)
+        if (k >= 0 && r->eventlog_sent_beside) {
+                char hex[65];
+
+                for (size_t i = 0; i < sizeof(r->eventlog_sha256); i++)
+                        (void) snprintf(hex + 2 * i, 3, "%02x", r->eventlog_sha256[i]);
+                k = json_add_string(o, "eventlogSha256", hex);
+        } else if (k >= 0 && r->eventlog)
                 k = json_add_b64(o, "eventlog", B64_STD, r->eventlog, r->eventlog_len);
         if (k >= 0)
                 k = posture_pcrs_to_json(&r->pcrs, &pcrs);
@@ -314,11 +320,27 @@ int posture_report_from_json(json_object *o, posture_report *ret, const char **r
         if (r < 0)
                 return bad(ret_why, "the posture claim's \"sig\" is missing, not base64 or too long");
         if (json_object_object_get_ex(o, "eventlog", NULL)) {
-                r = json_get_b64(o, "eventlog", B64_STD, POSTURE_EVENTLOG_MAX, &p.eventlog, &p.eventlog_len);
+                r = json_get_b64(o, "eventlog", B64_STD, POSTURE_EVENTLOG_INLINE_MAX, &p.eventlog, &p.eventlog_len);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0 || p.eventlog_len == 0)
                         return bad(ret_why, "the posture claim's \"eventlog\" is not base64 or too long");
+        }
+        if (json_object_object_get_ex(o, "eventlogSha256", NULL)) {
+                const char *h = NULL;
+
+                if (p.eventlog)
+                        return bad(ret_why, "the posture claim has both \"eventlog\" and \"eventlogSha256\"");
+                if (json_get_string(o, "eventlogSha256", &h) < 0 || strlen(h) != 64)
+                        return bad(ret_why, "the posture claim's \"eventlogSha256\" is not 64 hex digits");
+                for (size_t i = 0; i < 32; i++) {
+                        int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+
+                        if (hi < 0 || lo < 0)
+                                return bad(ret_why, "the posture claim's \"eventlogSha256\" is not 64 hex digits");
+                        p.eventlog_sha256[i] = (uint8_t) (hi << 4 | lo);
+                }
+                p.eventlog_sent_beside = true;
         }
         if (json_get_object(o, "pcrs", &m) < 0)
                 return bad(ret_why, "the posture claim has no \"pcrs\" object");
@@ -332,5 +354,36 @@ int posture_report_from_json(json_object *o, posture_report *ret, const char **r
                 return r;
         *ret = p;
         p = (posture_report) {};
+        return 0;
+}
+
+int posture_eventlog_attach(posture_report *r, json_object *container, const char **ret_why) {
+        _cleanup_free_ uint8_t *log = NULL;
+        uint8_t d[32];
+        size_t len;
+        int k;
+
+        if (!r)
+                return -EINVAL;
+        if (!r->eventlog_sent_beside)
+                return 0;
+        if (!container || !json_object_object_get_ex(container, POSTURE_EVENTLOG_MEMBER, NULL)) {
+                if (ret_why)
+                        *ret_why = "the report names an event log the request does not carry";
+                return -ENOENT;
+        }
+        k = json_get_b64(container, POSTURE_EVENTLOG_MEMBER, B64_STD, POSTURE_EVENTLOG_MAX, &log, &len);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0 || len == 0)
+                return bad(ret_why, "the request's event log is not base64 or larger than 256 KiB");
+        k = crypto_sha256(log, len, d);
+        if (k < 0)
+                return k;
+        if (CRYPTO_memcmp(d, r->eventlog_sha256, sizeof(d)) != 0)
+                return bad(ret_why, "the request's event log is not the one the report's \"eventlogSha256\" names");
+        free(r->eventlog);
+        r->eventlog = TAKE_PTR(log);
+        r->eventlog_len = len;
         return 0;
 }

@@ -23,7 +23,16 @@
 #define POSTURE_QUOTE_MAX 1024  /* TPMS_ATTEST bytes */
 #define POSTURE_SIG_MAX 1024    /* TPMT_SIGNATURE bytes */
 #define POSTURE_FACT_MAX 64     /* bytes of a string fact */
-#define POSTURE_EVENTLOG_MAX (8 * 1024) /* bytes of the TCG event log sent (it must fit in the token) */
+/* The TCG event log inside the claim (reports of older agents): at most
+ * this; it must fit in the token. */
+#define POSTURE_EVENTLOG_INLINE_MAX (8 * 1024)
+/* The TCG event log beside the token: member POSTURE_EVENTLOG_MEMBER of
+ * the /1.0/sign body or of the device-attest-01 payload, standard base64,
+ * bound by its SHA-256 in the claim's "eventlogSha256"; at most as large
+ * as the CA's parser takes (TPM2_EVENTLOG_MAX). */
+#define POSTURE_EVENTLOG_MEMBER "eventlog"
+#define POSTURE_EVENTLOG_MAX TPM2_EVENTLOG_MAX
+#define POSTURE_EVENTLOG_B64_MAX (((POSTURE_EVENTLOG_MAX + 2) / 3) * 4)
 
 /* Three-valued facts: what the machine reports. */
 typedef enum posture_state {
@@ -55,6 +64,8 @@ typedef struct posture_report {
         uint8_t *sig; size_t sig_len;      /* TPMT_SIGNATURE */
         tpm2_pcr_values pcrs;
         uint8_t *eventlog; size_t eventlog_len; /* optional TCG event log */
+        bool eventlog_sent_beside;                /* the claim names it by digest */
+        uint8_t eventlog_sha256[32];              /* ... this one */
         posture_facts facts;
 } posture_report;
 void posture_report_done(posture_report *r);
@@ -69,8 +80,9 @@ int posture_qualifying(const char *jti, int64_t iat, int64_t exp, uint8_t ret[st
 #define POSTURE_ACME_MEMBER "posture"
 int posture_qualifying_acme(const char *token, const char *key_authorization, uint8_t ret[static 32]);
 
-/* {"version":1, "ak", "quote", "sig", "eventlog"? (standard base64),
- * "pcrs": {BANK: {"N": hex, ...}}, "facts": {...}}. */
+/* {"version":1, "ak", "quote", "sig" (standard base64), "eventlogSha256"?
+ * (hex, when eventlog_sent_beside) or "eventlog"? (inline, standard
+ * base64, otherwise), "pcrs": {BANK: {"N": hex, ...}}, "facts": {...}}. */
 int posture_report_to_json(const posture_report *r, json_object **ret);
 
 /* The facts member alone (also what the CA stores). Absent facts are
@@ -87,3 +99,11 @@ int posture_pcrs_from_json(json_object *o, tpm2_pcr_values *ret, const char **re
  * in *ret_why) for a wrong version, type, size or encoding, an unknown
  * bank, a PCR number above 23. */
 int posture_report_from_json(json_object *o, posture_report *ret, const char **ret_why);
+
+/* Takes the event log a report names by digest from member
+ * POSTURE_EVENTLOG_MEMBER of container (the /1.0/sign body, the ACME
+ * payload) into r. 0 (also when r names none: a log the claim does not
+ * bind is ignored); -ENOENT when the container has none; -EBADMSG when
+ * it is not base64, larger than POSTURE_EVENTLOG_MAX or not the one the
+ * digest names; a static reason in *ret_why. */
+int posture_eventlog_attach(posture_report *r, json_object *container, const char **ret_why);

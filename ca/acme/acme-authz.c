@@ -180,7 +180,7 @@ http_response *acme_handle_challenge(acme_ctx *c, const char *id) {
         const challenge_type *ct;
         int r;
 
-        r = acme_authenticate(c, ACME_AUTH_KID);
+        r = acme_authenticate(c, ACME_AUTH_KID | ACME_AUTH_CHALLENGE);
         if (r < 0)
                 return acme_reply_error(c, r);
         r = acme_db_chall_get(c->srv->st, id, &ch);

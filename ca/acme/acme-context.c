@@ -54,6 +54,7 @@ const char *acme_account_id_from_url(const acme_ctx *c, const char *url) {
 int acme_authenticate(acme_ctx *c, unsigned flags) {
         json_object *jwk_obj = NULL, *kid_obj = NULL, *tmp;
         const char *nonce, *url;
+        size_t max = flags & ACME_AUTH_CHALLENGE ? ACME_MAX_CHALLENGE_JWS : ACME_MAX_JWS;
         char ctype[64];
         jws_alg key_alg;
         int r;
@@ -62,12 +63,11 @@ int acme_authenticate(acme_ctx *c, unsigned flags) {
             !streq(ctype, "application/jose+json"))
                 return acme_problem_set_status(&c->problem, ACME_ERR_MALFORMED, 415,
                                                "Content-Type must be application/jose+json.");
-        if (c->req->body_len > ACME_MAX_JWS)
+        if (c->req->body_len > max)
                 return acme_problem_set_status(&c->problem, ACME_ERR_MALFORMED, 413,
-                                               "Request body is larger than %d bytes.", ACME_MAX_JWS);
+                                               "Request body is larger than %zu bytes.", max);
 
-        r = jws_parse_flattened((const char *) c->req->body, c->req->body_len, ACME_MAX_JWS, JWS_ALG_ALL,
-                                &c->jws);
+        r = jws_parse_flattened((const char *) c->req->body, c->req->body_len, max, JWS_ALG_ALL, &c->jws);
         if (r == -ENOMEM)
                 return r;
         if (r == -EPROTONOSUPPORT)

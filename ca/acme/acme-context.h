@@ -26,6 +26,10 @@
 #define ACME_NONCE_LIFETIME 3600           /* seconds */
 #define ACME_ORDER_LIFETIME (24 * 3600)    /* pending orders and authorizations */
 #define ACME_MAX_JWS (48 * 1024)           /* request bodies; below the server's cap */
+/* A challenge answer (ACME_AUTH_CHALLENGE): its payload, up to
+ * ACME_MAX_CHALLENGE_PAYLOAD, in base64url, and the rest of the JWS. Its
+ * route's HTTP body limit, on provisioners offering device-attest-01. */
+#define ACME_MAX_CHALLENGE_JWS ((ACME_MAX_CHALLENGE_PAYLOAD + 2) / 3 * 4 + 16 * 1024)
 #define ACME_RETRY_AFTER 1                 /* seconds, for pending/processing objects */
 #define ACME_RETRY_AFTER_FULL 30           /* seconds, when the database cannot write */
 #define ACME_MAX_QUEUED_VALIDATIONS 4096   /* new challenge responses beyond: rateLimited */
@@ -50,6 +54,7 @@ typedef struct acme_server {
 enum {
         ACME_AUTH_JWK = 1 << 0, /* the request may (must, alone) carry a jwk */
         ACME_AUTH_KID = 1 << 1, /* the request may (must, alone) carry a kid */
+        ACME_AUTH_CHALLENGE = 1 << 2, /* a challenge answer: up to ACME_MAX_CHALLENGE_JWS */
 };
 
 typedef struct acme_ctx {

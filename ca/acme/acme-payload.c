@@ -35,13 +35,13 @@ void acme_identifiers_free(acme_identifier *ids, size_t n) {
         free(ids);
 }
 
-static int parse_payload_object(const uint8_t *payload, size_t len, json_object **ret,
-                                acme_problem *p) {
+static int parse_payload_limited(const uint8_t *payload, size_t len, size_t max, json_object **ret,
+                                 acme_problem *p) {
         int r;
 
         if (len == 0)
                 return acme_problem_set(p, ACME_ERR_MALFORMED, "Request payload is empty.");
-        r = json_parse_object((const char *) payload, len, ACME_MAX_PAYLOAD, ret);
+        r = json_parse_object((const char *) payload, len, max, ret);
         if (r == -ENOMEM)
                 return r;
         if (r == -E2BIG)
@@ -49,6 +49,11 @@ static int parse_payload_object(const uint8_t *payload, size_t len, json_object 
         if (r < 0)
                 return acme_problem_set(p, ACME_ERR_MALFORMED, "Request payload is not a JSON object.");
         return 0;
+}
+
+static int parse_payload_object(const uint8_t *payload, size_t len, json_object **ret,
+                                acme_problem *p) {
+        return parse_payload_limited(payload, len, ACME_MAX_PAYLOAD, ret, p);
 }
 
 /* A DNS name (RFC 1123 host name syntax), lower-cased; "*." may lead. */
@@ -435,5 +440,5 @@ int acme_parse_key_change_inner(const uint8_t *payload, size_t len, acme_key_cha
 
 int acme_parse_challenge_payload(const uint8_t *payload, size_t len, json_object **ret,
                                  acme_problem *p) {
-        return parse_payload_object(payload, len, ret, p);
+        return parse_payload_limited(payload, len, ACME_MAX_CHALLENGE_PAYLOAD, ret, p);
 }

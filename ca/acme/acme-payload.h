@@ -16,8 +16,12 @@
 
 #include "acme-problem.h"
 #include "json.h"
+#include "posture.h"
 
 #define ACME_MAX_PAYLOAD (32 * 1024)
+/* A challenge answer: a device-attest-01 payload may carry a TCG event
+ * log beside its posture report (docs/posture.md). */
+#define ACME_MAX_CHALLENGE_PAYLOAD (ACME_MAX_PAYLOAD + POSTURE_EVENTLOG_B64_MAX)
 #define ACME_MAX_IDENTIFIERS 100
 #define ACME_MAX_CONTACTS 8
 #define ACME_MAX_CONTACT_LEN 256
@@ -114,6 +118,7 @@ int acme_key_change_parse(const uint8_t *payload, size_t len, const char *url, E
                           acme_key_change *ret, acme_problem *p);
 
 /* Challenge response payload (POST to a challenge URL): a JSON object,
- * usually {} (device-attest-01 sends {"attObj": ...}); *ret owned. */
+ * usually {} (device-attest-01 sends {"attObj": ...}, with "posture" and
+ * "eventlog"), at most ACME_MAX_CHALLENGE_PAYLOAD bytes; *ret owned. */
 int acme_parse_challenge_payload(const uint8_t *payload, size_t len, json_object **ret,
                                  acme_problem *p);

@@ -275,7 +275,22 @@ int acme_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
                                       "\"detail\":\"The request body is too large.\",\"status\":413}");
         if (r < 0)
                 return log_error_errno(r, "Failed to register the ACME routes: %m");
-        r = http_server_route(srv, NULL, "/acme/", true, acme_dispatch, s);
+        /* Room for a TCG event log in device-attest-01 answers. */
+        for (size_t i = 0; r >= 0 && i < cfg->n_provisioners; i++) {
+                const ca_provisioner *p = &cfg->provisioners[i];
+                _cleanup_free_ char *prefix = NULL;
+                bool attest = false;
+
+                for (char **t = p->challenges; t && *t; t++)
+                        attest = attest || streq(*t, "device-attest-01");
+                if (!streq_ptr(p->type, "acme") || !attest)
+                        continue;
+                if (asprintf(&prefix, "/acme/%s/chall/", p->name) < 0)
+                        return log_oom();
+                r = http_server_set_body_limit(srv, prefix, ACME_MAX_CHALLENGE_JWS);
+        }
+        if (r >= 0)
+                r = http_server_route(srv, NULL, "/acme/", true, acme_dispatch, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the ACME routes: %m");
         return 0;

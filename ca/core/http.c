@@ -61,9 +61,10 @@ struct http_server {
         pthread_t run_thread;
         bool running, stop_requested, stopped;
 
-        pthread_mutex_t lock; /* in_flight, stop_requested */
+        pthread_mutex_t lock; /* in_flight, stop_requested, large_bodies */
         pthread_cond_t idle;
         unsigned in_flight;
+        unsigned large_bodies; /* requests holding a body over the default limit */
 };
 
 typedef struct request_ctx {
@@ -77,6 +78,8 @@ typedef struct request_ctx {
         size_t body_len, body_alloc;
         size_t max_body;
         bool too_large, answered_early;
+        bool large;  /* holds one of the HTTP_LARGE_BODIES slots */
+        bool busy;   /* needed a slot and found none: 503 once the body is read */
         char remote[64];
         uint8_t *certs[HTTP_MAX_CLIENT_CERTS];
         size_t cert_lens[HTTP_MAX_CLIENT_CERTS];
@@ -366,6 +369,10 @@ static enum MHD_Result dispatch(request_ctx *c, const char *url, const char *met
 
         if (c->too_large)
                 return queue_too_large(s, c->conn, url);
+        if (c->busy) {
+                log_debug("HTTP: %s %s refused: %u large request bodies in flight.", method, url, HTTP_LARGE_BODIES);
+                return queue_simple(c->conn, 503, "too many large requests in flight, retry later");
+        }
 
         r = http_router_find(&s->router, method, url, &known, allow, sizeof(allow));
         if (!r) {
@@ -408,6 +415,31 @@ static http_guard_conn *guard_conn_of(struct MHD_Connection *conn) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
         return ci ? ci->socket_context : NULL;
+}
+
+/* A body past HTTP_MAX_BODY_DEFAULT (a route with a raised limit) takes
+ * one of HTTP_LARGE_BODIES slots until its request completes: memory for
+ * bodies stays under max_connections x the default limit plus
+ * HTTP_LARGE_BODIES x the largest route limit, whatever the number of
+ * connections. Without a free slot the body is dropped and 503 follows. */
+static bool take_large_slot(request_ctx *c) {
+        http_server *s = c->server;
+
+        if (c->large)
+                return true;
+        pthread_mutex_lock(&s->lock);
+        if (s->large_bodies < HTTP_LARGE_BODIES) {
+                s->large_bodies++;
+                c->large = true;
+        }
+        pthread_mutex_unlock(&s->lock);
+        c->busy = !c->large;
+        if (c->busy) {
+                free(c->body);
+                c->body = NULL;
+                c->body_len = c->body_alloc = 0;
+        }
+        return c->large;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -474,6 +506,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         c->too_large = true;
                         return MHD_YES;
                 }
+                if (c->busy || (c->body_len + n > HTTP_MAX_BODY_DEFAULT && !take_large_slot(c)))
+                        return MHD_YES; /* read and dropped; 503 follows */
                 if (c->body_len + n + 1 > c->body_alloc) {
                         size_t want = c->body_len + n + 1;
                         uint8_t *b = realloc(c->body, want);
@@ -495,18 +529,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
         http_server *s = cls;
         request_ctx *c = *con_cls;
+        bool large;
 
         http_guard_request_done(s->guard, guard_conn_of(conn));
         if (!c)
                 return;
         *con_cls = NULL;
         http_response_free(c->resp);
+        large = c->large;
         free(c->body);
         for (size_t i = 0; i < HTTP_MAX_CLIENT_CERTS; i++)
                 free(c->certs[i]);
         free(c);
 
         pthread_mutex_lock(&s->lock);
+        if (large && s->large_bodies > 0)
+                s->large_bodies--;
         if (s->in_flight > 0)
                 s->in_flight--;
         if (s->in_flight == 0)

@@ -17,7 +17,12 @@
  * a larger body gets 413 without the handler ever seeing it.  The 413 comes
  * before the body when the client asked for 100 Continue or announced more
  * than 1 MiB, and after the (discarded) body otherwise, so that an ordinary
- * client reads the answer instead of a reset connection.
+ * client reads the answer instead of a reset connection. A route may raise
+ * its limit (http_server_set_body_limit()); a body past the default one
+ * then holds one of HTTP_LARGE_BODIES slots until its request completes,
+ * and without a free slot it is read, dropped and answered 503: body
+ * memory stays under max_connections x HTTP_MAX_BODY_DEFAULT plus
+ * HTTP_LARGE_BODIES x the largest raised limit.
  *
  * A 503 answer (a service busy or its database unreachable) always carries
  * Retry-After: the handler's, or a default of a few seconds.
@@ -37,6 +42,9 @@
 #include "macro.h"
 
 #define HTTP_MAX_BODY_DEFAULT (64 * 1024)
+/* Requests at a time whose body is over HTTP_MAX_BODY_DEFAULT (on a route
+ * with a raised limit, http_server_set_body_limit()); more get 503. */
+#define HTTP_LARGE_BODIES 16
 
 typedef struct http_server http_server;
 

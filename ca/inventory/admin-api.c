@@ -360,6 +360,33 @@ static http_response *handle_posture(const http_request *req, int64_t id, bool a
         return http_response_json(200, o, NULL);
 }
 
+/* GET /admin/devices/ID/posture/eventlog/SHA256: a TCG event log the
+ * device sent, as its reports name it (lowercase hex of its SHA-256). */
+static http_response *handle_eventlog(const http_request *req, int64_t id, const char *sha256) {
+        _cleanup_(http_response_freep) http_response *resp = NULL;
+        _cleanup_free_ uint8_t *log = NULL;
+        size_t len = 0;
+        int r;
+
+        if (!streq(req->method, "GET")) {
+                resp = http_response_error(405, "method not allowed");
+                if (resp)
+                        (void) http_response_add_header(resp, "Allow", "GET");
+                return TAKE_PTR(resp);
+        }
+        if (strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64)
+                return http_response_error(404, "not found");
+        r = posture_store_eventlog(the_admin.st, id, sha256, &log, &len);
+        if (r == -ENOENT)
+                return http_response_error(404, "no such event log for this device");
+        if (r < 0)
+                return store_error(r, "read an event log");
+        resp = http_response_new(200);
+        if (!resp || http_response_set_body(resp, log, len, "application/octet-stream") < 0)
+                return NULL;
+        return TAKE_PTR(resp);
+}
+
 /* PUT /admin/devices/ID/tags: {"tags": [...]} replaces the device's tags. */
 static http_response *handle_tags(const http_request *req, int64_t id, const audit_actor *who, const char *target) {
         _cleanup_(device_done) device d = {};
@@ -478,6 +505,8 @@ static http_response *handle_device(const http_request *req, void *userdata) {
                 return handle_tags(req, id, &who, target);
         if (streq(action, "posture") || streq(action, "posture/accept"))
                 return handle_posture(req, id, streq(action, "posture/accept"), &who, target);
+        if (strncmp(action, "posture/eventlog/", 17) == 0)
+                return handle_eventlog(req, id, action + 17);
         return http_response_error(404, "not found");
 }
 

@@ -259,6 +259,14 @@ static void print_posture(json_object *p) {
                                 printf("    %-15s %-6s %s\n", json_object_get_string(name),
                                        json_object_get_boolean(ok) ? "pass" : "FAIL", json_object_get_string(detail));
                         }
+                if (json_object_object_get_ex(r, "eventlog", &v) && json_object_is_type(v, json_type_object)) {
+                        json_object *sha = NULL, *size = NULL;
+
+                        (void) json_object_object_get_ex(v, "sha256", &sha);
+                        (void) json_object_object_get_ex(v, "size", &size);
+                        printf("    event log: %" PRId64 " bytes, sha256 %s\n", json_object_get_int64(size),
+                               json_object_get_string(sha));
+                }
                 if (json_object_object_get_ex(r, "facts", &facts) && json_object_is_type(facts, json_type_object)) {
                         printf("    facts:");
                         json_object_object_foreach(facts, key, val)

@@ -2,10 +2,12 @@
 /*
  * The posture tables (posture-store.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ca/inventory/posture-store.h"
+#include "crypto.h"
 #include "log.h"
 
 static const store_migration posture_migrations[] = {
@@ -24,6 +26,16 @@ static const store_migration posture_migrations[] = {
           " facts TEXT,"
           " pcrs TEXT);"
           "CREATE INDEX posture_reports_device ON posture_reports (device_id, id);" },
+        /* TCG event logs, once per device and distinct SHA-256 (hex),
+         * kept while a kept report names them. */
+        { 2,
+          "CREATE TABLE posture_eventlogs ("
+          " device_id INTEGER NOT NULL,"
+          " sha256 TEXT NOT NULL,"
+          " eventlog BLOB NOT NULL,"
+          " first_seen INTEGER NOT NULL,"
+          " PRIMARY KEY (device_id, sha256));"
+          "ALTER TABLE posture_reports ADD COLUMN eventlog TEXT;" },
 };
 
 int posture_store_migrate(store *st) {
@@ -62,21 +74,43 @@ int posture_store_baseline_init(store *st, int64_t device_id, const char *pcrs, 
 }
 
 int posture_store_report_add(store *st, int64_t device_id, time_t at, const char *account, bool passed,
-                             const char *checks, const char *facts, const char *pcrs) {
+                             const char *checks, const char *facts, const char *pcrs, const uint8_t *eventlog,
+                             size_t eventlog_len) {
+        char hex[65];
+        uint8_t d[32];
         int r;
 
+        if (eventlog) {
+                r = crypto_sha256(eventlog, eventlog_len, d);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < sizeof(d); i++)
+                        (void) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+        }
         r = store_begin(st);
         if (r < 0)
                 return r;
-        r = store_run(st,
-                      "INSERT INTO posture_reports (device_id, at, account, passed, checks, facts, pcrs)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      "iitittt", device_id, (int64_t) at, account, (int64_t) passed, checks, facts, pcrs);
+        if (eventlog)
+                r = store_run(st,
+                              "INSERT INTO posture_eventlogs (device_id, sha256, eventlog, first_seen)"
+                              " VALUES (?, ?, ?, ?) ON CONFLICT (device_id, sha256) DO NOTHING",
+                              "itbi", device_id, hex, eventlog, eventlog_len, (int64_t) at);
+        if (r >= 0)
+                r = store_run(st,
+                              "INSERT INTO posture_reports (device_id, at, account, passed, checks, facts, pcrs, eventlog)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              "iititttt", device_id, (int64_t) at, account, (int64_t) passed, checks, facts, pcrs,
+                              eventlog ? hex : NULL);
         if (r >= 0)
                 r = store_run(st,
                               "DELETE FROM posture_reports WHERE device_id = ? AND id NOT IN"
                               " (SELECT id FROM posture_reports WHERE device_id = ? ORDER BY id DESC LIMIT ?)",
                               "iii", device_id, device_id, (int64_t) POSTURE_HISTORY);
+        if (r >= 0 && eventlog) /* a newer log pushes old ones out with their reports */
+                r = store_run(st,
+                              "DELETE FROM posture_eventlogs WHERE device_id = ? AND sha256 NOT IN"
+                              " (SELECT eventlog FROM posture_reports WHERE device_id = ? AND eventlog IS NOT NULL)",
+                              "ii", device_id, device_id);
         if (r >= 0)
                 r = store_commit(st);
         if (r < 0)
@@ -154,8 +188,10 @@ int posture_store_to_json(store *st, int64_t device_id, json_object **ret) {
         if (r < 0)
                 return r;
         r = store_prepare(st,
-                          "SELECT at, account, passed, checks, facts, pcrs FROM posture_reports"
-                          " WHERE device_id = ? ORDER BY id DESC LIMIT ?",
+                          "SELECT r.at, r.account, r.passed, r.checks, r.facts, r.pcrs, r.eventlog, e.first_seen,"
+                          " LENGTH(e.eventlog) FROM posture_reports r LEFT JOIN posture_eventlogs e"
+                          " ON e.device_id = r.device_id AND e.sha256 = r.eventlog"
+                          " WHERE r.device_id = ? ORDER BY r.id DESC LIMIT ?",
                           &q);
         if (r >= 0)
                 r = store_bind(q, "ii", device_id, (int64_t) POSTURE_HISTORY);
@@ -177,9 +213,45 @@ int posture_store_to_json(store *st, int64_t device_id, json_object **ret) {
                         r = add_json_text(e, "facts", store_column_text(q, 4));
                 if (r >= 0)
                         r = add_json_text(e, "pcrs", store_column_text(q, 5));
+                if (r >= 0 && store_column_text(q, 6)) {
+                        json_object *l = json_object_new_object();
+
+                        r = json_add_object(e, "eventlog", l);
+                        if (r >= 0)
+                                r = json_add_string(l, "sha256", store_column_text(q, 6));
+                        if (r >= 0)
+                                r = json_add_int64(l, "size", store_column_int64(q, 8));
+                        if (r >= 0)
+                                r = json_add_int64(l, "firstSeen", store_column_int64(q, 7));
+                }
         }
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int posture_store_eventlog(store *st, int64_t device_id, const char *sha256, uint8_t **ret, size_t *ret_len) {
+        _cleanup_(store_stmt_freep) store_stmt *q = NULL;
+        const void *blob;
+        size_t len;
+        int r;
+
+        r = store_prepare(st, "SELECT eventlog FROM posture_eventlogs WHERE device_id = ? AND sha256 = ?", &q);
+        if (r >= 0)
+                r = store_bind(q, "it", device_id, sha256);
+        if (r >= 0)
+                r = store_step(q);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        blob = store_column_blob(q, 0, &len);
+        *ret = malloc(len ?: 1);
+        if (!*ret)
+                return -ENOMEM;
+        if (len)
+                memcpy(*ret, blob, len);
+        *ret_len = len;
         return 0;
 }

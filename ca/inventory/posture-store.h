@@ -29,14 +29,22 @@ int posture_store_baseline(store *st, int64_t device_id, char **ret_pcrs, time_t
 int posture_store_baseline_init(store *st, int64_t device_id, const char *pcrs, time_t now);
 
 /* Records a report and drops all but the newest POSTURE_HISTORY of the
- * device, in one transaction. */
+ * device, in one transaction. The report's TCG event log (NULL: none) is
+ * stored once per device and distinct SHA-256, and dropped when no kept
+ * report names it any more. */
 int posture_store_report_add(store *st, int64_t device_id, time_t at, const char *account, bool passed,
-                             const char *checks, const char *facts, const char *pcrs);
+                             const char *checks, const char *facts, const char *pcrs, const uint8_t *eventlog,
+                             size_t eventlog_len);
+
+/* The stored event log of the device with this SHA-256 (lowercase hex),
+ * malloc'ed; -ENOENT when there is none. */
+int posture_store_eventlog(store *st, int64_t device_id, const char *sha256, uint8_t **ret, size_t *ret_len);
 
 /* The PCR values of the device's newest report become its baseline
  * (`deviceid-ca device posture accept`); -ENOENT if it has sent none. */
 int posture_store_accept(store *st, int64_t device_id, time_t now);
 
 /* {"baseline": {"pcrs", "recordedAt"} or null, "reports": [{"at",
- * "account", "passed", "checks", "facts", "pcrs"}, newest first]}. */
+ * "account", "passed", "checks", "facts", "pcrs", "eventlog"?: {"sha256",
+ * "size", "firstSeen"}}, newest first]}. */
 int posture_store_to_json(store *st, int64_t device_id, json_object **ret);

@@ -172,6 +172,13 @@ static int evaluate(store *st, const ca_anchors *trust, const posture_policy *po
                 add_check(v, "report", false, "%s", why ?: "malformed");
                 return 0;
         }
+        r = posture_eventlog_attach(p, tok->beside, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                add_check(v, "eventlog", false, "%s", why ?: "the event log is not the report's");
+                return 0;
+        }
         r = posture_pcrs_to_json(&p->pcrs, &pj);
         if (r >= 0)
                 r = posture_facts_to_json(&p->facts, &fj);
@@ -323,7 +330,8 @@ int posture_evaluate(store *st, const ca_anchors *ak_trust, const posture_policy
         if (r >= 0)
                 r = json_to_string_dup(cj, &checks);
         if (r >= 0)
-                r = posture_store_report_add(st, device_id, now, account, v.passed, checks, facts, pcrs);
+                r = posture_store_report_add(st, device_id, now, account, v.passed, checks, facts, pcrs, p.eventlog,
+                                             p.eventlog_len);
         if (r < 0)
                 return r;
         if (!v.passed && pol->revoke) {

@@ -44,6 +44,7 @@ typedef struct posture_token {
         const char *jti;
         int64_t iat, exp;
         const uint8_t *qualifying; /* 32 bytes; when set, jti, iat and exp are not used */
+        json_object *beside; /* the /1.0/sign body or the ACME payload: its POSTURE_EVENTLOG_MEMBER */
 } posture_token;
 
 /* Checks the report of tok for device (device_id, ek_uri) under pol, AK

@@ -13,6 +13,7 @@
 #include "ca/core/http.h"
 #include "log.h"
 #include "sign-api.h"
+#include "sign-req.h"
 #include "sign.h"
 
 typedef struct sign_api {
@@ -170,6 +171,8 @@ int sign_routes_register(http_server *srv, store *st, issuer *iss, const ca_trus
                 return r;
         }
         r = http_server_route(srv, "POST", SIGN_PATH, false, handle_sign, api);
+        if (r >= 0) /* room for a TCG event log beside the token */
+                r = http_server_set_body_limit(srv, SIGN_PATH, SIGN_BODY_MAX);
         if (r >= 0)
                 r = http_server_route(srv, "GET", ACCOUNTS_PATH, false, handle_accounts, api);
         if (r < 0)

@@ -119,7 +119,7 @@ int sign_request_parse(const char *body, size_t len, sign_request *ret, const ch
 
         if (!body || !ret)
                 return -EINVAL;
-        r = json_parse_object(body, len, SIGN_CSR_PEM_MAX + SIGN_OTT_MAX + 4096, &req.json);
+        r = json_parse_object(body, len, SIGN_BODY_MAX, &req.json);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -134,6 +134,14 @@ int sign_request_parse(const char *body, size_t len, sign_request *ret, const ch
         req.ott_len = strlen(req.ott);
         if (req.ott_len == 0 || req.ott_len > SIGN_OTT_MAX)
                 REFUSE("\"ott\" is empty or longer than 16 KiB");
+        if (json_object_object_get_ex(req.json, POSTURE_EVENTLOG_MEMBER, NULL)) {
+                const char *log = NULL;
+
+                if (json_get_string(req.json, POSTURE_EVENTLOG_MEMBER, &log) < 0 ||
+                    strlen(log) > POSTURE_EVENTLOG_B64_MAX)
+                        REFUSE("\"eventlog\" is not a string of at most 256 KiB in base64");
+                req.has_eventlog = true;
+        }
         if (get_time(req.json, "notBefore", &req.not_before) < 0)
                 REFUSE("\"notBefore\" is neither an RFC 3339 time nor a duration");
         if (get_time(req.json, "notAfter", &req.not_after) < 0)

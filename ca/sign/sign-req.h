@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The body of POST /1.0/sign and the validity it asks for (protocols.md
- * section 3): {"csr": PEM, "ott": JWT, "notBefore"?, "notAfter"?}, times as
- * RFC 3339 or positive durations ("24h", "5m", "1h30m"). Pure.
+ * section 3): {"csr": PEM, "ott": JWT, "notBefore"?, "notAfter"?,
+ * "eventlog"?}, times as RFC 3339 or positive durations ("24h", "5m",
+ * "1h30m"), "eventlog" the TCG event log the token's posture report names
+ * by digest (docs/posture.md). Pure.
  */
 #pragma once
 
@@ -11,10 +13,14 @@
 #include <time.h>
 
 #include "json.h"
+#include "posture.h"
 
 #define SIGN_CSR_PEM_MAX (16 * 1024)
 #define SIGN_OTT_MAX (16 * 1024)
 #define SIGN_TIME_MAX 64
+/* The whole body: csr, ott, an event log in base64 and the rest. The
+ * HTTP body limit of the route (larger than the server's default). */
+#define SIGN_BODY_MAX (SIGN_CSR_PEM_MAX + SIGN_OTT_MAX + POSTURE_EVENTLOG_B64_MAX + 4096)
 #define SIGN_MIN_LIFETIME 300   /* seconds */
 #define SIGN_BACKDATE 60        /* an implicit notBefore is now minus this */
 
@@ -32,14 +38,17 @@ typedef struct sign_request {
         const char *ott;
         size_t ott_len;
         sign_time not_before, not_after;
+        bool has_eventlog;  /* "eventlog" is there (a string of at most POSTURE_EVENTLOG_B64_MAX) */
 } sign_request;
 
 void sign_request_done(sign_request *r);
 
 /* Parses a body of len bytes. Unknown members are ignored (step's client
  * may send more). -EBADMSG (or -ENOMEM) with a static reason in *ret_why
- * for malformed JSON, a missing or oversized "csr"/"ott", or a time that
- * is neither RFC 3339 nor a duration. *ret is written only on success. */
+ * for malformed JSON, a missing or oversized "csr"/"ott", an "eventlog"
+ * that is not a string of at most POSTURE_EVENTLOG_B64_MAX bytes, or a
+ * time that is neither RFC 3339 nor a duration (the event log itself is
+ * decoded and checked with the report: posture_eventlog_attach()). *ret is written only on success. */
 int sign_request_parse(const char *body, size_t len, sign_request *ret, const char **ret_why);
 
 /* "2026-11-30T12:00:00Z", "...T12:00:00.5+01:00" (fractions dropped) or a

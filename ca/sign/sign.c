@@ -432,11 +432,11 @@ static int verify_leaf_cached(sign_ca *ca, const x5c_token *t, const token_prov 
 /* The posture report of the token, when the provisioner's or account's
  * policy asks for one (docs/posture.md): -EPERM with a posture refusal
  * when it fails. Nothing of this runs without a policy. */
-static int check_posture(sign_ca *ca, const posture_policy *pol, const x5c_token *t, const char *prov,
-                         const device *dev, time_t now, sign_refusal *ref) {
+static int check_posture(sign_ca *ca, const posture_policy *pol, const x5c_token *t, const sign_request *req,
+                         const char *prov, const device *dev, time_t now, sign_refusal *ref) {
         _cleanup_json_ json_object *claims = NULL;
         posture_verdict v;
-        posture_token tok = { .jti = t->jti, .iat = t->iat, .exp = t->exp };
+        posture_token tok = { .jti = t->jti, .iat = t->iat, .exp = t->exp, .beside = req->json };
         int r;
 
         if (!ca->attestation)
@@ -557,7 +557,7 @@ int sign_ca_sign(sign_ca *ca, const char *body, size_t len, time_t now, sign_res
                 const posture_policy *pol = posture_policy_find(ca->postures, p.name);
 
                 if (pol) {
-                        r = check_posture(ca, pol, t, p.name, &dev, now, ret_refusal);
+                        r = check_posture(ca, pol, t, &req, p.name, &dev, now, ret_refusal);
                         if (r < 0)
                                 return r;
                 }

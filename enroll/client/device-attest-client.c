@@ -114,7 +114,8 @@ int device_attest_client_build_attobj(int cose_alg, const uint8_t *const *x5c, c
         return 0;
 }
 
-int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_object *posture, char **ret) {
+int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_object *posture,
+                                       const uint8_t *eventlog, size_t eventlog_len, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
 
@@ -125,6 +126,11 @@ int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_
                 return r;
         if (posture) {
                 r = json_add_object(o, POSTURE_ACME_MEMBER, json_object_get(posture));
+                if (r < 0)
+                        return r;
+        }
+        if (posture && eventlog) {
+                r = json_add_b64(o, POSTURE_EVENTLOG_MEMBER, B64_STD, eventlog, eventlog_len);
                 if (r < 0)
                         return r;
         }
@@ -160,7 +166,8 @@ static void der_list_done(der_list *l) {
  * over qualifying data bound to this challenge's token and key
  * authorization. */
 static int build_posture(tpm_ctx *t, const attest_client_result *ak, uint32_t pcrs, const char *token,
-                         const char *key_authz, json_object **ret, client_failure *e) {
+                         const char *key_authz, json_object **ret, uint8_t **ret_log, size_t *ret_log_len,
+                         client_failure *e) {
         uint8_t q[32];
         int r;
 
@@ -169,7 +176,7 @@ static int build_posture(tpm_ctx *t, const attest_client_result *ak, uint32_t pc
                 return fail(e, CLIENT_FAIL_LOCAL, "derive the posture qualifying data", r, NULL);
         r = posture_client_report_qualified(
                 &(posture_source) { .tpm = t, .ak = ak->ak, .ak_cert = sk_X509_value(ak->chain, 0), .mask = pcrs },
-                q, ret);
+                q, ret, ret_log, ret_log_len);
         if (r < 0)
                 return fail(e, r == -ENOMEM ? CLIENT_FAIL_LOCAL : CLIENT_FAIL_TPM, "build the posture report", r,
                             NULL);
@@ -180,9 +187,9 @@ static int build_posture(tpm_ctx *t, const attest_client_result *ak, uint32_t pc
 static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_result *ak, uint32_t pcrs,
                         const char *token, const char *key_authz, char **ret, client_failure *e) {
         _cleanup_(der_list_done) der_list x5c = {};
-        _cleanup_free_ uint8_t *attest = NULL, *sig = NULL, *pub = NULL, *att_obj = NULL;
+        _cleanup_free_ uint8_t *attest = NULL, *sig = NULL, *pub = NULL, *att_obj = NULL, *eventlog = NULL;
         _cleanup_json_ json_object *posture = NULL;
-        size_t attest_len, sig_len, pub_len, att_obj_len;
+        size_t attest_len, sig_len, pub_len, att_obj_len, eventlog_len = 0;
         uint8_t qualifying[32];
         int alg, r;
 
@@ -202,7 +209,7 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
                         return fail(e, CLIENT_FAIL_LOCAL, "encode the AK certificate chain", r, NULL);
                 x5c.n++;
         }
-        r = build_posture(t, ak, pcrs, token, key_authz, &posture, e);
+        r = build_posture(t, ak, pcrs, token, key_authz, &posture, &eventlog, &eventlog_len, e);
         if (r < 0)
                 return r;
         r = device_attest_client_cose_alg(tpm_key_public(ak->ak), &alg);
@@ -211,7 +218,7 @@ static int build_answer(tpm_ctx *t, const tpm_key *key, const attest_client_resu
                                                       sig_len, attest, attest_len, pub, pub_len, &att_obj,
                                                       &att_obj_len);
         if (r >= 0)
-                r = device_attest_client_build_payload(att_obj, att_obj_len, posture, ret);
+                r = device_attest_client_build_payload(att_obj, att_obj_len, posture, eventlog, eventlog_len, ret);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "build the attestation object", r, NULL);
         return 0;
@@ -269,9 +276,20 @@ int device_attest_client_enroll(tpm_ctx *t, const char *directory_url, const cer
         if (r < 0)
                 return r;
         if (answered.status != ACME_STATUS_VALID) {
+                char detail[sizeof(e->detail)];
+                size_t n;
+
+                /* Named by the directory, the same at every attempt (a
+                 * retrying daemon logs a refusal once), not by this
+                 * challenge's URL; the problem's detail without its
+                 * closing period (the caller's sentence goes on). */
+                (void) snprintf(detail, sizeof(detail), "%s", answered.error_detail ?: "the challenge is invalid");
+                n = strlen(detail);
+                if (n > 0 && detail[n - 1] == '.')
+                        detail[n - 1] = '\0';
                 e->status = 0;
-                return fail(e, CLIENT_FAIL_REFUSED, "answer the device-attest-01 challenge", -EACCES,
-                            answered.error_detail ?: "the challenge is invalid");
+                (void) snprintf(e->url, sizeof(e->url), "%s", directory_url);
+                return fail(e, CLIENT_FAIL_REFUSED, "answer the device-attest-01 challenge", -EACCES, detail);
         }
 
         acme_order_done(&order);

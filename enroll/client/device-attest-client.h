@@ -40,9 +40,11 @@ int device_attest_client_build_attobj(int cose_alg, const uint8_t *const *x5c, c
                                       size_t *ret_len);
 
 /* The challenge answer {"attObj": base64url(attObj)}, with "posture":
- * the report (docs/posture.md) when posture is not NULL (borrowed);
- * malloc'ed. */
-int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_object *posture, char **ret);
+ * the report (docs/posture.md) when posture is not NULL (borrowed), and
+ * "eventlog": standard base64 of the TCG event log it names by digest
+ * when eventlog is not NULL; malloc'ed. */
+int device_attest_client_build_payload(const uint8_t *att_obj, size_t len, json_object *posture,
+                                       const uint8_t *eventlog, size_t eventlog_len, char **ret);
 
 typedef struct device_attest_client_result {
         tpm_key *key;          /* the device key (blobs; lives in this TPM) */

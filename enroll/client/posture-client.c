@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "enroll/client/posture-client.h"
 #include "enroll/tpm/tpm-quote.h"
 #include "log.h"
@@ -174,8 +175,8 @@ int posture_client_facts(posture_facts *ret) {
         return 0;
 }
 
-/* The kernel's copy of the firmware's event log, when it has one that
- * fits in a token; NULL otherwise. 0 or -ENOMEM. */
+/* The kernel's copy of the firmware's event log, when it has one the CA
+ * takes (POSTURE_EVENTLOG_MAX); NULL otherwise. 0 or -ENOMEM. */
 static int read_event_log(uint8_t **ret, size_t *ret_len) {
         const char *path = getenv(EVENT_LOG_ENV) ?: EVENT_LOG;
         char *buf = NULL;
@@ -197,7 +198,8 @@ static int read_event_log(uint8_t **ret, size_t *ret_len) {
         return 0;
 }
 
-int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret) {
+int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret,
+                          uint8_t **ret_log, size_t *ret_log_len) {
         uint8_t q[32];
         int r;
 
@@ -206,14 +208,15 @@ int posture_client_report(const posture_source *s, const char *jti, int64_t iat,
         r = posture_qualifying(jti, iat, exp, q);
         if (r < 0)
                 return r;
-        return posture_client_report_qualified(s, q, ret);
+        return posture_client_report_qualified(s, q, ret, ret_log, ret_log_len);
 }
 
-int posture_client_report_qualified(const posture_source *s, const uint8_t q[static 32], json_object **ret) {
+int posture_client_report_qualified(const posture_source *s, const uint8_t q[static 32], json_object **ret,
+                                    uint8_t **ret_log, size_t *ret_log_len) {
         _cleanup_(posture_report_done) posture_report p = {};
         int r;
 
-        if (!s || !s->tpm || !s->ak || !s->ak_cert || !ret)
+        if (!s || !s->tpm || !s->ak || !s->ak_cert || !ret || !ret_log || !ret_log_len)
                 return -EINVAL;
         r = tpm_quote(s->tpm, s->ak, s->bank ?: POSTURE_DEFAULT_BANK, s->mask ?: POSTURE_DEFAULT_PCRS, q, 32,
                       &p.quote, &p.quote_len, &p.sig, &p.sig_len, &p.pcrs);
@@ -226,7 +229,16 @@ int posture_client_report_qualified(const posture_source *s, const uint8_t q[sta
         if (r < 0)
                 return r;
         r = read_event_log(&p.eventlog, &p.eventlog_len);
+        if (r >= 0 && p.eventlog) {
+                /* Beside the token, named in it by digest. */
+                p.eventlog_sent_beside = true;
+                r = crypto_sha256(p.eventlog, p.eventlog_len, p.eventlog_sha256);
+        }
+        if (r >= 0)
+                r = posture_report_to_json(&p, ret);
         if (r < 0)
                 return r;
-        return posture_report_to_json(&p, ret);
+        *ret_log = TAKE_PTR(p.eventlog);
+        *ret_log_len = p.eventlog_len;
+        return 0;
 }

@@ -35,9 +35,15 @@ typedef struct posture_source {
 int posture_client_facts(posture_facts *ret);
 
 /* The "deviceid/posture" claim for a token with jti, iat and exp: quotes
- * with the AK and adds the facts. 0 and *ret, or -errno (TPM errors). */
-int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret);
+ * with the AK and adds the facts. When the kernel exposes a TCG event log
+ * of at most POSTURE_EVENTLOG_MAX bytes, the claim names it by its
+ * SHA-256 ("eventlogSha256") and *ret_log gets its bytes, to send beside
+ * the token as member POSTURE_EVENTLOG_MEMBER (NULL when there is none).
+ * 0 and *ret, or -errno (TPM errors). */
+int posture_client_report(const posture_source *s, const char *jti, int64_t iat, int64_t exp, json_object **ret,
+                          uint8_t **ret_log, size_t *ret_log_len);
 
 /* The same report over the given qualifying data (an ACME device-attest-01
  * answer: posture_qualifying_acme()). */
-int posture_client_report_qualified(const posture_source *s, const uint8_t q[static 32], json_object **ret);
+int posture_client_report_qualified(const posture_source *s, const uint8_t q[static 32], json_object **ret,
+                                    uint8_t **ret_log, size_t *ret_log_len);

@@ -267,7 +267,8 @@ int sign_client_build_token(signer *s, STACK_OF(X509) *x5c, const char *kid, con
         return jws_sign_compact(s, hdr, claims, strlen(claims), ret);
 }
 
-int sign_client_build_request(const char *csr_pem, const char *ott, char **ret) {
+int sign_client_build_request(const char *csr_pem, const char *ott, const uint8_t *eventlog, size_t eventlog_len,
+                              char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
 
@@ -278,6 +279,8 @@ int sign_client_build_request(const char *csr_pem, const char *ott, char **ret) 
         r = json_add_string(o, "csr", csr_pem);
         if (r >= 0)
                 r = json_add_string(o, "ott", ott);
+        if (r >= 0 && eventlog)
+                r = json_add_b64(o, POSTURE_EVENTLOG_MEMBER, B64_STD, eventlog, eventlog_len);
         if (r < 0)
                 return r;
         return json_to_string_dup(o, ret);
@@ -414,12 +417,12 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
         _cleanup_json_ json_object *claims_obj = NULL;
         time_t now = time(NULL);
         _cleanup_free_ char *aud = NULL, *claims = NULL, *thumb = NULL, *csr_pem = NULL, *ott = NULL;
-        _cleanup_free_ uint8_t *csr = NULL;
+        _cleanup_free_ uint8_t *csr = NULL, *eventlog = NULL;
         _cleanup_free_ x509_san *sans = NULL;
         const char *prov = acct->provisioner ?: SIGN_CLIENT_PROVISIONER;
         uint8_t h[32];
         char jti[65];
-        size_t csr_len, n_sans = 0;
+        size_t csr_len, n_sans = 0, eventlog_len = 0;
         int r;
 
         /* The CSR carries the key, the CN and the SANs the token asks for
@@ -456,7 +459,7 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
                 json_object *report = NULL;
 
                 r = posture_client_report(posture, jti, (int64_t) now, (int64_t) now + SIGN_CLIENT_TOKEN_LIFETIME,
-                                          &report);
+                                          &report, &eventlog, &eventlog_len);
                 if (r == -ENOMEM)
                         return fail(e, CLIENT_FAIL_LOCAL, "build the posture report", r, NULL);
                 if (r < 0)
@@ -473,7 +476,7 @@ static int build_body(const char *ca_url, signer *device, STACK_OF(X509) *device
                 return fail(e, CLIENT_FAIL_LOCAL, "sign the one-time token", r, NULL);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_TPM, "sign the one-time token with the device key", r, NULL);
-        r = sign_client_build_request(csr_pem, ott, ret);
+        r = sign_client_build_request(csr_pem, ott, eventlog, eventlog_len, ret);
         if (r < 0)
                 return fail(e, CLIENT_FAIL_LOCAL, "build the /1.0/sign request", r, NULL);
         return 0;

@@ -71,8 +71,11 @@ int sign_client_new_jti(char ret[static 65]);
 int sign_client_build_token(signer *s, STACK_OF(X509) *x5c, const char *kid, const char *claims,
                             char **ret);
 
-/* {"csr": PEM, "ott": token}, malloc'ed. */
-int sign_client_build_request(const char *csr_pem, const char *ott, char **ret);
+/* {"csr": PEM, "ott": token, "eventlog"?: std base64 of the TCG event log
+ * the token's posture report names by digest (docs/posture.md)},
+ * malloc'ed. */
+int sign_client_build_request(const char *csr_pem, const char *ott, const uint8_t *eventlog, size_t eventlog_len,
+                              char **ret);
 
 /* Parses a 201 body {"crt": PEM, "ca": PEM, "certChain": [PEM, ...]}:
  * the chain is crt followed by certChain[1..] (certChain[0] must be crt),

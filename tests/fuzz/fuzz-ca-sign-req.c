@@ -29,6 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!req.csr_pem || req.csr_pem_len == 0 || req.csr_pem_len > SIGN_CSR_PEM_MAX || !req.ott ||
             req.ott_len == 0 || req.ott_len > SIGN_OTT_MAX)
                 abort();
+        if (req.has_eventlog) {
+                const char *log = NULL;
+
+                if (json_get_string(req.json, POSTURE_EVENTLOG_MEMBER, &log) < 0 || strlen(log) > POSTURE_EVENTLOG_B64_MAX)
+                        abort();
+        }
         r = sign_validity(&req.not_before, &req.not_after, now, 86400, 86400, limit, &nb, &na, &why);
         if (r == 0 && (na - nb < SIGN_MIN_LIFETIME || na > limit || nb < now - SIGN_BACKDATE ||
                        na - (nb > now ? nb : now) > 86400))

@@ -134,12 +134,12 @@ def small_fs(tmp_path):
 
 
 def fill(path):
-    """Writes PATH until the file system is full."""
-    with open(path, "wb") as f:
+    """Writes PATH until the file system is full. Unbuffered: a short
+    write leaves nothing behind for close() to flush into the full disk."""
+    with open(path, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
 

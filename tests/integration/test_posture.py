@@ -10,7 +10,10 @@ on a machine that reports none; `device show` prints the reports. The
 same for the device renewal by ACME device-attest-01 under
 [posture "agents"]: enrollment records the baseline, a renewal after a
 PCR extend is refused naming the check, and a report bound to another
-challenge is refused."""
+challenge is refused. The TCG event log, firmware-sized, travels beside
+the token bound by its digest, is replayed and stored once; the raised
+body limits hold; deviceid-enrolld keeps its device certificate through
+a posture refusal of its renewal and renews once accepted again."""
 import base64
 import hashlib
 import json
@@ -463,3 +466,275 @@ def test_device_attest_report_bound_to_another_challenge_is_refused(swtpm, devic
         assert ch["status"] == "invalid" and ch["error"]["type"] == "urn:deviceid:error:posture", ch
         assert "quote (" in ch["error"]["detail"], ch
         assert agent.acme.get(order["url"]).json()["status"] == "invalid"
+
+
+def firmware_like_events(total=150 * 1024):
+    """Events of PCRs 0-7 whose data adds up to about total bytes, the size
+    of a real firmware's log (EFI variables, boot services, GPT...)."""
+    events, size, i = [], 0, 0
+    while size < total:
+        data = (b"deviceid firmware event %d " % i) * (40 + 37 * (i % 7))
+        events.append((i % 8, data))
+        size += len(data) + 50
+        i += 1
+    return events
+
+
+def extend_events(dev, events):
+    """Extends each event's SHA-256 into swtpm, in order, in one call."""
+    run([require_tool("tpm2_pcrextend")] + [f"{pcr}:sha256=" + hashlib.sha256(data).hexdigest()
+                                            for pcr, data in events], env=dev.env)
+
+
+def both_ca(tmp_path, procs, policy):
+    """A CA with policy for the local accounts ("devices") and the device
+    renewal ("agents")."""
+    d = str(tmp_path / "ca")
+    port = free_port()
+    ca_init(d, port)
+    with open(os.path.join(d, "ca.conf"), "a") as f:
+        f.write('\n[posture "devices"]\n' + policy + '\n[posture "agents"]\n' + policy)
+    return start_ca_server(procs, d, port)
+
+
+def stored_eventlogs(dev):
+    db = sqlite3.connect(os.path.join(dev.ca.dir, "ca.db"))
+    try:
+        return db.execute("SELECT sha256, LENGTH(eventlog) FROM posture_eventlogs").fetchall()
+    finally:
+        db.close()
+
+
+def test_a_firmware_sized_event_log_travels_beside_the_token(swtpm, deviceidctl, fsd, tmp_path, procs):
+    """A log of about 150 KiB (too large for a token) reaches the CA in the
+    /1.0/sign body and the device-attest-01 payload, bound by its digest;
+    the CA replays it, and stores it once for all the reports that send
+    it, from deviceidctl and from deviceid-enrolld."""
+    from test_enrolld import Daemon, wait_enrolled
+
+    fsd.start()
+    srv = both_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    events = firmware_like_events()
+    extend_events(dev, events)
+    log = event_log(events)
+    assert 120 * 1024 < len(log) < 200 * 1024, len(log)
+    path = tmp_path / "binary_bios_measurements"
+    path.write_bytes(log)
+    dev.env["DEVICEID_EVENT_LOG"] = str(path)
+    digest = hashlib.sha256(log).hexdigest()
+
+    def check(reports):
+        for r in reports:
+            assert r["passed"], r
+            checks = {c["check"]: c for c in r["checks"]}
+            assert checks["eventlog"] == {"check": "eventlog", "passed": True,
+                                          "detail": "replays to the quoted values"}, r
+            assert r["eventlog"]["sha256"] == digest and r["eventlog"]["size"] == len(log), r
+
+    # The daemon: its device enrollment by device-attest-01, then "wifi"
+    # and "web" by /1.0/sign.
+    d = Daemon(dev, procs, tmp_path)
+    try:
+        d.start()
+        wait_enrolled(d)
+        wait_for(lambda: len(show(dev)["posture"]["reports"]) >= 3, timeout=60)
+    finally:
+        d.close()
+        d.proc.stop()
+    reports = show(dev)["posture"]["reports"]
+    assert sorted(r["account"] for r in reports) == ["agents", "devices", "devices"], reports
+    check(reports)
+    assert stored_eventlogs(dev) == [(digest, len(log))]
+
+    # deviceidctl: a device renewal and an account.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+    reports = show(dev)["posture"]["reports"]
+    assert [r["account"] for r in reports[:2]] == ["devices", "agents"], reports
+    check(reports[:2])
+    text = ca_cli(srv.dir, "device", "show", dev.ek_uri).stdout.decode()
+    assert f"event log: {len(log)} bytes, sha256 {digest}" in text, text
+    # One copy for the five reports that sent it, there for the admin API.
+    assert stored_eventlogs(dev) == [(digest, len(log))]
+    dev_id = show(dev)["id"]
+    status, headers, body = srv.get(f"/admin/devices/{dev_id}/posture/eventlog/{digest}", admin=True)
+    assert status == 200 and body == log and headers["Content-Type"] == "application/octet-stream"
+    status, _, _ = srv.get(f"/admin/devices/{dev_id}/posture/eventlog/{'0' * 64}", admin=True)
+    assert status == 404
+
+
+def test_an_event_log_other_than_the_reported_one_is_refused(swtpm, deviceidctl, tpm_cli, tmp_path, procs):
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    order, chall = agent.order()
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+    report = acme_report(agent, chall["token"], keyauth)
+    report["eventlogSha256"] = hashlib.sha256(event_log([(0, b"the log the report names")])).hexdigest()
+    sent = event_log([(0, b"another log")])
+    r = agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": report,
+                                       "eventlog": base64.b64encode(sent).decode()})
+    assert r.status == 200, r
+    ch = r.json()
+    assert ch["status"] == "invalid" and ch["error"]["type"] == "urn:deviceid:error:posture", ch
+    assert "eventlog (the request's event log is not the one the report's \"eventlogSha256\" names)" in \
+        ch["error"]["detail"], ch
+    assert agent.acme.get(order["url"]).json()["status"] == "invalid"
+    checks = json.loads(ca_cli(srv.dir, "device", "show", agent.ek_uri, "--json").stdout)["posture"]["reports"][0][
+        "checks"]
+    assert checks == [{"check": "eventlog", "passed": False,
+                       "detail": "the request's event log is not the one the report's \"eventlogSha256\" names"}]
+
+
+SIGN_BODY_MAX = 16384 + 16384 + 349528 + 4096  # csr, ott, 256 KiB of log in base64, the rest
+
+
+def open_post(srv, path, length, first):
+    """A TLS connection that has sent a POST's headers announcing length
+    bytes and the first part of its body."""
+    import socket
+
+    raw = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s = srv.ssl_context().wrap_socket(raw, server_hostname=srv.host)
+    s.sendall(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+              b"Connection: close\r\n\r\n" % (path.encode(), srv.host.encode(), length) + first)
+    return s
+
+
+def read_status(s):
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return int(data.split(b" ", 2)[1]), data.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize("enrolled", ["pcrs = none\n"], indirect=True)
+def test_large_bodies_only_where_a_log_goes_and_bounded(enrolled):
+    """/1.0/sign and device-attest-01 answers take up to a 256 KiB log;
+    a larger body is a 413 in the route's error shape, other routes keep
+    the 64 KiB limit, at most 16 large bodies are in flight (503 past
+    them), and nothing of it disturbs the next issuance."""
+    dev = enrolled
+    srv = dev.ca
+    filler = lambda n: json.dumps({"pad": "x" * (n - 11)}).encode()  # noqa: E731
+
+    # Under the raised limit: the handler reads it (and refuses the content).
+    status, _, body = srv.post("/1.0/sign", filler(SIGN_BODY_MAX), headers={"Content-Type": "application/json"})
+    assert status == 400 and b"csr" in body, (status, body)
+    # Over it: 413 in the /1.0/sign error shape.
+    status, headers, body = srv.post("/1.0/sign", filler(SIGN_BODY_MAX + 1),
+                                     headers={"Content-Type": "application/json"})
+    assert status == 413, (status, body)
+    assert json.loads(body) == {"status": 413, "message": "request body too large"}
+    # Other routes keep 64 KiB.
+    status, _, _ = srv.post("/1.0/renew", filler(64 * 1024 + 1), headers={"Content-Type": "application/json"})
+    assert status == 413
+    # ACME: a challenge answer of provisioner "agents" takes a log, up to
+    # its own limit; past it, an ACME problem. Another resource keeps 64 KiB.
+    for path, length in (("/acme/agents/chall/x", 560 * 1024), ("/acme/agents/new-order", 64 * 1024 + 1)):
+        status, headers, body = srv.post(path, b"x" * length, headers={"Content-Type": "application/jose+json"})
+        assert status == 413, (path, status, body)
+        assert headers["Content-Type"] == "application/problem+json"
+        assert json.loads(body)["type"] == "urn:ietf:params:acme:error:malformed"
+    status, _, body = srv.post("/acme/agents/chall/x", b"x" * (400 * 1024),
+                               headers={"Content-Type": "application/jose+json"})
+    assert status == 400, (status, body)
+
+    # 16 large bodies held half-sent: a 17th is answered 503 (once the
+    # server has read the 16 first parts); the 16 then complete.
+    held = [open_post(srv, "/1.0/sign", 300 * 1024, b"{" + b" " * (80 * 1024)) for _ in range(16)]
+    try:
+        for _ in range(50):
+            status, body = read_status(open_post(srv, "/1.0/sign", 300 * 1024, b"{" + b" " * (300 * 1024 - 1)))
+            if status == 503:
+                break
+            assert status == 400, (status, body)
+        assert status == 503 and json.loads(body) == {
+            "status": 503, "message": "too many large requests in flight, retry later"}, (status, body)
+    finally:
+        for s in held:
+            s.sendall(b" " * (300 * 1024 - 80 * 1024 - 2) + b"}")
+        statuses = [read_status(s)[0] for s in held]
+    assert statuses == [400] * 16, statuses
+    status, body = read_status(open_post(srv, "/1.0/sign", 300 * 1024, b"{" + b" " * (300 * 1024 - 2) + b"}"))
+    assert status == 400, (status, body)
+
+    # Nothing lost: the device's next issuance goes through.
+    cp = dev.enroll("wifi")
+    assert cp.returncode == 0, cp.stderr.decode()
+
+
+def test_enrolld_device_renewal_refused_for_posture_keeps_serving_and_resumes(swtpm, deviceidctl, fsd, tmp_path,
+                                                                               procs):
+    """deviceid-enrolld renewing its device certificate by device-attest-01
+    under [posture "agents"]: a PCR extended after the baseline makes the
+    CA refuse; the refusal is logged once, at error, with the failed check;
+    the device certificate in the keyring and under the mount stays as it
+    was; after `device posture accept` the renewal goes through by itself."""
+    from test_enrolld import Daemon, wait_enrolled
+    import signal
+
+    fsd.start()
+    srv = agents_ca(tmp_path, procs, "pcrs = enrolled\n")
+    dev = Device(swtpm, deviceidctl, srv, fsd, tmp_path)
+    dev.register()
+    d = Daemon(dev, procs, tmp_path)
+    try:
+        d.start()
+        wait_enrolled(d)
+        assert show(dev)["posture"]["baseline"] is not None
+        served = dev.served("device.pem")
+        g = d.gen("device")
+        issued = device_certs(dev)
+
+        pcrextend(dev, 7)
+        d.kill(signal.SIGUSR1)  # renew everything now: the device by device-attest-01
+        # Three refusals: the first try and two retries (retry_min 1s, retry_max 3s).
+        refusals = lambda: [r for r in show(dev)["posture"]["reports"] if not r["passed"]]  # noqa: E731
+        wait_for(lambda: len(refusals()) >= 3, timeout=30)
+        assert all(r["account"] == "agents" for r in refusals())
+        log = d.proc.log_text()
+        logged = [line for line in log.splitlines() if "posture check failed" in line and not line.startswith("<7>")]
+        assert len(logged) == 1, log
+        assert logged[0].startswith("<3>"), logged  # at error: the device certificate is the operator's business
+        assert f"The Agent CA at {srv.base_url}/acme/agents/directory refused to answer the device-attest-01 " \
+            "challenge: posture check failed for \"agents\": pcrs (PCR 7 differs from the baseline). Keeping the " \
+            "current certificates; retrying with backoff." in logged[0], logged
+        assert "disabled or removed" not in log, log
+        assert d.proc.alive()
+        assert dev.served("device.pem") == served and d.gen("device") == g
+        assert device_certs(dev) == issued
+
+        ca_cli(srv.dir, "device", "posture", "accept", dev.ek_uri)
+        wait_for(lambda: d.gen("device") > g, timeout=30)
+        wait_for(lambda: "Renewal works again" in d.proc.log_text(), timeout=30)
+        wait_for(lambda: dev.served("device.pem") != served, timeout=30)
+        assert device_certs(dev) == issued + 1
+        assert show(dev)["posture"]["reports"][0]["passed"]
+    finally:
+        d.close()
+
+
+def test_an_older_agents_event_log_inside_the_report_is_still_replayed(swtpm, deviceidctl, tpm_cli, tmp_path, procs):
+    """Agents before the log went beside the token put a log of at most
+    8 KiB inside the report ("eventlog"); the CA still replays it."""
+    srv = agents_ca(tmp_path, procs, "pcrs = none\n")
+    agent = Agent(swtpm, deviceidctl, tpm_cli, srv, tmp_path)
+    _, chall = agent.order()
+    keyauth = agent.acme.key_authorization(chall["token"])
+    cert = agent.certify(agent.new_key(), hashlib.sha256(keyauth.encode()).digest())
+    report = acme_report(agent, chall["token"], keyauth)
+    # The Agent fixture's swtpm has extended nothing: a log of the header alone.
+    log = event_log([])
+    report["eventlog"] = base64.b64encode(log).decode()
+    r = agent.acme.post(chall["url"], {"attObj": agent.att_obj(cert), "posture": report})
+    assert r.status == 200 and r.json()["status"] == "valid", r.json()
+    last = json.loads(ca_cli(srv.dir, "device", "show", agent.ek_uri, "--json").stdout)["posture"]["reports"][0]
+    assert {"check": "eventlog", "passed": True, "detail": "replays to the quoted values"} in last["checks"], last
+    assert last["eventlog"]["sha256"] == hashlib.sha256(log).hexdigest(), last

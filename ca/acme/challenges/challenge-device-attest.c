@@ -45,7 +45,7 @@ static int check_posture(const challenge_ctx *ctx, json_object *payload, const d
                 return r;
         (void) json_object_object_get_ex(payload, POSTURE_ACME_MEMBER, &report);
         r = posture_evaluate(ctx->st, ctx->ak_trust, ctx->posture,
-                             &(posture_token) { .claim = report, .qualifying = q }, ctx->provisioner->name, d->id,
+                             &(posture_token) { .claim = report, .qualifying = q, .beside = payload }, ctx->provisioner->name, d->id,
                              d->ek_uri, time(NULL), &v);
         if (r < 0)
                 return r;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <openssl/pem.h>
 
+#include "crypto.h"
 #include "posture.h"
 #include "tests/unit/tap.h"
 #include "tpm2quote.h"
@@ -249,6 +250,14 @@ static int parse_text(const char *text, const char **why) {
         return posture_report_from_json(o, &r, why);
 }
 
+static int parse_report(const char *text, posture_report *r) {
+        _cleanup_json_ json_object *o = NULL;
+
+        if (json_parse(text, strlen(text), 1 << 16, &o) < 0)
+                return -EINVAL;
+        return posture_report_from_json(o, r, NULL);
+}
+
 static void test_claim_refusals(void) {
         static const char *const bad[] = {
                 "[]",
@@ -295,6 +304,75 @@ static void test_claim_refusals(void) {
                  "\"facts\":{}}",
                  pcr);
         is_ok(parse_text(big, &why), "minimal claim accepted");
+}
+
+/* The event log beside the token: named by "eventlogSha256" in the claim,
+ * taken from the container's "eventlog"; fixed vector: the bytes 01 02 03
+ * 04. */
+static void test_eventlog_beside(void) {
+        static const char digest[] = "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a";
+        _cleanup_(posture_report_done) posture_report r = {}, back = {};
+        _cleanup_json_ json_object *o = NULL, *body = NULL;
+        char pcr[65], text[1024];
+        const char *why, *h = NULL;
+
+        memset(pcr, 'a', 64);
+        pcr[64] = '\0';
+        r.pcrs = recorded_pcrs();
+        r.ak = malloc(1);
+        r.quote = malloc(1);
+        r.sig = malloc(1);
+        r.ak_len = r.quote_len = r.sig_len = 1;
+        r.ak[0] = r.quote[0] = r.sig[0] = 0;
+        r.eventlog = malloc(4);
+        memcpy(r.eventlog, "\x01\x02\x03\x04", 4);
+        r.eventlog_len = 4;
+        r.eventlog_sent_beside = true;
+        is_ok(crypto_sha256(r.eventlog, 4, r.eventlog_sha256), "digest");
+        is_ok(posture_report_to_json(&r, &o), "claim built");
+        ok(!json_object_object_get_ex(o, "eventlog", NULL), "the log itself is not in the claim");
+        is_ok(json_get_string(o, "eventlogSha256", &h), "the claim names it");
+        is_str(h, digest, "by its SHA-256 in hex");
+
+        is_ok(posture_report_from_json(o, &back, &why), "claim parsed back");
+        ok(back.eventlog_sent_beside && !back.eventlog, "named, not yet attached");
+        is_err(posture_eventlog_attach(&back, NULL, &why), -ENOENT, "no container: refused");
+        is_str(why, "the report names an event log the request does not carry", "reason");
+        body = json_object_new_object();
+        is_err(posture_eventlog_attach(&back, body, &why), -ENOENT, "no member: refused");
+        json_add_string(body, "eventlog", "AQIDBQ==");
+        is_err(posture_eventlog_attach(&back, body, &why), -EBADMSG, "another log: refused");
+        is_str(why, "the request's event log is not the one the report's \"eventlogSha256\" names", "reason");
+        json_object_object_del(body, "eventlog");
+        json_add_string(body, "eventlog", "AQID!A==");
+        is_err(posture_eventlog_attach(&back, body, &why), -EBADMSG, "not base64: refused");
+        json_object_object_del(body, "eventlog");
+        json_add_string(body, "eventlog", "AQIDBA==");
+        is_ok(posture_eventlog_attach(&back, body, &why), "the named log attaches");
+        is_mem(back.eventlog, back.eventlog_len, "\x01\x02\x03\x04", 4, "its bytes");
+        posture_report_done(&back);
+
+        /* A claim that names none ignores a log beside it. */
+        snprintf(text, sizeof(text),
+                 "{\"version\":1,\"ak\":\"AA==\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"pcrs\":{\"sha256\":{\"0\":\"%s\"}},"
+                 "\"facts\":{}}", pcr);
+        is_ok(parse_report(text, &back), "claim without a log");
+        is_ok(posture_eventlog_attach(&back, body, &why), "an unbound log is ignored");
+        ok(!back.eventlog, "and not taken");
+        posture_report_done(&back);
+
+        snprintf(text, sizeof(text),
+                 "{\"version\":1,\"ak\":\"AA==\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"pcrs\":{\"sha256\":{\"0\":\"%s\"}},"
+                 "\"facts\":{},\"eventlogSha256\":\"%.63sx\"}", pcr, digest);
+        is_err(parse_text(text, &why), -EBADMSG, "a digest that is not hex is refused");
+        snprintf(text, sizeof(text),
+                 "{\"version\":1,\"ak\":\"AA==\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"pcrs\":{\"sha256\":{\"0\":\"%s\"}},"
+                 "\"facts\":{},\"eventlogSha256\":\"%.62s\"}", pcr, digest);
+        is_err(parse_text(text, &why), -EBADMSG, "a short digest is refused");
+        snprintf(text, sizeof(text),
+                 "{\"version\":1,\"ak\":\"AA==\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"pcrs\":{\"sha256\":{\"0\":\"%s\"}},"
+                 "\"facts\":{},\"eventlog\":\"AQIDBA==\",\"eventlogSha256\":\"%s\"}", pcr, digest);
+        is_err(parse_text(text, &why), -EBADMSG, "both the log and its digest in the claim: refused");
 }
 
 static void test_eventlog(void) {
@@ -361,6 +439,7 @@ int main(void) {
         test_quotes();
         test_claim();
         test_claim_refusals();
+        test_eventlog_beside();
         test_eventlog();
         return tap_done();
 }

@@ -51,10 +51,10 @@ static void test_search_posture(store *st, const int64_t ids[3]) {
         device *v = NULL;
         size_t n = 0, total = 0;
 
-        is_ok(posture_store_report_add(st, ids[0], 100, "wifi", false, "[]", NULL, NULL), "posture: report 1");
-        is_ok(posture_store_report_add(st, ids[0], 200, "wifi", true, "[]", NULL, NULL), "posture: report 2");
-        is_ok(posture_store_report_add(st, ids[1], 300, "wifi", true, "[]", NULL, NULL), "posture: report 3");
-        is_ok(posture_store_report_add(st, ids[1], 400, "wifi", false, "[]", NULL, NULL), "posture: report 4");
+        is_ok(posture_store_report_add(st, ids[0], 100, "wifi", false, "[]", NULL, NULL, NULL, 0), "posture: report 1");
+        is_ok(posture_store_report_add(st, ids[0], 200, "wifi", true, "[]", NULL, NULL, NULL, 0), "posture: report 2");
+        is_ok(posture_store_report_add(st, ids[1], 300, "wifi", true, "[]", NULL, NULL, NULL, 0), "posture: report 3");
+        is_ok(posture_store_report_add(st, ids[1], 400, "wifi", false, "[]", NULL, NULL, NULL, 0), "posture: report 4");
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 is_ok(devices_search(st, &(device_query) { .status = -1, .posture = cases[i].want, .limit = 10 }, &v,
                                      &n, &total),

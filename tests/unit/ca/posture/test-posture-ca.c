@@ -130,7 +130,7 @@ static void test_store(store *st) {
         is_int(at, 100, "store: when");
         for (int i = 0; i < POSTURE_HISTORY + 2; i++)
                 is_ok(posture_store_report_add(st, d.id, 200 + i, "wifi", i % 2 == 0, "[]", "{\"os\":\"debian\"}",
-                                               i == POSTURE_HISTORY + 1 ? pcrs_b : pcrs_a),
+                                               i == POSTURE_HISTORY + 1 ? pcrs_b : pcrs_a, NULL, 0),
                       "store: a report");
         is_ok(posture_store_accept(st, d.id, 300), "store: accept");
         free(base), base = NULL;
@@ -150,6 +150,50 @@ static void test_store(store *st) {
                    "store: facts as JSON");
         }
         ok(json_object_object_get_ex(o, "baseline", &b) && b, "store: a baseline in the JSON");
+}
+
+static int64_t count_eventlogs(store *st) {
+        _cleanup_(store_stmt_freep) store_stmt *q = NULL;
+
+        if (store_prepare(st, "SELECT COUNT(*) FROM posture_eventlogs", &q) < 0 || store_step(q) <= 0)
+                return -1;
+        return store_column_int64(q, 0);
+}
+
+/* Event logs: once per device and distinct digest, named by the reports,
+ * dropped with the last report that names them. */
+static void test_store_eventlogs(store *st) {
+        _cleanup_(device_done) device d = { .ek_uri = strdup("urn:ek:sha256:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC="),
+                                            .name = strdup("laptop3") };
+        /* SHA-256 of 01 02 03 04 and of 01 02 03 05 */
+        static const char a_hex[] = "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a";
+        _cleanup_json_ json_object *o = NULL;
+        _cleanup_free_ uint8_t *back = NULL;
+        json_object *reports = NULL, *l = NULL, *v = NULL;
+        size_t len = 0;
+
+        is_ok(devices_add(st, &d), "eventlogs: a device");
+        for (int i = 0; i < 3; i++)
+                is_ok(posture_store_report_add(st, d.id, 500 + i, "wifi", true, "[]", NULL, pcrs_a,
+                                               (const uint8_t *) "\x01\x02\x03\x04", 4),
+                      "eventlogs: a report with log A");
+        is_int(count_eventlogs(st), 1, "eventlogs: stored once for three reports");
+        is_ok(posture_store_eventlog(st, d.id, a_hex, &back, &len), "eventlogs: read back by digest");
+        is_mem(back, len, "\x01\x02\x03\x04", 4, "eventlogs: its bytes");
+        is_ok(posture_store_to_json(st, d.id, &o), "eventlogs: JSON");
+        ok(json_object_object_get_ex(o, "reports", &reports) &&
+                   json_object_object_get_ex(json_object_array_get_idx(reports, 0), "eventlog", &l) &&
+                   json_object_object_get_ex(l, "sha256", &v) && streq(json_object_get_string(v), a_hex) &&
+                   json_object_object_get_ex(l, "size", &v) && json_object_get_int64(v) == 4 &&
+                   json_object_object_get_ex(l, "firstSeen", &v) && json_object_get_int64(v) == 500,
+           "eventlogs: a report names its log with size and first sight");
+        for (int i = 0; i < POSTURE_HISTORY; i++)
+                is_ok(posture_store_report_add(st, d.id, 600 + i, "wifi", true, "[]", NULL, pcrs_a,
+                                               (const uint8_t *) "\x01\x02\x03\x05", 4),
+                      "eventlogs: a report with log B");
+        is_int(count_eventlogs(st), 1, "eventlogs: A left with its last report");
+        free(back), back = NULL;
+        is_err(posture_store_eventlog(st, d.id, a_hex, &back, &len), -ENOENT, "eventlogs: A is gone");
 }
 
 /* A request without a report under on_failure = revoke: refused, recorded,
@@ -206,6 +250,7 @@ int main(void) {
                         return tap_done();
                 is_ok(devices_store_migrate(st), "devices schema");
                 test_store(st);
+                test_store_eventlogs(st);
                 test_revoke(st);
                 store_close(TAKE_PTR(st));
                 ca_test_dir_remove(tmpdir);

@@ -5,6 +5,8 @@
  * sign_validity() (default, clamp to the device certificate, explicit
  * notAfter past it, minimum and maximum lifetimes).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca/sign/sign-req.h"
@@ -40,6 +42,35 @@ static void test_body(void) {
         is_err(parse("[]", &x), -EBADMSG, "not an object");
         is_ok(parse("{\"csr\":\"a\",\"ott\":\"a\",\"notAfter\":\"\"}", &x), "empty notAfter means none");
         sign_request_done(&x);
+        ok(!r.has_eventlog, "no event log");
+}
+
+/* The TCG event log beside the token: a string, at most 256 KiB of log in
+ * base64; the whole body within SIGN_BODY_MAX. */
+static void test_eventlog(void) {
+        _cleanup_(sign_request_done) sign_request r = {};
+        sign_request x = {};
+        size_t b64 = POSTURE_EVENTLOG_B64_MAX, n;
+        char *big;
+
+        is_ok(parse("{\"csr\":\"a\",\"ott\":\"a\",\"eventlog\":\"AQIDBA==\"}", &r), "body with an event log parses");
+        ok(r.has_eventlog, "the event log is there");
+        is_err(parse("{\"csr\":\"a\",\"ott\":\"a\",\"eventlog\":5}", &x), -EBADMSG, "event log not a string");
+        is_int(b64, 349528, "256 KiB in base64");
+        ok(SIGN_BODY_MAX > b64 + SIGN_CSR_PEM_MAX + SIGN_OTT_MAX, "the body limit has room for all three");
+
+        big = malloc(b64 + 256);
+        if (!big)
+                return;
+        n = (size_t) snprintf(big, 64, "{\"csr\":\"a\",\"ott\":\"a\",\"eventlog\":\"");
+        memset(big + n, 'A', b64);
+        strcpy(big + n + b64, "\"}");
+        is_ok(parse(big, &x), "an event log of the largest size parses");
+        sign_request_done(&x);
+        memset(big + n, 'A', b64 + 4);
+        strcpy(big + n + b64 + 4, "\"}");
+        is_err(parse(big, &x), -EBADMSG, "one more base64 quantum is refused");
+        free(big);
 }
 
 static void test_times(void) {
@@ -105,6 +136,7 @@ static void test_validity(void) {
 }
 
 int main(void) {
+        test_eventlog();
         test_body();
         test_times();
         test_validity();

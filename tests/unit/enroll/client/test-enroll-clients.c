@@ -216,17 +216,24 @@ static void test_attobj(void) {
                -EINVAL, "unknown COSE alg");
         is_int(device_attest_client_build_attobj(-7, x5c, x5c_len, 0, &sig, 1, &info, 1, &area, 1, &out2, &len2),
                -EINVAL, "empty x5c");
-        is_int(device_attest_client_build_payload(want_es256, 3, NULL, &payload), 0, "payload builds");
+        is_int(device_attest_client_build_payload(want_es256, 3, NULL, NULL, 0, &payload), 0, "payload builds");
         is_str(payload, "{\"attObj\":\"omNm\"}", "payload is base64url of the attObj");
         {
                 _cleanup_json_ json_object *report = json_object_new_object();
                 _cleanup_free_ char *with = NULL;
 
                 ok(report && json_add_int64(report, "version", 1) >= 0, "a report object");
-                is_int(device_attest_client_build_payload(want_es256, 3, report, &with), 0,
+                _cleanup_free_ char *with_log = NULL;
+
+                is_int(device_attest_client_build_payload(want_es256, 3, report, NULL, 0, &with), 0,
                        "payload with a report builds");
                 is_str(with, "{\"attObj\":\"omNm\",\"posture\":{\"version\":1}}",
                        "the report is the payload's \"posture\" member");
+                is_int(device_attest_client_build_payload(want_es256, 3, report, (const uint8_t *) "\x01\x02\x03\x04",
+                                                          4, &with_log),
+                       0, "payload with a report and an event log builds");
+                is_str(with_log, "{\"attObj\":\"omNm\",\"posture\":{\"version\":1},\"eventlog\":\"AQIDBA==\"}",
+                       "the event log is the payload's \"eventlog\" member, standard base64");
         }
 }
 
@@ -330,8 +337,16 @@ static void test_claims_and_request(void) {
         is_int(sign_client_new_jti(jti), 0, "jti");
         is_int(strlen(jti), 64, "jti is 64 characters");
         ok(strspn(jti, "0123456789abcdef") == 64, "jti is lowercase hex");
-        is_int(sign_client_build_request("PEM", "a.b.c", &req), 0, "request builds");
+        is_int(sign_client_build_request("PEM", "a.b.c", NULL, 0, &req), 0, "request builds");
         is_str(req, "{\"csr\":\"PEM\",\"ott\":\"a.b.c\"}", "request fixed vector");
+        {
+                _cleanup_free_ char *with_log = NULL;
+
+                is_int(sign_client_build_request("PEM", "a.b.c", (const uint8_t *) "\x01\x02\x03\x04", 4, &with_log), 0,
+                       "request with an event log builds");
+                is_str(with_log, "{\"csr\":\"PEM\",\"ott\":\"a.b.c\",\"eventlog\":\"AQIDBA==\"}",
+                       "the event log beside the token, standard base64");
+        }
 }
 
 static void test_token(const pki *p) {
