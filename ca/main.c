@@ -21,7 +21,7 @@ static void help(void) {
                "                      Run the CA's HTTPS server in the foreground\n"
                "  device add|list|show|disable|enable|remove|import --dir DIR ...\n"
                "                      Manage the device inventory (tags: tag, untag)\n"
-               "  account add|list|show|remove --dir DIR ...\n"
+               "  account add|edit|list|show|remove --dir DIR ...\n"
                "                      Manage the accounts devices obtain from the Account CA\n"
                "  cert list|revoke --dir DIR ...\n"
                "                      Find and revoke issued certificates\n"

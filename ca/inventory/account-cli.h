@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `deviceid-ca account add|list|show|remove`: the accounts of the CA
+ * `deviceid-ca account add|edit|list|show|remove`: the accounts of the CA
  * (accounts.h) from the command line, on the database directly, as the
  * device command does.
  */
